@@ -1,0 +1,465 @@
+//! The command line, as clap types. Every lifecycle action is one `ticket` subcommand.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rightsdesk",
+    version,
+    about = "Consumer-complaint console of a district market-regulation bureau (消费维权一体化平台)",
+    long_about = "rightsdesk keeps every complaint, report and enquiry of every intake channel in one store, \
+                  with the legal deadlines watched on a working-day calendar and an audit trail of who did what."
+)]
+pub struct Cli {
+    /// Data directory (the store). Default: $RIGHTSDESK_DATA, the config's data_dir, /etc/rightsdesk/config.toml, or the per-user data directory.
+    #[arg(long, global = true, env = "RIGHTSDESK_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Config directory whose files override the built-in defaults key by key.
+    #[arg(long, global = true, env = "RIGHTSDESK_CONFIG", value_name = "DIR")]
+    pub config: Option<PathBuf>,
+    /// The acting clerk recorded in the audit trail (default: the login name).
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub actor: Option<String>,
+    #[command(subcommand)]
+    pub command: TopCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TopCommand {
+    /// Import tickets from a CSV (UTF-8 or GB18030), JSON lines or XLSX file.
+    Import(ImportArgs),
+    /// List tickets.
+    Tickets {
+        #[command(subcommand)]
+        command: TicketsCommand,
+    },
+    /// Show one ticket or act on it.
+    Ticket {
+        #[command(subcommand)]
+        command: TicketCommand,
+    },
+    /// Write out, check or show the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The file: .csv, .jsonl/.ndjson or .xlsx (the content decides when the extension does not).
+    pub file: PathBuf,
+    /// The channel every ticket of the file came through (e.g. 12345, walkin, letter).
+    #[arg(long)]
+    pub channel: String,
+    /// Import the good rows and report the bad ones, instead of rejecting the whole file.
+    #[arg(long)]
+    pub skip_bad: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TicketsCommand {
+    /// List tickets, nearest deadline first. Without --status: the open ones.
+    List(ListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Status names (comma-separated, e.g. registered,triaged), `open` or `all`.
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Handling unit id or name (section, branch, station).
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Town or street (an alias such as 大良街道 works).
+    #[arg(long)]
+    pub town: Option<String>,
+    /// Owning clerk.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Only tickets with an overdue clock (with --due-soon: either).
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only tickets with a clock due soon (with --overdue: either).
+    #[arg(long)]
+    pub due_soon: bool,
+    /// A phone number, a credit code, or text in the title, respondent, channel ticket id, town or category.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Print at most N tickets.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Target {
+    /// The ticket: its number, or CHANNEL:CHANNEL_TICKET_ID (e.g. 12345:GD20261128000123).
+    pub ticket: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Complaint,
+    Report,
+    Enquiry,
+    Suggestion,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SatisfactionArg {
+    Satisfied,
+    Unsatisfied,
+    Unreachable,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TicketCommand {
+    /// Show a ticket with its clocks and timeline (personal data masked unless --reveal).
+    Show {
+        #[command(flatten)]
+        target: Target,
+        /// Show names, phones and addresses unmasked.
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Register a ticket by hand (walk-in, letter, phone call).
+    Register(Box<RegisterArgs>),
+    /// 分拣: set the kind, category and dispute type.
+    Triage {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// Goods or service class, e.g. 家用电器, 预付式消费.
+        #[arg(long)]
+        category: Option<String>,
+        /// Dispute type (质量, 价格, 合同 …) or report problem (广告违法 …).
+        #[arg(long)]
+        dispute_type: Option<String>,
+    },
+    /// 派单 to a section, branch or station (id or name); the unit gets an SMS once sync runs.
+    Dispatch {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        unit: String,
+    },
+    /// 签收: the unit signs for the ticket.
+    Sign {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// First contact with the consumer.
+    Contact {
+        #[command(flatten)]
+        target: Target,
+        /// What was said, e.g. "电话联系消费者，约定周三上门检测".
+        #[arg(long)]
+        note: String,
+    },
+    /// 受理 a complaint.
+    Accept {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// 不予受理 a complaint. Reasons: outside_duties, already_handled, no_consumer_dispute, time_barred, missing_materials, identity_refused, other.
+    Refuse {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Start mediation of an accepted complaint.
+    Mediate {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// 调解成功: record the agreement and the amount recovered.
+    Settle {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        agreement: String,
+        /// 挽回经济损失 in yuan, e.g. 1280.50.
+        #[arg(long, value_name = "YUAN")]
+        amount_recovered: Option<String>,
+    },
+    /// 终止调解.
+    EndMediation {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        reason: String,
+    },
+    /// 核查 a report.
+    Verify {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        findings: String,
+    },
+    /// 立案: a case is filed on the report.
+    FileCase {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        note: String,
+    },
+    /// 不予立案: no case is filed on the report.
+    NoCase {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        note: String,
+    },
+    /// 告知举报人 the filing decision.
+    TellReporter {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        note: String,
+    },
+    /// 答复 an enquiry or suggestion.
+    Answer {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        text: String,
+    },
+    /// 办结 with the unit's result.
+    Resolve {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        result: String,
+        #[arg(long, value_name = "YUAN")]
+        amount_recovered: Option<String>,
+    },
+    /// 回填: the result went back to the source channel.
+    WriteBack {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// 回访: record the consumer's satisfaction (unsatisfied reopens the ticket).
+    FollowUp {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, value_enum)]
+        satisfaction: SatisfactionArg,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// 归档.
+    Close {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// 重办 a closed ticket.
+    Reopen {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        reason: String,
+    },
+    /// 退回 by the unit. Reasons: missing_elements, unclear, wrong_type, address_unknown, duplicate, withdrawn, not_our_duty, other.
+    Return {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// 撤回 from the unit, back to triage.
+    Recall {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        reason: String,
+    },
+    /// 改派 to another unit.
+    Redispatch {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// 分别处理: the part of another kind becomes a new linked ticket.
+    Split {
+        #[command(flatten)]
+        target: Target,
+        /// Kind of the new ticket.
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Merge into another ticket as a duplicate.
+    Merge {
+        #[command(flatten)]
+        target: Target,
+        /// The ticket that stays.
+        #[arg(long)]
+        into: String,
+    },
+    /// 中止: stop the clocks (testing, appraisal …).
+    Suspend {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        reason: String,
+    },
+    /// End a suspension.
+    Resume {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// 延期 one clock by N working days, with the reason and the approver.
+    Extend {
+        #[command(flatten)]
+        target: Target,
+        /// The clock, e.g. report_verification, hotline_reply.
+        #[arg(long)]
+        clock: String,
+        #[arg(long, value_name = "N")]
+        days: u32,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        approver: String,
+    },
+    /// Return a misrouted order to its channel (e.g. 12345), with a return reason.
+    ReturnToChannel {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Assign the ticket to a clerk (default: yourself).
+    Assign {
+        #[command(flatten)]
+        target: Target,
+        /// Another clerk.
+        #[arg(long, conflicts_with = "clear")]
+        to: Option<String>,
+        /// Remove the owner.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Add a note (e.g. a call with the consumer).
+    Note {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        text: String,
+    },
+    /// Attach a reference to material held elsewhere.
+    Attach {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        uri: String,
+    },
+    /// 催办 the unit.
+    Remind {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RegisterArgs {
+    /// A manual channel: walkin, letter or phone (or any channel id).
+    #[arg(long)]
+    pub channel: String,
+    /// The ticket's id in its channel; default: CHANNEL-YYYYMMDD-HHMMSS.
+    #[arg(long)]
+    pub channel_ticket_id: Option<String>,
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Default: now. RFC 3339 or "YYYY-MM-DD HH:MM" (China time).
+    #[arg(long)]
+    pub received_at: Option<String>,
+    #[arg(long)]
+    pub title: String,
+    #[arg(long)]
+    pub facts: Option<String>,
+    #[arg(long)]
+    pub request: Option<String>,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub respondent: Option<String>,
+    #[arg(long)]
+    pub credit_code: Option<String>,
+    #[arg(long)]
+    pub respondent_address: Option<String>,
+    #[arg(long)]
+    pub town: Option<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long)]
+    pub dispute_type: Option<String>,
+    #[arg(long, value_name = "YUAN")]
+    pub amount: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Write the built-in defaults into DIR (default: the config directory) for editing.
+    Init {
+        dir: Option<PathBuf>,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the configuration; every problem is printed as file:line: key: what.
+    Check,
+    /// Show the channels, the organisation's units, the deadline rules or the holiday years.
+    Show {
+        #[arg(value_enum)]
+        what: ShowWhat,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShowWhat {
+    Channels,
+    Org,
+    Rules,
+    Holidays,
+}

@@ -1,0 +1,96 @@
+//! `config init`, `config check`, `config show`.
+
+use super::args::{ConfigCommand, ShowWhat};
+use super::context;
+use super::{Failure, OK};
+use crate::config;
+use std::path::Path;
+
+pub fn run(command: &ConfigCommand, config_dir: Option<&Path>, _data: Option<&Path>) -> Result<i32, Failure> {
+    match command {
+        ConfigCommand::Init { dir, force } => {
+            let dir = dir
+                .clone()
+                .or_else(|| config_dir.map(Path::to_path_buf))
+                .or_else(context::default_config_dir)
+                .ok_or_else(|| {
+                    Failure::usage("no config directory: give one, e.g. `rightsdesk config init ./config`")
+                })?;
+            let written = config::init(&dir, *force)?;
+            for (path, fresh) in written {
+                let note = if fresh { "written" } else { "kept (exists; --force overwrites)" };
+                println!("{}  {note}", path.display());
+            }
+            Ok(OK)
+        }
+        ConfigCommand::Check => {
+            let dir = context::config_dir(config_dir);
+            match config::load(dir.as_deref()) {
+                Ok(c) => {
+                    let source =
+                        dir.map(|d| d.display().to_string()).unwrap_or_else(|| "built-in defaults".into());
+                    println!(
+                        "configuration OK ({source}): {} channels, {} units, {} deadline rules, holidays for {}",
+                        c.channels.ids().len(),
+                        c.org.units().count(),
+                        c.sla.rules.len(),
+                        c.calendar.known_years().iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ")
+                    );
+                    Ok(OK)
+                }
+                Err(errors) => {
+                    for e in &errors.0 {
+                        eprintln!("{e}");
+                    }
+                    Err(Failure::new(format!("{} configuration problem(s)", errors.0.len())))
+                }
+            }
+        }
+        ConfigCommand::Show { what } => {
+            let dir = context::config_dir(config_dir);
+            let c = config::load(dir.as_deref())?;
+            match what {
+                ShowWhat::Channels => {
+                    for ch in c.channels.all() {
+                        println!(
+                            "{:<10} {:<7} {}  [{}]",
+                            ch.id,
+                            format!("{:?}", ch.mode).to_lowercase(),
+                            ch.name,
+                            ch.rules.join(", ")
+                        );
+                    }
+                }
+                ShowWhat::Org => {
+                    println!("{} ({})", c.org.district_name(), c.org.region_code());
+                    for u in c.org.units() {
+                        let kind = format!("{:?}", u.kind).to_lowercase();
+                        println!(
+                            "{:<14} {:<8} {}  {}  {}",
+                            u.id,
+                            kind,
+                            u.name,
+                            u.town.as_deref().unwrap_or(""),
+                            u.phone
+                        );
+                    }
+                }
+                ShowWhat::Rules => {
+                    for r in c.sla.rules.values() {
+                        let unit = format!("{:?}", r.unit).to_lowercase();
+                        let extension =
+                            if r.max_extension > 0 { format!(" (+{} extension)", r.max_extension) } else { String::new() };
+                        println!("{:<22} {} {} {unit}{extension}", r.id, r.name, r.amount);
+                        println!("{:<22} {}", "", r.basis);
+                    }
+                }
+                ShowWhat::Holidays => {
+                    for y in c.calendar.known_years() {
+                        println!("{y}");
+                    }
+                }
+            }
+            Ok(OK)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The command-line edge: parse, run, print, and turn every failure into a message that says
+//! what went wrong and what to do, with the exit status of INTERFACES.md.
+
+mod args;
+mod config_cmd;
+mod context;
+mod import_cmd;
+pub mod output;
+mod ticket_cmd;
+
+pub use args::Cli;
+use args::TopCommand;
+use clap::Parser;
+use context::Context;
+
+/// Exit statuses (INTERFACES.md).
+pub const OK: i32 = 0;
+pub const FAILED: i32 = 1;
+pub const USAGE: i32 = 2;
+pub const PARTIAL: i32 = 3;
+
+/// A failure already explained to the user: the message and the exit status.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub status: i32,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure { message: message.into(), status: FAILED }
+    }
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure { message: message.into(), status: USAGE }
+    }
+}
+
+impl<E: std::error::Error> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure::new(e.to_string())
+    }
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let status = if e.use_stderr() { USAGE } else { OK };
+            let _ = e.print();
+            return status;
+        }
+    };
+    match run(cli) {
+        Ok(status) => status,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            f.status
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32, Failure> {
+    if let TopCommand::Config { command } = &cli.command {
+        return config_cmd::run(command, cli.config.as_deref(), cli.data.as_deref());
+    }
+    let ctx = Context::new(cli.data.as_deref(), cli.config.as_deref(), cli.actor.as_deref())?;
+    match cli.command {
+        TopCommand::Import(args) => import_cmd::run(&ctx, &args),
+        TopCommand::Tickets { command } => ticket_cmd::run_tickets(&ctx, command),
+        TopCommand::Ticket { command } => ticket_cmd::run_ticket(&ctx, command),
+        TopCommand::Config { .. } => unreachable!("handled above"),
+    }
+}

@@ -1,0 +1,432 @@
+//! Events: what happened to a ticket. The event log is the audit trail, and folding a ticket's
+//! events with `apply` gives its projection — so `apply` must depend on nothing but the event.
+
+use crate::domain::sla::ClockRecord;
+use crate::domain::status::Status;
+use crate::domain::ticket::{
+    Attachment, Fen, Flag, Kind, Link, LinkKind, NewTicket, Note, ReturnRecord, Satisfaction, Ticket,
+    TicketId, Workflow,
+};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// A new ticket as registered: the normalised intake plus the findings made at registration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Registration {
+    pub kind: Kind,
+    pub ticket: NewTicket,
+    pub flags: BTreeSet<Flag>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventBody {
+    Registered(Box<Registration>),
+    /// A ticket split out of another (分别处理).
+    SplitOut {
+        from: TicketId,
+        registration: Box<Registration>,
+    },
+    /// A historical ticket migrated from a legacy system, as it stood then.
+    Backfilled(Box<Ticket>),
+    Triaged {
+        kind: Kind,
+        category: Option<String>,
+        dispute_type: Option<String>,
+    },
+    Dispatched {
+        unit: String,
+    },
+    Signed {
+        unit: String,
+    },
+    Contacted {
+        note: String,
+    },
+    Accepted,
+    Refused {
+        reason: String,
+        note: Option<String>,
+    },
+    MediationStarted,
+    Settled {
+        agreement: String,
+        amount_recovered: Option<Fen>,
+    },
+    MediationEnded {
+        reason: String,
+    },
+    Verified {
+        findings: String,
+    },
+    FilingDecided {
+        filed: bool,
+        note: String,
+    },
+    ReporterTold {
+        note: String,
+    },
+    Answered {
+        text: String,
+    },
+    Resolved {
+        result: String,
+        amount_recovered: Option<Fen>,
+    },
+    WrittenBack {
+        note: Option<String>,
+    },
+    FollowedUp {
+        satisfaction: Satisfaction,
+        note: Option<String>,
+    },
+    Closed,
+    Reopened {
+        reason: String,
+    },
+    ReturnedByUnit {
+        unit: String,
+        reason: String,
+        note: Option<String>,
+    },
+    Recalled {
+        unit: Option<String>,
+        reason: String,
+    },
+    Redispatched {
+        from: Option<String>,
+        unit: String,
+        reason: String,
+    },
+    SplitInto {
+        ticket: TicketId,
+        kind: Kind,
+        note: Option<String>,
+    },
+    MergedInto {
+        target: TicketId,
+    },
+    Absorbed {
+        duplicate: TicketId,
+    },
+    Suspended {
+        reason: String,
+    },
+    Resumed,
+    Extended {
+        clock: String,
+        working_days: u32,
+        reason: String,
+        approver: String,
+    },
+    ReturnedToChannel {
+        reason: String,
+        note: Option<String>,
+    },
+    Assigned {
+        owner: Option<String>,
+    },
+    NoteAdded {
+        text: String,
+    },
+    Attached(Attachment),
+    Reminded {
+        note: Option<String>,
+    },
+}
+
+/// One entry of the event log and audit trail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Store-wide sequence number: a reader can resume "from seq N".
+    pub seq: u64,
+    pub ticket: TicketId,
+    pub at: Timestamp,
+    pub actor: String,
+    /// Status before the event (None when it created the ticket).
+    pub before: Option<Status>,
+    pub after: Status,
+    pub body: EventBody,
+    /// The ticket's clocks after the event, when it changed them. Recorded rather than
+    /// recomputed so that replay gives the same projection whatever the rules are today.
+    pub clocks: Option<Vec<ClockRecord>>,
+}
+
+impl EventBody {
+    /// The snake_case name of what happened, for the timeline's `action`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventBody::Registered(_) => "registered",
+            EventBody::SplitOut { .. } => "split_out",
+            EventBody::Backfilled(_) => "backfilled",
+            EventBody::Triaged { .. } => "triaged",
+            EventBody::Dispatched { .. } => "dispatched",
+            EventBody::Signed { .. } => "signed",
+            EventBody::Contacted { .. } => "contacted",
+            EventBody::Accepted => "accepted",
+            EventBody::Refused { .. } => "refused",
+            EventBody::MediationStarted => "mediation_started",
+            EventBody::Settled { .. } => "settled",
+            EventBody::MediationEnded { .. } => "mediation_ended",
+            EventBody::Verified { .. } => "verified",
+            EventBody::FilingDecided { .. } => "filing_decided",
+            EventBody::ReporterTold { .. } => "reporter_told",
+            EventBody::Answered { .. } => "answered",
+            EventBody::Resolved { .. } => "resolved",
+            EventBody::WrittenBack { .. } => "written_back",
+            EventBody::FollowedUp { .. } => "followed_up",
+            EventBody::Closed => "closed",
+            EventBody::Reopened { .. } => "reopened",
+            EventBody::ReturnedByUnit { .. } => "returned",
+            EventBody::Recalled { .. } => "recalled",
+            EventBody::Redispatched { .. } => "redispatched",
+            EventBody::SplitInto { .. } => "split",
+            EventBody::MergedInto { .. } => "merged",
+            EventBody::Absorbed { .. } => "absorbed_duplicate",
+            EventBody::Suspended { .. } => "suspended",
+            EventBody::Resumed => "resumed",
+            EventBody::Extended { .. } => "extended",
+            EventBody::ReturnedToChannel { .. } => "returned_to_channel",
+            EventBody::Assigned { .. } => "assigned",
+            EventBody::NoteAdded { .. } => "note",
+            EventBody::Attached(_) => "attached",
+            EventBody::Reminded { .. } => "reminded",
+        }
+    }
+
+    /// A one-line description for the timeline; personal data stays out of it.
+    pub fn detail(&self) -> String {
+        fn opt(s: &Option<String>) -> String {
+            s.as_deref().map(|s| format!(" ({s})")).unwrap_or_default()
+        }
+        fn amount(a: &Option<Fen>) -> String {
+            a.map(|a| format!("，挽回经济损失 {a}")).unwrap_or_default()
+        }
+        match self {
+            EventBody::Registered(r) => format!("登记 {} {}", r.kind.zh(), r.ticket.dispute.title),
+            EventBody::SplitOut { from, registration } => {
+                format!("由 #{from} 分出 {} {}", registration.kind.zh(), registration.ticket.dispute.title)
+            }
+            EventBody::Backfilled(t) => format!("历史数据迁入（{}）", t.status.zh()),
+            EventBody::Triaged { kind, category, dispute_type } => format!(
+                "分拣为{}{}{}",
+                kind.zh(),
+                category.as_deref().map(|c| format!(" / {c}")).unwrap_or_default(),
+                dispute_type.as_deref().map(|c| format!(" / {c}")).unwrap_or_default()
+            ),
+            EventBody::Dispatched { unit } => format!("派单至 {unit}"),
+            EventBody::Signed { unit } => format!("{unit} 签收"),
+            EventBody::Contacted { note } => format!("首次联系消费者：{note}"),
+            EventBody::Accepted => "受理".into(),
+            EventBody::Refused { reason, note } => format!("不予受理：{reason}{}", opt(note)),
+            EventBody::MediationStarted => "开始调解".into(),
+            EventBody::Settled { agreement, amount_recovered } => {
+                format!("调解成功：{agreement}{}", amount(amount_recovered))
+            }
+            EventBody::MediationEnded { reason } => format!("终止调解：{reason}"),
+            EventBody::Verified { findings } => format!("核查：{findings}"),
+            EventBody::FilingDecided { filed: true, note } => format!("立案：{note}"),
+            EventBody::FilingDecided { filed: false, note } => format!("不予立案：{note}"),
+            EventBody::ReporterTold { note } => format!("告知举报人：{note}"),
+            EventBody::Answered { text } => format!("答复：{text}"),
+            EventBody::Resolved { result, amount_recovered } => {
+                format!("办结：{result}{}", amount(amount_recovered))
+            }
+            EventBody::WrittenBack { note } => format!("回填来源渠道{}", opt(note)),
+            EventBody::FollowedUp { satisfaction, note } => {
+                let s = match satisfaction {
+                    Satisfaction::Satisfied => "满意",
+                    Satisfaction::Unsatisfied => "不满意",
+                    Satisfaction::Unreachable => "联系不上",
+                };
+                format!("回访：{s}{}", opt(note))
+            }
+            EventBody::Closed => "归档".into(),
+            EventBody::Reopened { reason } => format!("重办：{reason}"),
+            EventBody::ReturnedByUnit { unit, reason, note } => format!("{unit} 退回：{reason}{}", opt(note)),
+            EventBody::Recalled { unit, reason } => {
+                format!(
+                    "撤回{}：{reason}",
+                    unit.as_deref().map(|u| format!("（自 {u}）")).unwrap_or_default()
+                )
+            }
+            EventBody::Redispatched { from, unit, reason } => {
+                format!("改派 {} → {unit}：{reason}", from.as_deref().unwrap_or("-"))
+            }
+            EventBody::SplitInto { ticket, kind, note } => {
+                format!("分别处理，{}另立 #{ticket}{}", kind.zh(), opt(note))
+            }
+            EventBody::MergedInto { target } => format!("作为重复件并入 #{target}"),
+            EventBody::Absorbed { duplicate } => format!("并入重复件 #{duplicate}"),
+            EventBody::Suspended { reason } => format!("中止：{reason}"),
+            EventBody::Resumed => "恢复办理".into(),
+            EventBody::Extended { clock, working_days, reason, approver } => {
+                format!("延期 {clock} {working_days} 个工作日：{reason}（批准：{approver}）")
+            }
+            EventBody::ReturnedToChannel { reason, note } => format!("退回来源渠道：{reason}{}", opt(note)),
+            EventBody::Assigned { owner: Some(o) } => format!("由 {o} 负责"),
+            EventBody::Assigned { owner: None } => "取消负责人".into(),
+            EventBody::NoteAdded { text } => format!("备注：{text}"),
+            EventBody::Attached(a) => format!("附件：{}", a.name),
+            EventBody::Reminded { note } => format!("催办{}", opt(note)),
+        }
+    }
+}
+
+/// Folds one event into a ticket. Creation events build the ticket; all others change it.
+/// Returns None when the event cannot apply (a creation event for an existing ticket or the
+/// reverse), which replay reports as a corrupt log.
+pub fn apply(ticket: Option<Ticket>, event: &Event) -> Option<Ticket> {
+    let mut t = match (&event.body, ticket) {
+        (EventBody::Registered(r), None) => new_ticket(event, r, Vec::new()),
+        (EventBody::SplitOut { from, registration }, None) => {
+            new_ticket(event, registration, vec![Link { kind: LinkKind::SplitFrom, ticket: *from }])
+        }
+        (EventBody::Backfilled(snapshot), None) => {
+            let mut t = (**snapshot).clone();
+            t.events = Vec::new();
+            t
+        }
+        (EventBody::Registered(_) | EventBody::SplitOut { .. } | EventBody::Backfilled(_), Some(_)) => {
+            return None;
+        }
+        (_, None) => return None,
+        (body, Some(mut t)) => {
+            change(&mut t, body, event);
+            t
+        }
+    };
+    t.status = event.after;
+    if let Some(clocks) = &event.clocks {
+        t.clocks = clocks.clone();
+    }
+    t.events.push(event.seq);
+    t.updated_at = event.at;
+    Some(t)
+}
+
+fn new_ticket(event: &Event, r: &Registration, links: Vec<Link>) -> Ticket {
+    let n = &r.ticket;
+    Ticket {
+        id: event.ticket,
+        kind: r.kind,
+        status: event.after,
+        intake: n.intake.clone(),
+        complainant: n.complainant.clone(),
+        respondent: n.respondent.clone(),
+        dispute: n.dispute.clone(),
+        workflow: Workflow { links, ..Workflow::default() },
+        clocks: Vec::new(),
+        notes: Vec::new(),
+        attachments: n.attachments.clone(),
+        flags: r.flags.clone(),
+        events: Vec::new(),
+        created_at: event.at,
+        updated_at: event.at,
+    }
+}
+
+fn change(t: &mut Ticket, body: &EventBody, event: &Event) {
+    let at = event.at;
+    let w = &mut t.workflow;
+    match body {
+        EventBody::Registered(_) | EventBody::SplitOut { .. } | EventBody::Backfilled(_) => {}
+        EventBody::Triaged { kind, category, dispute_type } => {
+            t.kind = *kind;
+            t.dispute.category = category.clone().or(t.dispute.category.take());
+            t.dispute.dispute_type = dispute_type.clone().or(t.dispute.dispute_type.take());
+            t.flags.remove(&Flag::KindAssumed);
+        }
+        EventBody::Dispatched { unit } => {
+            w.unit = Some(unit.clone());
+            w.dispatched_at = Some(at);
+            w.signed_at = None;
+        }
+        EventBody::Signed { .. } => w.signed_at = Some(at),
+        EventBody::Contacted { note } => {
+            w.first_contact_at = Some(at);
+            t.notes.push(Note { at, actor: event.actor.clone(), text: note.clone() });
+        }
+        EventBody::Accepted => w.accepted_at = Some(at),
+        EventBody::Refused { reason, .. } => w.refusal = Some(reason.clone()),
+        EventBody::MediationStarted => {}
+        EventBody::Settled { amount_recovered, .. } => {
+            if amount_recovered.is_some() {
+                w.amount_recovered = *amount_recovered;
+            }
+        }
+        EventBody::MediationEnded { reason } => w.mediation_end_reason = Some(reason.clone()),
+        EventBody::Verified { .. } => {}
+        EventBody::FilingDecided { filed, .. } => w.case_filed = Some(*filed),
+        EventBody::ReporterTold { .. } | EventBody::Answered { .. } => {}
+        EventBody::Resolved { result, amount_recovered } => {
+            w.resolved_at = Some(at);
+            w.result = Some(result.clone());
+            if amount_recovered.is_some() {
+                w.amount_recovered = *amount_recovered;
+            }
+        }
+        EventBody::WrittenBack { .. } => w.written_back_at = Some(at),
+        EventBody::FollowedUp { satisfaction, .. } => w.satisfaction = Some(*satisfaction),
+        EventBody::Closed => w.closed_at = Some(at),
+        EventBody::Reopened { .. } => {
+            w.reopened += 1;
+            w.closed_at = None;
+        }
+        EventBody::ReturnedByUnit { unit, reason, note } => {
+            w.returns.push(ReturnRecord {
+                unit: unit.clone(),
+                reason: reason.clone(),
+                note: note.clone(),
+                at,
+            });
+            clear_unit(w);
+        }
+        EventBody::Recalled { .. } => clear_unit(w),
+        EventBody::Redispatched { unit, .. } => {
+            w.unit = Some(unit.clone());
+            w.dispatched_at = Some(at);
+            w.signed_at = None;
+        }
+        EventBody::SplitInto { ticket, .. } => {
+            w.links.push(Link { kind: LinkKind::SplitInto, ticket: *ticket })
+        }
+        EventBody::MergedInto { target } => {
+            w.links.push(Link { kind: LinkKind::MergedInto, ticket: *target })
+        }
+        EventBody::Absorbed { duplicate } => {
+            w.links.push(Link { kind: LinkKind::Absorbed, ticket: *duplicate })
+        }
+        EventBody::Suspended { reason } => {
+            w.suspended_from = event.before;
+            w.suspension_reason = Some(reason.clone());
+        }
+        EventBody::Resumed => {
+            w.suspended_from = None;
+            w.suspension_reason = None;
+        }
+        EventBody::Extended { clock, working_days, reason, approver } => {
+            w.extensions.push(crate::domain::ticket::Extension {
+                clock: clock.clone(),
+                working_days: *working_days,
+                reason: reason.clone(),
+                approver: approver.clone(),
+                at,
+            })
+        }
+        EventBody::ReturnedToChannel { .. } => {}
+        EventBody::Assigned { owner } => w.owner = owner.clone(),
+        EventBody::NoteAdded { text } => {
+            t.notes.push(Note { at, actor: event.actor.clone(), text: text.clone() })
+        }
+        EventBody::Attached(a) => t.attachments.push(a.clone()),
+        EventBody::Reminded { .. } => w.reminders += 1,
+    }
+}
+
+fn clear_unit(w: &mut Workflow) {
+    w.unit = None;
+    w.dispatched_at = None;
+    w.signed_at = None;
+}

@@ -1,0 +1,273 @@
+//! One group of commands: decided against an in-memory overlay (so later commands see earlier
+//! ones), then written as one atomic batch.
+
+use super::deadlines::earliest_due;
+use super::protocol::{Change, Command, Envelope, Outcome};
+use super::{Engine, EngineError};
+use crate::domain::action::TicketAction;
+use crate::domain::event::{self, Event, EventBody};
+use crate::domain::lifecycle::{self, Decision, Rules};
+use crate::domain::status::Status;
+use crate::domain::ticket::{Ticket, TicketId};
+use crate::store::{Row, Store, StoreError, WriteSet};
+use crate::time::Timestamp;
+use std::collections::HashMap;
+
+struct Touched {
+    original: Option<(Ticket, Row)>,
+    current: Ticket,
+}
+
+struct Overlay<'a> {
+    store: &'a Store,
+    touched: HashMap<TicketId, Touched>,
+    order: Vec<TicketId>,
+    externals: HashMap<(String, String), TicketId>,
+    events: Vec<Event>,
+    next_seq: u64,
+    next_id: u64,
+}
+
+impl Overlay<'_> {
+    fn current(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        match self.touched.get(&id) {
+            Some(t) => Ok(Some(t.current.clone())),
+            None => self.store.ticket(id),
+        }
+    }
+
+    fn external(&self, channel: &str, ext: &str) -> Result<Option<TicketId>, StoreError> {
+        match self.externals.get(&(channel.to_string(), ext.to_string())) {
+            Some(id) => Ok(Some(*id)),
+            None => self.store.external(channel, ext),
+        }
+    }
+
+    /// Records an event and folds it into the ticket it belongs to.
+    fn record(&mut self, event: Event) -> Result<Change, StoreError> {
+        let id = event.ticket;
+        let before = match self.touched.get(&id) {
+            Some(t) => Some(t.current.clone()),
+            None => {
+                let stored = self.store.ticket(id)?;
+                let original = match &stored {
+                    Some(t) => Some((t.clone(), self.store.row(id)?.unwrap_or_else(|| Row::of(t, None)))),
+                    None => None,
+                };
+                self.order.push(id);
+                self.touched.insert(id, Touched { original, current: placeholder(id) });
+                stored
+            }
+        };
+        let after = event::apply(before, &event).ok_or_else(|| StoreError::Codec {
+            key: format!("ticket {id}"),
+            source: crate::store::codec::CodecError::Corrupt {
+                version: 0,
+                detail: format!("event {} does not apply to the ticket's state", event.body.name()),
+            },
+        })?;
+        self.touched.get_mut(&id).expect("inserted above").current = after;
+        let change = Change {
+            seq: event.seq,
+            ticket: id,
+            event: event.body.name().to_string(),
+            before: event.before,
+            after: event.after,
+            at: event.at,
+            actor: event.actor.clone(),
+        };
+        self.events.push(event);
+        Ok(change)
+    }
+
+    fn event(
+        &mut self,
+        ticket: TicketId,
+        at: Timestamp,
+        actor: &str,
+        before: Option<Status>,
+        d: Decision,
+    ) -> Event {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        Event {
+            seq,
+            ticket,
+            at,
+            actor: actor.to_string(),
+            before,
+            after: d.after,
+            body: d.body,
+            clocks: d.clocks,
+        }
+    }
+
+    fn allocate_id(&mut self) -> TicketId {
+        let id = TicketId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+}
+
+/// A stand-in while a ticket's first event of the group is being folded; replaced at once.
+fn placeholder(id: TicketId) -> Ticket {
+    Ticket {
+        id,
+        kind: crate::domain::ticket::Kind::Complaint,
+        status: Status::Registered,
+        intake: Default::default(),
+        complainant: Default::default(),
+        respondent: Default::default(),
+        dispute: Default::default(),
+        workflow: Default::default(),
+        clocks: Vec::new(),
+        notes: Vec::new(),
+        attachments: Vec::new(),
+        flags: Default::default(),
+        events: Vec::new(),
+        created_at: Timestamp::from_millis(0),
+        updated_at: Timestamp::from_millis(0),
+    }
+}
+
+type GroupResult = (Vec<Result<Outcome, EngineError>>, Vec<Change>);
+
+pub(super) fn run_group(engine: &mut Engine, group: Vec<Envelope>) -> Result<GroupResult, StoreError> {
+    let now = engine.clock.now();
+    let config = engine.config.clone();
+    let rules = Rules { sla: &config.sla, channels: &config.channels, org: &config.org };
+    let mut overlay = Overlay {
+        store: &engine.store,
+        touched: HashMap::new(),
+        order: Vec::new(),
+        externals: HashMap::new(),
+        events: Vec::new(),
+        next_seq: engine.next_seq,
+        next_id: engine.next_id,
+    };
+    let mut outcomes = Vec::with_capacity(group.len());
+    let mut changes = Vec::new();
+    for envelope in group {
+        let outcome = run_one(&mut overlay, rules, envelope, now);
+        if let Ok(Outcome::Applied(c)) = &outcome {
+            changes.extend(c.iter().cloned());
+        }
+        outcomes.push(outcome);
+    }
+    if overlay.events.is_empty() {
+        return Ok((outcomes, changes));
+    }
+    let mut set = WriteSet::default();
+    for event in &overlay.events {
+        set.put_event(event);
+    }
+    for ((channel, ext), id) in &overlay.externals {
+        set.put_external(channel, ext, *id);
+    }
+    for id in &overlay.order {
+        let touched = &overlay.touched[id];
+        let row = Row::of(&touched.current, earliest_due(&touched.current, &config, now));
+        let original = touched.original.as_ref().map(|(t, r)| (t, r));
+        set.put_ticket(original, &touched.current, &row);
+    }
+    let (next_seq, next_id) = (overlay.next_seq, overlay.next_id);
+    engine.store.apply(set)?;
+    engine.next_seq = next_seq;
+    engine.next_id = next_id;
+    Ok((outcomes, changes))
+}
+
+fn run_one(
+    overlay: &mut Overlay,
+    rules: Rules,
+    envelope: Envelope,
+    now: Timestamp,
+) -> Result<Outcome, EngineError> {
+    let actor = envelope.actor;
+    match envelope.command {
+        Command::Register(new) => {
+            let (channel, ext) =
+                (new.intake.channel.clone(), new.intake.channel_ticket_id.trim().to_string());
+            if let Some(existing) = overlay.external(&channel, &ext)? {
+                return Ok(Outcome::Duplicate(existing));
+            }
+            let (registration, clocks) = lifecycle::register(*new, rules, now)?;
+            let id = overlay.allocate_id();
+            let decision = Decision {
+                body: EventBody::Registered(Box::new(registration)),
+                after: Status::Registered,
+                clocks: Some(clocks),
+            };
+            let event = overlay.event(id, now, &actor, None, decision);
+            let change = overlay.record(event)?;
+            overlay.externals.insert((channel, ext), id);
+            Ok(Outcome::Applied(vec![change]))
+        }
+        Command::Backfill(snapshot) => {
+            let (channel, ext) = (snapshot.intake.channel.clone(), snapshot.intake.channel_ticket_id.clone());
+            if rules.channels.get(&channel).is_none() {
+                return Err(lifecycle::LifecycleError::UnknownChannel(channel).into());
+            }
+            if let Some(existing) = overlay.external(&channel, &ext)? {
+                return Ok(Outcome::Duplicate(existing));
+            }
+            let id = overlay.allocate_id();
+            let mut snapshot = *snapshot;
+            snapshot.id = id;
+            let after = snapshot.status;
+            let decision = Decision { body: EventBody::Backfilled(Box::new(snapshot)), after, clocks: None };
+            let event = overlay.event(id, now, &actor, None, decision);
+            let change = overlay.record(event)?;
+            overlay.externals.insert((channel, ext), id);
+            Ok(Outcome::Applied(vec![change]))
+        }
+        Command::Act { ticket, action } => {
+            let t = overlay.current(ticket)?.ok_or(EngineError::NoTicket(ticket))?;
+            let decision = lifecycle::decide(&t, &action, rules, now)?;
+            match (&action, decision) {
+                (TicketAction::Split { kind, .. }, mut decision) => {
+                    let new_id = overlay.allocate_id();
+                    if let EventBody::SplitInto { ticket: placeholder, .. } = &mut decision.body {
+                        *placeholder = new_id;
+                    }
+                    let (registration, clocks) = lifecycle::split_registration(&t, *kind, rules);
+                    let original = overlay.event(t.id, now, &actor, Some(t.status), decision);
+                    let first = overlay.record(original)?;
+                    let out = Decision {
+                        body: EventBody::SplitOut { from: t.id, registration: Box::new(registration) },
+                        after: Status::Registered,
+                        clocks: Some(clocks),
+                    };
+                    let split = overlay.event(new_id, now, &actor, None, out);
+                    let second = overlay.record(split)?;
+                    Ok(Outcome::Applied(vec![first, second]))
+                }
+                (TicketAction::Merge { into }, decision) => {
+                    let target = overlay
+                        .current(*into)?
+                        .ok_or(EngineError::BadMergeTarget { target: *into, why: "no such ticket".into() })?;
+                    if target.status == Status::Merged || target.status.is_terminal() {
+                        return Err(EngineError::BadMergeTarget {
+                            target: *into,
+                            why: format!("it is {} ({})", target.status.code(), target.status.zh()),
+                        });
+                    }
+                    let source = overlay.event(t.id, now, &actor, Some(t.status), decision);
+                    let first = overlay.record(source)?;
+                    let absorbed = Decision {
+                        body: EventBody::Absorbed { duplicate: t.id },
+                        after: target.status,
+                        clocks: None,
+                    };
+                    let target_event = overlay.event(target.id, now, &actor, Some(target.status), absorbed);
+                    let second = overlay.record(target_event)?;
+                    Ok(Outcome::Applied(vec![first, second]))
+                }
+                (_, decision) => {
+                    let event = overlay.event(t.id, now, &actor, Some(t.status), decision);
+                    Ok(Outcome::Applied(vec![overlay.record(event)?]))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The engine: the only writer. Commands are checked against the domain, their events,
+//! projections and index changes are written in one atomic batch, flushed once for the whole
+//! burst (group commit), and only then reported as changes.
+
+mod batch;
+mod deadlines;
+pub mod protocol;
+pub mod reader;
+pub mod view;
+
+pub use protocol::{Change, Command, Envelope, Outcome};
+pub use reader::{ListFilter, Reader, StatusFilter};
+
+use crate::config::Config;
+use crate::domain::lifecycle::LifecycleError;
+use crate::domain::ticket::TicketId;
+use crate::store::{Store, StoreError, StoreOptions};
+use crate::time::Clock;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// Largest burst written as one batch; sled's batches grow expensive beyond a few hundred.
+pub const MAX_GROUP: usize = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Rule(#[from] LifecycleError),
+    #[error("no ticket #{0}")]
+    NoTicket(TicketId),
+    #[error("cannot merge into #{target}: {why}")]
+    BadMergeTarget { target: TicketId, why: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The write of the group this command was in failed; nothing of it was saved.
+    #[error("not saved: {0}")]
+    NotSaved(String),
+}
+
+pub struct Engine {
+    store: Store,
+    config: Arc<Config>,
+    clock: Clock,
+    next_seq: u64,
+    next_id: u64,
+    subscribers: Vec<Sender<Change>>,
+}
+
+impl Engine {
+    pub fn open(dir: &Path, config: Arc<Config>, clock: Clock) -> Result<Engine, EngineError> {
+        let options = StoreOptions { cache_bytes: config.settings.store_cache_mb.max(8) << 20 };
+        let store = Store::open(dir, &options)?;
+        let mut engine = Engine {
+            next_seq: store.last_seq()? + 1,
+            next_id: store.last_ticket_id()? + 1,
+            store,
+            config,
+            clock,
+            subscribers: Vec::new(),
+        };
+        deadlines::reindex_if_rules_changed(&mut engine)?;
+        Ok(engine)
+    }
+
+    pub fn reader(&self) -> Reader {
+        Reader::new(self.store.clone(), self.config.clone(), self.clock)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// Changes from now on, in sequence order.
+    pub fn subscribe(&mut self) -> Receiver<Change> {
+        let (tx, rx) = channel();
+        self.subscribers.push(tx);
+        rx
+    }
+
+    /// Runs one command; it is on disk when this returns Ok.
+    pub fn execute(&mut self, envelope: Envelope) -> Result<Outcome, EngineError> {
+        self.execute_all(vec![envelope]).pop().unwrap_or_else(|| unreachable!("one result per command"))
+    }
+
+    /// Runs a burst of commands: each is checked on its own (a refused one changes nothing),
+    /// the accepted ones are written in groups of at most `MAX_GROUP`, one flush for the burst.
+    pub fn execute_all(&mut self, envelopes: Vec<Envelope>) -> Vec<Result<Outcome, EngineError>> {
+        let mut results = Vec::with_capacity(envelopes.len());
+        let mut published = Vec::new();
+        let mut commands = envelopes.into_iter().peekable();
+        while commands.peek().is_some() {
+            let group: Vec<Envelope> = commands.by_ref().take(MAX_GROUP).collect();
+            let n = group.len();
+            match batch::run_group(self, group) {
+                Ok((outcomes, changes)) => {
+                    results.extend(outcomes);
+                    published.extend(changes);
+                }
+                Err(e) => {
+                    // The batch never reached the store: every command of the group failed.
+                    let text = e.to_string();
+                    results.extend((0..n).map(|_| Err(EngineError::NotSaved(text.clone()))));
+                }
+            }
+        }
+        if !published.is_empty() {
+            if let Err(e) = self.store.flush() {
+                // Not durable, so not acknowledged: the caller must treat these as failed.
+                let text = format!("written but not flushed: {e}");
+                return results
+                    .into_iter()
+                    .map(|r| r.and(Err(EngineError::NotSaved(text.clone()))))
+                    .collect();
+            }
+            self.publish(published);
+        }
+        results
+    }
+
+    fn publish(&mut self, changes: Vec<Change>) {
+        self.subscribers.retain(|s| changes.iter().all(|c| s.send(c.clone()).is_ok()));
+    }
+}

@@ -1,0 +1,60 @@
+//! The engine's message protocol: `Command` in, `Change` out, `Query` for reading. Serde types,
+//! so the same protocol can cross the server's socket.
+
+use crate::domain::action::TicketAction;
+use crate::domain::status::Status;
+use crate::domain::ticket::{NewTicket, Ticket, TicketId};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Something to do, and who does it (a clerk's login, `unit:<id>`, `sync:<channel>`, `import`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub actor: String,
+    pub command: Command,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    /// A new ticket from a channel or a clerk. Idempotent on (channel, channel_ticket_id).
+    Register(Box<NewTicket>),
+    /// A lifecycle action on one ticket.
+    Act { ticket: TicketId, action: TicketAction },
+    /// A historical ticket migrated as it stands (its id is assigned anew). Idempotent like
+    /// `Register`.
+    Backfill(Box<Ticket>),
+}
+
+/// What a command did, published to subscribers in sequence order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: u64,
+    pub ticket: TicketId,
+    /// The event's name (`registered`, `dispatched` …).
+    pub event: String,
+    pub before: Option<Status>,
+    pub after: Status,
+    pub at: Timestamp,
+    pub actor: String,
+}
+
+/// The result of one command.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Written and flushed; one change per event (a split or a merge touches two tickets).
+    Applied(Vec<Change>),
+    /// The channel ticket was already registered, as this ticket: nothing written.
+    Duplicate(TicketId),
+}
+
+impl Outcome {
+    /// The ticket the command was about (for a split: the original).
+    pub fn ticket(&self) -> Option<TicketId> {
+        match self {
+            Outcome::Applied(changes) => changes.first().map(|c| c.ticket),
+            Outcome::Duplicate(id) => Some(*id),
+        }
+    }
+}

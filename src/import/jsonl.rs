@@ -1,0 +1,92 @@
+//! JSON lines: one object per line, keys named like CSV headers.
+
+use super::ImportError;
+use super::columns::{FIELD_COUNT, Field, missing_column};
+use super::row::{Builder, RawRow};
+use serde_json::Value;
+use std::path::Path;
+
+/// Reads every non-blank line; returns the keys that are not a known field.
+pub(super) fn read(text: &str, path: &Path, out: &mut Builder) -> Result<Vec<String>, ImportError> {
+    if text.trim_start().starts_with('[') {
+        return Err(ImportError::JsonArray { path: path.to_path_buf() });
+    }
+    let mut ignored: Vec<String> = Vec::new();
+    let mut objects = 0usize;
+    let mut key_seen = [false; FIELD_COUNT];
+    for (index, line) in text.split('\n').enumerate() {
+        let line_no = index + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let map = match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(map)) => map,
+            Ok(other) => {
+                out.reject(line_no, format!("{} is not a JSON object", describe(&other)));
+                continue;
+            }
+            Err(e) => {
+                out.reject(line_no, format!("not valid JSON: {} (column {})", json_message(&e), e.column()));
+                continue;
+            }
+        };
+        objects += 1;
+        let mut raw = RawRow::new(line_no);
+        let mut key_of: [Option<&str>; FIELD_COUNT] = [None; FIELD_COUNT];
+        for (key, value) in &map {
+            let Some(field) = Field::from_header(key) else {
+                if !ignored.contains(key) {
+                    ignored.push(key.clone());
+                }
+                continue;
+            };
+            key_seen[field as usize] = true;
+            if let Some(other) = key_of[field as usize] {
+                raw.problem(format!("both \"{other}\" and \"{key}\" hold {}", field.name()));
+                continue;
+            }
+            key_of[field as usize] = Some(key);
+            match value {
+                Value::Null => {}
+                Value::String(s) => raw.set(field, s),
+                Value::Number(n) => raw.set(field, &n.to_string()),
+                Value::Bool(b) if field.is_bool() => raw.set(field, if *b { "true" } else { "false" }),
+                Value::Array(items) if field == Field::Attachments && items.iter().all(Value::is_string) => {
+                    let uris: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                    raw.set(field, &uris.join(";"));
+                }
+                other => raw.problem(format!("{} is {}, expected text", field.name(), describe(other))),
+            }
+        }
+        out.push(raw);
+    }
+    // A key no object has is a file-level mistake (a renamed export column), not 1 000 row errors.
+    if objects > 0 {
+        for required in [Field::ChannelTicketId, Field::ReceivedAt] {
+            if !key_seen[required as usize] {
+                return Err(missing_column(required, path));
+            }
+        }
+    }
+    Ok(ignored)
+}
+
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// serde_json's message without its "at line 1 column N": the line is the file's, given apart.
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}

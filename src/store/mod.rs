@@ -1,0 +1,225 @@
+//! The sled store: one append-only event log (the audit trail), the projections (ticket and row)
+//! and the indexes, all in one tree so that everything one command writes lands in one atomic
+//! batch. Only the engine writes; anyone holding a `Store` may read.
+
+pub mod codec;
+pub mod keys;
+mod lock;
+pub mod migrate;
+pub mod row;
+pub mod write;
+
+pub use keys::TextIndex;
+pub use row::Row;
+pub use write::WriteSet;
+
+use crate::domain::event::Event;
+use crate::domain::status::Status;
+use crate::domain::ticket::{Ticket, TicketId};
+use crate::time::Timestamp;
+use codec::CodecError;
+use std::path::{Path, PathBuf};
+
+/// The store layout this binary writes. See `migrate` for the versions it reads.
+pub const SCHEMA: u64 = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store in {dir} is in use by {holder}; attach to it or stop that process first")]
+    InUse { dir: PathBuf, holder: String },
+    #[error("cannot open the store in {dir}: {detail}")]
+    Open { dir: PathBuf, detail: String },
+    #[error(
+        "the store in {dir} has schema {found}, newer than this binary's {supported}; upgrade rightsdesk"
+    )]
+    NewerSchema { dir: PathBuf, found: u64, supported: u64 },
+    #[error("store I/O error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("corrupt record under key {key}: {source}")]
+    Codec { key: String, source: CodecError },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// sled's page cache. sled defaults to 1 GiB; a console on a jump host must stay far below.
+    pub cache_bytes: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { cache_bytes: 128 << 20 }
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    tree: sled::Tree,
+    dir: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, and migrates an older layout in place.
+    pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Open { dir: dir.to_path_buf(), detail: e.to_string() })?;
+        let db_path = dir.join("store");
+        let db = sled::Config::new()
+            .path(&db_path)
+            .cache_capacity(options.cache_bytes)
+            // We flush at the points where something is acknowledged; the timer only adds
+            // background I/O on a busy jump host.
+            .flush_every_ms(Some(1000))
+            .open()
+            .map_err(|e| lock::explain_open_error(dir, e))?;
+        lock::record_holder(dir);
+        let tree = db.open_tree("desk")?;
+        let store = Store { db, tree, dir: dir.to_path_buf() };
+        migrate::bring_up_to_date(&store)?;
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub fn apply(&self, set: WriteSet) -> Result<()> {
+        self.tree.apply_batch(set.into_batch())?;
+        Ok(())
+    }
+
+    pub fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    pub(crate) fn tree(&self) -> &sled::Tree {
+        &self.tree
+    }
+
+    pub fn meta(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.tree.get(keys::meta(name))?.map(|v| v.to_vec()))
+    }
+
+    pub fn meta_u64(&self, name: &str) -> Result<Option<u64>> {
+        Ok(self.meta(name)?.and_then(|v| v.as_slice().try_into().ok().map(u64::from_be_bytes)))
+    }
+
+    pub fn ticket(&self, id: TicketId) -> Result<Option<Ticket>> {
+        self.get_decoded(&keys::ticket(id))
+    }
+
+    pub fn row(&self, id: TicketId) -> Result<Option<Row>> {
+        self.get_decoded(&keys::row(id))
+    }
+
+    pub fn event(&self, seq: u64) -> Result<Option<Event>> {
+        self.get_decoded(&keys::event(seq))
+    }
+
+    /// Events with a sequence number greater than `after`, in order: how a reader resumes.
+    pub fn events_after(&self, after: u64) -> impl Iterator<Item = Result<Event>> + '_ {
+        let start = keys::event(after.saturating_add(1));
+        let end = keys::event(u64::MAX);
+        self.tree.range(start..=end).map(|item| {
+            let (k, v) = item?;
+            decode_at(&k, &v)
+        })
+    }
+
+    pub fn last_seq(&self) -> Result<u64> {
+        Ok(self.last_in_space(keys::EVENT)?.unwrap_or(0))
+    }
+
+    pub fn last_ticket_id(&self) -> Result<u64> {
+        Ok(self.last_in_space(keys::TICKET)?.unwrap_or(0))
+    }
+
+    fn last_in_space(&self, tag: u8) -> Result<Option<u64>> {
+        let last = self.tree.range(vec![tag]..vec![tag + 1]).next_back().transpose()?;
+        Ok(last.and_then(|(k, _)| keys::trailing_u64(&k)))
+    }
+
+    pub fn external(&self, channel: &str, channel_ticket_id: &str) -> Result<Option<TicketId>> {
+        Ok(self
+            .tree
+            .get(keys::external(channel, channel_ticket_id))?
+            .and_then(|v| v.as_ref().try_into().ok().map(|b| TicketId(u64::from_be_bytes(b)))))
+    }
+
+    pub fn ids_with_status(&self, status: Status) -> impl Iterator<Item = Result<TicketId>> + '_ {
+        self.ids_under(keys::status_prefix(status))
+    }
+
+    pub fn ids_with(&self, index: TextIndex, value: &str) -> impl Iterator<Item = Result<TicketId>> + '_ {
+        self.ids_under(keys::text_prefix(index, value))
+    }
+
+    /// Open tickets with a running clock, nearest due first.
+    pub fn deadlines(&self) -> impl Iterator<Item = Result<(Timestamp, TicketId)>> + '_ {
+        self.tree.scan_prefix([keys::DEADLINE]).map(|item| {
+            let (k, _) = item?;
+            keys::parse_deadline(&k).ok_or_else(|| corrupt(&k, "bad deadline key"))
+        })
+    }
+
+    /// Every ticket id, in order.
+    pub fn all_ids(&self) -> impl Iterator<Item = Result<TicketId>> + '_ {
+        self.tree.scan_prefix([keys::ROW]).keys().map(|k| {
+            let k = k?;
+            keys::trailing_id(&k).ok_or_else(|| corrupt(&k, "bad row key"))
+        })
+    }
+
+    pub fn all_rows(&self) -> impl Iterator<Item = Result<Row>> + '_ {
+        self.tree.scan_prefix([keys::ROW]).map(|item| {
+            let (k, v) = item?;
+            decode_at(&k, &v)
+        })
+    }
+
+    pub fn all_tickets(&self) -> impl Iterator<Item = Result<Ticket>> + '_ {
+        self.tree.scan_prefix([keys::TICKET]).map(|item| {
+            let (k, v) = item?;
+            decode_at(&k, &v)
+        })
+    }
+
+    /// Raw keys of one space, for consistency checks.
+    pub fn keys_in_space(&self, tag: u8) -> impl Iterator<Item = Result<Vec<u8>>> + '_ {
+        self.tree.scan_prefix([tag]).keys().map(|k| Ok(k?.to_vec()))
+    }
+
+    fn ids_under(&self, prefix: Vec<u8>) -> impl Iterator<Item = Result<TicketId>> + '_ {
+        self.tree.scan_prefix(prefix).keys().map(|k| {
+            let k = k?;
+            keys::trailing_id(&k).ok_or_else(|| corrupt(&k, "bad index key"))
+        })
+    }
+
+    fn get_decoded<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
+        match self.tree.get(key)? {
+            Some(v) => decode_at(key, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+fn decode_at<T: serde::de::DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T> {
+    codec::decode(value).map_err(|source| StoreError::Codec { key: show_key(key), source })
+}
+
+fn corrupt(key: &[u8], what: &str) -> StoreError {
+    StoreError::Codec { key: show_key(key), source: CodecError::Corrupt { version: 0, detail: what.into() } }
+}
+
+fn show_key(key: &[u8]) -> String {
+    String::from_utf8_lossy(key).chars().map(|c| if c.is_control() { '·' } else { c }).collect()
+}

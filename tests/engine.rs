@@ -1,0 +1,276 @@
+//! The engine and its store: idempotent ingest, one atomic write per command, indexes that follow
+//! every change, queries, split and merge, reading a store an older version wrote.
+
+use rightsdesk::config::{self, Config};
+use rightsdesk::domain::action::TicketAction as A;
+use rightsdesk::domain::status::Status;
+use rightsdesk::domain::ticket::{Complainant, Dispute, Intake, Kind, NewTicket, Respondent, TicketId};
+use rightsdesk::engine::{Command, Engine, EngineError, Envelope, ListFilter, Outcome, StatusFilter};
+use rightsdesk::store::{Store, StoreOptions, TextIndex};
+use rightsdesk::time::{Clock, Timestamp};
+use std::sync::Arc;
+
+fn config() -> Arc<Config> {
+    Arc::new(config::load(None).expect("built-in configuration"))
+}
+
+fn now() -> Timestamp {
+    Timestamp::parse("2026-11-25T10:00:00+08:00").unwrap()
+}
+
+fn open(dir: &std::path::Path) -> Engine {
+    Engine::open(dir, config(), Clock::Fixed(now())).expect("opens")
+}
+
+fn complaint(channel: &str, ext: &str, phone: &str, town: &str, title: &str) -> NewTicket {
+    NewTicket {
+        kind: Some(Kind::Complaint),
+        intake: Intake {
+            channel: channel.into(),
+            channel_ticket_id: ext.into(),
+            received_at: Some(Timestamp::parse("2026-11-24 14:30").unwrap()),
+            town: Some(town.into()),
+            ..Intake::default()
+        },
+        complainant: Complainant {
+            name: Some("黄志强".into()),
+            phone: Some(phone.into()),
+            address: Some("顺德区北滘镇君兰社区".into()),
+            ..Complainant::default()
+        },
+        respondent: Respondent {
+            name: Some("佛山市顺德区北滘某某电器有限公司".into()),
+            credit_code: Some("91440606MA4W8XYZ3K".into()),
+            address: Some("北滘镇工业大道1号".into()),
+            ..Respondent::default()
+        },
+        dispute: Dispute {
+            title: title.into(),
+            request: Some("退款".into()),
+            facts: Some("在某电器城购买的洗碗机无法正常使用，商家拖延维修".into()),
+            ..Dispute::default()
+        },
+        attachments: vec![],
+    }
+}
+
+fn register(engine: &mut Engine, t: NewTicket) -> Outcome {
+    engine
+        .execute(Envelope { actor: "sync:12345".into(), command: Command::Register(Box::new(t)) })
+        .expect("registers")
+}
+
+fn act(engine: &mut Engine, id: TicketId, action: A) -> Result<Outcome, EngineError> {
+    engine.execute(Envelope { actor: "王文书".into(), command: Command::Act { ticket: id, action } })
+}
+
+#[test]
+fn the_same_channel_ticket_registered_twice_is_one_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let first =
+        register(&mut engine, complaint("12345", "SD2026112400017", "13712345678", "北滘镇", "洗碗机故障"));
+    let again =
+        register(&mut engine, complaint("12345", "SD2026112400017", "13712345678", "北滘镇", "洗碗机故障"));
+    let id = first.ticket().unwrap();
+    assert!(matches!(first, Outcome::Applied(_)));
+    assert_eq!(again, Outcome::Duplicate(id));
+    let other_channel =
+        register(&mut engine, complaint("12315", "SD2026112400017", "13712345678", "北滘镇", "洗碗机故障"));
+    assert_ne!(other_channel.ticket(), Some(id), "the same id on another channel is another ticket");
+    assert_eq!(engine.store().last_seq().unwrap(), 2);
+}
+
+#[test]
+fn duplicates_inside_one_burst_are_caught_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let t = complaint("wechat", "WX-88", "13800138000", "大良", "外卖食品变质");
+    let results = engine.execute_all(vec![
+        Envelope { actor: "sync:wechat".into(), command: Command::Register(Box::new(t.clone())) },
+        Envelope { actor: "sync:wechat".into(), command: Command::Register(Box::new(t)) },
+    ]);
+    let first = results[0].as_ref().unwrap().ticket().unwrap();
+    assert_eq!(results[1].as_ref().unwrap(), &Outcome::Duplicate(first));
+}
+
+#[test]
+fn a_refused_command_writes_nothing_and_the_burst_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let id = register(&mut engine, complaint("12345", "A1", "13700000001", "大良", "预付卡商家跑路"))
+        .ticket()
+        .unwrap();
+    let before = engine.store().last_seq().unwrap();
+    let results = engine.execute_all(vec![
+        Envelope { actor: "王文书".into(), command: Command::Act { ticket: id, action: A::Sign } },
+        Envelope {
+            actor: "王文书".into(),
+            command: Command::Act {
+                ticket: id,
+                action: A::Triage { kind: Kind::Complaint, category: None, dispute_type: None },
+            },
+        },
+    ]);
+    assert!(matches!(results[0], Err(EngineError::Rule(_))));
+    assert!(results[1].is_ok());
+    assert_eq!(engine.store().last_seq().unwrap(), before + 1);
+}
+
+#[test]
+fn indexes_follow_status_unit_and_owner_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let id = register(&mut engine, complaint("12345", "B7", "0757-22334455", "北滘镇", "空调不制冷"))
+        .ticket()
+        .unwrap();
+    act(
+        &mut engine,
+        id,
+        A::Triage { kind: Kind::Complaint, category: Some("家用电器".into()), dispute_type: None },
+    )
+    .unwrap();
+    act(&mut engine, id, A::Dispatch { unit: "北滘分局".into() }).unwrap();
+    act(&mut engine, id, A::Assign { owner: Some("王文书".into()) }).unwrap();
+    let store = engine.store();
+    let ids = |i, v: &str| store.ids_with(i, v).collect::<Result<Vec<_>, _>>().unwrap();
+    assert_eq!(ids(TextIndex::Unit, "beijiao"), vec![id]);
+    assert_eq!(ids(TextIndex::Owner, "王文书"), vec![id]);
+    assert_eq!(ids(TextIndex::Town, "北滘"), vec![id], "the alias 北滘镇 is indexed as 北滘");
+    assert_eq!(ids(TextIndex::Phone, "075722334455"), vec![id]);
+    assert_eq!(ids(TextIndex::CreditCode, "91440606MA4W8XYZ3K"), vec![id]);
+    for s in Status::ALL {
+        let n = store.ids_with_status(s).count();
+        assert_eq!(n, usize::from(s == Status::Dispatched), "status index {s:?}");
+    }
+    act(&mut engine, id, A::Recall { reason: "派错".into() }).unwrap();
+    let store = engine.store();
+    assert!(
+        store.ids_with(TextIndex::Unit, "beijiao").next().is_none(),
+        "the unit entry leaves with the unit"
+    );
+}
+
+#[test]
+fn the_queue_lists_open_tickets_nearest_deadline_first_and_filters_combine() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let a = register(&mut engine, complaint("12345", "Q1", "13700000011", "大良", "健身房停业不退费"))
+        .ticket()
+        .unwrap();
+    let b = register(&mut engine, complaint("12315", "Q2", "13700000012", "容桂", "电动车电池鼓包"))
+        .ticket()
+        .unwrap();
+    let c = register(&mut engine, complaint("walkin", "Q3", "13700000013", "容桂", "理发店办卡纠纷"))
+        .ticket()
+        .unwrap();
+    act(&mut engine, c, A::Triage { kind: Kind::Complaint, category: None, dispute_type: None }).unwrap();
+    act(&mut engine, c, A::Dispatch { unit: "ronggui".into() }).unwrap();
+    let reader = engine.reader();
+    let all = reader.list(&ListFilter::default()).unwrap();
+    assert_eq!(all.len(), 3);
+    let first_due = |s: &rightsdesk::engine::view::TicketSummary| s.clocks.iter().map(|c| c.due_at).min();
+    assert!(all.windows(2).all(|w| first_due(&w[0]) <= first_due(&w[1])), "sorted by nearest deadline");
+    let ronggui = reader.list(&ListFilter { town: Some("容桂".into()), ..ListFilter::default() }).unwrap();
+    assert_eq!(ronggui.iter().map(|s| s.id).collect::<Vec<_>>(), {
+        let mut v = vec![b.0, c.0];
+        v.sort_by_key(|id| all.iter().position(|s| s.id == *id));
+        v
+    });
+    let dispatched =
+        ListFilter { status: StatusFilter::Only(vec![Status::Dispatched]), ..ListFilter::default() };
+    assert_eq!(reader.list(&dispatched).unwrap().len(), 1);
+    let by_phone = ListFilter { search: Some("137-0000-0011".into()), ..ListFilter::default() };
+    assert_eq!(reader.list(&by_phone).unwrap()[0].id, a.0);
+    let by_text = ListFilter { search: Some("电池".into()), ..ListFilter::default() };
+    assert_eq!(reader.list(&by_text).unwrap()[0].id, b.0);
+    let limited = ListFilter { limit: Some(2), ..ListFilter::default() };
+    assert_eq!(reader.list(&limited).unwrap().len(), 2);
+}
+
+#[test]
+fn splitting_makes_a_linked_ticket_of_the_other_kind_and_merging_links_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let a = register(&mut engine, complaint("12345", "S1", "13700000021", "伦教", "商家卖假货并拒绝退款"))
+        .ticket()
+        .unwrap();
+    let out =
+        act(&mut engine, a, A::Split { kind: Kind::Report, note: Some("同时举报售假".into()) }).unwrap();
+    let Outcome::Applied(changes) = out else { panic!("applied") };
+    assert_eq!(changes.len(), 2);
+    let b = changes[1].ticket;
+    let split = engine.reader().ticket(b).unwrap().unwrap();
+    assert_eq!(split.kind, Kind::Report);
+    assert_eq!(split.workflow.links[0].ticket, a);
+    let dup = register(&mut engine, complaint("12315", "S2", "13700000021", "伦教", "商家卖假货"))
+        .ticket()
+        .unwrap();
+    act(&mut engine, dup, A::Merge { into: a }).unwrap();
+    let reader = engine.reader();
+    assert_eq!(reader.ticket(dup).unwrap().unwrap().status, Status::Merged);
+    assert!(reader.ticket(a).unwrap().unwrap().workflow.links.iter().any(|l| l.ticket == dup));
+    let err = act(&mut engine, b, A::Merge { into: dup }).unwrap_err();
+    assert!(err.to_string().contains("merged"), "{err}");
+}
+
+#[test]
+fn a_command_on_a_missing_ticket_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    assert!(matches!(act(&mut engine, TicketId(404), A::Sign), Err(EngineError::NoTicket(_))));
+}
+
+#[test]
+fn subscribers_get_every_change_in_sequence_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let changes = engine.subscribe();
+    let id = register(&mut engine, complaint("12345", "C1", "13700000031", "杏坛", "农贸市场缺斤少两"))
+        .ticket()
+        .unwrap();
+    act(&mut engine, id, A::Note { text: "消费者补充了小票照片".into() }).unwrap();
+    let got: Vec<_> = changes.try_iter().collect();
+    assert_eq!(got.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(got[1].event, "note");
+}
+
+#[test]
+fn everything_committed_is_there_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let mut engine = open(dir.path());
+        let id = register(&mut engine, complaint("mayor", "M1", "13700000041", "龙江", "家具延迟交货"))
+            .ticket()
+            .unwrap();
+        act(&mut engine, id, A::Note { text: "已电话安抚".into() }).unwrap();
+        id
+    };
+    let mut engine = open(dir.path());
+    let t = engine.reader().ticket(id).unwrap().unwrap();
+    assert_eq!(t.events, vec![1, 2]);
+    let next = register(&mut engine, complaint("mayor", "M2", "13700000042", "龙江", "沙发质量问题"))
+        .ticket()
+        .unwrap();
+    assert_eq!(next, TicketId(id.0 + 1), "ids continue after reopening");
+    assert_eq!(engine.store().last_seq().unwrap(), 3);
+}
+
+#[test]
+fn a_store_written_by_schema_1_opens_and_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let mut engine = open(dir.path());
+        let id = register(&mut engine, complaint("letter", "L1", "13700000051", "均安", "餐馆食物中毒"))
+            .ticket()
+            .unwrap();
+        act(&mut engine, id, A::Note { text: "已转食品科".into() }).unwrap();
+        id
+    };
+    rightsdesk::store::migrate::rewrite_as_schema_1(dir.path()).expect("downgrades the store");
+    let store = Store::open(dir.path(), &StoreOptions::default()).expect("opens a schema-1 store");
+    assert_eq!(store.meta_u64("schema").unwrap(), Some(rightsdesk::store::SCHEMA));
+    let t = store.ticket(id).unwrap().unwrap();
+    assert_eq!(t.dispute.title, "餐馆食物中毒");
+    assert_eq!(store.event(2).unwrap().unwrap().body.name(), "note");
+}
