@@ -274,3 +274,87 @@ fn a_store_written_by_schema_1_opens_and_is_migrated() {
     assert_eq!(t.dispute.title, "餐馆食物中毒");
     assert_eq!(store.event(2).unwrap().unwrap().body.name(), "note");
 }
+
+#[test]
+fn a_burst_of_commands_costs_one_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let before = engine.store().flush_count();
+    let burst: Vec<Envelope> = (0..600)
+        .map(|i| Envelope {
+            actor: "sync:12315".into(),
+            command: Command::Register(Box::new(complaint(
+                "12315",
+                &format!("1440606202611250{i:04}"),
+                &format!("1390000{i:04}"),
+                "乐从镇",
+                "网购家具与描述不符",
+            ))),
+        })
+        .collect();
+    let results = engine.execute_all(burst);
+    assert!(results.iter().all(|r| matches!(r, Ok(Outcome::Applied(_)))));
+    assert_eq!(engine.store().flush_count() - before, 1, "600 commands (3 groups), one flush");
+    assert_eq!(engine.store().last_seq().unwrap(), 600);
+}
+
+#[test]
+fn queries_travel_as_json_and_a_reader_resumes_from_a_sequence_number() {
+    use rightsdesk::engine::{Answer, Query};
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let id = register(&mut engine, complaint("miniapp", "MP-1", "13700000061", "陈村", "花卉市场买到病苗"))
+        .ticket()
+        .unwrap();
+    act(&mut engine, id, A::Note { text: "已联系商户".into() }).unwrap();
+    act(&mut engine, id, A::Assign { owner: Some("李文书".into()) }).unwrap();
+    let wire = serde_json::to_string(&Query::EventsAfter { seq: 1, limit: 10 }).unwrap();
+    let query: Query = serde_json::from_str(&wire).unwrap();
+    let Answer::EventsAfter(events) = engine.reader().query(&query).unwrap() else { panic!("events") };
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
+    let Answer::Detail(Some(detail)) =
+        engine.reader().query(&Query::Detail { ticket: id, reveal: false }).unwrap()
+    else {
+        panic!("detail")
+    };
+    assert_eq!(detail.timeline.len(), 3);
+    let command =
+        Envelope { actor: "李文书".into(), command: Command::Act { ticket: id, action: A::Sign } };
+    let back: Envelope = serde_json::from_str(&serde_json::to_string(&command).unwrap()).unwrap();
+    assert_eq!(back, command, "commands cross a socket as JSON unchanged");
+}
+
+#[test]
+fn every_number_in_a_phone_field_finds_the_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let t = complaint("phone", "P-1", "13700001111/0757-22998877", "大良", "装修公司拖延工期");
+    let id = register(&mut engine, t).ticket().unwrap();
+    assert_eq!(engine.reader().by_phone("13700001111").unwrap(), vec![id]);
+    assert_eq!(engine.reader().by_phone("0757-22998877").unwrap(), vec![id]);
+}
+
+#[test]
+fn a_backfilled_ticket_is_found_by_its_trimmed_channel_id_and_a_blank_id_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let id = register(&mut engine, complaint("12345", "BF-0001", "13700000071", "勒流", "家具甲醛超标"))
+        .ticket()
+        .unwrap();
+    let mut historical = engine.reader().ticket(id).unwrap().unwrap();
+    historical.intake.channel_ticket_id = " BF-0002 ".into();
+    let backfilled = engine
+        .execute(Envelope {
+            actor: "migration".into(),
+            command: Command::Backfill(Box::new(historical.clone())),
+        })
+        .unwrap()
+        .ticket()
+        .unwrap();
+    let again = register(&mut engine, complaint("12345", "BF-0002", "13700000071", "勒流", "家具甲醛超标"));
+    assert_eq!(again, Outcome::Duplicate(backfilled));
+    historical.intake.channel_ticket_id = "   ".into();
+    let blank = engine
+        .execute(Envelope { actor: "migration".into(), command: Command::Backfill(Box::new(historical)) });
+    assert!(matches!(blank, Err(EngineError::Rule(_))));
+}

@@ -46,8 +46,19 @@ impl Overlay<'_> {
     /// Records an event and folds it into the ticket it belongs to.
     fn record(&mut self, event: Event) -> Result<Change, StoreError> {
         let id = event.ticket;
+        let creates = matches!(
+            event.body,
+            EventBody::Registered(_) | EventBody::SplitOut { .. } | EventBody::Backfilled(_)
+        );
         let before = match self.touched.get(&id) {
             Some(t) => Some(t.current.clone()),
+            // A freshly allocated id has nothing stored: skip the lookups (this is the whole
+            // cost of a backfill burst otherwise).
+            None if creates => {
+                self.order.push(id);
+                self.touched.insert(id, Touched { original: None, current: placeholder(id) });
+                None
+            }
             None => {
                 let stored = self.store.ticket(id)?;
                 let original = match &stored {
@@ -204,9 +215,17 @@ fn run_one(
             Ok(Outcome::Applied(vec![change]))
         }
         Command::Backfill(snapshot) => {
-            let (channel, ext) = (snapshot.intake.channel.clone(), snapshot.intake.channel_ticket_id.clone());
+            let (channel, ext) =
+                (snapshot.intake.channel.clone(), snapshot.intake.channel_ticket_id.trim().to_string());
             if rules.channels.get(&channel).is_none() {
                 return Err(lifecycle::LifecycleError::UnknownChannel(channel).into());
+            }
+            if ext.is_empty() {
+                return Err(lifecycle::LifecycleError::Invalid {
+                    action: "backfill",
+                    what: "channel_ticket_id is empty".into(),
+                }
+                .into());
             }
             if let Some(existing) = overlay.external(&channel, &ext)? {
                 return Ok(Outcome::Duplicate(existing));
@@ -214,6 +233,7 @@ fn run_one(
             let id = overlay.allocate_id();
             let mut snapshot = *snapshot;
             snapshot.id = id;
+            snapshot.intake.channel_ticket_id = ext.clone();
             let after = snapshot.status;
             let decision = Decision { body: EventBody::Backfilled(Box::new(snapshot)), after, clocks: None };
             let event = overlay.event(id, now, &actor, None, decision);

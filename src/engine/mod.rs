@@ -8,7 +8,7 @@ pub mod protocol;
 pub mod reader;
 pub mod view;
 
-pub use protocol::{Change, Command, Envelope, Outcome};
+pub use protocol::{Answer, Change, Command, Envelope, Outcome, Query};
 pub use reader::{ListFilter, Reader, StatusFilter};
 
 use crate::config::Config;
@@ -60,6 +60,7 @@ impl Engine {
             subscribers: Vec::new(),
         };
         deadlines::reindex_if_rules_changed(&mut engine)?;
+        tracing::info!(dir = %dir.display(), last_seq = engine.next_seq - 1, tickets = engine.next_id - 1, "engine open");
         Ok(engine)
     }
 
@@ -98,17 +99,32 @@ impl Engine {
             let n = group.len();
             match batch::run_group(self, group) {
                 Ok((outcomes, changes)) => {
+                    for outcome in &outcomes {
+                        if let Err(
+                            e @ (EngineError::Rule(_)
+                            | EngineError::NoTicket(_)
+                            | EngineError::BadMergeTarget { .. }),
+                        ) = outcome
+                        {
+                            // Rule refusals name states, actions and ids only: no personal data.
+                            tracing::info!(refused = %e, "command refused");
+                        }
+                    }
+                    tracing::debug!(commands = n, events = changes.len(), "group written");
                     results.extend(outcomes);
                     published.extend(changes);
                 }
                 Err(e) => {
+                    tracing::error!(error = %e, commands = n, "group not written");
                     // The batch never reached the store: every command of the group failed.
                     let text = e.to_string();
                     results.extend((0..n).map(|_| Err(EngineError::NotSaved(text.clone()))));
                 }
             }
         }
-        if !published.is_empty() {
+        // A duplicate is acknowledged too, so it must be durable as well: its original may sit
+        // in a group whose flush failed earlier.
+        if results.iter().any(Result::is_ok) {
             if let Err(e) = self.store.flush() {
                 // Not durable, so not acknowledged: the caller must treat these as failed.
                 let text = format!("written but not flushed: {e}");

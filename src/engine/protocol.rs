@@ -58,3 +58,30 @@ impl Outcome {
         }
     }
 }
+
+/// A read-only question to the store.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Query {
+    /// The tickets matching a filter, nearest deadline first.
+    List(crate::engine::reader::ListFilter),
+    /// One ticket with its clocks and timeline; personal data masked unless `reveal`.
+    Detail { ticket: TicketId, reveal: bool },
+    /// A ticket by number or `CHANNEL:CHANNEL_TICKET_ID`.
+    Resolve(String),
+    /// Every ticket of one phone number.
+    ByPhone(String),
+    /// Events after a sequence number, for a reader catching up (at most `limit`).
+    EventsAfter { seq: u64, limit: usize },
+}
+
+/// The answer to a `Query`, variant for variant.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    List(Vec<crate::engine::view::TicketSummary>),
+    Detail(Option<Box<crate::engine::view::TicketDetail>>),
+    Resolve(Option<TicketId>),
+    ByPhone(Vec<TicketId>),
+    EventsAfter(Vec<crate::domain::event::Event>),
+}

@@ -98,6 +98,20 @@ impl Reader {
         Ok(Some(TicketDetail::of(&t, &row, &events, &self.config, self.now(), reveal)))
     }
 
+    /// Answers one protocol query.
+    pub fn query(&self, query: &super::Query) -> Result<super::Answer, StoreError> {
+        use super::{Answer, Query};
+        Ok(match query {
+            Query::List(filter) => Answer::List(self.list(filter)?),
+            Query::Detail { ticket, reveal } => Answer::Detail(self.detail(*ticket, *reveal)?.map(Box::new)),
+            Query::Resolve(text) => Answer::Resolve(self.resolve(text)?),
+            Query::ByPhone(phone) => Answer::ByPhone(self.by_phone(phone)?),
+            Query::EventsAfter { seq, limit } => {
+                Answer::EventsAfter(self.store.events_after(*seq).take(*limit).collect::<Result<_, _>>()?)
+            }
+        })
+    }
+
     /// Every ticket of one phone number (complainant or caller).
     pub fn by_phone(&self, phone: &str) -> Result<Vec<TicketId>, StoreError> {
         match normalise_phone(phone) {

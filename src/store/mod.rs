@@ -2,6 +2,7 @@
 //! and the indexes, all in one tree so that everything one command writes lands in one atomic
 //! batch. Only the engine writes; anyone holding a `Store` may read.
 
+pub mod check;
 pub mod codec;
 pub mod keys;
 mod lock;
@@ -19,6 +20,8 @@ use crate::domain::ticket::{Ticket, TicketId};
 use crate::time::Timestamp;
 use codec::CodecError;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The store layout this binary writes. See `migrate` for the versions it reads.
 pub const SCHEMA: u64 = 2;
@@ -58,6 +61,7 @@ pub struct Store {
     db: sled::Db,
     tree: sled::Tree,
     dir: PathBuf,
+    flushes: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -76,7 +80,7 @@ impl Store {
             .map_err(|e| lock::explain_open_error(dir, e))?;
         lock::record_holder(dir);
         let tree = db.open_tree("desk")?;
-        let store = Store { db, tree, dir: dir.to_path_buf() };
+        let store = Store { db, tree, dir: dir.to_path_buf(), flushes: Arc::new(AtomicU64::new(0)) };
         migrate::bring_up_to_date(&store)?;
         Ok(store)
     }
@@ -88,7 +92,13 @@ impl Store {
     /// Makes every write so far durable.
     pub fn flush(&self) -> Result<()> {
         self.db.flush()?;
+        self.flushes.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Flushes since this store was opened: what group commit saves.
+    pub fn flush_count(&self) -> u64 {
+        self.flushes.load(Ordering::Relaxed)
     }
 
     pub fn apply(&self, set: WriteSet) -> Result<()> {

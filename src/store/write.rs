@@ -77,7 +77,9 @@ pub fn index_keys(t: &Ticket, row: &Row) -> BTreeSet<Vec<u8>> {
     text(TextIndex::Town, t.intake.town.as_deref());
     text(TextIndex::Respondent, t.respondent.name.as_deref());
     text(TextIndex::CreditCode, t.respondent.credit_code.as_deref());
-    for phone in [t.complainant.phone.as_deref(), t.intake.caller_number.as_deref()].into_iter().flatten() {
+    // A phone field may hold several numbers ("137…/0757-…"): each is a line to find.
+    let phones = [t.complainant.phone.as_deref(), t.intake.caller_number.as_deref()];
+    for phone in phones.into_iter().flatten().flat_map(|p| p.split(['/', '、', ',', '，', ';', '；'])) {
         if let Some(p) = normalise_phone(phone) {
             text(TextIndex::Phone, Some(&p));
         }
