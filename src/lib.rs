@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod generate;
 pub mod import;
 pub mod store;
 pub mod time;
