@@ -1,3 +1,6 @@
+#[global_allocator]
+static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
+
 fn main() {
     std::process::exit(rightsdesk::cli::main());
 }

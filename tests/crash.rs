@@ -412,8 +412,8 @@ fn check_acknowledged(store: &Store, acked: &Acknowledged, round: u64) {
 /// One ticket per channel ticket id, whatever was re-sent; a split-out part shares its original's.
 fn check_no_duplicate_imports(store: &Store, round: u64) {
     let mut seen: HashMap<(String, String), TicketId> = HashMap::new();
-    for t in store.all_tickets() {
-        let t = t.unwrap();
+    for id in store.all_ids() {
+        let t = store.ticket(id.unwrap()).unwrap().expect("every listed id has a ticket");
         if t.workflow.links.iter().any(|l| l.kind == LinkKind::SplitFrom) {
             continue;
         }

@@ -294,7 +294,7 @@ fn a_burst_of_commands_costs_one_flush() {
         .collect();
     let results = engine.execute_all(burst);
     assert!(results.iter().all(|r| matches!(r, Ok(Outcome::Applied(_)))));
-    assert_eq!(engine.store().flush_count() - before, 1, "600 commands (3 groups), one flush");
+    assert_eq!(engine.store().flush_count() - before, 1, "600 commands (one group), one flush");
     assert_eq!(engine.store().last_seq().unwrap(), 600);
 }
 

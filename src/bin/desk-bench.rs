@@ -5,6 +5,9 @@
 //! clerk waits for: reopening, the open queue, a phone lookup. One figure a line as
 //! `name: value unit` on stdout, or one JSON object with `--json`; progress goes to stderr.
 
+#[global_allocator]
+static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
+
 use clap::{Parser, ValueEnum};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

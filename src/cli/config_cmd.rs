@@ -78,8 +78,11 @@ pub fn run(command: &ConfigCommand, config_dir: Option<&Path>, _data: Option<&Pa
                 ShowWhat::Rules => {
                     for r in c.sla.rules.values() {
                         let unit = format!("{:?}", r.unit).to_lowercase();
-                        let extension =
-                            if r.max_extension > 0 { format!(" (+{} extension)", r.max_extension) } else { String::new() };
+                        let extension = if r.max_extension > 0 {
+                            format!(" (+{} extension)", r.max_extension)
+                        } else {
+                            String::new()
+                        };
                         println!("{:<22} {} {} {unit}{extension}", r.id, r.name, r.amount);
                         println!("{:<22} {}", "", r.basis);
                     }

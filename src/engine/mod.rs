@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// Largest burst written as one batch; sled's batches grow expensive beyond a few hundred.
-pub const MAX_GROUP: usize = 256;
+pub const MAX_GROUP: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {

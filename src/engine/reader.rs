@@ -9,7 +9,6 @@ use crate::store::write::normalise_phone;
 use crate::store::{Row, Store, StoreError, TextIndex};
 use crate::time::{Clock, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::sync::Arc;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -80,7 +79,7 @@ impl Reader {
         let text = text.trim().trim_start_matches('#');
         if let Ok(n) = text.parse::<u64>() {
             let id = TicketId(n);
-            return Ok(self.store.row(id)?.map(|_| id));
+            return Ok(self.store.ticket_exists(id)?.then_some(id));
         }
         match text.split_once(':') {
             Some((channel, ext)) => self.store.external(channel, ext),
@@ -93,7 +92,11 @@ impl Reader {
     }
 
     pub fn detail(&self, id: TicketId, reveal: bool) -> Result<Option<TicketDetail>, StoreError> {
-        let (Some(t), Some(row)) = (self.store.ticket(id)?, self.store.row(id)?) else { return Ok(None) };
+        let Some(t) = self.store.ticket(id)? else { return Ok(None) };
+        let row = match self.store.row(id)? {
+            Some(row) => row,
+            None => Row::of(&t, None),
+        };
         let events = self.timeline(&t)?;
         Ok(Some(TicketDetail::of(&t, &row, &events, &self.config, self.now(), reveal)))
     }
@@ -124,31 +127,38 @@ impl Reader {
     /// after, by number).
     pub fn list(&self, filter: &ListFilter) -> Result<Vec<TicketSummary>, StoreError> {
         let now = self.now();
-        let (candidates, in_order) = self.candidates(filter)?;
         let needle = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let indexed_search = needle.is_some_and(|n| search_index(n).is_some());
-        let mut out = Vec::new();
-        for id in candidates {
-            let Some(row) = self.store.row(id)? else { continue };
-            if !self.row_matches(&row, filter, needle.filter(|_| !indexed_search)) {
-                continue;
+        let text_needle = needle.filter(|n| search_index(n).is_none());
+        let mut out: Vec<(Option<Timestamp>, TicketSummary)> = Vec::new();
+        let mut consider = |row: Row| {
+            if !self.row_matches(&row, filter, text_needle) {
+                return;
             }
             let summary = TicketSummary::of(&row, &self.config, now);
             let at_risk =
                 (filter.overdue && summary.is_overdue()) || (filter.due_soon && summary.is_due_soon());
             if (filter.overdue || filter.due_soon) && !at_risk {
-                continue;
+                return;
             }
             out.push((row.earliest_due, summary));
-            if in_order && filter.limit.is_some_and(|l| out.len() >= l) {
-                break;
+        };
+        match self.source(filter)? {
+            Source::OpenRows => {
+                for row in self.store.open_rows() {
+                    consider(row?);
+                }
+            }
+            Source::Ids(ids) => {
+                for id in ids {
+                    if let Some(row) = self.store.summary(id)? {
+                        consider(row);
+                    }
+                }
             }
         }
-        if !in_order {
-            out.sort_by(|(a_due, a), (b_due, b)| {
-                (a_due.is_none(), a_due, a.id).cmp(&(b_due.is_none(), b_due, b.id))
-            });
-        }
+        out.sort_by(|(a_due, a), (b_due, b)| {
+            (a_due.is_none(), a_due, a.id).cmp(&(b_due.is_none(), b_due, b.id))
+        });
         let limit = filter.limit.unwrap_or(usize::MAX);
         Ok(out.into_iter().take(limit).map(|(_, s)| s).collect())
     }
@@ -169,72 +179,53 @@ impl Reader {
             })
     }
 
-    /// The ids worth looking at, from the most selective index, and whether they already come
-    /// in the final order (so a limit can stop early).
-    fn candidates(&self, f: &ListFilter) -> Result<(Vec<TicketId>, bool), StoreError> {
+    /// Where to look: a selective index when the filter names one, else the open tickets'
+    /// rows (one sequential scan beats thousands of lookups), else every ticket.
+    fn source(&self, f: &ListFilter) -> Result<Source, StoreError> {
         let store = &self.store;
-        if f.overdue || f.due_soon {
-            // Only tickets with a running clock can be overdue or due soon; an overdue-only
-            // list stops at the first deadline still ahead.
-            let now = self.now();
-            let mut ids = Vec::new();
-            for entry in store.deadlines() {
-                let (due, id) = entry?;
-                if !f.due_soon && due >= now {
-                    break;
-                }
-                ids.push(id);
-            }
-            return Ok((ids, true));
-        }
-        let by_text =
-            |index: TextIndex, value: &str| store.ids_with(index, value).collect::<Result<Vec<_>, _>>();
+        let by_text = |index: TextIndex, value: &str| {
+            store.ids_with(index, value).collect::<Result<Vec<_>, _>>().map(Source::Ids)
+        };
         if let Some(unit) = &f.unit {
-            return Ok((by_text(TextIndex::Unit, unit)?, false));
+            return by_text(TextIndex::Unit, unit);
         }
         if let Some(owner) = &f.owner {
-            return Ok((by_text(TextIndex::Owner, owner)?, false));
+            return by_text(TextIndex::Owner, owner);
         }
         if let Some((index, value)) = f.search.as_deref().and_then(search_index) {
-            return Ok((by_text(index, &value)?, false));
+            return by_text(index, &value);
+        }
+        let only_open = match &f.status {
+            StatusFilter::Open => true,
+            StatusFilter::Only(list) => list.iter().all(|s| s.is_open()),
+            // Only a ticket with a running clock can be overdue or due soon.
+            StatusFilter::All => f.overdue || f.due_soon,
+        };
+        if only_open {
+            return Ok(Source::OpenRows);
         }
         if let Some(town) = &f.town {
-            return Ok((by_text(TextIndex::Town, town)?, false));
+            return by_text(TextIndex::Town, town);
         }
-        match &f.status {
-            StatusFilter::Open if f.channel.is_none() => Ok((self.open_in_deadline_order()?, true)),
-            StatusFilter::Only(list) if f.channel.is_none() => {
-                let mut ids = Vec::new();
-                for s in list {
-                    ids.extend(store.ids_with_status(*s).collect::<Result<Vec<_>, _>>()?);
-                }
-                Ok((ids, false))
+        if let StatusFilter::Only(list) = &f.status
+            && f.channel.is_none()
+        {
+            let mut ids = Vec::new();
+            for s in list {
+                ids.extend(store.ids_with_status(*s).collect::<Result<Vec<_>, _>>()?);
             }
-            _ => match &f.channel {
-                Some(channel) => Ok((by_text(TextIndex::Channel, channel)?, false)),
-                None => Ok((store.all_ids().collect::<Result<Vec<_>, _>>()?, false)),
-            },
+            return Ok(Source::Ids(ids));
+        }
+        match &f.channel {
+            Some(channel) => by_text(TextIndex::Channel, channel),
+            None => Ok(Source::Ids(store.all_ids().collect::<Result<Vec<_>, _>>()?)),
         }
     }
+}
 
-    /// Open tickets: those with a deadline first, nearest first, then the rest by number.
-    fn open_in_deadline_order(&self) -> Result<Vec<TicketId>, StoreError> {
-        let mut ids: Vec<TicketId> =
-            self.store.deadlines().map(|r| r.map(|(_, id)| id)).collect::<Result<_, _>>()?;
-        let with_due: HashSet<TicketId> = ids.iter().copied().collect();
-        let mut rest = Vec::new();
-        for status in Status::ALL.into_iter().filter(|s| s.is_open()) {
-            for id in self.store.ids_with_status(status) {
-                let id = id?;
-                if !with_due.contains(&id) {
-                    rest.push(id);
-                }
-            }
-        }
-        rest.sort();
-        ids.extend(rest);
-        Ok(ids)
-    }
+enum Source {
+    Ids(Vec<TicketId>),
+    OpenRows,
 }
 
 /// A search text that names an indexed value: a phone number or a credit code.

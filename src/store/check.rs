@@ -1,20 +1,24 @@
 //! Consistency check of a whole store (an fsck): the event log replays to the projections, every
-//! ticket lists exactly its events, the rows summarise their tickets, the indexes hold exactly the
-//! entries the tickets call for, and the external keys map each channel ticket to one ticket.
+//! ticket lists exactly its events, the rows summarise their open tickets, the index blocks hold
+//! exactly the entries the tickets call for, and the external keys map each channel ticket to one
+//! ticket.
 //!
 //! Built for a large store: records are read in key order and nothing holds the whole log. The
 //! replayed tickets are held in memory, but only those of one range of ticket ids at a time
 //! (`TICKETS_PER_PASS`); each further range costs one more scan of the log and of the indexes.
+//! An index block covers a fixed range of ids, so a pass decodes only the blocks that meet its
+//! range (the first pass decodes all of them, to report the ones that cannot be read).
 
-use super::codec;
+use super::codec::{self, CodecError};
+use super::index::{self, BLOCK_SHIFT, BUCKETS, BlockSet, Entry};
 use super::keys::{self, TextIndex};
 use super::row::Row;
-use super::write::index_keys;
+use super::write::{Indexed, StoredTicket, index_entries};
 use super::{Result, Store};
 use crate::domain::event::{self, Event};
 use crate::domain::status::Status;
 use crate::domain::ticket::{Ticket, TicketId};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 /// Tickets replayed in memory at once. At roughly 2–3 KB a ticket this bounds a pass to a few
@@ -23,19 +27,6 @@ pub const TICKETS_PER_PASS: u64 = 100_000;
 
 /// A broken store can break in every record; past this many the rest only counts.
 const MAX_PROBLEMS: usize = 1_000;
-
-/// The index spaces `index_keys` writes to, with the space name used in problems.
-const INDEX_SPACES: [(u8, &str); 9] = [
-    (keys::STATUS, "status"),
-    (b'c', "channel"),
-    (b'u', "unit"),
-    (b'o', "owner"),
-    (b'w', "town"),
-    (keys::DEADLINE, "deadline"),
-    (b'n', "respondent"),
-    (b'k', "credit code"),
-    (b'p', "phone"),
-];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CheckReport {
@@ -135,6 +126,13 @@ impl IdRange {
         id.0 >= self.lo && self.hi.is_none_or(|hi| id.0 < hi)
     }
 
+    /// Whether some id of index block `block` lies in the range.
+    fn meets_block(self, block: u32) -> bool {
+        let first = u64::from(block) << BLOCK_SHIFT;
+        let end = first + (1 << BLOCK_SHIFT);
+        end > self.lo && self.hi.is_none_or(|hi| first < hi)
+    }
+
     fn keys_of(self, tag: u8) -> (Vec<u8>, Vec<u8>) {
         let start = tagged_id(tag, self.lo);
         let end = match self.hi {
@@ -162,13 +160,21 @@ struct Replay {
     broken: bool,
 }
 
+impl Replay {
+    /// The replayed ticket, when every event applied.
+    fn folded(&self) -> Option<&Ticket> {
+        self.ticket.as_ref().filter(|_| !self.broken)
+    }
+}
+
 /// Registered and backfilled tickets own their channel's id; a split-out part shares its
 /// original's and owns none.
 fn owns_external_id(created_by: Option<&str>) -> bool {
     matches!(created_by, Some("registered" | "backfilled"))
 }
 
-type IndexKeys = HashSet<Vec<u8>>;
+/// The index entries the tickets of a pass call for.
+type Expected = BTreeSet<Indexed>;
 type Identities = HashMap<TicketId, Identity>;
 
 /// What a ticket says about its channel ticket id.
@@ -178,10 +184,120 @@ struct Identity {
     created_by: Option<&'static str>,
 }
 
+/// What the projections of a pass call for.
+#[derive(Default)]
+struct Projections {
+    expected: Expected,
+    identities: Identities,
+    /// Tickets whose projection could not be read nor stood in for by a replay: what their rows
+    /// and index entries should be is unknown, so those are not reported on.
+    unknown: HashSet<TicketId>,
+}
+
+/// The index spaces made of blocks: status, then one per text index.
+#[derive(Clone, Copy)]
+struct BlockSpace {
+    tag: u8,
+    name: &'static str,
+    hashed: bool,
+}
+
+fn block_spaces() -> impl Iterator<Item = BlockSpace> {
+    let status = BlockSpace { tag: keys::STATUS, name: "status", hashed: false };
+    let text = TextIndex::ALL.into_iter().map(|i| BlockSpace {
+        tag: i.tag(),
+        name: index_name(i),
+        hashed: i.is_hashed(),
+    });
+    std::iter::once(status).chain(text)
+}
+
+fn index_name(index: TextIndex) -> &'static str {
+    match index {
+        TextIndex::Channel => "channel",
+        TextIndex::Unit => "unit",
+        TextIndex::Owner => "owner",
+        TextIndex::Town => "town",
+        TextIndex::Respondent => "respondent",
+        TextIndex::CreditCode => "credit code",
+        TextIndex::Phone => "phone",
+    }
+}
+
+impl BlockSpace {
+    fn of_tag(tag: u8) -> Option<BlockSpace> {
+        block_spaces().find(|s| s.tag == tag)
+    }
+
+    /// The block number of a well-formed block key of this space: `tag value 0 block` for a
+    /// value index (the value of a status block is one status tag), `tag bucket block` for a
+    /// hashed one.
+    fn block_of_key(self, key: &[u8]) -> Option<u32> {
+        let n = key.len();
+        let well_formed = if self.hashed {
+            n == 7 && u64::from(u16::from_be_bytes([key[1], key[2]])) < BUCKETS
+        } else if self.tag == keys::STATUS {
+            n == 7 && usize::from(key[1]) < Status::ALL.len() && key[2] == 0
+        } else {
+            n >= 7 && key[n - 5] == 0
+        };
+        if well_formed { index::block_number(key) } else { None }
+    }
+
+    fn decode(self, bytes: &[u8]) -> Option<BlockSet> {
+        if self.hashed { index::decode_hashed(bytes) } else { index::decode_valued(bytes) }
+    }
+
+    /// The block's value (value index) or bucket (hashed index), as a person reads it; the key
+    /// is well formed.
+    fn describe(self, key: &[u8]) -> String {
+        if self.hashed {
+            format!("{} bucket {}", self.name, u16::from_be_bytes([key[1], key[2]]))
+        } else if self.tag == keys::STATUS {
+            format!("status={}", Status::ALL[usize::from(key[1])].code())
+        } else {
+            format!("{}={}", self.name, String::from_utf8_lossy(&key[1..key.len() - 5]))
+        }
+    }
+
+    fn describe_entry(self, key: &[u8], value: &[u8]) -> String {
+        if self.hashed {
+            format!("{} value {}", self.describe(key), String::from_utf8_lossy(value))
+        } else {
+            self.describe(key)
+        }
+    }
+}
+
+/// An expected index entry as a person reads it, with its ticket id (for sorting).
+fn describe_indexed(entry: &Indexed) -> (u64, String) {
+    match entry {
+        Indexed::Block(e) => {
+            let space = e.block_key.first().and_then(|tag| BlockSpace::of_tag(*tag));
+            let block = index::block_number(&e.block_key);
+            match (space, block) {
+                (Some(space), Some(block)) if space.block_of_key(&e.block_key).is_some() => {
+                    (index::id_at(block, e.offset).0, space.describe_entry(&e.block_key, &e.value))
+                }
+                _ => (0, format!("{} offset {}", show(&e.block_key), e.offset)),
+            }
+        }
+        Indexed::Key(k) => match keys::parse_deadline(k) {
+            Some((due, id)) => (id.0, describe_due(due)),
+            None => (0, show(k)),
+        },
+    }
+}
+
+fn describe_due(due: crate::time::Timestamp) -> String {
+    format!("deadlines at {}", due.rfc3339())
+}
+
 struct Pass<'a> {
     store: &'a Store,
     range: IdRange,
-    /// The log-wide checks (sequence, undecodable records) are made once, in the first pass.
+    /// The store-wide checks (sequence, undecodable records, malformed keys, unreadable blocks)
+    /// are made once, in the first pass.
     first: bool,
     problems: &'a mut Problems,
     totals: &'a mut Totals,
@@ -190,15 +306,15 @@ struct Pass<'a> {
 impl Pass<'_> {
     fn run(mut self) -> Result<()> {
         let mut replays = self.replay_log()?;
-        let (expected, identities) = self.check_projections(&mut replays)?;
-        self.check_external_keys(&identities)?;
+        let projections = self.check_projections(&mut replays)?;
+        self.check_external_keys(&projections.identities)?;
         for (id, r) in replays {
             self.problems.push(format!(
                 "the log has events {} of ticket #{id}, which has no projection",
                 seq_list(&r.seqs)
             ));
         }
-        self.check_indexes(expected)
+        self.check_indexes(projections.expected, &projections.unknown)
     }
 
     /// Folds the log, in seq order, into the tickets of this pass's range.
@@ -308,12 +424,8 @@ impl Pass<'_> {
 
     /// Compares each projection and row of the range with its replay; returns the index entries
     /// and the external ids the tickets call for.
-    fn check_projections(
-        &mut self,
-        replays: &mut BTreeMap<TicketId, Replay>,
-    ) -> Result<(IndexKeys, Identities)> {
-        let mut expected = HashSet::new();
-        let mut identities = HashMap::new();
+    fn check_projections(&mut self, replays: &mut BTreeMap<TicketId, Replay>) -> Result<Projections> {
+        let mut out = Projections::default();
         let mut seen = HashSet::new();
         let (start, end) = self.range.keys_of(keys::TICKET);
         for item in self.store.tree().range(start..end) {
@@ -325,48 +437,30 @@ impl Pass<'_> {
             seen.insert(id);
             self.totals.tickets += 1;
             let replay = replays.remove(&id);
-            let t: Ticket = match codec::decode(&v) {
-                Ok(t) => t,
-                Err(e) => {
-                    self.problems.push(format!("ticket #{id} is unreadable: {e}"));
-                    continue;
-                }
-            };
-            if t.id != id {
-                self.problems.push(format!("the ticket stored as #{id} says it is #{}", t.id));
+            if replay.is_none() {
+                self.problems.push(format!("ticket #{id} has no events in the log"));
             }
-            identities.insert(
+            let projection = self.projection(id, &v, replay.as_ref())?;
+            // A projection that cannot be used (unreadable, or another ticket's) is stood in for
+            // by the replay, so that the row and index checks still say what is missing.
+            let Some(t) = projection.or_else(|| replay.as_ref().and_then(|r| r.folded().cloned())) else {
+                out.unknown.insert(id);
+                continue;
+            };
+            let created_by = replay.as_ref().and_then(|r| r.created_by);
+            out.identities.insert(
                 id,
                 Identity {
                     channel: t.intake.channel.clone(),
                     channel_ticket_id: t.intake.channel_ticket_id.clone(),
-                    created_by: replay.as_ref().and_then(|r| r.created_by),
+                    created_by,
                 },
             );
-            match &replay {
-                None => self.problems.push(format!("ticket #{id} has no events in the log")),
-                Some(r) => {
-                    if r.seqs != t.events {
-                        self.problems.push(format!(
-                            "ticket #{id} lists events {} but the log has {} for it",
-                            seq_list(&t.events),
-                            seq_list(&r.seqs)
-                        ));
-                    }
-                    match &r.ticket {
-                        Some(replayed) if !r.broken && *replayed != t => self.problems.push(format!(
-                            "ticket #{id} differs from the replay of its events in: {}",
-                            ticket_diff(replayed, &t).join(", ")
-                        )),
-                        _ => {}
-                    }
-                    if owns_external_id(r.created_by) {
-                        self.check_owned_external(&t)?;
-                    }
-                }
+            if owns_external_id(created_by) {
+                self.check_owned_external(&t)?;
             }
-            let row = self.row_of(&t)?;
-            expected.extend(index_keys(&t, &row));
+            let row = self.check_row(&t)?;
+            out.expected.extend(index_entries(&t, &row));
         }
         let (start, end) = self.range.keys_of(keys::ROW);
         for k in self.store.tree().range(start..end).keys() {
@@ -375,14 +469,107 @@ impl Pass<'_> {
                 self.problems.push(format!("row #{id} has no ticket"));
             }
         }
-        Ok((expected, identities))
+        Ok(out)
     }
 
-    /// The stored row, checked against its ticket; a stand-in when it is missing or unreadable,
-    /// so that the index check still runs.
-    fn row_of(&mut self, t: &Ticket) -> Result<Row> {
+    /// Reads the `t` record of ticket `id` as `Store::ticket` does, checks its form (a stub
+    /// exactly for a ticket with only its creation event) and compares it with the replay.
+    /// Returns the ticket when it is usable for the row and index checks.
+    fn projection(&mut self, id: TicketId, raw: &[u8], replay: Option<&Replay>) -> Result<Option<Ticket>> {
+        let stored = match decode_stored(raw) {
+            Ok(s) => s,
+            Err(e) => {
+                self.problems.push(format!("ticket #{id} is unreadable: {e}"));
+                return Ok(None);
+            }
+        };
+        match stored {
+            StoredTicket::Full(t) => {
+                if t.id != id {
+                    self.problems.push(format!("the ticket stored as #{id} says it is #{}", t.id));
+                    return Ok(None);
+                }
+                if let [seq] = t.events.as_slice() {
+                    self.problems.push(format!(
+                        "ticket #{id} is stored in full, but has only its creation event {seq} and should be \
+                         stored as that event"
+                    ));
+                }
+                if let Some(r) = replay {
+                    if r.seqs != t.events {
+                        self.problems.push(format!(
+                            "ticket #{id} lists events {} but the log has {} for it",
+                            seq_list(&t.events),
+                            seq_list(&r.seqs)
+                        ));
+                    }
+                    self.compare_with_replay(&t, r);
+                }
+                Ok(Some(*t))
+            }
+            StoredTicket::AtCreation { seq } => {
+                if let Some(r) = replay.filter(|r| r.seqs != [seq]) {
+                    self.problems.push(format!(
+                        "ticket #{id} is stored as its creation event {seq}, but the log has events {} for it",
+                        seq_list(&r.seqs)
+                    ));
+                    return Ok(None);
+                }
+                match self.store.ticket(id) {
+                    Ok(Some(t)) if t.id == id => {
+                        if let Some(r) = replay {
+                            self.compare_with_replay(&t, r);
+                        }
+                        Ok(Some(t))
+                    }
+                    Ok(Some(t)) => {
+                        self.problems.push(format!(
+                            "ticket #{id} is stored as event {seq}, which creates ticket #{}",
+                            t.id
+                        ));
+                        Ok(None)
+                    }
+                    // Written since the scan began: the check runs on a store nobody writes to.
+                    Ok(None) => Ok(None),
+                    Err(e) => {
+                        // A missing or non-creating event was reported with the log.
+                        if replay.is_some_and(|r| r.folded().is_some()) {
+                            self.problems
+                                .push(format!("ticket #{id} (stored as event {seq}) cannot be read: {e}"));
+                        }
+                        Ok(None)
+                    }
+                }
+            }
+        }
+    }
+
+    fn compare_with_replay(&mut self, t: &Ticket, r: &Replay) {
+        if let Some(replayed) = r.folded().filter(|replayed| *replayed != t) {
+            self.problems.push(format!(
+                "ticket #{} differs from the replay of its events in: {}",
+                t.id,
+                ticket_diff(replayed, t).join(", ")
+            ));
+        }
+    }
+
+    /// The ticket's row, checked: stored and summarising the ticket while it is open, absent once
+    /// it is finished. A stand-in when it is missing or unreadable, so that the index check
+    /// still runs.
+    fn check_row(&mut self, t: &Ticket) -> Result<Row> {
         let id = t.id;
-        let stored = match self.store.tree().get(keys::row(id))? {
+        let raw = self.store.tree().get(keys::row(id))?;
+        if !t.status.is_open() {
+            if raw.is_some() {
+                self.problems.push(format!(
+                    "ticket #{id} is finished ({}) but has a row; only open tickets keep one",
+                    t.status.code()
+                ));
+            }
+            return Ok(Row::of(t, None));
+        }
+        let stored = match raw {
             None => {
                 self.problems.push(format!("ticket #{id} has no row"));
                 None
@@ -436,40 +623,91 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// The index entries of the range are exactly the expected ones.
-    fn check_indexes(&mut self, mut expected: IndexKeys) -> Result<()> {
-        let mut statuses: HashMap<TicketId, Vec<Status>> = HashMap::new();
-        for (tag, space) in INDEX_SPACES {
-            for k in self.store.tree().scan_prefix([tag]).keys() {
-                let k = k?;
-                let Some(id) = keys::trailing_id(&k).filter(|_| k.len() > 9) else {
+    /// The index entries of the range are exactly the expected ones: every entry of every block
+    /// that names a ticket of the range, and the deadline keys of the range.
+    fn check_indexes(&mut self, mut expected: Expected, unknown: &HashSet<TicketId>) -> Result<()> {
+        let mut statuses: BTreeMap<TicketId, Vec<Status>> = BTreeMap::new();
+        // Blocks whose entries cannot be told: their expected entries are not reported missing.
+        let mut unreadable: HashSet<Vec<u8>> = HashSet::new();
+        for space in block_spaces() {
+            for item in self.store.tree().scan_prefix([space.tag]) {
+                let (k, v) = item?;
+                let Some(block) = space.block_of_key(&k) else {
                     if self.first {
-                        self.problems.push(format!("malformed {space} index key {}", show(&k)));
+                        self.problems.push(format!(
+                            "malformed {} index block key {} ({} bytes)",
+                            space.name,
+                            show(&k),
+                            k.len()
+                        ));
                     }
                     continue;
                 };
-                if !self.range.contains(id) {
+                if !self.first && !self.range.meets_block(block) {
                     continue;
                 }
-                if tag == keys::STATUS {
-                    let status = k.get(1).and_then(|t| Status::ALL.get(usize::from(*t)).copied());
-                    statuses.entry(id).or_default().extend(status);
+                let what = || {
+                    let first = index::id_at(block, 0);
+                    let last = index::id_at(block, (1 << BLOCK_SHIFT) - 1);
+                    format!("index block {} for tickets #{first}..=#{last}", space.describe(&k))
+                };
+                let set = match space.decode(&v) {
+                    Some(set) if set.iter().all(|(offset, _)| *offset < 1 << BLOCK_SHIFT) => set,
+                    _ => {
+                        if self.first {
+                            self.problems.push(format!("unreadable {}", what()));
+                        }
+                        unreadable.insert(k.to_vec());
+                        continue;
+                    }
+                };
+                if set.is_empty() {
+                    if self.first {
+                        self.problems.push(format!("empty {} (the writer removes empty blocks)", what()));
+                    }
+                    continue;
                 }
-                if !expected.remove(k.as_ref()) {
-                    self.problems
-                        .push(format!("stale {space} index entry {} for #{id}", describe_index_key(&k)));
+                for (offset, value) in set {
+                    let id = index::id_at(block, offset);
+                    if !self.range.contains(id) {
+                        continue;
+                    }
+                    if space.tag == keys::STATUS {
+                        statuses.entry(id).or_default().push(Status::ALL[usize::from(k[1])]);
+                    }
+                    let described = space.describe_entry(&k, &value);
+                    let entry = Indexed::Block(Entry { block_key: k.to_vec(), offset, value });
+                    if !expected.remove(&entry) && !unknown.contains(&id) {
+                        self.problems.push(format!("#{id} stale in {described}"));
+                    }
                 }
             }
         }
-        let mut missing: Vec<Vec<u8>> = expected.into_iter().collect();
-        missing.sort();
-        for k in missing {
-            let id = keys::trailing_id(&k).map(|id| id.0).unwrap_or_default();
-            self.problems.push(format!("missing index entry {} for #{id}", describe_index_key(&k)));
+        for k in self.store.tree().scan_prefix([keys::DEADLINE]).keys() {
+            let k = k?;
+            let Some((due, id)) = keys::parse_deadline(&k).filter(|_| k.len() == 17) else {
+                if self.first {
+                    self.problems.push(format!("malformed deadline key {} ({} bytes)", show(&k), k.len()));
+                }
+                continue;
+            };
+            if !self.range.contains(id) {
+                continue;
+            }
+            if !expected.remove(&Indexed::Key(k.to_vec())) && !unknown.contains(&id) {
+                self.problems.push(format!("#{id} stale in {}", describe_due(due)));
+            }
         }
-        let mut crowded: Vec<_> = statuses.into_iter().filter(|(_, s)| s.len() > 1).collect();
-        crowded.sort();
-        for (id, s) in crowded {
+        let mut missing: Vec<(u64, String)> = expected
+            .iter()
+            .filter(|e| !matches!(e, Indexed::Block(b) if unreadable.contains(&b.block_key)))
+            .map(describe_indexed)
+            .collect();
+        missing.sort();
+        for (id, what) in missing {
+            self.problems.push(format!("#{id} missing from {what}"));
+        }
+        for (id, s) in statuses.into_iter().filter(|(_, s)| s.len() > 1) {
             let codes: Vec<&str> = s.iter().map(|s| s.code()).collect();
             self.problems.push(format!(
                 "ticket #{id} is in {} status indexes: {}",
@@ -481,33 +719,21 @@ impl Pass<'_> {
     }
 }
 
+/// A `t` record as `Store::ticket` reads it: schema 1 stored the ticket itself.
+fn decode_stored(raw: &[u8]) -> Result<StoredTicket, CodecError> {
+    if codec::version_of(raw) == Some(codec::JSON_V1) {
+        codec::decode::<Ticket>(raw).map(|t| StoredTicket::Full(Box::new(t)))
+    } else {
+        codec::decode(raw)
+    }
+}
+
 fn parse_external(key: &[u8]) -> Option<(String, String)> {
     let rest = key.get(1..)?;
     let zero = rest.iter().position(|b| *b == 0)?;
     let channel = std::str::from_utf8(&rest[..zero]).ok()?;
     let ext = std::str::from_utf8(&rest[zero + 1..]).ok()?;
     Some((channel.to_string(), ext.to_string()))
-}
-
-/// An index key as a person reads it: its space and value.
-fn describe_index_key(key: &[u8]) -> String {
-    let Some(&tag) = key.first() else { return "(empty key)".into() };
-    if tag == keys::STATUS {
-        let status = key.get(1).and_then(|t| Status::ALL.get(usize::from(*t)));
-        return format!("status={}", status.map(|s| s.code()).unwrap_or("?"));
-    }
-    if tag == keys::DEADLINE {
-        return match keys::parse_deadline(key) {
-            Some((due, _)) => format!("due={}", due.rfc3339()),
-            None => show(key),
-        };
-    }
-    let index = TextIndex::ALL.into_iter().find(|i| i.tag() == tag);
-    let value = key.get(1..key.len().saturating_sub(9)).map(String::from_utf8_lossy).unwrap_or_default();
-    match index {
-        Some(i) => format!("{}={value}", format!("{i:?}").to_lowercase()),
-        None => show(key),
-    }
 }
 
 fn show(key: &[u8]) -> String {
@@ -589,6 +815,7 @@ mod tests {
     use crate::domain::action::TicketAction;
     use crate::domain::ticket::{Complainant, Dispute, Intake, Kind, NewTicket, Respondent};
     use crate::engine::{Command, Engine, Envelope, Outcome};
+    use crate::store::index::{decode_hashed, decode_valued, encode_hashed, encode_valued};
     use crate::time::{Clock, Timestamp};
     use std::sync::Arc;
 
@@ -632,7 +859,11 @@ mod tests {
         run(engine, Command::Act { ticket: TicketId(ticket), action })
     }
 
-    /// Three registered tickets, one handled a little, one split: 4 tickets in all.
+    /// Four registered tickets and a split-out part, 5 tickets and 10 events in all:
+    /// - #1 (events 1,4,5,6) triaged, dispatched to daliang and assigned to lin: stored in full;
+    /// - #2 (events 2,7) split, #4 (event 8) the part split out of it: in full, and a stub;
+    /// - #3 (event 3) only registered: a stub;
+    /// - #5 (events 9,10) returned to its channel: finished, so it has no row.
     fn sample_store(dir: &std::path::Path) -> Engine {
         let config = Arc::new(config::load(None).unwrap());
         let clock = Clock::Fixed(Timestamp::parse("2026-03-02 10:00").unwrap());
@@ -656,6 +887,8 @@ mod tests {
             2,
             TicketAction::Split { kind: Kind::Report, note: Some("另有虚假宣传线索".into()) },
         );
+        run(&mut engine, Command::Register(Box::new(new_ticket("12345", "GD-2026-0004"))));
+        act(&mut engine, 5, TicketAction::ReturnToChannel { reason: "wrong_type".into(), note: None });
         engine
     }
 
@@ -663,15 +896,48 @@ mod tests {
         report.problems.iter().filter(|p| p.contains(text)).count()
     }
 
+    fn stored(store: &Store, id: u64) -> StoredTicket {
+        decode_stored(&store.tree().get(keys::ticket(TicketId(id))).unwrap().unwrap()).unwrap()
+    }
+
+    fn put_stored(store: &Store, id: u64, stored: &StoredTicket) {
+        store.tree().insert(keys::ticket(TicketId(id)), codec::encode(stored)).unwrap();
+    }
+
+    /// Rewrites one index block, as the writer encodes it (an empty set is written, not removed).
+    fn edit_block(store: &Store, key: &[u8], edit: impl FnOnce(&mut BlockSet)) {
+        let hashed = TextIndex::hashed_tag(key[0]);
+        let mut set = match store.tree().get(key).unwrap() {
+            Some(v) if hashed => decode_hashed(&v).unwrap(),
+            Some(v) => decode_valued(&v).unwrap(),
+            None => BlockSet::new(),
+        };
+        edit(&mut set);
+        let bytes = if hashed { encode_hashed(&set) } else { encode_valued(&set) };
+        store.tree().insert(key, bytes).unwrap();
+    }
+
+    fn valued_key(tag: u8, value: &[u8], id: u64) -> Vec<u8> {
+        Entry::valued(tag, value, TicketId(id)).block_key
+    }
+
     #[test]
     fn a_store_written_by_the_engine_is_consistent_in_one_pass_or_many() {
         let dir = tempfile::tempdir().unwrap();
         let engine = sample_store(dir.path());
-        let report = verify(engine.store()).unwrap();
+        let store = engine.store();
+        let report = verify(store).unwrap();
         assert!(report.is_ok(), "{report}");
-        assert_eq!((report.tickets, report.events), (4, 8));
-        assert_eq!(verify_in_passes(engine.store(), 1).unwrap(), report);
-        assert_eq!(verify_in_passes(engine.store(), 3).unwrap(), report);
+        assert_eq!((report.tickets, report.events), (5, 10));
+        for per_pass in [1, 2, 3] {
+            assert_eq!(verify_in_passes(store, per_pass).unwrap(), report);
+        }
+        // The sample has every form the checker tells apart.
+        assert_eq!(stored(store, 3), StoredTicket::AtCreation { seq: 3 });
+        assert_eq!(stored(store, 4), StoredTicket::AtCreation { seq: 8 });
+        assert!(matches!(stored(store, 1), StoredTicket::Full(_)));
+        assert_eq!(store.ticket(TicketId(5)).unwrap().unwrap().status, Status::ReturnedToChannel);
+        assert!(store.row(TicketId(5)).unwrap().is_none() && store.row(TicketId(3)).unwrap().is_some());
     }
 
     #[test]
@@ -682,24 +948,84 @@ mod tests {
     }
 
     #[test]
-    fn missing_and_stale_index_entries_are_found_in_every_pass() {
+    fn missing_and_stale_block_entries_are_found_in_every_pass() {
         let dir = tempfile::tempdir().unwrap();
         let engine = sample_store(dir.path());
-        let tree = engine.store().tree();
-        tree.remove(keys::text_index(TextIndex::Unit, "daliang", TicketId(1))).unwrap();
-        tree.insert(keys::status(Status::Closed, TicketId(3)), vec![]).unwrap();
-        tree.insert(keys::text_index(TextIndex::Owner, "wang", TicketId(99)), vec![]).unwrap();
+        let store = engine.store();
+        // The unit block loses #1 and gains #3.
+        edit_block(store, &valued_key(b'u', b"daliang", 1), |set| {
+            assert!(set.remove(&(1, vec![])));
+            set.insert((3, vec![]));
+        });
+        // Entries for tickets that do not exist, in block 0 and in block 1.
+        edit_block(store, &valued_key(b'o', b"lin", 99), |set| {
+            set.insert((99, vec![]));
+        });
+        edit_block(store, &valued_key(b'o', b"wang", 5_000), |set| {
+            set.insert((5_000 % 4096, vec![]));
+        });
+        // #3 in a second status; #2 out of its own.
+        edit_block(store, &valued_key(keys::STATUS, &[Status::Closed.tag()], 3), |set| {
+            set.insert((3, vec![]));
+        });
+        edit_block(store, &valued_key(keys::STATUS, &[Status::Registered.tag()], 2), |set| {
+            assert!(set.remove(&(2, vec![])));
+        });
+        // A phone #3 never had, in the bucket that number hashes to.
+        let phone = Entry::hashed(b'p', "13900001111", TicketId(3));
+        let bucket = index::bucket_of(b"13900001111");
+        edit_block(store, &phone.block_key, |set| {
+            set.insert((3, b"13900001111".to_vec()));
+        });
         for per_pass in [1, 2, TICKETS_PER_PASS] {
-            let report = verify_in_passes(engine.store(), per_pass).unwrap();
-            assert_eq!(problems_with(&report, "missing index entry unit=daliang for #1"), 1, "{report}");
-            assert_eq!(
-                problems_with(&report, "stale status index entry status=closed for #3"),
-                1,
-                "{report}"
-            );
-            assert_eq!(problems_with(&report, "ticket #3 is in 2 status indexes"), 1, "{report}");
-            assert_eq!(problems_with(&report, "stale owner index entry owner=wang for #99"), 1, "{report}");
-            assert_eq!(report.problems.len(), 4, "{report}");
+            let report = verify_in_passes(store, per_pass).unwrap();
+            for problem in [
+                "#1 missing from unit=daliang",
+                "#3 stale in unit=daliang",
+                "#99 stale in owner=lin",
+                "#5000 stale in owner=wang",
+                "#3 stale in status=closed",
+                "ticket #3 is in 2 status indexes: registered, closed",
+                "#2 missing from status=registered",
+                &format!("#3 stale in phone bucket {bucket} value 13900001111"),
+            ] {
+                assert_eq!(problems_with(&report, problem), 1, "{problem} in {per_pass}:\n{report}");
+            }
+            assert_eq!(report.problems.len(), 8, "{report}");
+        }
+    }
+
+    #[test]
+    fn unreadable_empty_and_malformed_blocks_are_found_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = sample_store(dir.path());
+        let store = engine.store();
+        let tree = store.tree();
+        tree.insert(valued_key(b'w', "大良街道".as_bytes(), 1), vec![7, 1, 2]).unwrap();
+        let phone = Entry::hashed(b'p', "13800138000", TicketId(1)).block_key;
+        tree.insert(phone.as_slice(), vec![0, 1, 9, 1]).unwrap();
+        edit_block(store, &valued_key(b'o', b"wang", 1), |_| {});
+        // A sparse block naming an offset past the end of a block.
+        let mut past_end = vec![0];
+        past_end.extend_from_slice(&5_000u16.to_be_bytes());
+        tree.insert(valued_key(b'c', b"12315", 1), past_end).unwrap();
+        tree.insert(b"c12345", vec![0, 0, 1]).unwrap();
+        tree.insert([keys::STATUS, 99, 0, 0, 0, 0, 0], vec![0, 0, 1]).unwrap();
+        let bucket = index::bucket_of(b"13800138000");
+        for per_pass in [1, 2, TICKETS_PER_PASS] {
+            let report = verify_in_passes(store, per_pass).unwrap();
+            for problem in [
+                "unreadable index block town=大良街道 for tickets #0..=#4095",
+                &format!("unreadable index block phone bucket {bucket} for tickets #0..=#4095"),
+                "unreadable index block channel=12315 for tickets #0..=#4095",
+                "empty index block owner=wang for tickets #0..=#4095",
+                "malformed channel index block key c12345 (6 bytes)",
+                "malformed status index block key",
+            ] {
+                assert_eq!(problems_with(&report, problem), 1, "{problem} in {per_pass}:\n{report}");
+            }
+            // The entries of an unreadable block are not reported missing one by one.
+            assert_eq!(report.problems.len(), 6, "{report}");
         }
     }
 
@@ -710,16 +1036,60 @@ mod tests {
         let store = engine.store();
         let mut t = store.ticket(TicketId(1)).unwrap().unwrap();
         t.workflow.owner = Some("zhang".into());
-        store.tree().insert(keys::ticket(TicketId(1)), codec::encode(&t)).unwrap();
+        put_stored(store, 1, &StoredTicket::Full(Box::new(t)));
         let report = verify(store).unwrap();
+        for problem in [
+            "ticket #1 differs from the replay of its events in: workflow",
+            "row #1 does not summarise its ticket in: owner",
+            "#1 missing from owner=zhang",
+            "#1 stale in owner=lin",
+        ] {
+            assert_eq!(problems_with(&report, problem), 1, "{problem}:\n{report}");
+        }
+        assert_eq!(report.problems.len(), 4, "{report}");
+    }
+
+    #[test]
+    fn a_stub_that_is_not_the_ticket_s_only_event_and_a_ticket_stored_in_full_needlessly_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = sample_store(dir.path());
+        let store = engine.store();
+        // #3 as the registration of #1: the replay stands in, so its row and indexes still check.
+        put_stored(store, 3, &StoredTicket::AtCreation { seq: 1 });
+        // #1 cut back to its creation.
+        put_stored(store, 1, &StoredTicket::AtCreation { seq: 1 });
+        // #4, the split-out part, written in full.
+        let part = store.ticket(TicketId(4)).unwrap().unwrap();
+        put_stored(store, 4, &StoredTicket::Full(Box::new(part)));
+        for per_pass in [1, TICKETS_PER_PASS] {
+            let report = verify_in_passes(store, per_pass).unwrap();
+            for problem in [
+                "ticket #3 is stored as its creation event 1, but the log has events [3] for it",
+                "ticket #1 is stored as its creation event 1, but the log has events [1,4,5,6] for it",
+                "ticket #4 is stored in full, but has only its creation event 8",
+            ] {
+                assert_eq!(problems_with(&report, problem), 1, "{problem}:\n{report}");
+            }
+            assert_eq!(report.problems.len(), 3, "{report}");
+        }
+    }
+
+    #[test]
+    fn a_stub_of_an_event_that_creates_another_ticket_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = sample_store(dir.path());
+        let store = engine.store();
+        // #3's own event is gone and its stub names the registration of #2.
+        store.tree().remove(keys::event(3)).unwrap();
+        put_stored(store, 3, &StoredTicket::AtCreation { seq: 2 });
+        let report = verify(store).unwrap();
+        assert_eq!(problems_with(&report, "the log has no event 3"), 1, "{report}");
+        assert_eq!(problems_with(&report, "ticket #3 has no events in the log"), 1, "{report}");
         assert_eq!(
-            problems_with(&report, "ticket #1 differs from the replay of its events in: workflow"),
+            problems_with(&report, "ticket #3 is stored as event 2, which creates ticket #2"),
             1,
             "{report}"
         );
-        assert_eq!(problems_with(&report, "row #1 does not summarise its ticket in: owner"), 1, "{report}");
-        assert_eq!(problems_with(&report, "missing index entry owner=zhang for #1"), 1, "{report}");
-        assert_eq!(problems_with(&report, "stale owner index entry owner=lin for #1"), 1, "{report}");
     }
 
     #[test]
@@ -730,7 +1100,7 @@ mod tests {
         // Seq 5 is the dispatch of ticket 1.
         store.tree().remove(keys::event(5)).unwrap();
         let report = verify(store).unwrap();
-        assert_eq!(report.events, 7);
+        assert_eq!(report.events, 9);
         assert_eq!(problems_with(&report, "the log has no event 5"), 1, "{report}");
         assert_eq!(
             problems_with(&report, "ticket #1 lists events [1,4,5,6] but the log has [1,4,6]"),
@@ -745,25 +1115,25 @@ mod tests {
         let engine = sample_store(dir.path());
         let store = engine.store();
         let mut registered = store.event(1).unwrap().unwrap();
-        registered.seq = 9;
+        registered.seq = 11;
         registered.ticket = TicketId(7);
-        store.tree().insert(keys::event(9), codec::encode(&registered)).unwrap();
-        registered.seq = 10;
+        store.tree().insert(keys::event(11), codec::encode(&registered)).unwrap();
+        registered.seq = 12;
         registered.ticket = TicketId(2);
-        store.tree().insert(keys::event(10), codec::encode(&registered)).unwrap();
+        store.tree().insert(keys::event(12), codec::encode(&registered)).unwrap();
         let report = verify(store).unwrap();
         assert_eq!(
-            problems_with(&report, "the log has events [9] of ticket #7, which has no projection"),
+            problems_with(&report, "the log has events [11] of ticket #7, which has no projection"),
             1,
             "{report}"
         );
         assert_eq!(
-            problems_with(&report, "event 10 (registered) does not apply to ticket #2"),
+            problems_with(&report, "event 12 (registered) does not apply to ticket #2"),
             1,
             "{report}"
         );
         assert_eq!(
-            problems_with(&report, "ticket #2 lists events [2,7] but the log has [2,7,10]"),
+            problems_with(&report, "ticket #2 lists events [2,7] but the log has [2,7,12]"),
             1,
             "{report}"
         );
@@ -796,21 +1166,28 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_row_or_a_row_with_a_deadline_on_a_finished_ticket_is_found() {
+    fn a_missing_row_a_row_of_a_finished_ticket_and_a_deadline_without_a_clock_are_found() {
         let dir = tempfile::tempdir().unwrap();
         let engine = sample_store(dir.path());
         let store = engine.store();
         store.tree().remove(keys::row(TicketId(3))).unwrap();
+        let merged = store.ticket(TicketId(5)).unwrap().unwrap();
+        store.tree().insert(keys::row(TicketId(5)), codec::encode(&Row::of(&merged, None))).unwrap();
         let mut t = store.ticket(TicketId(2)).unwrap().unwrap();
         for c in &mut t.clocks {
             c.stopped_at = Some(t.updated_at);
         }
         let row = store.row(TicketId(2)).unwrap().unwrap();
         assert!(row.earliest_due.is_some());
-        store.tree().insert(keys::ticket(TicketId(2)), codec::encode(&t)).unwrap();
+        put_stored(store, 2, &StoredTicket::Full(Box::new(t.clone())));
         store.tree().insert(keys::row(TicketId(2)), codec::encode(&Row::of(&t, row.earliest_due))).unwrap();
         let report = verify(store).unwrap();
         assert_eq!(problems_with(&report, "ticket #3 has no row"), 1, "{report}");
+        assert_eq!(
+            problems_with(&report, "ticket #5 is finished (returned_to_channel) but has a row"),
+            1,
+            "{report}"
+        );
         assert_eq!(
             problems_with(&report, "row #2 has a deadline but the ticket (registered) has no running clock"),
             1,
@@ -821,5 +1198,18 @@ mod tests {
             1,
             "{report}"
         );
+        // Without its row, #3's deadline key is not backed by anything.
+        assert_eq!(problems_with(&report, "#3 stale in deadlines at "), 1, "{report}");
+        assert_eq!(report.problems.len(), 5, "{report}");
+    }
+
+    #[test]
+    fn a_pass_reads_only_the_blocks_that_meet_its_ids() {
+        let block_1 = IdRange { lo: 4096, hi: Some(8192) };
+        assert!(!block_1.meets_block(0) && block_1.meets_block(1) && !block_1.meets_block(2));
+        let straddling = IdRange { lo: 4000, hi: Some(4100) };
+        assert!(straddling.meets_block(0) && straddling.meets_block(1) && !straddling.meets_block(2));
+        let rest = IdRange { lo: 8191, hi: None };
+        assert!(!rest.meets_block(0) && rest.meets_block(1) && rest.meets_block(u32::MAX));
     }
 }

@@ -1,24 +1,18 @@
 //! Key layout of the one sled tree. Every key starts with a one-byte space tag; numbers are
 //! big-endian so that byte order is numeric order.
 //!
-//! | tag | key after the tag                 | value            |
-//! |-----|-----------------------------------|------------------|
-//! | `m` | meta name                         | meta value       |
-//! | `e` | seq                               | event            |
-//! | `t` | ticket id                         | ticket           |
-//! | `r` | ticket id                         | row summary      |
-//! | `x` | channel 0 channel_ticket_id       | ticket id        |
-//! | `s` | status tag, ticket id             | -                |
-//! | `c` | channel 0 ticket id               | -                |
-//! | `u` | unit 0 ticket id                  | -                |
-//! | `o` | owner 0 ticket id                 | -                |
-//! | `w` | town 0 ticket id                  | -                |
-//! | `d` | due millis (order-preserving), id | -                |
-//! | `n` | respondent name 0 ticket id       | -                |
-//! | `k` | credit code 0 ticket id           | -                |
-//! | `p` | phone 0 ticket id                 | -                |
+//! | tag | key after the tag                 | value                                  |
+//! |-----|-----------------------------------|----------------------------------------|
+//! | `m` | meta name                         | meta value                             |
+//! | `e` | seq                               | event                                  |
+//! | `t` | ticket id                         | ticket, or the seq of its creation     |
+//! | `r` | ticket id                         | row summary (open tickets only)        |
+//! | `x` | channel 0 channel_ticket_id       | ticket id                              |
+//! | `d` | due millis (order-preserving), id | - (open tickets with a running clock)  |
+//! | `s` | status tag 0 block                | index block (see `index.rs`)           |
+//! | `c` `u` `o` `w` | value 0 block         | index block: channel, unit, owner, town |
+//! | `n` `k` `p` | bucket block              | hashed block: respondent, credit code, phone |
 
-use crate::domain::status::Status;
 use crate::domain::ticket::TicketId;
 use crate::time::Timestamp;
 
@@ -52,6 +46,15 @@ impl TextIndex {
         TextIndex::CreditCode,
         TextIndex::Phone,
     ];
+    /// Many distinct values: kept in hashed buckets rather than one block range per value.
+    pub fn is_hashed(self) -> bool {
+        matches!(self, TextIndex::Respondent | TextIndex::CreditCode | TextIndex::Phone)
+    }
+
+    pub fn hashed_tag(tag: u8) -> bool {
+        TextIndex::ALL.iter().any(|i| i.is_hashed() && i.tag() == tag)
+    }
+
     pub fn tag(self) -> u8 {
         match self {
             TextIndex::Channel => b'c',
@@ -85,29 +88,6 @@ pub fn external(channel: &str, channel_ticket_id: &str) -> Vec<u8> {
     let mut k = tagged(EXTERNAL, channel.as_bytes());
     k.push(0);
     k.extend_from_slice(channel_ticket_id.as_bytes());
-    k
-}
-
-pub fn status(status: Status, id: TicketId) -> Vec<u8> {
-    let mut k = vec![STATUS, status.tag()];
-    k.extend_from_slice(&id.0.to_be_bytes());
-    k
-}
-
-pub fn status_prefix(status: Status) -> Vec<u8> {
-    vec![STATUS, status.tag()]
-}
-
-pub fn text_index(index: TextIndex, value: &str, id: TicketId) -> Vec<u8> {
-    let mut k = text_prefix(index, value);
-    k.extend_from_slice(&id.0.to_be_bytes());
-    k
-}
-
-/// The prefix of every entry for one value; the 0 separator keeps "大良" apart from "大良街道".
-pub fn text_prefix(index: TextIndex, value: &str) -> Vec<u8> {
-    let mut k = tagged(index.tag(), value.as_bytes());
-    k.push(0);
     k
 }
 
@@ -153,11 +133,5 @@ mod tests {
         let c = deadline(Timestamp::from_millis(-5), TicketId(1));
         assert!(c < a && a < b);
         assert_eq!(parse_deadline(&b), Some((Timestamp::from_millis(2_000), TicketId(1))));
-    }
-
-    #[test]
-    fn a_town_prefix_does_not_match_a_longer_town_name() {
-        let k = text_index(TextIndex::Town, "大良街道", TicketId(1));
-        assert!(!k.starts_with(&text_prefix(TextIndex::Town, "大良")));
     }
 }

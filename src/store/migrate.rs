@@ -1,19 +1,26 @@
 //! Schema versions and the path from each older one to the current.
 //!
-//! - schema 1: records encoded as JSON (codec version 1); no schema meta key.
-//! - schema 2: records encoded with postcard (codec version 2); meta `schema` = 2.
+//! - schema 1: records encoded as JSON (codec version 1), the ticket projection stored whole,
+//!   a row for every ticket, one index key per entry; no schema meta key.
+//! - schema 2: records encoded with postcard (codec version 2), a ticket with only its
+//!   creation event stored as that event's number, rows for open tickets only, indexes in
+//!   blocks (`index.rs`); meta `schema` = 2.
 //!
-//! Every record carries its own version byte, so reads work on a half-migrated store and a
-//! migration interrupted by a crash simply continues at the next open.
+//! Every record carries its own version byte, so reads work on a half-migrated store. Indexes
+//! and rows are derived data: a migration drops them and builds them anew from the tickets,
+//! and the engine then recomputes the deadlines (the basis meta key is dropped with them).
 
 use super::codec::{self, CURRENT};
 use super::keys;
+use super::row::Row;
 use super::{Result, SCHEMA, Store, StoreError, WriteSet};
 use crate::domain::event::Event;
 use crate::domain::ticket::Ticket;
-use crate::store::row::Row;
 
 const CHUNK: usize = 500;
+
+/// The spaces that hold derived data, rebuilt by a migration.
+const DERIVED: &[u8] = b"rdscuownkp";
 
 pub fn bring_up_to_date(store: &Store) -> Result<()> {
     let found = store.meta_u64("schema")?;
@@ -25,14 +32,12 @@ pub fn bring_up_to_date(store: &Store) -> Result<()> {
         _ if store.tree().is_empty() => {
             let mut set = WriteSet::default();
             set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
-            store.apply(set)?;
-            Ok(())
+            store.apply(set)
         }
         _ => {
             tracing::info!(from = ?found, to = SCHEMA, "migrating store");
-            reencode::<Event>(store, keys::EVENT)?;
-            reencode::<Ticket>(store, keys::TICKET)?;
-            reencode::<Row>(store, keys::ROW)?;
+            reencode_events(store)?;
+            rebuild_projections(store)?;
             let mut set = WriteSet::default();
             set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
             store.apply(set)?;
@@ -41,55 +46,77 @@ pub fn bring_up_to_date(store: &Store) -> Result<()> {
     }
 }
 
-/// Rewrites every record of one space that is not in the current encoding.
-fn reencode<T: serde::de::DeserializeOwned + serde::Serialize>(store: &Store, tag: u8) -> Result<()> {
+fn reencode_events(store: &Store) -> Result<()> {
     let mut set = WriteSet::default();
     let mut pending = 0;
-    for item in store.tree().scan_prefix([tag]) {
+    for item in store.tree().scan_prefix([keys::EVENT]) {
         let (k, v) = item?;
         if codec::version_of(&v) == Some(CURRENT) {
             continue;
         }
-        let value: T = codec::decode(&v)
-            .map_err(|source| StoreError::Codec { key: String::from_utf8_lossy(&k).into_owned(), source })?;
-        set.put_raw(k.to_vec(), codec::encode(&value));
+        let event: Event = codec::decode(&v).map_err(|source| StoreError::Codec { key: show(&k), source })?;
+        set.put_raw(k.to_vec(), codec::encode(&event));
         pending += 1;
         if pending == CHUNK {
             store.apply(std::mem::take(&mut set))?;
             pending = 0;
         }
     }
-    if !set.is_empty() {
-        store.apply(set)?;
-    }
-    Ok(())
+    store.apply(set)
 }
 
-/// Rewrites a store as schema 1 left it (JSON records, no schema key): how the migration tests
-/// get a store "written by an older version" without keeping old binaries around.
+/// Drops rows, indexes and the deadline basis, then writes every ticket's projection, row and
+/// index entries in the current layout.
+fn rebuild_projections(store: &Store) -> Result<()> {
+    for tag in DERIVED {
+        let mut set = WriteSet::default();
+        for key in store.tree().scan_prefix([*tag]).keys() {
+            set.remove_raw(key?.to_vec());
+        }
+        store.apply(set)?;
+    }
+    let mut set = WriteSet::default();
+    set.remove_raw(keys::meta("deadline_basis"));
+    store.apply(set)?;
+    let ids: Vec<_> = store.all_ids().collect::<Result<_>>()?;
+    let mut set = WriteSet::default();
+    for (n, id) in ids.into_iter().enumerate() {
+        let Some(ticket) = store.ticket(id)? else { continue };
+        set.put_ticket(None, &ticket, &Row::of(&ticket, None));
+        if n % CHUNK == CHUNK - 1 {
+            store.apply(std::mem::take(&mut set))?;
+        }
+    }
+    store.apply(set)
+}
+
+fn show(key: &[u8]) -> String {
+    String::from_utf8_lossy(key).into_owned()
+}
+
+/// Rewrites a store as schema 1 left it (JSON records, whole tickets, a row for every ticket,
+/// no index blocks, no schema key): how the migration tests get a store "written by an older
+/// version" without keeping old binaries around.
 #[doc(hidden)]
 pub fn rewrite_as_schema_1(dir: &std::path::Path) -> Result<()> {
     let store = Store::open(dir, &super::StoreOptions::default())?;
     let mut set = WriteSet::default();
-    for (tag, kind) in [(keys::EVENT, 'e'), (keys::TICKET, 't'), (keys::ROW, 'r')] {
-        for item in store.tree().scan_prefix([tag]) {
-            let (k, v) = item?;
-            let key = String::from_utf8_lossy(&k).into_owned();
-            let json = match kind {
-                'e' => codec::encode_v1(
-                    &codec::decode::<Event>(&v).map_err(|source| StoreError::Codec { key, source })?,
-                ),
-                't' => codec::encode_v1(
-                    &codec::decode::<Ticket>(&v).map_err(|source| StoreError::Codec { key, source })?,
-                ),
-                _ => codec::encode_v1(
-                    &codec::decode::<Row>(&v).map_err(|source| StoreError::Codec { key, source })?,
-                ),
-            };
-            set.put_raw(k.to_vec(), json);
+    for item in store.tree().scan_prefix([keys::EVENT]) {
+        let (k, v) = item?;
+        let event: Event = codec::decode(&v).map_err(|source| StoreError::Codec { key: show(&k), source })?;
+        set.put_raw(k.to_vec(), codec::encode_v1(&event));
+    }
+    for id in store.all_ids().collect::<Result<Vec<_>>>()? {
+        let ticket: Ticket = store.ticket(id)?.ok_or_else(|| super::corrupt(&keys::ticket(id), "missing"))?;
+        set.put_raw(keys::ticket(id), codec::encode_v1(&ticket));
+        set.put_raw(keys::row(id), codec::encode_v1(&Row::of(&ticket, None)));
+    }
+    for tag in b"dscuownkp" {
+        for key in store.tree().scan_prefix([*tag]).keys() {
+            set.remove_raw(key?.to_vec());
         }
     }
+    set.remove_raw(keys::meta("schema"));
     store.apply(set)?;
-    store.tree().remove(keys::meta("schema"))?;
     store.flush()
 }

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod codec;
+pub mod index;
 pub mod keys;
 mod lock;
 pub mod migrate;
@@ -12,7 +13,7 @@ pub mod write;
 
 pub use keys::TextIndex;
 pub use row::Row;
-pub use write::WriteSet;
+pub use write::{StoredTicket, WriteSet};
 
 use crate::domain::event::Event;
 use crate::domain::status::Status;
@@ -101,8 +102,12 @@ impl Store {
         self.flushes.load(Ordering::Relaxed)
     }
 
-    pub fn apply(&self, set: WriteSet) -> Result<()> {
-        self.tree.apply_batch(set.into_batch())?;
+    /// Writes a set atomically. The single writer calls this, so the index blocks read here
+    /// cannot change before the batch lands.
+    pub fn apply(&self, mut set: WriteSet) -> Result<()> {
+        write::resolve_blocks(&self.tree, &mut set)?;
+        let (batch, _) = set.into_parts();
+        self.tree.apply_batch(batch)?;
         Ok(())
     }
 
@@ -123,11 +128,41 @@ impl Store {
     }
 
     pub fn ticket(&self, id: TicketId) -> Result<Option<Ticket>> {
-        self.get_decoded(&keys::ticket(id))
+        let key = keys::ticket(id);
+        let Some(bytes) = self.tree.get(&key)? else { return Ok(None) };
+        // Schema 1 stored the ticket itself; schema 2 a `StoredTicket`.
+        let stored = if codec::version_of(&bytes) == Some(codec::JSON_V1) {
+            StoredTicket::Full(Box::new(decode_at(&key, &bytes)?))
+        } else {
+            decode_at(&key, &bytes)?
+        };
+        match stored {
+            StoredTicket::Full(t) => Ok(Some(*t)),
+            StoredTicket::AtCreation { seq } => {
+                let event = self.event(seq)?.ok_or_else(|| corrupt(&key, "its creation event is missing"))?;
+                crate::domain::event::apply(None, &event)
+                    .map(Some)
+                    .ok_or_else(|| corrupt(&key, "its creation event does not create a ticket"))
+            }
+        }
     }
 
+    pub fn ticket_exists(&self, id: TicketId) -> Result<bool> {
+        Ok(self.tree.contains_key(keys::ticket(id))?)
+    }
+
+    /// The stored row: open tickets only.
     pub fn row(&self, id: TicketId) -> Result<Option<Row>> {
         self.get_decoded(&keys::row(id))
+    }
+
+    /// The row of any ticket: stored for open ones, derived for the others (which have no
+    /// deadline left).
+    pub fn summary(&self, id: TicketId) -> Result<Option<Row>> {
+        match self.row(id)? {
+            Some(row) => Ok(Some(row)),
+            None => Ok(self.ticket(id)?.map(|t| Row::of(&t, None))),
+        }
     }
 
     pub fn event(&self, seq: u64) -> Result<Option<Event>> {
@@ -164,12 +199,51 @@ impl Store {
             .and_then(|v| v.as_ref().try_into().ok().map(|b| TicketId(u64::from_be_bytes(b)))))
     }
 
+    /// Tickets in one status, in id order.
     pub fn ids_with_status(&self, status: Status) -> impl Iterator<Item = Result<TicketId>> + '_ {
-        self.ids_under(keys::status_prefix(status))
+        self.ids_in_blocks(index::value_prefix(keys::STATUS, &[status.tag()]), None)
     }
 
+    /// Tickets with one value in one index, in id order.
     pub fn ids_with(&self, index: TextIndex, value: &str) -> impl Iterator<Item = Result<TicketId>> + '_ {
-        self.ids_under(keys::text_prefix(index, value))
+        let value = value.trim();
+        if index.is_hashed() {
+            let value = index::indexed_bytes(value).to_vec();
+            self.ids_in_blocks(index::bucket_prefix(index.tag(), &value), Some(value))
+        } else {
+            self.ids_in_blocks(index::value_prefix(index.tag(), value.as_bytes()), None)
+        }
+    }
+
+    /// The tickets of every block under `prefix`; for a hashed index only those whose stored
+    /// value is `exact`.
+    fn ids_in_blocks(
+        &self,
+        prefix: Vec<u8>,
+        exact: Option<Vec<u8>>,
+    ) -> impl Iterator<Item = Result<TicketId>> + '_ {
+        let block_len = prefix.len() + 4;
+        self.tree
+            .scan_prefix(prefix)
+            .filter(move |item| item.as_ref().map_or(true, |(k, _)| k.len() == block_len))
+            .flat_map(move |item| {
+                let ids: Vec<Result<TicketId>> = match item {
+                    Err(e) => vec![Err(e.into())],
+                    Ok((k, v)) => {
+                        let decoded =
+                            if exact.is_some() { index::decode_hashed(&v) } else { index::decode_valued(&v) };
+                        match (decoded, index::block_number(&k)) {
+                            (Some(set), Some(block)) => set
+                                .into_iter()
+                                .filter(|(_, value)| exact.as_ref().is_none_or(|x| x == value))
+                                .map(|(offset, _)| Ok(index::id_at(block, offset)))
+                                .collect(),
+                            _ => vec![Err(corrupt(&k, "unreadable index block"))],
+                        }
+                    }
+                };
+                ids
+            })
     }
 
     /// Open tickets with a running clock, nearest due first.
@@ -182,21 +256,15 @@ impl Store {
 
     /// Every ticket id, in order.
     pub fn all_ids(&self) -> impl Iterator<Item = Result<TicketId>> + '_ {
-        self.tree.scan_prefix([keys::ROW]).keys().map(|k| {
+        self.tree.scan_prefix([keys::TICKET]).keys().map(|k| {
             let k = k?;
-            keys::trailing_id(&k).ok_or_else(|| corrupt(&k, "bad row key"))
+            keys::trailing_id(&k).ok_or_else(|| corrupt(&k, "bad ticket key"))
         })
     }
 
-    pub fn all_rows(&self) -> impl Iterator<Item = Result<Row>> + '_ {
+    /// The stored rows: one per open ticket.
+    pub fn open_rows(&self) -> impl Iterator<Item = Result<Row>> + '_ {
         self.tree.scan_prefix([keys::ROW]).map(|item| {
-            let (k, v) = item?;
-            decode_at(&k, &v)
-        })
-    }
-
-    pub fn all_tickets(&self) -> impl Iterator<Item = Result<Ticket>> + '_ {
-        self.tree.scan_prefix([keys::TICKET]).map(|item| {
             let (k, v) = item?;
             decode_at(&k, &v)
         })
@@ -205,13 +273,6 @@ impl Store {
     /// Raw keys of one space, for consistency checks.
     pub fn keys_in_space(&self, tag: u8) -> impl Iterator<Item = Result<Vec<u8>>> + '_ {
         self.tree.scan_prefix([tag]).keys().map(|k| Ok(k?.to_vec()))
-    }
-
-    fn ids_under(&self, prefix: Vec<u8>) -> impl Iterator<Item = Result<TicketId>> + '_ {
-        self.tree.scan_prefix(prefix).keys().map(|k| {
-            let k = k?;
-            keys::trailing_id(&k).ok_or_else(|| corrupt(&k, "bad index key"))
-        })
     }
 
     fn get_decoded<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
@@ -226,7 +287,7 @@ fn decode_at<T: serde::de::DeserializeOwned>(key: &[u8], value: &[u8]) -> Result
     codec::decode(value).map_err(|source| StoreError::Codec { key: show_key(key), source })
 }
 
-fn corrupt(key: &[u8], what: &str) -> StoreError {
+pub(crate) fn corrupt(key: &[u8], what: &str) -> StoreError {
     StoreError::Codec { key: show_key(key), source: CodecError::Corrupt { version: 0, detail: what.into() } }
 }
 

@@ -2,21 +2,33 @@
 //! atomic sled batch.
 
 use super::codec;
+use super::index::{self, Entry, IndexDelta};
 use super::keys::{self, TextIndex};
 use super::row::Row;
 use crate::domain::event::Event;
 use crate::domain::ticket::{Ticket, TicketId};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+
+/// What the `t` space holds for a ticket. A ticket that has had no event but its creation is
+/// exactly its creation event folded, so only the event's number is kept: most of a large
+/// store is closed history that never changes, and this halves what it costs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum StoredTicket {
+    Full(Box<Ticket>),
+    AtCreation { seq: u64 },
+}
 
 #[derive(Default)]
 pub struct WriteSet {
     batch: sled::Batch,
+    pub(crate) index: IndexDelta,
     writes: usize,
 }
 
 impl WriteSet {
     pub fn is_empty(&self) -> bool {
-        self.writes == 0
+        self.writes == 0 && self.index.is_empty()
     }
 
     pub fn put_event(&mut self, event: &Event) {
@@ -31,18 +43,33 @@ impl WriteSet {
         self.insert(keys::meta(name), value);
     }
 
-    /// Writes the projections of `new` and moves its index entries from what `old` had.
+    /// Writes the projections of `new` and moves its index entries from what `old` had. The
+    /// row is kept for open tickets only: it is the working queue's summary, and a closed
+    /// ticket's row is derived when a list asks for it.
     pub fn put_ticket(&mut self, old: Option<(&Ticket, &Row)>, new: &Ticket, new_row: &Row) {
-        self.insert(keys::ticket(new.id), codec::encode(new));
-        self.insert(keys::row(new.id), codec::encode(new_row));
-        let before = old.map(|(t, r)| index_keys(t, r)).unwrap_or_default();
-        let after = index_keys(new, new_row);
+        let stored = match new.events.as_slice() {
+            [seq] => StoredTicket::AtCreation { seq: *seq },
+            _ => StoredTicket::Full(Box::new(new.clone())),
+        };
+        self.insert(keys::ticket(new.id), codec::encode(&stored));
+        if new.status.is_open() {
+            self.insert(keys::row(new.id), codec::encode(new_row));
+        } else if old.is_some_and(|(t, _)| t.status.is_open()) {
+            self.remove(keys::row(new.id));
+        }
+        let before = old.map(|(t, r)| index_entries(t, r)).unwrap_or_default();
+        let after = index_entries(new, new_row);
         for gone in before.difference(&after) {
-            self.batch.remove(gone.as_slice());
-            self.writes += 1;
+            match gone {
+                Indexed::Block(e) => self.index.remove(e.clone()),
+                Indexed::Key(k) => self.remove(k.clone()),
+            }
         }
         for added in after.difference(&before) {
-            self.insert(added.clone(), Vec::new());
+            match added {
+                Indexed::Block(e) => self.index.add(e.clone()),
+                Indexed::Key(k) => self.insert(k.clone(), Vec::new()),
+            }
         }
     }
 
@@ -51,41 +78,76 @@ impl WriteSet {
         self.insert(key, value);
     }
 
-    pub(crate) fn into_batch(self) -> sled::Batch {
-        self.batch
+    pub(crate) fn remove_raw(&mut self, key: Vec<u8>) {
+        self.remove(key);
+    }
+
+    pub(crate) fn into_parts(self) -> (sled::Batch, IndexDelta) {
+        (self.batch, self.index)
+    }
+
+    pub(crate) fn batch_mut(&mut self) -> &mut sled::Batch {
+        &mut self.batch
     }
 
     fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.batch.insert(key, value);
         self.writes += 1;
     }
+
+    fn remove(&mut self, key: Vec<u8>) {
+        self.batch.remove(key);
+        self.writes += 1;
+    }
 }
 
-/// Every index entry a ticket should have: one per index it has a value for.
-pub fn index_keys(t: &Ticket, row: &Row) -> BTreeSet<Vec<u8>> {
-    let id = t.id;
-    let mut out = BTreeSet::new();
-    out.insert(keys::status(t.status, id));
-    let mut text = |index: TextIndex, value: Option<&str>| {
+/// One index entry of a ticket: a bit in a block, or (for deadlines) a key of its own.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Indexed {
+    Block(Entry),
+    Key(Vec<u8>),
+}
+
+/// The values a ticket is indexed under, per index.
+pub fn indexed_values(t: &Ticket) -> Vec<(TextIndex, String)> {
+    let mut out = Vec::new();
+    let mut push = |index: TextIndex, value: Option<&str>| {
         if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
-            out.insert(keys::text_index(index, v, id));
+            out.push((index, v.to_string()));
         }
     };
-    text(TextIndex::Channel, Some(&t.intake.channel));
-    text(TextIndex::Unit, t.workflow.unit.as_deref());
-    text(TextIndex::Owner, t.workflow.owner.as_deref());
-    text(TextIndex::Town, t.intake.town.as_deref());
-    text(TextIndex::Respondent, t.respondent.name.as_deref());
-    text(TextIndex::CreditCode, t.respondent.credit_code.as_deref());
+    push(TextIndex::Channel, Some(&t.intake.channel));
+    push(TextIndex::Unit, t.workflow.unit.as_deref());
+    push(TextIndex::Owner, t.workflow.owner.as_deref());
+    push(TextIndex::Town, t.intake.town.as_deref());
+    push(TextIndex::Respondent, t.respondent.name.as_deref());
+    push(TextIndex::CreditCode, t.respondent.credit_code.as_deref());
     // A phone field may hold several numbers ("137…/0757-…"): each is a line to find.
     let phones = [t.complainant.phone.as_deref(), t.intake.caller_number.as_deref()];
     for phone in phones.into_iter().flatten().flat_map(|p| p.split(['/', '、', ',', '，', ';', '；'])) {
         if let Some(p) = normalise_phone(phone) {
-            text(TextIndex::Phone, Some(&p));
+            push(TextIndex::Phone, Some(&p));
         }
     }
+    out
+}
+
+/// Every index entry a ticket should have: its status, one per index it has a value for, and
+/// its earliest deadline while it has one.
+pub fn index_entries(t: &Ticket, row: &Row) -> BTreeSet<Indexed> {
+    let id = t.id;
+    let mut out = BTreeSet::new();
+    out.insert(Indexed::Block(Entry::valued(keys::STATUS, &[t.status.tag()], id)));
+    for (index, value) in indexed_values(t) {
+        let entry = if index.is_hashed() {
+            Entry::hashed(index.tag(), &value, id)
+        } else {
+            Entry::valued(index.tag(), value.as_bytes(), id)
+        };
+        out.insert(Indexed::Block(entry));
+    }
     if let Some(due) = row.earliest_due {
-        out.insert(keys::deadline(due, id));
+        out.insert(Indexed::Key(keys::deadline(due, id)));
     }
     out
 }
@@ -98,6 +160,34 @@ pub fn normalise_phone(text: &str) -> Option<String> {
         _ => digits,
     };
     (digits.len() >= 5).then_some(digits)
+}
+
+/// Folds the index changes of a write set into its batch: each touched block is read, edited
+/// and written (or removed when empty) once.
+pub(crate) fn resolve_blocks(tree: &sled::Tree, set: &mut WriteSet) -> Result<(), super::StoreError> {
+    let blocks = std::mem::take(&mut set.index.blocks);
+    for (key, edit) in blocks {
+        let hashed = key.first().is_some_and(|tag| TextIndex::hashed_tag(*tag));
+        let mut current = match tree.get(&key)? {
+            Some(bytes) => {
+                let decoded =
+                    if hashed { index::decode_hashed(&bytes) } else { index::decode_valued(&bytes) };
+                decoded.ok_or_else(|| super::corrupt(&key, "unreadable index block"))?
+            }
+            None => Default::default(),
+        };
+        for item in &edit.remove {
+            current.remove(item);
+        }
+        current.extend(edit.add);
+        if current.is_empty() {
+            set.batch_mut().remove(key);
+        } else {
+            let bytes = if hashed { index::encode_hashed(&current) } else { index::encode_valued(&current) };
+            set.batch_mut().insert(key, bytes);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
