@@ -283,9 +283,15 @@ fn run_store(
 
     let store_bytes = dir_size(dir);
     drop(engine);
+    // The first open after a burst replays sled's log since its last snapshot; later opens
+    // only load the snapshot. Both are what a clerk may wait for, so both are reported.
     let started = Instant::now();
     let engine = Engine::open(dir, config.clone(), Clock::Fixed(now)).map_err(|e| e.to_string())?;
     let reopen_ms = ms(started.elapsed());
+    drop(engine);
+    let started = Instant::now();
+    let engine = Engine::open(dir, config.clone(), Clock::Fixed(now)).map_err(|e| e.to_string())?;
+    let reopen_again_ms = ms(started.elapsed());
 
     let reader = engine.reader();
     let started = Instant::now();
@@ -316,6 +322,7 @@ fn run_store(
         fig("store_bytes", store_bytes as f64, 0, "bytes"),
         fig("store_bytes_per_ticket", store_bytes as f64 / applied.max(1) as f64, 0, "bytes"),
         fig("reopen_ms", reopen_ms, 1, "ms"),
+        fig("reopen_again_ms", reopen_again_ms, 1, "ms"),
         fig("open_by_deadline_ms", open_ms, 1, "ms"),
         fig("open_tickets", queue.len() as f64, 0, "tickets"),
         fig("open_overdue", overdue as f64, 0, "tickets"),
