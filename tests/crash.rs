@@ -162,6 +162,9 @@ fn child(dir: &Path, round: u64) {
                     lines += &format!("ok register {channel} {ext} -> {}\n", changes[0].ticket)
                 }
                 Ok(Outcome::Duplicate(id)) => lines += &format!("ok dup {channel} {ext} -> {id}\n"),
+                Ok(Outcome::Ingested(_) | Outcome::Updated(_)) => {
+                    unreachable!("the child only registers here")
+                }
                 Err(e) => lines += &format!("failed register {channel} {ext}: {e}\n"),
             }
         }
@@ -178,7 +181,7 @@ fn child(dir: &Path, round: u64) {
                         lines += &format!("ok act {} {} seq {}\n", c.ticket, c.event, c.seq);
                     }
                 }
-                Ok(Outcome::Duplicate(_)) => {}
+                Ok(Outcome::Duplicate(_) | Outcome::Ingested(_) | Outcome::Updated(_)) => {}
                 Err(e) => lines += &format!("refused: {e}\n"),
             }
         }

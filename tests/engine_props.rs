@@ -546,7 +546,7 @@ impl World {
                     let intake = match command {
                         Command::Register(new) => &new.intake,
                         Command::Backfill(t) => &t.intake,
-                        Command::Act { .. } => panic!("{what}: a duplicate outcome for an action"),
+                        _ => panic!("{what}: a duplicate outcome for an action"),
                     };
                     let ext = intake.channel_ticket_id.trim();
                     assert_eq!(owner_of(&store, command), Some(*id), "{what}");
@@ -556,6 +556,9 @@ impl World {
                         (intake.channel.as_str(), ext)
                     );
                     self.log.push(format!("{what} → duplicate of #{id}"));
+                }
+                Ok(Outcome::Ingested(_) | Outcome::Updated(_)) => {
+                    unreachable!("{what}: the generator sends no sync commands")
                 }
                 Ok(Outcome::Applied(changes)) => {
                     check_applied(&store, command, changes, &what);
@@ -573,7 +576,7 @@ fn owner_of(store: &Store, command: &Command) -> Option<TicketId> {
     let intake = match command {
         Command::Register(new) => &new.intake,
         Command::Backfill(t) => &t.intake,
-        Command::Act { .. } => return None,
+        _ => return None,
     };
     store.external(&intake.channel, intake.channel_ticket_id.trim()).unwrap()
 }
@@ -583,7 +586,7 @@ fn targets(command: &Command) -> impl Iterator<Item = TicketId> {
     let ids = match command {
         Command::Act { ticket, action: TicketAction::Merge { into } } => vec![*ticket, *into],
         Command::Act { ticket, .. } => vec![*ticket],
-        Command::Register(_) | Command::Backfill(_) => vec![],
+        _ => vec![],
     };
     ids.into_iter()
 }
@@ -593,6 +596,7 @@ fn describe(command: &Command) -> String {
         Command::Register(n) => format!("register {}:{:?}", n.intake.channel, n.intake.channel_ticket_id),
         Command::Act { ticket, action } => format!("#{ticket} {action:?}"),
         Command::Backfill(t) => format!("backfill {}:{}", t.intake.channel, t.intake.channel_ticket_id),
+        other => format!("{other:?}"),
     }
 }
 
@@ -635,6 +639,7 @@ fn check_applied(store: &Store, command: &Command, changes: &[Change], what: &st
                 "{what}: the new ticket owns its id"
             );
         }
+        other => unreachable!("{what}: the generator sends no {other:?}"),
     }
 }
 

@@ -258,6 +258,7 @@ fn run_store(
             match r {
                 Ok(Outcome::Applied(_)) => applied += 1,
                 Ok(Outcome::Duplicate(_)) => duplicates += 1,
+                Ok(Outcome::Ingested(_) | Outcome::Updated(_)) => unreachable!("backfill only"),
                 Err(e) => {
                     failed += 1;
                     first_error.get_or_insert_with(|| e.to_string());

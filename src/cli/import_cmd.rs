@@ -74,6 +74,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<i32, Failure> {
         match result {
             Ok(Outcome::Applied(_)) => registered += 1,
             Ok(Outcome::Duplicate(_)) => duplicates += 1,
+            Ok(Outcome::Ingested(_) | Outcome::Updated(_)) => unreachable!("import only registers"),
             Err(e @ (EngineError::Store(_) | EngineError::NotSaved(_))) => return Err(e.into()),
             Err(e) => rejected.push(RowError { line: row.line, reason: e.to_string() }),
         }

@@ -189,7 +189,8 @@ fn report(reader: &Reader, outcome: &Outcome, format: Format) {
     }
     match outcome {
         Outcome::Duplicate(id) => println!("#{id} already registered: nothing changed"),
-        Outcome::Applied(changes) => {
+        Outcome::Ingested(_) => {}
+        Outcome::Applied(changes) | Outcome::Updated(changes) => {
             for c in changes {
                 let detail = reader
                     .store()

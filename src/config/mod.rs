@@ -6,6 +6,7 @@ mod locate;
 use crate::domain::ConfigProblem;
 use crate::domain::calendar::{Calendar, HolidayYearFile};
 use crate::domain::channel::{Channels, ChannelsFile};
+use crate::domain::effect::SmsTemplates;
 use crate::domain::org::{OrgFile, Organisation};
 use crate::domain::sla::{SlaFile, SlaPolicy};
 use serde::Deserialize;
@@ -18,6 +19,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("channels.toml", include_str!("../../config/channels.toml")),
     ("org.toml", include_str!("../../config/org.toml")),
     ("sla.toml", include_str!("../../config/sla.toml")),
+    ("sms.toml", include_str!("../../config/sms.toml")),
     ("holidays/2025.toml", include_str!("../../config/holidays/2025.toml")),
     ("holidays/2026.toml", include_str!("../../config/holidays/2026.toml")),
 ];
@@ -39,6 +41,7 @@ pub struct Config {
     pub org: Organisation,
     pub sla: SlaPolicy,
     pub calendar: Calendar,
+    pub sms: SmsTemplates,
 }
 
 /// One problem in one file: what the user must fix, and where.
@@ -217,6 +220,7 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
     let sla_layer = collect(layer(dir, "sla.toml"));
     let channels_layer = collect(layer(dir, "channels.toml"));
     let org_layer = collect(layer(dir, "org.toml"));
+    let sms_layer = collect(layer(dir, "sms.toml"));
     let holiday_layers = match holiday_layers(dir) {
         Ok(l) => l,
         Err(e) => {
@@ -247,6 +251,7 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
             .map_err(|e| errors.push(e))
             .ok()
     });
+    let sms = sms_layer.and_then(|l| l.decode::<SmsTemplates>().map_err(|e| errors.push(e)).ok());
     let mut years = Vec::new();
     for l in &holiday_layers {
         match l.decode::<HolidayYearFile>().and_then(|f| f.build("").map_err(|p| l.problem(p))) {
@@ -254,9 +259,9 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
             Err(e) => errors.push(e),
         }
     }
-    match (settings, sla, channels, org) {
-        (Some(settings), Some((sla, hours)), Some(channels), Some(org)) if errors.is_empty() => {
-            Ok(Config { settings, channels, org, sla, calendar: Calendar::new(years, hours) })
+    match (settings, sla, channels, org, sms) {
+        (Some(settings), Some((sla, hours)), Some(channels), Some(org), Some(sms)) if errors.is_empty() => {
+            Ok(Config { settings, channels, org, sla, calendar: Calendar::new(years, hours), sms })
         }
         _ => Err(ConfigErrors(errors)),
     }

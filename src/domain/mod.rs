@@ -4,6 +4,7 @@ pub mod action;
 pub mod calendar;
 pub mod channel;
 pub mod credit_code;
+pub mod effect;
 pub mod event;
 pub mod lifecycle;
 pub mod mask;

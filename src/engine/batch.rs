@@ -13,30 +13,31 @@ use crate::store::{Row, Store, StoreError, WriteSet};
 use crate::time::Timestamp;
 use std::collections::HashMap;
 
-struct Touched {
-    original: Option<(Ticket, Row)>,
-    current: Ticket,
+pub(super) struct Touched {
+    pub(super) original: Option<(Ticket, Row)>,
+    pub(super) current: Ticket,
 }
 
-struct Overlay<'a> {
-    store: &'a Store,
-    touched: HashMap<TicketId, Touched>,
-    order: Vec<TicketId>,
-    externals: HashMap<(String, String), TicketId>,
-    events: Vec<Event>,
-    next_seq: u64,
-    next_id: u64,
+pub(super) struct Overlay<'a> {
+    pub(super) store: &'a Store,
+    pub(super) touched: HashMap<TicketId, Touched>,
+    pub(super) order: Vec<TicketId>,
+    pub(super) externals: HashMap<(String, String), TicketId>,
+    pub(super) events: Vec<Event>,
+    pub(super) next_seq: u64,
+    pub(super) next_id: u64,
+    pub(super) side: super::outbox::SideWrites,
 }
 
 impl Overlay<'_> {
-    fn current(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+    pub(super) fn current(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
         match self.touched.get(&id) {
             Some(t) => Ok(Some(t.current.clone())),
             None => self.store.ticket(id),
         }
     }
 
-    fn external(&self, channel: &str, ext: &str) -> Result<Option<TicketId>, StoreError> {
+    pub(super) fn external(&self, channel: &str, ext: &str) -> Result<Option<TicketId>, StoreError> {
         match self.externals.get(&(channel.to_string(), ext.to_string())) {
             Some(id) => Ok(Some(*id)),
             None => self.store.external(channel, ext),
@@ -44,7 +45,7 @@ impl Overlay<'_> {
     }
 
     /// Records an event and folds it into the ticket it belongs to.
-    fn record(&mut self, event: Event) -> Result<Change, StoreError> {
+    pub(super) fn record(&mut self, event: Event) -> Result<Change, StoreError> {
         let id = event.ticket;
         let creates = matches!(
             event.body,
@@ -91,7 +92,7 @@ impl Overlay<'_> {
         Ok(change)
     }
 
-    fn event(
+    pub(super) fn event(
         &mut self,
         ticket: TicketId,
         at: Timestamp,
@@ -113,7 +114,7 @@ impl Overlay<'_> {
         }
     }
 
-    fn allocate_id(&mut self) -> TicketId {
+    pub(super) fn allocate_id(&mut self) -> TicketId {
         let id = TicketId(self.next_id);
         self.next_id += 1;
         id
@@ -155,23 +156,29 @@ pub(super) fn run_group(engine: &mut Engine, group: Vec<Envelope>) -> Result<Gro
         events: Vec::new(),
         next_seq: engine.next_seq,
         next_id: engine.next_id,
+        side: super::outbox::SideWrites::new(engine.next_outbox, engine.next_quarantine),
     };
     let mut outcomes = Vec::with_capacity(group.len());
     let mut changes = Vec::new();
     for envelope in group {
         let outcome = run_one(&mut overlay, rules, envelope, now);
-        if let Ok(Outcome::Applied(c)) = &outcome {
-            changes.extend(c.iter().cloned());
+        match &outcome {
+            Ok(Outcome::Applied(c) | Outcome::Updated(c)) => changes.extend(c.iter().cloned()),
+            Ok(Outcome::Ingested(report)) => {
+                changes.extend(super::outbox::changes_of(report).iter().cloned())
+            }
+            _ => {}
         }
         outcomes.push(outcome);
     }
-    if overlay.events.is_empty() {
+    if overlay.events.is_empty() && overlay.side.is_empty() {
         return Ok((outcomes, changes));
     }
     let mut set = WriteSet::default();
     for event in &overlay.events {
         set.put_event(event);
     }
+    super::outbox::effects_into_outbox(&mut overlay, &config, now);
     for ((channel, ext), id) in &overlay.externals {
         set.put_external(channel, ext, *id);
     }
@@ -182,13 +189,16 @@ pub(super) fn run_group(engine: &mut Engine, group: Vec<Envelope>) -> Result<Gro
         set.put_ticket(original, &touched.current, &row);
     }
     let (next_seq, next_id) = (overlay.next_seq, overlay.next_id);
+    let (next_outbox, next_quarantine) = overlay.side.write_into(&mut set);
     engine.store.apply(set)?;
     engine.next_seq = next_seq;
     engine.next_id = next_id;
+    engine.next_outbox = next_outbox;
+    engine.next_quarantine = next_quarantine;
     Ok((outcomes, changes))
 }
 
-fn run_one(
+pub(super) fn run_one(
     overlay: &mut Overlay,
     rules: Rules,
     envelope: Envelope,
@@ -196,6 +206,12 @@ fn run_one(
 ) -> Result<Outcome, EngineError> {
     let actor = envelope.actor;
     match envelope.command {
+        Command::Ingest(ingest) => super::outbox::ingest(overlay, rules, &actor, *ingest, now),
+        Command::Delivery { outbox, result } => {
+            super::outbox::delivery(overlay, rules, &actor, outbox, result, now)
+        }
+        Command::RetryOutbox { outbox } => super::outbox::retry(overlay, outbox, now),
+        Command::Quarantine { id, action } => super::outbox::quarantine(overlay, id, action),
         Command::Register(new) => {
             let (channel, ext) =
                 (new.intake.channel.clone(), new.intake.channel_ticket_id.trim().to_string());

@@ -4,11 +4,15 @@
 
 mod batch;
 mod deadlines;
+mod outbox;
 pub mod protocol;
 pub mod reader;
 pub mod view;
 
-pub use protocol::{Answer, Change, Command, Envelope, Outcome, Query};
+pub use protocol::{
+    Answer, Change, Command, DeliveryResult, Envelope, Ingest, IngestReport, Malformed, Outcome,
+    QuarantineAction, Query,
+};
 pub use reader::{ListFilter, Reader, StatusFilter};
 
 use crate::config::Config;
@@ -29,6 +33,12 @@ pub enum EngineError {
     Rule(#[from] LifecycleError),
     #[error("no ticket #{0}")]
     NoTicket(TicketId),
+    #[error("no outbox entry {0}")]
+    NoOutboxEntry(u64),
+    #[error("no quarantined item {0}")]
+    NoQuarantineEntry(u64),
+    #[error("outbox entry {id} is {state}: only a dead entry can be retried")]
+    NotDead { id: u64, state: &'static str },
     #[error("cannot merge into #{target}: {why}")]
     BadMergeTarget { target: TicketId, why: String },
     #[error(transparent)]
@@ -44,6 +54,8 @@ pub struct Engine {
     clock: Clock,
     next_seq: u64,
     next_id: u64,
+    next_outbox: u64,
+    next_quarantine: u64,
     subscribers: Vec<Sender<Change>>,
 }
 
@@ -54,6 +66,8 @@ impl Engine {
         let mut engine = Engine {
             next_seq: store.last_seq()? + 1,
             next_id: store.last_ticket_id()? + 1,
+            next_outbox: store.last_outbox_id()? + 1,
+            next_quarantine: store.last_quarantine_id()? + 1,
             store,
             config,
             clock,

@@ -24,6 +24,14 @@ pub enum Command {
     /// A historical ticket migrated as it stands (its id is assigned anew). Idempotent like
     /// `Register`.
     Backfill(Box<Ticket>),
+    /// A page from a channel: tickets, malformed items and the new cursor, in one batch.
+    Ingest(Box<Ingest>),
+    /// A delivery worker's report on an outbox entry.
+    Delivery { outbox: u64, result: DeliveryResult },
+    /// An operator sends a dead outbox entry again.
+    RetryOutbox { outbox: u64 },
+    /// An operator drops a quarantined payload or hands it back for another try.
+    Quarantine { id: u64, action: QuarantineAction },
 }
 
 /// What a command did, published to subscribers in sequence order.
@@ -47,6 +55,10 @@ pub enum Outcome {
     Applied(Vec<Change>),
     /// The channel ticket was already registered, as this ticket: nothing written.
     Duplicate(TicketId),
+    /// A page from a channel was written.
+    Ingested(IngestReport),
+    /// An outbox or quarantine entry was updated (with the ticket changes it caused).
+    Updated(Vec<Change>),
 }
 
 impl Outcome {
@@ -55,6 +67,8 @@ impl Outcome {
         match self {
             Outcome::Applied(changes) => changes.first().map(|c| c.ticket),
             Outcome::Duplicate(id) => Some(*id),
+            Outcome::Ingested(report) => report.registered.first().or(report.duplicates.first()).copied(),
+            Outcome::Updated(changes) => changes.first().map(|c| c.ticket),
         }
     }
 }
@@ -84,4 +98,56 @@ pub enum Answer {
     Resolve(Option<TicketId>),
     ByPhone(Vec<TicketId>),
     EventsAfter(Vec<crate::domain::event::Event>),
+}
+
+/// A page pulled from a channel, written as one batch with the cursor to resume from: a crash
+/// can neither lose a ticket of the page nor forget to sign for it, and the page is not pulled
+/// twice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ingest {
+    pub channel: String,
+    /// Where the next pull starts; None keeps the stored cursor.
+    pub cursor: Option<String>,
+    pub tickets: Vec<NewTicket>,
+    /// Items of the page that could not become tickets.
+    pub malformed: Vec<Malformed>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Malformed {
+    pub reason: String,
+    pub raw: String,
+}
+
+/// A delivery worker's report on one outbox entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryResult {
+    Delivered,
+    Failed {
+        error: String,
+        retry_at: Timestamp,
+    },
+    /// Too many attempts: the entry is dead until an operator retries it.
+    GaveUp {
+        error: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineAction {
+    Drop,
+    /// Handed back to the channel's adapter for another try.
+    Retry,
+}
+
+/// What an ingest did with the page.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IngestReport {
+    pub registered: Vec<TicketId>,
+    pub duplicates: Vec<TicketId>,
+    pub quarantined: Vec<u64>,
+    /// One per registered ticket, for subscribers.
+    pub changes: Vec<Change>,
 }

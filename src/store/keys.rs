@@ -12,6 +12,10 @@
 //! | `s` | status tag 0 block                | index block (see `index.rs`)           |
 //! | `c` `u` `o` `w` | value 0 block         | index block: channel, unit, owner, town |
 //! | `n` `k` `p` | bucket block              | hashed block: respondent, credit code, phone |
+//! | `b` | outbox id                         | outbox entry (effect, attempts, state) |
+//! | `B` | next attempt (order-preserving), id | - (pending outbox entries)           |
+//! | `q` | quarantine id                     | quarantined payload and reason         |
+//! | `g` | channel                           | the channel's sync cursor              |
 
 use crate::domain::ticket::TicketId;
 use crate::time::Timestamp;
@@ -23,6 +27,10 @@ pub const ROW: u8 = b'r';
 pub const EXTERNAL: u8 = b'x';
 pub const STATUS: u8 = b's';
 pub const DEADLINE: u8 = b'd';
+pub const OUTBOX: u8 = b'b';
+pub const OUTBOX_DUE: u8 = b'B';
+pub const QUARANTINE: u8 = b'q';
+pub const CURSOR: u8 = b'g';
 
 /// The indexes keyed by a text value, and the CLI filter each serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +97,28 @@ pub fn external(channel: &str, channel_ticket_id: &str) -> Vec<u8> {
     k.push(0);
     k.extend_from_slice(channel_ticket_id.as_bytes());
     k
+}
+
+pub fn outbox(id: u64) -> Vec<u8> {
+    tagged(OUTBOX, &id.to_be_bytes())
+}
+
+pub fn quarantine(id: u64) -> Vec<u8> {
+    tagged(QUARANTINE, &id.to_be_bytes())
+}
+
+pub fn cursor(channel: &str) -> Vec<u8> {
+    tagged(CURSOR, channel.as_bytes())
+}
+
+pub fn outbox_due(at: Timestamp, id: u64) -> Vec<u8> {
+    let mut k = deadline(at, TicketId(id));
+    k[0] = OUTBOX_DUE;
+    k
+}
+
+pub fn parse_outbox_due(key: &[u8]) -> Option<(Timestamp, u64)> {
+    parse_deadline(key).map(|(at, id)| (at, id.0))
 }
 
 pub fn deadline(due: Timestamp, id: TicketId) -> Vec<u8> {

@@ -8,6 +8,7 @@ pub mod index;
 pub mod keys;
 mod lock;
 pub mod migrate;
+pub mod outbox;
 pub mod row;
 pub mod write;
 
@@ -179,6 +180,10 @@ impl Store {
         })
     }
 
+    pub(crate) fn last_id_in(&self, tag: u8) -> Result<u64> {
+        Ok(self.last_in_space(tag)?.unwrap_or(0))
+    }
+
     pub fn last_seq(&self) -> Result<u64> {
         Ok(self.last_in_space(keys::EVENT)?.unwrap_or(0))
     }
@@ -275,7 +280,7 @@ impl Store {
         self.tree.scan_prefix([tag]).keys().map(|k| Ok(k?.to_vec()))
     }
 
-    fn get_decoded<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
+    pub(crate) fn get_decoded<T: serde::de::DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
         match self.tree.get(key)? {
             Some(v) => decode_at(key, &v).map(Some),
             None => Ok(None),
@@ -283,7 +288,7 @@ impl Store {
     }
 }
 
-fn decode_at<T: serde::de::DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T> {
+pub(crate) fn decode_at<T: serde::de::DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T> {
     codec::decode(value).map_err(|source| StoreError::Codec { key: show_key(key), source })
 }
 

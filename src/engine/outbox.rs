@@ -1,0 +1,254 @@
+//! The sync side of a group: pages ingested from channels, outbox entries for the effects the
+//! group's events call for, delivery reports, and the quarantine — all in the group's batch.
+
+use super::EngineError;
+use super::batch::Overlay;
+use super::deadlines::earliest_due;
+use super::protocol::{Change, DeliveryResult, Ingest, IngestReport, Outcome, QuarantineAction};
+use crate::config::Config;
+use crate::domain::action::TicketAction;
+use crate::domain::effect::{EffectContext, EffectKind, effects_of};
+use crate::domain::event::EventBody;
+use crate::domain::lifecycle::{self, Decision, Rules};
+use crate::domain::status::Status;
+use crate::store::WriteSet;
+use crate::store::outbox::{DeliveryState, OutboxEntry, QuarantineEntry, QuarantineState, RAW_LIMIT};
+use crate::time::Timestamp;
+use std::collections::BTreeMap;
+
+/// Outbox, quarantine and cursor writes of one group.
+pub(super) struct SideWrites {
+    outbox: BTreeMap<u64, (Option<OutboxEntry>, OutboxEntry)>,
+    quarantine: BTreeMap<u64, QuarantineEntry>,
+    cursors: BTreeMap<String, String>,
+    next_outbox: u64,
+    next_quarantine: u64,
+}
+
+impl SideWrites {
+    pub(super) fn new(next_outbox: u64, next_quarantine: u64) -> SideWrites {
+        SideWrites {
+            outbox: BTreeMap::new(),
+            quarantine: BTreeMap::new(),
+            cursors: BTreeMap::new(),
+            next_outbox,
+            next_quarantine,
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.outbox.is_empty() && self.quarantine.is_empty() && self.cursors.is_empty()
+    }
+
+    /// Adds the writes to `set` and gives the counters to continue from.
+    pub(super) fn write_into(&self, set: &mut WriteSet) -> (u64, u64) {
+        for (old, new) in self.outbox.values() {
+            set.put_outbox(old.as_ref(), new);
+        }
+        for entry in self.quarantine.values() {
+            set.put_quarantine(entry);
+        }
+        for (channel, cursor) in &self.cursors {
+            set.put_cursor(channel, cursor);
+        }
+        (self.next_outbox, self.next_quarantine)
+    }
+
+    fn hold(&mut self, channel: &str, reason: String, raw: String, now: Timestamp) -> u64 {
+        let id = self.next_quarantine;
+        self.next_quarantine += 1;
+        let mut raw = raw;
+        if raw.len() > RAW_LIMIT {
+            let mut end = RAW_LIMIT;
+            while !raw.is_char_boundary(end) {
+                end -= 1;
+            }
+            raw.truncate(end);
+        }
+        let entry = QuarantineEntry {
+            id,
+            channel: channel.to_string(),
+            at: now,
+            reason,
+            raw,
+            state: QuarantineState::Held,
+        };
+        self.quarantine.insert(id, entry);
+        id
+    }
+}
+
+fn outbox_entry(overlay: &Overlay, id: u64) -> Result<Option<OutboxEntry>, EngineError> {
+    match overlay.side.outbox.get(&id) {
+        Some((_, current)) => Ok(Some(current.clone())),
+        None => Ok(overlay.store.outbox_entry(id)?),
+    }
+}
+
+fn put_outbox(overlay: &mut Overlay, entry: OutboxEntry) -> Result<(), EngineError> {
+    let original = match overlay.side.outbox.remove(&entry.id) {
+        Some((original, _)) => original,
+        None => overlay.store.outbox_entry(entry.id)?,
+    };
+    overlay.side.outbox.insert(entry.id, (original, entry));
+    Ok(())
+}
+
+/// Turns the effects of the group's events into new outbox entries, due now.
+pub(super) fn effects_into_outbox(overlay: &mut Overlay, config: &Config, now: Timestamp) {
+    let mut new_entries = Vec::new();
+    for event in &overlay.events {
+        let Some(touched) = overlay.touched.get(&event.ticket) else { continue };
+        let ticket = &touched.current;
+        // Only an SMS quotes the deadline; skip the computation for everything else (a
+        // backfill burst is all events and no effects).
+        let needs_due = matches!(
+            event.body,
+            EventBody::Dispatched { .. } | EventBody::Redispatched { .. } | EventBody::Reminded { .. }
+        );
+        let ctx = EffectContext {
+            channels: &config.channels,
+            org: &config.org,
+            sms: &config.sms,
+            due: if needs_due { earliest_due(ticket, config, now) } else { None },
+        };
+        new_entries.extend(effects_of(event, ticket, &ctx));
+    }
+    for effect in new_entries {
+        let id = overlay.side.next_outbox;
+        overlay.side.next_outbox += 1;
+        let entry = OutboxEntry {
+            id,
+            effect,
+            state: DeliveryState::Pending,
+            attempts: 0,
+            next_at: now,
+            last_error: None,
+            delivered_at: None,
+        };
+        overlay.side.outbox.insert(id, (None, entry));
+    }
+}
+
+pub(super) fn ingest(
+    overlay: &mut Overlay,
+    rules: Rules,
+    actor: &str,
+    page: Ingest,
+    now: Timestamp,
+) -> Result<Outcome, EngineError> {
+    if rules.channels.get(&page.channel).is_none() {
+        return Err(lifecycle::LifecycleError::UnknownChannel(page.channel).into());
+    }
+    let mut report = IngestReport::default();
+    for mut new in page.tickets {
+        new.intake.channel = page.channel.clone();
+        let ext = new.intake.channel_ticket_id.trim().to_string();
+        if let Some(existing) = overlay.external(&page.channel, &ext)? {
+            report.duplicates.push(existing);
+            continue;
+        }
+        let raw = serde_json::to_string(&new).unwrap_or_default();
+        match lifecycle::register(new, rules, now) {
+            Ok((registration, clocks)) => {
+                let id = overlay.allocate_id();
+                let decision = Decision {
+                    body: EventBody::Registered(Box::new(registration)),
+                    after: Status::Registered,
+                    clocks: Some(clocks),
+                };
+                let event = overlay.event(id, now, actor, None, decision);
+                report.changes.push(overlay.record(event)?);
+                overlay.externals.insert((page.channel.clone(), ext), id);
+                report.registered.push(id);
+            }
+            Err(e) => report.quarantined.push(overlay.side.hold(&page.channel, e.to_string(), raw, now)),
+        }
+    }
+    for item in page.malformed {
+        report.quarantined.push(overlay.side.hold(&page.channel, item.reason, item.raw, now));
+    }
+    if let Some(cursor) = page.cursor {
+        overlay.side.cursors.insert(page.channel, cursor);
+    }
+    Ok(Outcome::Ingested(report))
+}
+
+pub(super) fn delivery(
+    overlay: &mut Overlay,
+    rules: Rules,
+    actor: &str,
+    id: u64,
+    result: DeliveryResult,
+    now: Timestamp,
+) -> Result<Outcome, EngineError> {
+    let mut entry = outbox_entry(overlay, id)?.ok_or(EngineError::NoOutboxEntry(id))?;
+    if entry.state != DeliveryState::Pending {
+        // A late report of an attempt that was already settled changes nothing.
+        return Ok(Outcome::Updated(Vec::new()));
+    }
+    entry.attempts += 1;
+    let mut changes = Vec::new();
+    match result {
+        DeliveryResult::Delivered => {
+            entry.state = DeliveryState::Delivered;
+            entry.delivered_at = Some(now);
+            entry.last_error = None;
+            if entry.effect.kind == EffectKind::WriteBack
+                && let Some(t) = overlay.current(entry.effect.ticket)?
+                && t.status == Status::Resolved
+            {
+                // The result reached the channel: that is the write-back step of the lifecycle.
+                let action = TicketAction::WriteBack { note: Some(format!("已回填{}", t.intake.channel)) };
+                let decision = lifecycle::decide(&t, &action, rules, now)?;
+                let event = overlay.event(t.id, now, actor, Some(t.status), decision);
+                changes.push(overlay.record(event)?);
+            }
+        }
+        DeliveryResult::Failed { error, retry_at } => {
+            entry.last_error = Some(error);
+            entry.next_at = retry_at;
+        }
+        DeliveryResult::GaveUp { error } => {
+            entry.last_error = Some(error);
+            entry.state = DeliveryState::Dead;
+        }
+    }
+    put_outbox(overlay, entry)?;
+    Ok(Outcome::Updated(changes))
+}
+
+pub(super) fn retry(overlay: &mut Overlay, id: u64, now: Timestamp) -> Result<Outcome, EngineError> {
+    let mut entry = outbox_entry(overlay, id)?.ok_or(EngineError::NoOutboxEntry(id))?;
+    if entry.state != DeliveryState::Dead {
+        let state = if entry.state == DeliveryState::Pending { "pending" } else { "delivered" };
+        return Err(EngineError::NotDead { id, state });
+    }
+    entry.state = DeliveryState::Pending;
+    entry.attempts = 0;
+    entry.next_at = now;
+    put_outbox(overlay, entry)?;
+    Ok(Outcome::Updated(Vec::new()))
+}
+
+pub(super) fn quarantine(
+    overlay: &mut Overlay,
+    id: u64,
+    action: QuarantineAction,
+) -> Result<Outcome, EngineError> {
+    let mut entry = match overlay.side.quarantine.get(&id) {
+        Some(e) => e.clone(),
+        None => overlay.store.quarantine_entry(id)?.ok_or(EngineError::NoQuarantineEntry(id))?,
+    };
+    entry.state = match action {
+        QuarantineAction::Drop => QuarantineState::Dropped,
+        QuarantineAction::Retry => QuarantineState::Retried,
+    };
+    overlay.side.quarantine.insert(id, entry);
+    Ok(Outcome::Updated(Vec::new()))
+}
+
+/// Changes an ingest made, for subscribers.
+pub(super) fn changes_of(report: &IngestReport) -> &[Change] {
+    &report.changes
+}

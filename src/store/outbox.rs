@@ -1,0 +1,134 @@
+//! The outbox (effects waiting for delivery), the quarantine (payloads that could not become
+//! tickets) and the channel cursors: the sync side of the store, written by the engine in the
+//! same batch as the events that cause them.
+
+use super::codec;
+use super::keys;
+use super::write::WriteSet;
+use super::{Result, Store};
+use crate::domain::effect::Effect;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    /// Given up after too many attempts: an operator looks and retries.
+    Dead,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub id: u64,
+    pub effect: Effect,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    /// When a worker may (re)try it.
+    pub next_at: Timestamp,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineState {
+    Held,
+    /// Handed back to the channel's adapter for another try.
+    Retried,
+    Dropped,
+}
+
+/// A payload a channel sent that could not become a ticket, kept with the reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuarantineEntry {
+    pub id: u64,
+    pub channel: String,
+    pub at: Timestamp,
+    pub reason: String,
+    /// The payload as received (lossy UTF-8), cut at 1 MiB.
+    pub raw: String,
+    pub state: QuarantineState,
+}
+
+pub const RAW_LIMIT: usize = 1 << 20;
+
+impl WriteSet {
+    /// Writes an outbox entry and keeps the due queue (pending entries by `next_at`) in step.
+    pub fn put_outbox(&mut self, old: Option<&OutboxEntry>, new: &OutboxEntry) {
+        if let Some(old) = old.filter(|o| o.state == DeliveryState::Pending) {
+            self.remove_raw(keys::outbox_due(old.next_at, old.id));
+        }
+        if new.state == DeliveryState::Pending {
+            self.put_raw(keys::outbox_due(new.next_at, new.id), Vec::new());
+        }
+        self.put_raw(keys::outbox(new.id), codec::encode(new));
+    }
+
+    pub fn put_quarantine(&mut self, entry: &QuarantineEntry) {
+        self.put_raw(keys::quarantine(entry.id), codec::encode(entry));
+    }
+
+    pub fn put_cursor(&mut self, channel: &str, cursor: &str) {
+        self.put_raw(keys::cursor(channel), cursor.as_bytes().to_vec());
+    }
+}
+
+impl Store {
+    pub fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>> {
+        self.get_decoded(&keys::outbox(id))
+    }
+
+    pub fn quarantine_entry(&self, id: u64) -> Result<Option<QuarantineEntry>> {
+        self.get_decoded(&keys::quarantine(id))
+    }
+
+    pub fn cursor(&self, channel: &str) -> Result<Option<String>> {
+        Ok(self.tree().get(keys::cursor(channel))?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Pending outbox entries whose time has come, oldest first.
+    pub fn outbox_due(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let mut out = Vec::new();
+        for key in self.tree().scan_prefix([keys::OUTBOX_DUE]).keys() {
+            let key = key?;
+            let Some((at, id)) = keys::parse_outbox_due(&key) else { continue };
+            if at > now || out.len() >= limit {
+                break;
+            }
+            if let Some(entry) = self.outbox_entry(id)? {
+                out.push(entry);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The next instant a pending entry becomes due, for a worker to sleep until.
+    pub fn next_outbox_due(&self) -> Result<Option<Timestamp>> {
+        let first = self.tree().scan_prefix([keys::OUTBOX_DUE]).keys().next().transpose()?;
+        Ok(first.and_then(|k| keys::parse_outbox_due(&k)).map(|(at, _)| at))
+    }
+
+    pub fn outbox_entries(&self) -> impl Iterator<Item = Result<OutboxEntry>> + '_ {
+        self.tree().scan_prefix([keys::OUTBOX]).map(|item| {
+            let (k, v) = item?;
+            super::decode_at(&k, &v)
+        })
+    }
+
+    pub fn quarantine_entries(&self) -> impl Iterator<Item = Result<QuarantineEntry>> + '_ {
+        self.tree().scan_prefix([keys::QUARANTINE]).map(|item| {
+            let (k, v) = item?;
+            super::decode_at(&k, &v)
+        })
+    }
+
+    pub fn last_outbox_id(&self) -> Result<u64> {
+        self.last_id_in(keys::OUTBOX)
+    }
+
+    pub fn last_quarantine_id(&self) -> Result<u64> {
+        self.last_id_in(keys::QUARANTINE)
+    }
+}
