@@ -330,3 +330,26 @@ fn a_2027_holiday_file_in_the_config_directory_makes_a_deadline_final() {
     assert_eq!(list[0]["clocks"][0]["provisional"], false);
     assert_eq!(list[0]["clocks"][0]["due_at"], "2027-01-05T23:59:59+08:00");
 }
+
+#[test]
+fn the_outbox_lists_what_waits_for_delivery_as_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let file = write(tmp.path(), "12345.csv", CSV.as_bytes());
+    ok(&desk(&data, &["import", file.to_str().unwrap(), "--channel", "12345"]));
+    ok(&desk(&data, &["ticket", "triage", "1", "--kind", "complaint"]));
+    ok(&desk(&data, &["ticket", "dispatch", "1", "--unit", "daliang"]));
+    let items = json(&desk(&data, &["outbox", "list", "--format", "json"]));
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 4, "three sign-fors and one SMS: {items:?}");
+    for key in ["id", "channel", "kind", "attempts", "state"] {
+        assert!(items[0].get(key).is_some(), "outbox item lacks {key}");
+    }
+    assert_eq!(items.iter().filter(|i| i["kind"] == "sign_for").count(), 3);
+    let sms = items.iter().find(|i| i["kind"] == "sms").unwrap();
+    assert_eq!((sms["state"].as_str(), sms["attempts"].as_u64()), (Some("pending"), Some(0)));
+    let retry = desk(&data, &["outbox", "retry", &sms["id"].to_string()]);
+    assert_eq!(retry.status.code(), Some(1), "only a dead entry can be retried");
+    let quarantine = json(&desk(&data, &["quarantine", "list", "--format", "json"]));
+    assert_eq!(quarantine.as_array().unwrap().len(), 0);
+}

@@ -44,6 +44,16 @@ pub enum TopCommand {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Effects waiting for delivery: sign-fors, write-backs, SMS.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+    /// Payloads from channels that could not become tickets.
+    Quarantine {
+        #[command(subcommand)]
+        command: QuarantineCommand,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -462,4 +472,40 @@ pub enum ShowWhat {
     Org,
     Rules,
     Holidays,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OutboxCommand {
+    /// List outbox entries (default: those not yet delivered).
+    List {
+        /// Also the delivered ones.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Send a dead entry again.
+    Retry { id: u64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QuarantineCommand {
+    /// List held payloads (default: those not yet dropped or retried).
+    List {
+        /// Also the dropped and retried ones.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show one payload as received, with its reason.
+    Show {
+        id: u64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Hand a payload back to its channel's adapter for another try.
+    Retry { id: u64 },
+    /// Drop a payload: it will not become a ticket.
+    Drop { id: u64 },
 }

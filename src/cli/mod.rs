@@ -5,6 +5,7 @@ mod args;
 mod config_cmd;
 mod context;
 mod import_cmd;
+mod outbox_cmd;
 pub mod output;
 mod ticket_cmd;
 
@@ -68,6 +69,8 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Import(args) => import_cmd::run(&ctx, &args),
         TopCommand::Tickets { command } => ticket_cmd::run_tickets(&ctx, command),
         TopCommand::Ticket { command } => ticket_cmd::run_ticket(&ctx, command),
+        TopCommand::Outbox { command } => outbox_cmd::run_outbox(&ctx, command),
+        TopCommand::Quarantine { command } => outbox_cmd::run_quarantine(&ctx, command),
         TopCommand::Config { .. } => unreachable!("handled above"),
     }
 }
