@@ -83,13 +83,12 @@ pub fn run_outbox(ctx: &Context, command: OutboxCommand) -> Result<i32, Failure>
                 print_json(&items);
             } else {
                 println!(
-                    "{} {} {} {} {} {}",
+                    "{} {} {} {} {} 次数 / 最近错误",
                     pad("编号", 8),
                     pad("类别", 10),
                     pad("渠道", 10),
                     pad("工单", 8),
                     pad("状态", 8),
-                    "次数 / 最近错误"
                 );
                 for i in &items {
                     let state =
