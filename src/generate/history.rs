@@ -3,8 +3,9 @@
 //! same path a live ticket takes. So the status is reachable by construction and the clocks are
 //! exactly what the SLA policy records at each milestone.
 
+use super::draft::{Draft, Truth};
 use super::text::{chars, yuan};
-use super::{Draft, Generator, Truth, pick, vocab};
+use super::{Generator, pick, vocab};
 use crate::domain::action::{REFUSAL_REASONS, TicketAction as A};
 use crate::domain::event::{self, Event, EventBody, Registration};
 use crate::domain::lifecycle::{self, Rules};
