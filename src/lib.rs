@@ -9,7 +9,9 @@ pub mod domain;
 pub mod engine;
 pub mod generate;
 pub mod import;
+pub mod sim;
 pub mod store;
+pub mod sync;
 pub mod time;
 
 /// sled allocates and frees a node copy on most writes; glibc's allocator spent about 40% of a

@@ -54,6 +54,8 @@ pub enum TopCommand {
         #[command(subcommand)]
         command: QuarantineCommand,
     },
+    /// Run the HTTP simulator of every remote channel, the SMS gateway and the handling units.
+    Sim(super::sim_cmd::SimArgs),
 }
 
 #[derive(Args, Debug)]

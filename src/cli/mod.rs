@@ -7,6 +7,7 @@ mod context;
 mod import_cmd;
 mod outbox_cmd;
 pub mod output;
+mod sim_cmd;
 mod ticket_cmd;
 
 pub use args::Cli;
@@ -64,6 +65,9 @@ fn run(cli: Cli) -> Result<i32, Failure> {
     if let TopCommand::Config { command } = &cli.command {
         return config_cmd::run(command, cli.config.as_deref(), cli.data.as_deref());
     }
+    if let TopCommand::Sim(args) = &cli.command {
+        return sim_cmd::run(args);
+    }
     let ctx = Context::new(cli.data.as_deref(), cli.config.as_deref(), cli.actor.as_deref())?;
     match cli.command {
         TopCommand::Import(args) => import_cmd::run(&ctx, &args),
@@ -72,5 +76,6 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Outbox { command } => outbox_cmd::run_outbox(&ctx, command),
         TopCommand::Quarantine { command } => outbox_cmd::run_quarantine(&ctx, command),
         TopCommand::Config { .. } => unreachable!("handled above"),
+        TopCommand::Sim(_) => unreachable!("handled above"),
     }
 }

@@ -45,6 +45,9 @@ pub struct Channel {
     pub mode: ChannelMode,
     /// Deadline rule ids (`config/sla.toml`) whose clocks a ticket from this channel runs.
     pub rules: Vec<String>,
+    /// How to pull from and report to a remote channel's system.
+    #[serde(default)]
+    pub sync: Option<crate::domain::channel_profile::SyncProfile>,
 }
 
 impl Channel {

@@ -3,6 +3,7 @@
 pub mod action;
 pub mod calendar;
 pub mod channel;
+pub mod channel_profile;
 pub mod credit_code;
 pub mod effect;
 pub mod event;

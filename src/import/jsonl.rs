@@ -46,17 +46,7 @@ pub(super) fn read(text: &str, path: &Path, out: &mut Builder) -> Result<Vec<Str
                 continue;
             }
             key_of[field as usize] = Some(key);
-            match value {
-                Value::Null => {}
-                Value::String(s) => raw.set(field, s),
-                Value::Number(n) => raw.set(field, &n.to_string()),
-                Value::Bool(b) if field.is_bool() => raw.set(field, if *b { "true" } else { "false" }),
-                Value::Array(items) if field == Field::Attachments && items.iter().all(Value::is_string) => {
-                    let uris: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                    raw.set(field, &uris.join(";"));
-                }
-                other => raw.problem(format!("{} is {}, expected text", field.name(), describe(other))),
-            }
+            set_from_json(&mut raw, field, value);
         }
         out.push(raw);
     }
@@ -69,6 +59,23 @@ pub(super) fn read(text: &str, path: &Path, out: &mut Builder) -> Result<Vec<Str
         }
     }
     Ok(ignored)
+}
+
+/// Sets a field from a JSON value: text and numbers as their text, a boolean for a flag, a
+/// list of strings for attachments; anything else is a problem of the row. Channel payloads
+/// (the sync adapters) go through here too.
+pub(crate) fn set_from_json(raw: &mut RawRow, field: Field, value: &Value) {
+    match value {
+        Value::Null => {}
+        Value::String(s) => raw.set(field, s),
+        Value::Number(n) => raw.set(field, &n.to_string()),
+        Value::Bool(b) if field.is_bool() => raw.set(field, if *b { "true" } else { "false" }),
+        Value::Array(items) if field == Field::Attachments && items.iter().all(Value::is_string) => {
+            let uris: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            raw.set(field, &uris.join(";"));
+        }
+        other => raw.problem(format!("{} is {}, expected text", field.name(), describe(other))),
+    }
 }
 
 fn describe(value: &Value) -> &'static str {

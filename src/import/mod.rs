@@ -4,10 +4,10 @@
 //! good rows with `--skip-bad`) before anything is written. Row-level problems become
 //! [`RowError`]s naming the physical line of the file; file-level problems are [`ImportError`]s.
 
-mod columns;
+pub(crate) mod columns;
 mod delimited;
-mod jsonl;
-mod row;
+pub(crate) mod jsonl;
+pub(crate) mod row;
 mod xlsx;
 
 pub use columns::COLUMNS;
