@@ -44,6 +44,8 @@ pub enum TopCommand {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Pull every remote channel and deliver the outbox (until Ctrl-C, or once with --once).
+    Sync(SyncArgs),
     /// Effects waiting for delivery: sign-fors, write-backs, SMS.
     Outbox {
         #[command(subcommand)]
@@ -510,4 +512,19 @@ pub enum QuarantineCommand {
     Retry { id: u64 },
     /// Drop a payload: it will not become a ticket.
     Drop { id: u64 },
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Pull every channel until caught up and drain the outbox, then exit: 0, or 3 naming the
+    /// channels that did not catch up.
+    #[arg(long)]
+    pub once: bool,
+    /// With --once: give up after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Point every remote channel and the SMS gateway at a running simulator (`rightsdesk sim`),
+    /// with its demo credentials.
+    #[arg(long, value_name = "URL")]
+    pub sim: Option<String>,
 }

@@ -8,6 +8,7 @@ mod import_cmd;
 mod outbox_cmd;
 pub mod output;
 mod sim_cmd;
+mod sync_cmd;
 mod ticket_cmd;
 
 pub use args::Cli;
@@ -73,6 +74,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Import(args) => import_cmd::run(&ctx, &args),
         TopCommand::Tickets { command } => ticket_cmd::run_tickets(&ctx, command),
         TopCommand::Ticket { command } => ticket_cmd::run_ticket(&ctx, command),
+        TopCommand::Sync(args) => sync_cmd::run(&ctx, &args),
         TopCommand::Outbox { command } => outbox_cmd::run_outbox(&ctx, command),
         TopCommand::Quarantine { command } => outbox_cmd::run_quarantine(&ctx, command),
         TopCommand::Config { .. } => unreachable!("handled above"),

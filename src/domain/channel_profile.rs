@@ -70,8 +70,15 @@ pub struct List {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "style", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Paging {
-    /// `?page=N&size=M`, pages from 1 in publication order.
-    Page { page_param: String, size_param: String },
+    /// `?page=N&size=M`, pages from 1 in publication order. `total` is the dotted path of the
+    /// count of items published so far, when the channel gives one: it says whether a page is
+    /// complete even when the channel pads pages with repeats.
+    Page {
+        page_param: String,
+        size_param: String,
+        #[serde(default)]
+        total: Option<String>,
+    },
     /// `?cursor=TOKEN&size=M`, the next token at a dotted path of the response.
     Cursor { cursor_param: String, size_param: String, next: String },
     /// `?since=TIME&after=ID&size=M`: items strictly after the last (time, id) seen.

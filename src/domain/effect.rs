@@ -53,6 +53,12 @@ pub struct Effect {
 pub struct SmsTemplates {
     pub dispatch: String,
     pub remind: String,
+    /// The SMS gateway's base URL (`POST {url}/sms/send`); none: SMS wait in the outbox.
+    #[serde(default)]
+    pub gateway_url: Option<String>,
+    /// The environment variable holding the gateway's bearer token.
+    #[serde(default)]
+    pub token_env: Option<String>,
 }
 
 impl SmsTemplates {

@@ -7,6 +7,7 @@ mod deadlines;
 mod outbox;
 pub mod protocol;
 pub mod reader;
+pub mod service;
 pub mod view;
 
 pub use protocol::{
@@ -14,6 +15,7 @@ pub use protocol::{
     QuarantineAction, Query,
 };
 pub use reader::{ListFilter, Reader, StatusFilter};
+pub use service::EngineHandle;
 
 use crate::config::Config;
 use crate::domain::lifecycle::LifecycleError;

@@ -157,9 +157,13 @@ pub fn next_cursor(
 ) -> Option<String> {
     match &profile.list.paging {
         // A full page moves on; a short one is read again next time (new items land there).
-        Paging::Page { .. } => {
+        Paging::Page { total, .. } => {
             let page: u64 = current.and_then(|c| c.parse().ok()).unwrap_or(1);
-            let full = items.len() as u64 >= u64::from(profile.page_size);
+            let size = u64::from(profile.page_size);
+            let full = match total.as_deref().and_then(|path| at_path(body, path)).and_then(Value::as_u64) {
+                Some(published) => published >= page * size,
+                None => items.len() as u64 >= size,
+            };
             Some(if full { page + 1 } else { page }.to_string())
         }
         Paging::Cursor { next, .. } => at_path(body, next)
@@ -167,15 +171,24 @@ pub fn next_cursor(
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .or_else(|| current.map(str::to_string)),
+        // The greatest (time, id) seen, not the last row: pages may come reordered or padded
+        // with repeats, and the cursor must never step back.
         Paging::Since { .. } => {
             let time_path = profile.fields.get(Field::ReceivedAt.name())?;
             let id_path = profile.fields.get(Field::ChannelTicketId.name())?;
-            let last = items.iter().rev().find_map(|item| {
-                let time = at_path(item, time_path)?.as_str()?;
-                let id = at_path(item, id_path)?.as_str()?;
-                Some(format!("{time}|{id}"))
-            });
-            last.or_else(|| current.map(str::to_string))
+            let position = |time: &str, id: &str| Timestamp::parse(time).map(|t| (t, id.to_string()));
+            let current_position =
+                current.and_then(|c| c.split_once('|')).and_then(|(t, id)| position(t, id));
+            let greatest = items
+                .iter()
+                .filter_map(|item| {
+                    let time = at_path(item, time_path)?.as_str()?;
+                    let id = at_path(item, id_path)?.as_str()?;
+                    Some((position(time, id)?, format!("{time}|{id}")))
+                })
+                .chain(current_position.map(|p| (p, current.unwrap_or_default().to_string())))
+                .max_by(|a, b| a.0.cmp(&b.0));
+            greatest.map(|(_, text)| text)
         }
     }
 }

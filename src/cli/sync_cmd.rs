@@ -1,0 +1,133 @@
+//! `rightsdesk sync [--once] [--timeout SECS] [--sim URL]`: the sync workers in the foreground.
+
+use super::args::SyncArgs;
+use super::context::Context;
+use super::{Failure, OK, PARTIAL};
+use crate::engine::EngineHandle;
+use crate::sync::http::{Channel, HttpChannel, SecretSource, SmsGateway, point_at_simulator};
+use crate::sync::worker::{self, HealthBoard, SyncOptions};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn run(ctx: &Context, args: &SyncArgs) -> Result<i32, Failure> {
+    let engine = ctx.open_engine()?;
+    let (engine, thread) = EngineHandle::spawn(engine);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+    let status = runtime.block_on(run_async(ctx, args, engine));
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    // Every handle is gone now, so the engine thread finishes its last burst and ends.
+    let _ = thread.join();
+    status
+}
+
+async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Result<i32, Failure> {
+    let client = reqwest::Client::new();
+    let secrets = if args.sim.is_some() { SecretSource::Simulator } else { SecretSource::Environment };
+    let mut channels: HashMap<String, Arc<dyn Channel>> = HashMap::new();
+    let mut unusable = Vec::new();
+    for channel in ctx.config.channels.all() {
+        let Some(profile) = &channel.sync else { continue };
+        let profile = match &args.sim {
+            Some(sim) => point_at_simulator(profile, sim, &channel.id),
+            None => profile.clone(),
+        };
+        match HttpChannel::new(&channel.id, &profile, client.clone(), &secrets) {
+            Ok(http) => {
+                channels.insert(channel.id.clone(), Arc::new(http));
+            }
+            Err(e) => {
+                eprintln!("{}: cannot sync: {e}", channel.id);
+                unusable.push(channel.id.clone());
+            }
+        }
+    }
+    let sms = match (&args.sim, &ctx.config.sms.gateway_url) {
+        (Some(sim), _) => Some(Arc::new(SmsGateway::new(sim, "sim-sms-token".into(), client.clone()))),
+        (None, Some(url)) => {
+            let token = ctx.config.sms.token_env.as_deref().and_then(|v| std::env::var(v).ok());
+            match token {
+                Some(token) => Some(Arc::new(SmsGateway::new(url, token, client.clone()))),
+                None => {
+                    eprintln!(
+                        "sms: no token (set the variable named by token_env in sms.toml); SMS wait in the outbox"
+                    );
+                    None
+                }
+            }
+        }
+        (None, None) => None,
+    };
+    let options = SyncOptions::default();
+    if args.once {
+        let report =
+            worker::sync_once(engine, channels, sms, ctx.clock, options, Duration::from_secs(args.timeout))
+                .await?;
+        for h in &report.health {
+            println!(
+                "{:<10} {:>6} new {:>6} again {:>4} quarantined{}",
+                h.channel,
+                h.registered,
+                h.duplicates,
+                h.quarantined,
+                h.last_error.as_deref().map(|e| format!("  last error: {e}")).unwrap_or_default()
+            );
+        }
+        println!("outbox: {} pending, {} dead", report.pending, report.dead);
+        let mut behind = report.not_caught_up.clone();
+        behind.extend(unusable);
+        behind.sort();
+        if behind.is_empty() {
+            return Ok(OK);
+        }
+        eprintln!("not caught up: {}", behind.join(" "));
+        return Ok(PARTIAL);
+    }
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let health: HealthBoard = Default::default();
+    let mut tasks = tokio::task::JoinSet::new();
+    for channel in channels.values().cloned() {
+        tasks.spawn(worker::run_channel(
+            channel,
+            engine.clone(),
+            ctx.clock,
+            options.clone(),
+            health.clone(),
+            stop.clone(),
+        ));
+    }
+    let (clock, mut outbox_stop) = (ctx.clock, stop.clone());
+    tasks.spawn(async move {
+        let mut not_before = HashMap::new();
+        loop {
+            match worker::deliver_pending(
+                &engine,
+                &channels,
+                sms.as_ref(),
+                clock,
+                &options,
+                &mut not_before,
+                None,
+            )
+            .await
+            {
+                Ok(0) | Err(_) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                        _ = outbox_stop.changed() => return,
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+    });
+    eprintln!("syncing {} channel(s); Ctrl-C stops", tasks.len() - 1);
+    let _ = tokio::signal::ctrl_c().await;
+    let _ = stop_tx.send(true);
+    while tasks.join_next().await.is_some() {}
+    Ok(OK)
+}

@@ -1,0 +1,612 @@
+//! Talking to the remote channels over HTTP: one `HttpChannel` per `[channel.ID.sync]` profile
+//! pulls pages and carries out sign-fors and write-backs; `SmsGateway` sends the units' SMS.
+//! What a page means is `mapping`'s business; this module only builds requests (paging,
+//! authentication, bodies from the profile's templates) and classifies failures.
+
+use super::mapping::{self, MappedPage, PageError};
+use super::profile::{Auth, Endpoint, Paging, Secret, SyncProfile, TimeFormat};
+use crate::domain::effect::Effect;
+use crate::time::Timestamp;
+use reqwest::header::CONTENT_TYPE;
+use reqwest::{Method, Url};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// What one pull gave: the mapped page (with the raw items count, `page.items`), and the cursor
+/// to store if the page is written.
+#[derive(Debug)]
+pub struct Pulled {
+    pub page: MappedPage,
+    pub next_cursor: Option<String>,
+    /// The page was full: more may be waiting right now.
+    pub full: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The remote answered with a status other than 2xx; `body` is its first 200 characters.
+    #[error("HTTP {status}: {body}")]
+    Http { status: u16, body: String },
+    /// Connect, reset, timeout, or the body could not be read.
+    #[error("network: {0}")]
+    Network(String),
+    #[error("unreadable page: {0}")]
+    Page(#[from] PageError),
+    #[error("no secret for channel {channel}: {what}")]
+    NoSecret { channel: String, what: String },
+    #[error("the secret file {path} is readable by group or others; chmod 600 it")]
+    InsecureSecretFile { path: String },
+    /// Nothing to send as asked: a profile's base URL that is no URL, an SMS without a number.
+    /// Retrying cannot help.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl SyncError {
+    /// Whether trying again later may succeed: a 5xx or 429, or a network failure. A page that
+    /// cannot be read is not retryable here (the worker retries it anyway, counting a failure).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SyncError::Http { status, .. } => *status >= 500 || *status == 429,
+            SyncError::Network(_) => true,
+            SyncError::Page(_)
+            | SyncError::NoSecret { .. }
+            | SyncError::InsecureSecretFile { .. }
+            | SyncError::Invalid(_) => false,
+        }
+    }
+}
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A remote channel as the sync workers use it.
+pub trait Channel: Send + Sync {
+    fn id(&self) -> &str;
+    fn poll_interval(&self) -> Duration;
+    /// One page from `cursor` (`None`: from the start).
+    fn pull<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Pulled, SyncError>>;
+    fn sign_for<'a>(
+        &'a self,
+        effect: &'a Effect,
+        actor: &'a str,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<(), SyncError>>;
+    fn write_back<'a>(
+        &'a self,
+        effect: &'a Effect,
+        actor: &'a str,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<(), SyncError>>;
+}
+
+/// Where secrets come from.
+#[derive(Clone, Debug, Default)]
+pub enum SecretSource {
+    /// The process environment (a profile's `env`), or its `file`.
+    #[default]
+    Environment,
+    /// Fixed values by environment variable name, instead of the environment (tests). A
+    /// profile's `file` is still read from disk.
+    Fixed(BTreeMap<String, String>),
+    /// The simulator's demo credentials (`--sim`): bearer `sim-{ch}-token`, app key `sim-{ch}`
+    /// with secret `sim-{ch}-secret`, whatever the profile names.
+    Simulator,
+}
+
+/// Credentials resolved once, when the channel is built.
+enum Credentials {
+    Bearer(String),
+    AppKey { key: String, secret: String },
+}
+
+impl SecretSource {
+    fn resolve(&self, channel: &str, secret: &Secret) -> Result<String, SyncError> {
+        let no_secret = |what: String| SyncError::NoSecret { channel: channel.to_string(), what };
+        if let Some(var) = secret.env.as_deref().filter(|v| !v.trim().is_empty()) {
+            let value = match self {
+                SecretSource::Environment => std::env::var(var).ok(),
+                SecretSource::Fixed(map) => map.get(var).cloned(),
+                SecretSource::Simulator => None,
+            };
+            if let Some(value) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+                return Ok(value);
+            }
+            if secret.file.is_none() {
+                return Err(no_secret(format!("environment variable {var} is not set")));
+            }
+        }
+        match secret.file.as_deref().filter(|f| !f.trim().is_empty()) {
+            Some(path) => read_secret_file(channel, path),
+            None => Err(no_secret("the profile names no environment variable or file".into())),
+        }
+    }
+
+    fn credentials(&self, channel: &str, auth: &Auth) -> Result<Credentials, SyncError> {
+        if let SecretSource::Simulator = self {
+            return Ok(match auth {
+                Auth::Bearer { .. } => Credentials::Bearer(format!("sim-{channel}-token")),
+                Auth::AppKey { .. } => Credentials::AppKey {
+                    key: format!("sim-{channel}"),
+                    secret: format!("sim-{channel}-secret"),
+                },
+            });
+        }
+        Ok(match auth {
+            Auth::Bearer { token } => Credentials::Bearer(self.resolve(channel, token)?),
+            Auth::AppKey { key, secret } => {
+                Credentials::AppKey { key: key.clone(), secret: self.resolve(channel, secret)? }
+            }
+        })
+    }
+}
+
+/// A secret file's first line; it must be readable by its owner only.
+fn read_secret_file(channel: &str, path: &str) -> Result<String, SyncError> {
+    let no_secret = |what: String| SyncError::NoSecret { channel: channel.to_string(), what };
+    let meta = std::fs::metadata(path).map_err(|e| no_secret(format!("secret file {path}: {e}")))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(SyncError::InsecureSecretFile { path: path.to_string() });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    let text = std::fs::read_to_string(path).map_err(|e| no_secret(format!("secret file {path}: {e}")))?;
+    let value = text.lines().next().unwrap_or("").trim().to_string();
+    if value.is_empty() {
+        return Err(no_secret(format!("secret file {path} is empty")));
+    }
+    Ok(value)
+}
+
+/// A remote channel driven by its adapter profile.
+pub struct HttpChannel {
+    id: String,
+    profile: SyncProfile,
+    /// The profile's base URL without a trailing slash.
+    base: String,
+    client: reqwest::Client,
+    credentials: Credentials,
+}
+
+impl HttpChannel {
+    /// Resolves the profile's secret now, so a missing one is reported at start, not per pull.
+    pub fn new(
+        id: &str,
+        profile: &SyncProfile,
+        client: reqwest::Client,
+        secrets: &SecretSource,
+    ) -> Result<HttpChannel, SyncError> {
+        let base = profile.base_url.trim().trim_end_matches('/').to_string();
+        Url::parse(&base).map_err(|e| {
+            SyncError::Invalid(format!("channel {id}: base_url {:?} is not a URL: {e}", profile.base_url))
+        })?;
+        let credentials = secrets.credentials(id, &profile.auth)?;
+        Ok(HttpChannel { id: id.to_string(), profile: profile.clone(), base, client, credentials })
+    }
+
+    pub fn profile(&self) -> &SyncProfile {
+        &self.profile
+    }
+
+    fn url(&self, path: &str) -> Result<Url, SyncError> {
+        let text = format!("{}{}", self.base, path);
+        Url::parse(&text).map_err(|e| SyncError::Invalid(format!("channel {}: bad URL: {e}", self.id)))
+    }
+
+    /// The list URL for `cursor`, per the profile's paging style.
+    fn list_url(&self, cursor: Option<&str>) -> Result<Url, SyncError> {
+        let mut url = self.url(&self.profile.list.path)?;
+        let size = self.profile.page_size.to_string();
+        {
+            let mut q = url.query_pairs_mut();
+            match &self.profile.list.paging {
+                Paging::Page { page_param, size_param, .. } => {
+                    let page = match cursor {
+                        None => 1,
+                        Some(c) => c.trim().parse::<u64>().ok().filter(|&p| p >= 1).unwrap_or_else(|| {
+                            tracing::warn!(channel = %self.id, "stored page cursor is not a page number; starting at 1");
+                            1
+                        }),
+                    };
+                    q.append_pair(page_param, &page.to_string());
+                    q.append_pair(size_param, &size);
+                }
+                Paging::Cursor { cursor_param, size_param, .. } => {
+                    if let Some(c) = cursor.filter(|c| !c.is_empty()) {
+                        q.append_pair(cursor_param, c);
+                    }
+                    q.append_pair(size_param, &size);
+                }
+                Paging::Since { since_param, after_param, size_param } => {
+                    if let Some(c) = cursor.filter(|c| !c.is_empty()) {
+                        // `next_cursor` stores "{time}|{id}"; the time never holds a '|'.
+                        match c.split_once('|') {
+                            Some((time, id)) => {
+                                q.append_pair(since_param, time);
+                                if !id.is_empty() {
+                                    q.append_pair(after_param, id);
+                                }
+                            }
+                            None => {
+                                q.append_pair(since_param, c);
+                            }
+                        }
+                    }
+                    q.append_pair(size_param, &size);
+                }
+            }
+        }
+        Ok(url)
+    }
+
+    /// A request with the channel's credentials and the profile's timeout.
+    fn request(&self, method: Method, url: Url, now: Timestamp) -> reqwest::RequestBuilder {
+        let builder = match &self.credentials {
+            Credentials::Bearer(token) => self.client.request(method, url).bearer_auth(token),
+            Credentials::AppKey { key, secret } => {
+                let stamp = now.millis().to_string();
+                let signature = signature(secret, method.as_str(), url.path(), &stamp);
+                self.client
+                    .request(method, url)
+                    .header("X-App-Key", key)
+                    .header("X-Timestamp", stamp)
+                    .header("X-Signature", signature)
+            }
+        };
+        builder.timeout(Duration::from_millis(self.profile.timeout_ms.max(1)))
+    }
+
+    async fn do_pull(&self, cursor: Option<&str>, now: Timestamp) -> Result<Pulled, SyncError> {
+        let url = self.list_url(cursor)?;
+        let response = self.request(Method::GET, url, now).send().await.map_err(network)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(network)?;
+        if !status.is_success() {
+            tracing::debug!(channel = %self.id, status = status.as_u16(), "list refused");
+            return Err(http_error(status.as_u16(), &bytes));
+        }
+        let body = mapping::parse_body(&bytes)?;
+        let page = mapping::map_page(&self.profile, &self.id, &body, now)?;
+        let items: &[Value] = mapping::at_path(&body, &self.profile.list.items)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let next_cursor = mapping::next_cursor(&self.profile, cursor, &body, items);
+        // With page numbers, "more waiting" means the cursor moved on to a next page (the
+        // channel's total says so even when a page is padded with repeats).
+        let full = match &self.profile.list.paging {
+            Paging::Page { .. } => next_cursor.as_deref() != Some(cursor.unwrap_or("1")),
+            _ => items.len() as u64 >= u64::from(self.profile.page_size),
+        };
+        tracing::debug!(
+            channel = %self.id,
+            items = page.items,
+            tickets = page.tickets.len(),
+            malformed = page.malformed.len(),
+            repeated = page.repeated,
+            full,
+            "pulled"
+        );
+        Ok(Pulled { page, next_cursor, full })
+    }
+
+    async fn post_effect(
+        &self,
+        what: &'static str,
+        endpoint: &Endpoint,
+        effect: &Effect,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), SyncError> {
+        if effect.channel_ticket_id.is_empty() {
+            return Err(SyncError::Invalid(format!("{what} on channel {}: no channel ticket id", self.id)));
+        }
+        let path = endpoint.path.replace("{id}", &encode_path_segment(&effect.channel_ticket_id));
+        let url = self.url(&path)?;
+        let body = effect_body(&self.profile, endpoint, effect, actor, now);
+        let response = self
+            .request(Method::POST, url, now)
+            .header("Idempotency-Key", &effect.key)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(network)?;
+        let status = response.status();
+        if status.is_success() {
+            tracing::debug!(channel = %self.id, what, status = status.as_u16(), "delivered");
+            return Ok(());
+        }
+        let bytes = response.bytes().await.unwrap_or_default();
+        tracing::debug!(channel = %self.id, what, status = status.as_u16(), "refused");
+        Err(http_error(status.as_u16(), &bytes))
+    }
+}
+
+impl Channel for HttpChannel {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.profile.poll_interval_ms)
+    }
+
+    fn pull<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Pulled, SyncError>> {
+        Box::pin(self.do_pull(cursor, now))
+    }
+
+    fn sign_for<'a>(
+        &'a self,
+        effect: &'a Effect,
+        actor: &'a str,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<(), SyncError>> {
+        Box::pin(self.post_effect("sign_for", &self.profile.sign_for, effect, actor, now))
+    }
+
+    fn write_back<'a>(
+        &'a self,
+        effect: &'a Effect,
+        actor: &'a str,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<(), SyncError>> {
+        Box::pin(self.post_effect("write_back", &self.profile.write_back, effect, actor, now))
+    }
+}
+
+/// The SMS gateway: `POST {base}/sms/send {"to","text"}` with a bearer token.
+pub struct SmsGateway {
+    base: String,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl SmsGateway {
+    pub fn new(base_url: &str, token: String, client: reqwest::Client) -> Self {
+        SmsGateway { base: base_url.trim().trim_end_matches('/').to_string(), token, client }
+    }
+
+    pub async fn send(&self, effect: &Effect) -> Result<(), SyncError> {
+        let to = effect.to.as_deref().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+            SyncError::Invalid(format!("the SMS of ticket {} has no number to send to", effect.ticket))
+        })?;
+        let url = format!("{}/sms/send", self.base);
+        let body = serde_json::json!({ "to": to, "text": effect.text });
+        let response = self
+            .client
+            .post(url)
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", &effect.key)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(network)?;
+        let status = response.status();
+        if status.is_success() {
+            tracing::debug!(status = status.as_u16(), "sms delivered");
+            return Ok(());
+        }
+        let bytes = response.bytes().await.unwrap_or_default();
+        tracing::debug!(status = status.as_u16(), "sms refused");
+        Err(http_error(status.as_u16(), &bytes))
+    }
+}
+
+/// The profile with its base URL replaced by `{sim}/{channel}` (for `--sim URL`).
+pub fn point_at_simulator(profile: &SyncProfile, sim_base: &str, channel: &str) -> SyncProfile {
+    let mut p = profile.clone();
+    p.base_url = format!("{}/{channel}", sim_base.trim().trim_end_matches('/'));
+    p
+}
+
+/// `hex(sha256(secret \n METHOD \n PATH \n timestamp))`, PATH without the query.
+fn signature(secret: &str, method: &str, path: &str, timestamp: &str) -> String {
+    let text = format!("{secret}\n{method}\n{path}\n{timestamp}");
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn network(e: reqwest::Error) -> SyncError {
+    let what = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_body() || e.is_decode() {
+        "body"
+    } else {
+        "request"
+    };
+    // Without the URL: its query may carry a cursor, which is no one's business in a log.
+    SyncError::Network(format!("{what}: {}", e.without_url()))
+}
+
+fn http_error(status: u16, body: &[u8]) -> SyncError {
+    let text = String::from_utf8_lossy(body);
+    SyncError::Http { status, body: text.chars().take(200).collect() }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, for one path segment.
+fn encode_path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The JSON body of a sign-for or write-back from the endpoint's templates. Values are text,
+/// except a template that is exactly `{now_ms}` (always a number), or exactly `{now}` or
+/// `{amount}` in an `epoch_ms` profile (a number, the amount in yuan; `null` when none).
+fn effect_body(
+    profile: &SyncProfile,
+    endpoint: &Endpoint,
+    effect: &Effect,
+    actor: &str,
+    now: Timestamp,
+) -> Value {
+    let epoch = profile.time_format == TimeFormat::EpochMs;
+    let mut body = Map::new();
+    for (key, template) in &endpoint.body {
+        let value = match template.trim() {
+            "{now_ms}" => Value::from(now.millis()),
+            "{now}" if epoch => Value::from(now.millis()),
+            "{amount}" if epoch => match effect.amount_recovered {
+                Some(fen) => {
+                    serde_json::Number::from_f64(fen.0 as f64 / 100.0).map_or(Value::Null, Value::Number)
+                }
+                None => Value::Null,
+            },
+            _ => Value::String(fill(template, |name| match name {
+                "result" => Some(effect.text.clone()),
+                "amount" => Some(effect.amount_recovered.map(|f| f.yuan_text()).unwrap_or_default()),
+                "now" => Some(time_text(profile.time_format, now)),
+                "now_ms" => Some(now.millis().to_string()),
+                "actor" => Some(actor.to_string()),
+                _ => None,
+            })),
+        };
+        body.insert(key.clone(), value);
+    }
+    Value::Object(body)
+}
+
+fn time_text(format: TimeFormat, now: Timestamp) -> String {
+    match format {
+        TimeFormat::China => now.china().format("%Y-%m-%d %H:%M:%S").to_string(),
+        TimeFormat::EpochMs => now.millis().to_string(),
+        TimeFormat::Rfc3339 => now.rfc3339(),
+    }
+}
+
+/// Replaces each `{name}` that `value` knows, in one pass: a value is never scanned again, so
+/// a result text holding "{actor}" stays as written. Unknown placeholders are kept.
+fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').and_then(|close| Some((close, value(&after[..close])?))) {
+            Some((close, v)) => {
+                out.push_str(&v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_replaces_known_placeholders_once() {
+        let f = |n: &str| match n {
+            "result" => Some("已办结{actor}".to_string()),
+            "actor" => Some("张三".to_string()),
+            _ => None,
+        };
+        assert_eq!(fill("{result} by {actor} {x} {", f), "已办结{actor} by 张三 {x} {");
+    }
+
+    fn channel(id: &str) -> HttpChannel {
+        let config = crate::config::load(None).expect("the shipped config loads");
+        let profile = config.channels.get(id).and_then(|c| c.sync.clone()).expect("a sync profile");
+        HttpChannel::new(id, &profile, reqwest::Client::new(), &SecretSource::Simulator).expect("builds")
+    }
+
+    #[test]
+    fn list_urls_follow_each_paging_style() {
+        let since = channel("wechat");
+        let url = since.list_url(Some("2026-11-28T10:00:00+08:00|WX2026112800001")).unwrap();
+        assert_eq!(
+            url.query(),
+            Some("since=2026-11-28T10%3A00%3A00%2B08%3A00&after_id=WX2026112800001&limit=100")
+        );
+        assert_eq!(since.list_url(None).unwrap().query(), Some("limit=100"));
+        let page = channel("12345");
+        assert_eq!(page.list_url(None).unwrap().query(), Some("page=1&page_size=100"));
+        assert_eq!(page.list_url(Some("3")).unwrap().query(), Some("page=3&page_size=100"));
+        let cursor = channel("email");
+        assert_eq!(cursor.list_url(None).unwrap().query(), Some("size=100"));
+        assert_eq!(cursor.list_url(Some("ab12")).unwrap().query(), Some("token=ab12&size=100"));
+    }
+
+    #[test]
+    fn bodies_are_text_except_numbers_an_epoch_ms_profile_expects() {
+        use crate::domain::effect::EffectKind;
+        use crate::domain::ticket::{Fen, TicketId};
+        let now = Timestamp::parse("2026-11-28T10:00:00+08:00").unwrap();
+        let effect = Effect {
+            kind: EffectKind::WriteBack,
+            key: "writeback:9".into(),
+            ticket: TicketId(1),
+            channel: "x".into(),
+            channel_ticket_id: "X1".into(),
+            to: None,
+            text: "已调解".into(),
+            amount_recovered: Some(Fen(12_050)),
+            at: now,
+        };
+        let nested = channel("12315");
+        let body = effect_body(nested.profile(), &nested.profile().write_back, &effect, "张三", now);
+        assert_eq!(
+            body,
+            serde_json::json!({"result": "已调解", "finished_at": now.millis(), "recovered": 120.5})
+        );
+        let pinyin = channel("12345");
+        let body = effect_body(pinyin.profile(), &pinyin.profile().write_back, &effect, "张三", now);
+        assert_eq!(
+            body,
+            serde_json::json!({"bljg": "已调解", "wcsj": "2026-11-28 10:00:00", "whjjss": "120.50"})
+        );
+        let body = effect_body(pinyin.profile(), &pinyin.profile().sign_for, &effect, "张三", now);
+        assert_eq!(body, serde_json::json!({"qsr": "张三", "qssj": "2026-11-28 10:00:00"}));
+        let since = channel("station");
+        let none = Effect { amount_recovered: None, ..effect };
+        let body = effect_body(since.profile(), &since.profile().write_back, &none, "张三", now);
+        assert_eq!(
+            body,
+            serde_json::json!({"text": "已调解", "done_at": "2026-11-28T10:00:00+08:00", "recovered": ""})
+        );
+    }
+
+    #[test]
+    fn a_path_segment_is_percent_encoded() {
+        assert_eq!(encode_path_segment("SD-2026/1 信"), "SD-2026%2F1%20%E4%BF%A1");
+    }
+
+    #[test]
+    fn only_5xx_429_and_network_are_retryable() {
+        let http = |status| SyncError::Http { status, body: String::new() };
+        assert!(http(503).is_retryable() && http(429).is_retryable());
+        assert!(!http(400).is_retryable() && !http(404).is_retryable());
+        assert!(SyncError::Network("reset".into()).is_retryable());
+        assert!(!SyncError::Page(PageError::NotJson("x".into())).is_retryable());
+    }
+}

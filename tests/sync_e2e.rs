@@ -1,0 +1,140 @@
+//! End to end against a real simulator process on 127.0.0.1 with faults on every remote
+//! channel: `sync --once` gets every valid generated ticket into the store exactly once,
+//! quarantines the malformed ones with their reason, and signs for every ingested ticket with
+//! one idempotency key each.
+
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+const NOW: &str = "2026-11-28T10:00:00+08:00";
+const CHANNELS: [&str; 14] = [
+    "12345",
+    "12315",
+    "12315-odr",
+    "8180",
+    "mayor",
+    "rmw",
+    "wechat",
+    "miniapp",
+    "email",
+    "upper",
+    "dept",
+    "media",
+    "council",
+    "station",
+];
+
+struct Sim(Child, String);
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_sim(args: &[&str]) -> Sim {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
+        .args(["sim", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("RIGHTSDESK_NOW", NOW)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts the simulator");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url =
+        line.trim().strip_prefix("listening on ").expect("the simulator says where it listens").to_string();
+    Sim(child, url)
+}
+
+fn desk(data: &Path, config: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
+        .arg("--data")
+        .arg(data)
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RIGHTSDESK_NOW", NOW)
+        .output()
+        .unwrap()
+}
+
+fn json(out: &std::process::Output) -> Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A deployment override: shorter request timeouts, so a held request costs the test little.
+fn short_timeouts(dir: &Path) {
+    let text: String =
+        CHANNELS.iter().map(|c| format!("[channel.\"{c}\".sync]\ntimeout_ms = 1500\n\n")).collect();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("channels.toml"), text).unwrap();
+}
+
+#[test]
+fn with_faults_on_every_channel_each_valid_ticket_lands_once_and_is_signed_for() {
+    let faults = "5xx=0.2,timeout=0.05,malformed=0.05,dup=0.1,reorder=0.1";
+    let sim = start_sim(&["--rate", "0", "--tickets", "300", "--seed", "5", "--faults", faults]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));
+    short_timeouts(&config);
+    let out = desk(&data, &config, &["sync", "--once", "--timeout", "120", "--sim", &sim.1]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let ledger: Value = reqwest::blocking_get(&format!("{}/_sim/ledger", sim.1));
+    let generated = ledger["generated"].as_array().unwrap();
+    let valid: HashSet<(String, String)> = generated
+        .iter()
+        .filter(|g| g["valid"] == true)
+        .map(|g| (g["channel"].as_str().unwrap().into(), g["channel_ticket_id"].as_str().unwrap().into()))
+        .collect();
+    let invalid = generated.iter().filter(|g| g["valid"] == false).count();
+    assert!(invalid > 0, "the fault mix makes some items malformed");
+    let channels_seen: HashSet<&str> = generated.iter().map(|g| g["channel"].as_str().unwrap()).collect();
+    assert_eq!(channels_seen.len(), 14, "every remote channel is exercised");
+
+    let tickets = json(&desk(&data, &config, &["tickets", "list", "--status", "all", "--format", "json"]));
+    let stored: Vec<(String, String)> = tickets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["channel"].as_str().unwrap().into(), t["channel_ticket_id"].as_str().unwrap().into()))
+        .collect();
+    let distinct: HashSet<_> = stored.iter().cloned().collect();
+    assert_eq!(distinct.len(), stored.len(), "no ticket twice");
+    assert_eq!(distinct, valid, "exactly the valid generated tickets");
+
+    let held = json(&desk(&data, &config, &["quarantine", "list", "--format", "json"]));
+    let held = held.as_array().unwrap();
+    assert!(!held.is_empty() && held.iter().all(|h| !h["reason"].as_str().unwrap().is_empty()));
+
+    let signed: HashMap<(String, String), usize> = ledger["signed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let key =
+                (s["channel"].as_str().unwrap().into(), s["channel_ticket_id"].as_str().unwrap().into());
+            (key, s["keys"].as_array().unwrap().len())
+        })
+        .collect();
+    for ticket in &stored {
+        assert_eq!(signed.get(ticket), Some(&1), "{ticket:?} is signed for with one key");
+    }
+    let outbox = json(&desk(&data, &config, &["outbox", "list", "--format", "json"]));
+    assert_eq!(outbox.as_array().unwrap().len(), 0, "the outbox is drained");
+}
+
+mod reqwest {
+    /// A GET from a test thread, on a runtime of its own.
+    pub fn blocking_get(url: &str) -> serde_json::Value {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async { ::reqwest::get(url).await.unwrap().json().await.unwrap() })
+    }
+}
