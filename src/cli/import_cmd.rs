@@ -27,6 +27,9 @@ struct Rejected {
     reason: String,
 }
 
+/// Imports at least this large end with a store checkpoint (see `Engine::close_with_checkpoint`).
+const CHECKPOINT_AFTER: usize = 10_000;
+
 pub fn run(ctx: &Context, args: &ImportArgs) -> Result<i32, Failure> {
     let config = &ctx.config;
     let file = args.file.display().to_string();
@@ -78,6 +81,10 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<i32, Failure> {
             Err(e @ (EngineError::Store(_) | EngineError::NotSaved(_))) => return Err(e.into()),
             Err(e) => rejected.push(RowError { line: row.line, reason: e.to_string() }),
         }
+    }
+    if registered >= CHECKPOINT_AFTER {
+        // A bulk load: have sled write its snapshot now rather than at the next start.
+        engine.close_with_checkpoint()?;
     }
     let report = ImportReport {
         file: file.clone(),

@@ -80,6 +80,18 @@ impl Engine {
         Ok(engine)
     }
 
+    /// Closes the engine and opens the store once more, so that sled writes its snapshot now:
+    /// sled 0.34 writes one only while opening, so without this the next start replays all
+    /// that was written since the last one (about 1 s after a 1M-ticket backfill). Worth it
+    /// after a bulk load. No other handle on the store (no `Reader`) may be alive.
+    pub fn close_with_checkpoint(self) -> Result<(), EngineError> {
+        let dir = self.store.dir().to_path_buf();
+        let options = StoreOptions { cache_bytes: self.config.settings.store_cache_mb.max(8) << 20 };
+        drop(self);
+        drop(Store::open(&dir, &options)?);
+        Ok(())
+    }
+
     pub fn reader(&self) -> Reader {
         Reader::new(self.store.clone(), self.config.clone(), self.clock)
     }
