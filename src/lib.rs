@@ -13,6 +13,7 @@ pub mod sim;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod units_api;
 
 /// sled allocates and frees a node copy on most writes; glibc's allocator spent about 40% of a
 /// backfill in malloc/free (perf). mimalloc keeps that small. The binaries install it.

@@ -58,6 +58,29 @@ pub enum TopCommand {
     },
     /// Run the HTTP simulator of every remote channel, the SMS gateway and the handling units.
     Sim(super::sim_cmd::SimArgs),
+    /// Handling units: their units-API tokens.
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UnitCommand {
+    /// A unit's token for the units API (one per unit, stored hashed).
+    Token {
+        #[command(subcommand)]
+        command: UnitTokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UnitTokenCommand {
+    /// Issue a fresh token for UNIT, replacing any earlier one; it is printed once, only its
+    /// hash is kept.
+    Issue { unit: String },
+    /// Revoke UNIT's token: the units API refuses it from now on.
+    Revoke { unit: String },
 }
 
 #[derive(Args, Debug)]

@@ -10,6 +10,7 @@ pub mod output;
 mod sim_cmd;
 mod sync_cmd;
 mod ticket_cmd;
+mod unit_cmd;
 
 pub use args::Cli;
 use args::TopCommand;
@@ -77,6 +78,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Sync(args) => sync_cmd::run(&ctx, &args),
         TopCommand::Outbox { command } => outbox_cmd::run_outbox(&ctx, command),
         TopCommand::Quarantine { command } => outbox_cmd::run_quarantine(&ctx, command),
+        TopCommand::Unit { command } => unit_cmd::run(&ctx, command),
         TopCommand::Config { .. } => unreachable!("handled above"),
         TopCommand::Sim(_) => unreachable!("handled above"),
     }

@@ -212,6 +212,9 @@ pub(super) fn run_one(
         }
         Command::RetryOutbox { outbox } => super::outbox::retry(overlay, outbox, now),
         Command::Quarantine { id, action } => super::outbox::quarantine(overlay, id, action),
+        Command::SetUnitToken { unit, token_hash } => {
+            super::outbox::set_unit_token(overlay, rules, unit, token_hash, now)
+        }
         Command::Register(new) => {
             let (channel, ext) =
                 (new.intake.channel.clone(), new.intake.channel_ticket_id.trim().to_string());

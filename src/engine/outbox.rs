@@ -12,7 +12,9 @@ use crate::domain::event::EventBody;
 use crate::domain::lifecycle::{self, Decision, Rules};
 use crate::domain::status::Status;
 use crate::store::WriteSet;
-use crate::store::outbox::{DeliveryState, OutboxEntry, QuarantineEntry, QuarantineState, RAW_LIMIT};
+use crate::store::outbox::{
+    DeliveryState, OutboxEntry, QuarantineEntry, QuarantineState, RAW_LIMIT, UnitToken,
+};
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
 
@@ -21,6 +23,8 @@ pub(super) struct SideWrites {
     outbox: BTreeMap<u64, (Option<OutboxEntry>, OutboxEntry)>,
     quarantine: BTreeMap<u64, QuarantineEntry>,
     cursors: BTreeMap<String, String>,
+    /// Unit id → its new token (None: revoked).
+    unit_tokens: BTreeMap<String, Option<UnitToken>>,
     next_outbox: u64,
     next_quarantine: u64,
 }
@@ -31,13 +35,17 @@ impl SideWrites {
             outbox: BTreeMap::new(),
             quarantine: BTreeMap::new(),
             cursors: BTreeMap::new(),
+            unit_tokens: BTreeMap::new(),
             next_outbox,
             next_quarantine,
         }
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.outbox.is_empty() && self.quarantine.is_empty() && self.cursors.is_empty()
+        self.outbox.is_empty()
+            && self.quarantine.is_empty()
+            && self.cursors.is_empty()
+            && self.unit_tokens.is_empty()
     }
 
     /// Adds the writes to `set` and gives the counters to continue from.
@@ -50,6 +58,9 @@ impl SideWrites {
         }
         for (channel, cursor) in &self.cursors {
             set.put_cursor(channel, cursor);
+        }
+        for (unit, token) in &self.unit_tokens {
+            set.put_unit_token(unit, token.as_ref());
         }
         (self.next_outbox, self.next_quarantine)
     }
@@ -245,6 +256,37 @@ pub(super) fn quarantine(
         QuarantineAction::Retry => QuarantineState::Retried,
     };
     overlay.side.quarantine.insert(id, entry);
+    Ok(Outcome::Updated(Vec::new()))
+}
+
+/// Issues (or with None revokes) a unit's units-API token, kept as its hash only.
+pub(super) fn set_unit_token(
+    overlay: &mut Overlay,
+    rules: Rules,
+    unit: String,
+    token_hash: Option<String>,
+    now: Timestamp,
+) -> Result<Outcome, EngineError> {
+    let id = rules
+        .org
+        .find_unit(&unit)
+        .map(|u| u.id.clone())
+        .ok_or(lifecycle::LifecycleError::UnknownUnit(unit))?;
+    let token = match token_hash {
+        Some(hash) => {
+            let hash = hash.trim().to_ascii_lowercase();
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(lifecycle::LifecycleError::Invalid {
+                    action: "set_unit_token",
+                    what: "token_hash is not a hex SHA-256".into(),
+                }
+                .into());
+            }
+            Some(UnitToken { hash, issued_at: now })
+        }
+        None => None,
+    };
+    overlay.side.unit_tokens.insert(id, token);
     Ok(Outcome::Updated(Vec::new()))
 }
 

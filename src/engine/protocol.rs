@@ -32,6 +32,9 @@ pub enum Command {
     RetryOutbox { outbox: u64 },
     /// An operator drops a quarantined payload or hands it back for another try.
     Quarantine { id: u64, action: QuarantineAction },
+    /// Sets a unit's units-API token (only its hex SHA-256 is given and kept), or revokes it
+    /// with None.
+    SetUnitToken { unit: String, token_hash: Option<String> },
 }
 
 /// What a command did, published to subscribers in sequence order.

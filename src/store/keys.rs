@@ -16,6 +16,7 @@
 //! | `B` | next attempt (order-preserving), id | - (pending outbox entries)           |
 //! | `q` | quarantine id                     | quarantined payload and reason         |
 //! | `g` | channel                           | the channel's sync cursor              |
+//! | `z` | unit id                           | the unit's API token: sha256 hex, issued_at |
 
 use crate::domain::ticket::TicketId;
 use crate::time::Timestamp;
@@ -31,6 +32,7 @@ pub const OUTBOX: u8 = b'b';
 pub const OUTBOX_DUE: u8 = b'B';
 pub const QUARANTINE: u8 = b'q';
 pub const CURSOR: u8 = b'g';
+pub const UNIT_TOKEN: u8 = b'z';
 
 /// The indexes keyed by a text value, and the CLI filter each serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +111,10 @@ pub fn quarantine(id: u64) -> Vec<u8> {
 
 pub fn cursor(channel: &str) -> Vec<u8> {
     tagged(CURSOR, channel.as_bytes())
+}
+
+pub fn unit_token(unit: &str) -> Vec<u8> {
+    tagged(UNIT_TOKEN, unit.as_bytes())
 }
 
 pub fn outbox_due(at: Timestamp, id: u64) -> Vec<u8> {

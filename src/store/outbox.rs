@@ -54,6 +54,13 @@ pub struct QuarantineEntry {
 
 pub const RAW_LIMIT: usize = 1 << 20;
 
+/// A unit's API token as stored: only the hex SHA-256 of the token, never the token itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitToken {
+    pub hash: String,
+    pub issued_at: Timestamp,
+}
+
 impl WriteSet {
     /// Writes an outbox entry and keeps the due queue (pending entries by `next_at`) in step.
     pub fn put_outbox(&mut self, old: Option<&OutboxEntry>, new: &OutboxEntry) {
@@ -73,6 +80,14 @@ impl WriteSet {
     pub fn put_cursor(&mut self, channel: &str, cursor: &str) {
         self.put_raw(keys::cursor(channel), cursor.as_bytes().to_vec());
     }
+
+    /// Sets a unit's token, or revokes it with None.
+    pub fn put_unit_token(&mut self, unit: &str, token: Option<&UnitToken>) {
+        match token {
+            Some(token) => self.put_raw(keys::unit_token(unit), codec::encode(token)),
+            None => self.remove_raw(keys::unit_token(unit)),
+        }
+    }
 }
 
 impl Store {
@@ -82,6 +97,15 @@ impl Store {
 
     pub fn quarantine_entry(&self, id: u64) -> Result<Option<QuarantineEntry>> {
         self.get_decoded(&keys::quarantine(id))
+    }
+
+    /// The hex SHA-256 of the unit's API token, if one is issued.
+    pub fn unit_token_hash(&self, unit: &str) -> Result<Option<String>> {
+        Ok(self.unit_token(unit)?.map(|t| t.hash))
+    }
+
+    pub fn unit_token(&self, unit: &str) -> Result<Option<UnitToken>> {
+        self.get_decoded(&keys::unit_token(unit))
     }
 
     pub fn cursor(&self, channel: &str) -> Result<Option<String>> {
