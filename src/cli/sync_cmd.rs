@@ -100,31 +100,7 @@ async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Resu
             stop.clone(),
         ));
     }
-    let (clock, mut outbox_stop) = (ctx.clock, stop.clone());
-    tasks.spawn(async move {
-        let mut not_before = HashMap::new();
-        loop {
-            match worker::deliver_pending(
-                &engine,
-                &channels,
-                sms.as_ref(),
-                clock,
-                &options,
-                &mut not_before,
-                None,
-            )
-            .await
-            {
-                Ok(0) | Err(_) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                        _ = outbox_stop.changed() => return,
-                    }
-                }
-                Ok(_) => {}
-            }
-        }
-    });
+    tasks.spawn(worker::run_outbox(engine, channels, sms, ctx.clock, options, stop));
     eprintln!("syncing {} channel(s); Ctrl-C stops", tasks.len() - 1);
     let _ = tokio::signal::ctrl_c().await;
     let _ = stop_tx.send(true);

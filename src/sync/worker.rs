@@ -276,6 +276,34 @@ async fn settle(
     Ok(())
 }
 
+/// Delivers the outbox until `stop` says so: a round whenever the last one did something, else
+/// every half second.
+pub async fn run_outbox(
+    engine: EngineHandle,
+    channels: HashMap<String, Arc<dyn Channel>>,
+    sms: Option<Arc<SmsGateway>>,
+    clock: Clock,
+    options: SyncOptions,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut not_before = HashMap::new();
+    loop {
+        let round =
+            deliver_pending(&engine, &channels, sms.as_ref(), clock, &options, &mut not_before, None).await;
+        if let Err(e) = &round {
+            tracing::error!(error = %e, "outbox round failed");
+        }
+        if matches!(round, Ok(0) | Err(_)) {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = stop.changed() => return,
+            }
+        } else if *stop.borrow() {
+            return;
+        }
+    }
+}
+
 /// What `sync --once` achieved before its deadline.
 #[derive(Debug, Serialize)]
 pub struct OnceReport {
