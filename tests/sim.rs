@@ -1,6 +1,8 @@
 //! The simulator as rightsdesk's sync workers and tests meet it: the real binary on a free port,
 //! spoken to over HTTP (INTERFACES.md, "The simulator"; the shapes in `src/sim/mod.rs`).
 
+mod support;
+
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -8,8 +10,7 @@ use rightsdesk::time::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,8 @@ const MAIL: [&str; 2] = ["email", "media"];
 
 /// A running simulator, killed when dropped.
 struct Sim {
-    child: Child,
+    /// Kills the simulator when the test is done with it.
+    _process: support::SimProcess,
     base: String,
     http: reqwest::Client,
 }
@@ -35,23 +37,11 @@ impl Sim {
                 args.extend([flag, value]);
             }
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-            .args(args)
-            .args(extra)
-            .env("RIGHTSDESK_NOW", NOW)
-            .env_remove("RIGHTSDESK_CONFIG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starts the simulator");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("piped stdout");
-        BufReader::new(stdout).read_line(&mut line).expect("reads the listening line");
-        let addr =
-            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("startup line: {line:?}"));
+        let mut rest = args[3..].to_vec();
+        rest.extend(extra);
+        let process = support::SimProcess::start(&rest, NOW);
         let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap();
-        Sim { child, base: addr.to_string(), http }
+        Sim { base: process.base.clone(), _process: process, http }
     }
 
     /// A request with the channel's own credentials.
@@ -83,13 +73,6 @@ impl Sim {
 
     async fn ledger(&self) -> Value {
         self.http.get(format!("{}/_sim/ledger", self.base)).send().await.unwrap().json().await.unwrap()
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -5,9 +5,8 @@
 
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 const NOW: &str = "2026-11-28T10:00:00+08:00";
 const CHANNELS: [&str; 14] = [
@@ -27,30 +26,8 @@ const CHANNELS: [&str; 14] = [
     "station",
 ];
 
-struct Sim(Child, String);
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_sim(args: &[&str]) -> Sim {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-        .args(["sim", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .env("RIGHTSDESK_NOW", NOW)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts the simulator");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url =
-        line.trim().strip_prefix("listening on ").expect("the simulator says where it listens").to_string();
-    Sim(child, url)
-}
+mod support;
+use support::SimProcess;
 
 fn desk(data: &Path, config: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
@@ -80,14 +57,14 @@ fn short_timeouts(dir: &Path) {
 #[test]
 fn with_faults_on_every_channel_each_valid_ticket_lands_once_and_is_signed_for() {
     let faults = "5xx=0.2,timeout=0.05,malformed=0.05,dup=0.1,reorder=0.1";
-    let sim = start_sim(&["--rate", "0", "--tickets", "300", "--seed", "5", "--faults", faults]);
+    let sim = SimProcess::start(&["--rate", "0", "--tickets", "300", "--seed", "5", "--faults", faults], NOW);
     let tmp = tempfile::tempdir().unwrap();
     let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));
     short_timeouts(&config);
-    let out = desk(&data, &config, &["sync", "--once", "--timeout", "120", "--sim", &sim.1]);
+    let out = desk(&data, &config, &["sync", "--once", "--timeout", "120", "--sim", &sim.base]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let ledger: Value = reqwest::blocking_get(&format!("{}/_sim/ledger", sim.1));
+    let ledger: Value = reqwest::blocking_get(&format!("{}/_sim/ledger", sim.base));
     let generated = ledger["generated"].as_array().unwrap();
     let valid: HashSet<(String, String)> = generated
         .iter()

@@ -2,6 +2,8 @@
 //! it, pulls every item once, signs for and writes back so the ledger records it, and failures
 //! come back classified (src/sync/http.rs; the shapes in src/sim/mod.rs).
 
+mod support;
+
 use rightsdesk::config;
 use rightsdesk::domain::channel_profile::{Auth, Secret, SyncProfile};
 use rightsdesk::domain::effect::{Effect, EffectKind};
@@ -10,8 +12,6 @@ use rightsdesk::sync::http::{Channel, HttpChannel, SecretSource, SmsGateway, Syn
 use rightsdesk::time::Timestamp;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const NOW: &str = "2026-11-28T10:00:00+08:00";
@@ -24,7 +24,8 @@ fn now() -> Timestamp {
 
 /// A running simulator, killed when dropped.
 struct Sim {
-    child: Child,
+    /// Kills the simulator when the test is done with it.
+    _process: support::SimProcess,
     base: String,
     http: reqwest::Client,
 }
@@ -32,33 +33,14 @@ struct Sim {
 impl Sim {
     /// `sim --listen 127.0.0.1:0 --rate 0 --tickets 300 --seed 11` plus `extra`.
     fn start(extra: &[&str]) -> Sim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-            .args(["sim", "--listen", "127.0.0.1:0", "--rate", "0", "--tickets", "300", "--seed", "11"])
-            .args(extra)
-            .env("RIGHTSDESK_NOW", NOW)
-            .env_remove("RIGHTSDESK_CONFIG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starts the simulator");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("piped stdout");
-        BufReader::new(stdout).read_line(&mut line).expect("reads the listening line");
-        let addr =
-            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("startup line: {line:?}"));
-        Sim { child, base: addr.to_string(), http: client() }
+        let mut args = vec!["--rate", "0", "--tickets", "300", "--seed", "11"];
+        args.extend(extra);
+        let process = support::SimProcess::start(&args, NOW);
+        Sim { base: process.base.clone(), _process: process, http: client() }
     }
 
     async fn ledger(&self) -> Value {
         self.http.get(format!("{}/_sim/ledger", self.base)).send().await.unwrap().json().await.unwrap()
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
