@@ -89,7 +89,10 @@ fn with_faults_on_every_channel_each_valid_ticket_lands_once_and_is_signed_for()
 
     let held = json(&desk(&data, &config, &["quarantine", "list", "--format", "json"]));
     let held = held.as_array().unwrap();
-    assert!(!held.is_empty() && held.iter().all(|h| !h["reason"].as_str().unwrap().is_empty()));
+    // Every malformed item is held (one sent again by the dup fault may be held twice: without
+    // a usable id it cannot be told from a new one).
+    assert!(held.len() >= invalid, "{} held for {invalid} malformed", held.len());
+    assert!(held.iter().all(|h| !h["reason"].as_str().unwrap().is_empty()));
 
     let signed: HashMap<(String, String), usize> = ledger["signed"]
         .as_array()

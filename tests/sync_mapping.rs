@@ -132,3 +132,13 @@ fn a_page_number_moves_on_only_after_a_full_page() {
     assert_eq!(next_cursor(&profile, Some("3"), &json!({}), &full[..5]).as_deref(), Some("3"));
     assert_eq!(next_cursor(&profile, None, &json!({}), &[]).as_deref(), Some("1"));
 }
+
+#[test]
+fn two_items_with_the_same_broken_id_are_two_bad_items_not_a_repeat() {
+    let body = json!({"code": 0, "data": {"rows": [
+        {"gdbh": [1, 2, 3], "sllx": "投诉", "slsj": "2026-11-28 09:00:00", "bt": "甲"},
+        {"gdbh": [1, 2, 3], "sllx": "投诉", "slsj": "2026-11-28 09:01:00", "bt": "乙"}
+    ]}});
+    let page = map_page(&profile("12345"), "12345", &body, now()).unwrap();
+    assert_eq!((page.malformed.len(), page.repeated), (2, 0));
+}

@@ -113,7 +113,14 @@ pub fn map_page(
             continue;
         }
         let id_path = profile.fields.get(Field::ChannelTicketId.name()).map(String::as_str).unwrap_or("");
-        if let Some(id) = at_path(item, id_path).filter(|v| !v.is_null()).map(|v| v.to_string())
+        // Only a usable id makes a repeat: two items with a broken id (an array, say) are two
+        // bad items, each kept in the quarantine.
+        let usable_id = at_path(item, id_path).and_then(|v| match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+        if let Some(id) = usable_id
             && !seen.insert(id)
         {
             page.repeated += 1;
