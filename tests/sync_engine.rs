@@ -66,6 +66,7 @@ fn page(tickets: Vec<NewTicket>, malformed: Vec<Malformed>, cursor: &str) -> Com
         cursor: Some(cursor.into()),
         tickets,
         malformed,
+        released: vec![],
     }))
 }
 

@@ -160,7 +160,7 @@ pub fn run_quarantine(ctx: &Context, command: QuarantineCommand) -> Result<i32, 
         }
         QuarantineCommand::Retry { id } => {
             act(id, QuarantineAction::Retry)?;
-            println!("quarantined item {id} handed back to its channel's adapter");
+            println!("quarantined item {id} handed back: the next pull of its channel reads it again");
         }
         QuarantineCommand::Drop { id } => {
             act(id, QuarantineAction::Drop)?;

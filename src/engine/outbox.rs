@@ -179,6 +179,14 @@ pub(super) fn ingest(
     for item in page.malformed {
         report.quarantined.push(overlay.side.hold(&page.channel, item.reason, item.raw, now));
     }
+    for id in page.released {
+        let mut entry = match overlay.side.quarantine.get(&id) {
+            Some(e) => e.clone(),
+            None => overlay.store.quarantine_entry(id)?.ok_or(EngineError::NoQuarantineEntry(id))?,
+        };
+        entry.state = QuarantineState::Released;
+        overlay.side.quarantine.insert(id, entry);
+    }
     if let Some(cursor) = page.cursor {
         overlay.side.cursors.insert(page.channel, cursor);
     }

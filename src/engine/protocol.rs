@@ -114,6 +114,9 @@ pub struct Ingest {
     pub tickets: Vec<NewTicket>,
     /// Items of the page that could not become tickets.
     pub malformed: Vec<Malformed>,
+    /// Quarantined items read again with this page (marked released in the same batch).
+    #[serde(default)]
+    pub released: Vec<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

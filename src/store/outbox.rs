@@ -38,6 +38,8 @@ pub enum QuarantineState {
     /// Handed back to the channel's adapter for another try.
     Retried,
     Dropped,
+    /// Read again after a retry: it became a ticket, or was held anew with today's reason.
+    Released,
 }
 
 /// A payload a channel sent that could not become a ticket, kept with the reason.

@@ -65,6 +65,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// A remote channel as the sync workers use it.
 pub trait Channel: Send + Sync {
     fn id(&self) -> &str;
+    /// The profile that maps this channel's items (also used to read quarantined ones again).
+    fn profile(&self) -> &SyncProfile;
     fn poll_interval(&self) -> Duration;
     /// One page from `cursor` (`None`: from the start).
     fn pull<'a>(
@@ -336,6 +338,10 @@ impl HttpChannel {
 impl Channel for HttpChannel {
     fn id(&self) -> &str {
         &self.id
+    }
+
+    fn profile(&self) -> &SyncProfile {
+        &self.profile
     }
 
     fn poll_interval(&self) -> Duration {

@@ -98,6 +98,11 @@ pub fn map_page(
     let items = at_path(body, &profile.list.items)
         .and_then(Value::as_array)
         .ok_or_else(|| PageError::NoItems(profile.list.items.clone()))?;
+    Ok(map_items(profile, channel, items, now))
+}
+
+/// Maps items already taken out of a page (or out of the quarantine, for another try).
+pub fn map_items(profile: &SyncProfile, channel: &str, items: &[Value], now: Timestamp) -> MappedPage {
     let mut page = MappedPage { items: items.len(), ..MappedPage::default() };
     let mut builder = Builder::new(channel, now);
     let mut seen = HashSet::new();
@@ -152,7 +157,7 @@ pub fn map_page(
         let raw = raw_of.remove(&r.line).unwrap_or_default();
         page.malformed.push(Malformed { reason: r.reason, raw });
     }
-    Ok(page)
+    page
 }
 
 /// Where the next pull starts, after a page with `items` items.

@@ -102,12 +102,14 @@ pub async fn pull_once(
     let id = channel.id().to_string();
     let cursor = engine.reader().store().cursor(&id).map_err(EngineError::from)?;
     let pulled = channel.pull(cursor.as_deref(), clock.now()).await?;
-    let page = pulled.page;
+    let mut page = pulled.page;
+    let released = read_again(channel, engine, clock, &mut page).map_err(EngineError::from)?;
     let ingest = Ingest {
         channel: id.clone(),
         cursor: pulled.next_cursor,
         tickets: page.tickets,
         malformed: page.malformed,
+        released,
     };
     let outcome = engine
         .execute(Envelope { actor: format!("sync:{id}"), command: Command::Ingest(Box::new(ingest)) })
@@ -121,6 +123,36 @@ pub async fn pull_once(
         h.quarantined += report.quarantined.len() as u64;
     }
     Ok(!pulled.full)
+}
+
+/// Quarantined items of this channel that an operator handed back (`quarantine retry`): read
+/// again with today's profile and added to the page, so they are registered or held anew in
+/// the same batch that marks them released.
+fn read_again(
+    channel: &dyn Channel,
+    engine: &EngineHandle,
+    clock: Clock,
+    page: &mut crate::sync::mapping::MappedPage,
+) -> Result<Vec<u64>, crate::store::StoreError> {
+    let mut released = Vec::new();
+    let mut items = Vec::new();
+    for entry in engine.reader().store().quarantine_entries() {
+        let entry = entry?;
+        if entry.channel != channel.id() || entry.state != crate::store::outbox::QuarantineState::Retried {
+            continue;
+        }
+        released.push(entry.id);
+        match crate::sync::mapping::parse_body(entry.raw.as_bytes()) {
+            Ok(item) => items.push(item),
+            Err(e) => page.malformed.push(crate::engine::Malformed { reason: e.to_string(), raw: entry.raw }),
+        }
+    }
+    if !items.is_empty() {
+        let again = crate::sync::mapping::map_items(channel.profile(), channel.id(), &items, clock.now());
+        page.tickets.extend(again.tickets);
+        page.malformed.extend(again.malformed);
+    }
+    Ok(released)
 }
 
 fn note(health: &HealthBoard, channel: &str, f: impl FnOnce(&mut Health)) {
