@@ -316,22 +316,9 @@ impl HttpChannel {
         let path = endpoint.path.replace("{id}", &encode_path_segment(&effect.channel_ticket_id));
         let url = self.url(&path)?;
         let body = effect_body(&self.profile, endpoint, effect, actor, now);
-        let response = self
-            .request(Method::POST, url, now)
-            .header("Idempotency-Key", &effect.key)
-            .header(CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(network)?;
-        let status = response.status();
-        if status.is_success() {
-            tracing::debug!(channel = %self.id, what, status = status.as_u16(), "delivered");
-            return Ok(());
-        }
-        let bytes = response.bytes().await.unwrap_or_default();
-        tracing::debug!(channel = %self.id, what, status = status.as_u16(), "refused");
-        Err(http_error(status.as_u16(), &bytes))
+        let result = deliver(self.request(Method::POST, url, now), &effect.key, &body).await;
+        tracing::debug!(channel = %self.id, what, delivered = result.is_ok(), "effect sent");
+        result
     }
 }
 
@@ -393,25 +380,31 @@ impl SmsGateway {
         })?;
         let url = format!("{}/sms/send", self.base);
         let body = serde_json::json!({ "to": to, "text": effect.text });
-        let response = self
-            .client
-            .post(url)
-            .bearer_auth(&self.token)
-            .header("Idempotency-Key", &effect.key)
-            .header(CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(network)?;
-        let status = response.status();
-        if status.is_success() {
-            tracing::debug!(status = status.as_u16(), "sms delivered");
-            return Ok(());
-        }
-        let bytes = response.bytes().await.unwrap_or_default();
-        tracing::debug!(status = status.as_u16(), "sms refused");
-        Err(http_error(status.as_u16(), &bytes))
+        let result = deliver(self.client.post(url).bearer_auth(&self.token), &effect.key, &body).await;
+        tracing::debug!(delivered = result.is_ok(), "sms sent");
+        result
     }
+}
+
+/// POSTs an effect's JSON body with its idempotency key; any 2xx is delivered.
+async fn deliver(
+    request: reqwest::RequestBuilder,
+    key: &str,
+    body: &serde_json::Value,
+) -> Result<(), SyncError> {
+    let response = request
+        .header("Idempotency-Key", key)
+        .header(CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(network)?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let bytes = response.bytes().await.unwrap_or_default();
+    Err(http_error(status.as_u16(), &bytes))
 }
 
 /// The profile with its base URL replaced by `{sim}/{channel}` (for `--sim URL`).
