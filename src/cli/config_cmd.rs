@@ -77,7 +77,10 @@ pub fn run(command: &ConfigCommand, config_dir: Option<&Path>, _data: Option<&Pa
                 }
                 ShowWhat::Rules => {
                     for r in c.sla.rules.values() {
-                        let unit = format!("{:?}", r.unit).to_lowercase();
+                        let unit = match r.unit {
+                            crate::domain::sla::ClockUnit::WorkingDays => "working days",
+                            crate::domain::sla::ClockUnit::WorkingHours => "working hours",
+                        };
                         let extension = if r.max_extension > 0 {
                             format!(" (+{} extension)", r.max_extension)
                         } else {

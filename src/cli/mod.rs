@@ -64,6 +64,9 @@ pub fn main() -> i32 {
 }
 
 fn run(cli: Cli) -> Result<i32, Failure> {
+    if !matches!(cli.command, TopCommand::Sim(_) | TopCommand::Sync(_)) {
+        quiet_on_closed_pipe();
+    }
     if let TopCommand::Config { command } = &cli.command {
         return config_cmd::run(command, cli.config.as_deref(), cli.data.as_deref());
     }
@@ -81,5 +84,17 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Unit { command } => unit_cmd::run(&ctx, command),
         TopCommand::Config { .. } => unreachable!("handled above"),
         TopCommand::Sim(_) => unreachable!("handled above"),
+    }
+}
+
+/// `rightsdesk tickets list | head` must end quietly when `head` stops reading, as every Unix
+/// tool does, instead of panicking on the write. Only for commands that just print: the
+/// network commands keep Rust's default (SIGPIPE ignored) so a dropped peer is an error, not
+/// the end of the process.
+fn quiet_on_closed_pipe() {
+    // SAFETY: restoring the default disposition of a signal has no preconditions; it happens
+    // before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

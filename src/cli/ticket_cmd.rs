@@ -268,8 +268,11 @@ fn print_detail(reader: &Reader, d: &TicketDetail) {
             .unwrap_or_default();
         let late = if c.late { " (逾期办结)" } else { "" };
         let provisional = if c.provisional { " 暂估: 缺少该年度节假日数据" } else { "" };
-        println!("    {:<22} {}  {state}{late}{provisional}", c.name, c.due_at.rfc3339());
-        let _ = rule;
+        println!(
+            "    {} {}  {state}{late}{provisional}",
+            output::pad(rule, 24),
+            c.due_at.china().format("%Y-%m-%d %H:%M")
+        );
     }
     println!("  经过");
     for e in &d.timeline {
