@@ -9,6 +9,7 @@ pub mod domain;
 pub mod engine;
 pub mod generate;
 pub mod import;
+pub mod remote;
 pub mod sim;
 pub mod store;
 pub mod sync;

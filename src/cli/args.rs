@@ -58,6 +58,9 @@ pub enum TopCommand {
     },
     /// Run the HTTP simulator of every remote channel, the SMS gateway and the handling units.
     Sim(super::sim_cmd::SimArgs),
+    /// Own the store and run everything in the background: engine, sync, outbox, units API, and the
+    /// socket every other command attaches to (until SIGTERM or Ctrl-C).
+    Serve(super::serve_cmd::ServeArgs),
     /// Handling units: their units-API tokens.
     Unit {
         #[command(subcommand)]

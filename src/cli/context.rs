@@ -2,6 +2,7 @@
 
 use crate::config::{self, Config};
 use crate::engine::{Engine, EngineError};
+use crate::remote::Desk;
 use crate::time::Clock;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -64,6 +65,12 @@ impl Context {
     pub fn open_engine(&self) -> Result<Engine, EngineError> {
         init_logging(&self.data_dir);
         Engine::open(&self.data_dir, self.config.clone(), self.clock)
+    }
+
+    /// The server's engine when `serve` runs for this data directory, else one of our own.
+    pub fn open_desk(&self) -> Result<Desk, EngineError> {
+        init_logging(&self.data_dir);
+        Desk::open(&self.data_dir, self.config.clone(), self.clock)
     }
 }
 

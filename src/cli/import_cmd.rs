@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<i32, Failure> {
         )));
     }
     let total = good.len() + rejected.len();
-    let mut engine = ctx.open_engine()?;
+    let mut desk = ctx.open_desk()?;
     let actor = format!("import:{}", ctx.actor);
     let envelopes = good
         .iter()
@@ -73,19 +73,19 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<i32, Failure> {
         })
         .collect();
     let (mut registered, mut duplicates) = (0, 0);
-    for (row, result) in good.iter().zip(engine.execute_all(envelopes)) {
+    for (row, result) in good.iter().zip(desk.execute_all(envelopes)?) {
         match result {
             Ok(Outcome::Applied(_)) => registered += 1,
             Ok(Outcome::Duplicate(_)) => duplicates += 1,
             Ok(Outcome::Ingested(_) | Outcome::Updated(_)) => unreachable!("import only registers"),
-            Err(e @ (EngineError::Store(_) | EngineError::NotSaved(_))) => return Err(e.into()),
+            Err(e @ (EngineError::Store(_) | EngineError::NotSaved(_) | EngineError::Server(_))) => {
+                return Err(e.into());
+            }
             Err(e) => rejected.push(RowError { line: row.line, reason: e.to_string() }),
         }
     }
-    if registered >= CHECKPOINT_AFTER {
-        // A bulk load: have sled write its snapshot now rather than at the next start.
-        engine.close_with_checkpoint()?;
-    }
+    // A bulk load: have sled write its snapshot now rather than at the next start.
+    desk.finish(registered >= CHECKPOINT_AFTER)?;
     let report = ImportReport {
         file: file.clone(),
         format: format!("{:?}", parsed.format),

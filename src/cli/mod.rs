@@ -6,6 +6,7 @@ mod config_cmd;
 mod context;
 mod import_cmd;
 mod outbox_cmd;
+mod serve_cmd;
 pub mod output;
 mod sim_cmd;
 mod sync_cmd;
@@ -64,7 +65,7 @@ pub fn main() -> i32 {
 }
 
 fn run(cli: Cli) -> Result<i32, Failure> {
-    if !matches!(cli.command, TopCommand::Sim(_) | TopCommand::Sync(_)) {
+    if !matches!(cli.command, TopCommand::Sim(_) | TopCommand::Sync(_) | TopCommand::Serve(_)) {
         quiet_on_closed_pipe();
     }
     if let TopCommand::Config { command } = &cli.command {
@@ -82,6 +83,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Outbox { command } => outbox_cmd::run_outbox(&ctx, command),
         TopCommand::Quarantine { command } => outbox_cmd::run_quarantine(&ctx, command),
         TopCommand::Unit { command } => unit_cmd::run(&ctx, command),
+        TopCommand::Serve(args) => serve_cmd::run(&ctx, &args),
         TopCommand::Config { .. } => unreachable!("handled above"),
         TopCommand::Sim(_) => unreachable!("handled above"),
     }

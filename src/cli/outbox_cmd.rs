@@ -70,14 +70,10 @@ impl<'a> QuarantineItem<'a> {
 }
 
 pub fn run_outbox(ctx: &Context, command: OutboxCommand) -> Result<i32, Failure> {
-    let mut engine = ctx.open_engine()?;
+    let mut desk = ctx.open_desk()?;
     match command {
         OutboxCommand::List { all, format } => {
-            let entries: Vec<OutboxEntry> = engine
-                .store()
-                .outbox_entries()
-                .filter(|e| e.as_ref().map_or(true, |e| all || e.state != DeliveryState::Delivered))
-                .collect::<Result<_, _>>()?;
+            let entries: Vec<OutboxEntry> = desk.outbox(all)?;
             let items: Vec<OutboxItem> = entries.iter().map(OutboxItem::of).collect();
             if format == Format::Json {
                 print_json(&items);
@@ -108,10 +104,7 @@ pub fn run_outbox(ctx: &Context, command: OutboxCommand) -> Result<i32, Failure>
             }
         }
         OutboxCommand::Retry { id } => {
-            engine.execute(Envelope {
-                actor: ctx.actor.clone(),
-                command: Command::RetryOutbox { outbox: id },
-            })?;
+            desk.execute(Envelope { actor: ctx.actor.clone(), command: Command::RetryOutbox { outbox: id } })?;
             println!("outbox entry {id} will be sent again");
         }
     }
@@ -119,17 +112,14 @@ pub fn run_outbox(ctx: &Context, command: OutboxCommand) -> Result<i32, Failure>
 }
 
 pub fn run_quarantine(ctx: &Context, command: QuarantineCommand) -> Result<i32, Failure> {
-    let mut engine = ctx.open_engine()?;
-    let mut act = |id: u64, action: QuarantineAction| {
-        engine.execute(Envelope { actor: ctx.actor.clone(), command: Command::Quarantine { id, action } })
+    let mut desk = ctx.open_desk()?;
+    let actor = ctx.actor.clone();
+    let act = |desk: &mut crate::remote::Desk, id: u64, action: QuarantineAction| {
+        desk.execute(Envelope { actor: actor.clone(), command: Command::Quarantine { id, action } })
     };
     match command {
         QuarantineCommand::List { all, format } => {
-            let entries: Vec<QuarantineEntry> = engine
-                .store()
-                .quarantine_entries()
-                .filter(|e| e.as_ref().map_or(true, |e| all || e.state == QuarantineState::Held))
-                .collect::<Result<_, _>>()?;
+            let entries: Vec<QuarantineEntry> = desk.quarantine(all)?;
             let items: Vec<QuarantineItem> = entries.iter().map(QuarantineItem::of).collect();
             if format == Format::Json {
                 print_json(&items);
@@ -147,7 +137,7 @@ pub fn run_quarantine(ctx: &Context, command: QuarantineCommand) -> Result<i32, 
             }
         }
         QuarantineCommand::Show { id, format } => {
-            let entry = engine.store().quarantine_entry(id)?.ok_or_else(|| {
+            let entry = desk.quarantine_item(id)?.ok_or_else(|| {
                 Failure::new(format!("no quarantined item {id} (see `rightsdesk quarantine list`)"))
             })?;
             if format == Format::Json {
@@ -159,11 +149,11 @@ pub fn run_quarantine(ctx: &Context, command: QuarantineCommand) -> Result<i32, 
             }
         }
         QuarantineCommand::Retry { id } => {
-            act(id, QuarantineAction::Retry)?;
+            act(&mut desk, id, QuarantineAction::Retry)?;
             println!("quarantined item {id} handed back: the next pull of its channel reads it again");
         }
         QuarantineCommand::Drop { id } => {
-            act(id, QuarantineAction::Drop)?;
+            act(&mut desk, id, QuarantineAction::Drop)?;
             println!("quarantined item {id} dropped");
         }
     }

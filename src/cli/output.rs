@@ -69,8 +69,8 @@ pub fn print_ticket_table(rows: &[TicketSummary]) {
     ];
     println!("{}", header.join(" ").trim_end());
     for s in rows {
-        let kind = crate::domain::ticket::Kind::parse(s.kind).map(|k| k.zh()).unwrap_or(s.kind);
-        let status = crate::domain::status::Status::parse(s.status).map(|k| k.zh()).unwrap_or(s.status);
+        let kind = crate::domain::ticket::Kind::parse(&s.kind).map(|k| k.zh()).unwrap_or(&s.kind);
+        let status = crate::domain::status::Status::parse(&s.status).map(|k| k.zh()).unwrap_or(&s.status);
         let received = s.received_at.map(|t| t.china().format("%m-%d %H:%M").to_string()).unwrap_or_default();
         let cells = [
             pad(&s.id.to_string(), 8),

@@ -71,7 +71,8 @@ pub fn run(args: &SimArgs) -> Result<i32, Failure> {
     result.map(|()| OK)
 }
 
-async fn shutdown_signal() {
+/// SIGINT (Ctrl-C) or SIGTERM.
+pub(super) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -91,7 +92,7 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-    tracing::info!("simulator stopping");
+    tracing::info!("stopping on a signal");
 }
 
 /// The simulator has no data directory: logs go to stderr, filtered by RIGHTSDESK_LOG.

@@ -5,12 +5,16 @@ use super::context::Context;
 use super::{Failure, OK, PARTIAL};
 use crate::engine::EngineHandle;
 use crate::sync::http::{Channel, HttpChannel, SecretSource, SmsGateway, point_at_simulator};
-use crate::sync::worker::{self, HealthBoard, SyncOptions};
+use crate::remote::Client;
+use crate::sync::worker::{self, HealthBoard, OnceReport, SyncOptions};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub fn run(ctx: &Context, args: &SyncArgs) -> Result<i32, Failure> {
+    if let Some(client) = Client::attach(&ctx.data_dir)? {
+        return through_server(client, args);
+    }
     let engine = ctx.open_engine()?;
     let (engine, thread) = EngineHandle::spawn(engine);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -25,14 +29,32 @@ pub fn run(ctx: &Context, args: &SyncArgs) -> Result<i32, Failure> {
     status
 }
 
-async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Result<i32, Failure> {
+/// A server already syncs every channel; `--once` asks it to catch up now and waits.
+fn through_server(mut client: Client, args: &SyncArgs) -> Result<i32, Failure> {
+    if !args.once {
+        return Err(Failure::new(format!(
+            "a server ({}, pid {}) runs for this data directory and already syncs every channel: \
+             use `rightsdesk sync --once` to wait until it has caught up",
+            client.server, client.server_pid
+        )));
+    }
+    if args.sim.is_some() {
+        eprintln!("--sim ignored: the server syncs with the channels it was started with");
+    }
+    let report = client.sync_once(args.timeout)??;
+    Ok(print_once(&report, Vec::new()))
+}
+
+/// The channels with a sync profile, as HTTP adapters (pointed at the simulator with `sim`),
+/// and the SMS gateway; channels that cannot be synced are named on stderr and returned.
+pub(super) fn connect(ctx: &Context, sim: Option<&str>) -> (HashMap<String, Arc<dyn Channel>>, Option<Arc<SmsGateway>>, Vec<String>) {
     let client = reqwest::Client::new();
-    let secrets = if args.sim.is_some() { SecretSource::Simulator } else { SecretSource::Environment };
+    let secrets = if sim.is_some() { SecretSource::Simulator } else { SecretSource::Environment };
     let mut channels: HashMap<String, Arc<dyn Channel>> = HashMap::new();
     let mut unusable = Vec::new();
     for channel in ctx.config.channels.all() {
         let Some(profile) = &channel.sync else { continue };
-        let profile = match &args.sim {
+        let profile = match sim {
             Some(sim) => point_at_simulator(profile, sim, &channel.id),
             None => profile.clone(),
         };
@@ -46,7 +68,7 @@ async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Resu
             }
         }
     }
-    let sms = match (&args.sim, &ctx.config.sms.gateway_url) {
+    let sms = match (sim, &ctx.config.sms.gateway_url) {
         (Some(sim), _) => Some(Arc::new(SmsGateway::new(sim, "sim-sms-token".into(), client.clone()))),
         (None, Some(url)) => {
             let token = ctx.config.sms.token_env.as_deref().and_then(|v| std::env::var(v).ok());
@@ -62,30 +84,17 @@ async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Resu
         }
         (None, None) => None,
     };
+    (channels, sms, unusable)
+}
+
+async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Result<i32, Failure> {
+    let (channels, sms, unusable) = connect(ctx, args.sim.as_deref());
     let options = SyncOptions::default();
     if args.once {
         let report =
             worker::sync_once(engine, channels, sms, ctx.clock, options, Duration::from_secs(args.timeout))
                 .await?;
-        for h in &report.health {
-            println!(
-                "{:<10} {:>6} new {:>6} again {:>4} quarantined{}",
-                h.channel,
-                h.registered,
-                h.duplicates,
-                h.quarantined,
-                h.last_error.as_deref().map(|e| format!("  last error: {e}")).unwrap_or_default()
-            );
-        }
-        println!("outbox: {} pending, {} dead", report.pending, report.dead);
-        let mut behind = report.not_caught_up.clone();
-        behind.extend(unusable);
-        behind.sort();
-        if behind.is_empty() {
-            return Ok(OK);
-        }
-        eprintln!("not caught up: {}", behind.join(" "));
-        return Ok(PARTIAL);
+        return Ok(print_once(&report, unusable));
     }
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let health: HealthBoard = Default::default();
@@ -106,4 +115,27 @@ async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Resu
     let _ = stop_tx.send(true);
     while tasks.join_next().await.is_some() {}
     Ok(OK)
+}
+
+/// What `sync --once` prints, and its exit status: 3 when a channel did not catch up.
+fn print_once(report: &OnceReport, unusable: Vec<String>) -> i32 {
+    for h in &report.health {
+        println!(
+            "{:<10} {:>6} new {:>6} again {:>4} quarantined{}",
+            h.channel,
+            h.registered,
+            h.duplicates,
+            h.quarantined,
+            h.last_error.as_deref().map(|e| format!("  last error: {e}")).unwrap_or_default()
+        );
+    }
+    println!("outbox: {} pending, {} dead", report.pending, report.dead);
+    let mut behind = report.not_caught_up.clone();
+    behind.extend(unusable);
+    behind.sort();
+    if behind.is_empty() {
+        return OK;
+    }
+    eprintln!("not caught up: {}", behind.join(" "));
+    PARTIAL
 }

@@ -12,7 +12,8 @@ use crate::domain::ticket::{
     Complainant, Dispute, Fen, Intake, Kind, NewTicket, Respondent, Satisfaction, TicketId,
 };
 use crate::engine::view::TicketDetail;
-use crate::engine::{Command, Engine, Envelope, ListFilter, Outcome, Reader, StatusFilter};
+use crate::engine::{Command, Envelope, ListFilter, Outcome, StatusFilter};
+use crate::remote::Desk;
 use crate::time::Timestamp;
 
 impl From<KindArg> for Kind {
@@ -28,10 +29,8 @@ impl From<KindArg> for Kind {
 
 pub fn run_tickets(ctx: &Context, command: TicketsCommand) -> Result<i32, Failure> {
     let TicketsCommand::List(args) = command;
-    let engine = ctx.open_engine()?;
-    let reader = engine.reader();
     let filter = list_filter(ctx, &args)?;
-    let rows = reader.list(&filter)?;
+    let rows = ctx.open_desk()?.list(filter)?;
     match args.format {
         Format::Json => output::print_json(&rows),
         Format::Csv => output::print_ticket_csv(&rows)?,
@@ -93,8 +92,8 @@ fn list_filter(ctx: &Context, args: &ListArgs) -> Result<ListFilter, Failure> {
     })
 }
 
-fn resolve(reader: &Reader, text: &str) -> Result<TicketId, Failure> {
-    reader.resolve(text)?.ok_or_else(|| {
+fn resolve(desk: &mut Desk, text: &str) -> Result<TicketId, Failure> {
+    desk.resolve(text)?.ok_or_else(|| {
         Failure::new(format!(
             "no ticket {text:?}: give its number or CHANNEL:CHANNEL_TICKET_ID (see `rightsdesk tickets list`)"
         ))
@@ -112,11 +111,10 @@ fn yuan(text: &Option<String>) -> Result<Option<Fen>, Failure> {
 
 pub fn run_ticket(ctx: &Context, command: TicketCommand) -> Result<i32, Failure> {
     use TicketAction as A;
-    let mut engine = ctx.open_engine()?;
-    let reader = engine.reader();
+    let mut desk = ctx.open_desk()?;
     let (target, action): (Target, TicketAction) = match command {
-        TicketCommand::Show { target, reveal } => return show(&reader, &target, reveal),
-        TicketCommand::Register(args) => return register(ctx, &mut engine, &args),
+        TicketCommand::Show { target, reveal } => return show(ctx, &mut desk, &target, reveal),
+        TicketCommand::Register(args) => return register(ctx, &mut desk, &args),
         TicketCommand::Triage { target, kind, category, dispute_type } => {
             (target, A::Triage { kind: kind.into(), category, dispute_type })
         }
@@ -156,7 +154,7 @@ pub fn run_ticket(ctx: &Context, command: TicketCommand) -> Result<i32, Failure>
         TicketCommand::Redispatch { target, unit, reason } => (target, A::Redispatch { unit, reason }),
         TicketCommand::Split { target, kind, note } => (target, A::Split { kind: kind.into(), note }),
         TicketCommand::Merge { target, into } => {
-            let into = resolve(&reader, &into)?;
+            let into = resolve(&mut desk, &into)?;
             (target, A::Merge { into })
         }
         TicketCommand::Suspend { target, reason } => (target, A::Suspend { reason }),
@@ -175,14 +173,14 @@ pub fn run_ticket(ctx: &Context, command: TicketCommand) -> Result<i32, Failure>
         TicketCommand::Attach { target, name, uri } => (target, A::Attach { name, uri }),
         TicketCommand::Remind { target, note } => (target, A::Remind { note }),
     };
-    let id = resolve(&reader, &target.ticket)?;
-    let outcome = engine
-        .execute(Envelope { actor: ctx.actor.clone(), command: Command::Act { ticket: id, action } })?;
-    report(&reader, &outcome, target.format);
+    let id = resolve(&mut desk, &target.ticket)?;
+    let outcome =
+        desk.execute(Envelope { actor: ctx.actor.clone(), command: Command::Act { ticket: id, action } })?;
+    report(&mut desk, &outcome, target.format);
     Ok(OK)
 }
 
-fn report(reader: &Reader, outcome: &Outcome, format: Format) {
+fn report(desk: &mut Desk, outcome: &Outcome, format: Format) {
     if format == Format::Json {
         output::print_json(outcome);
         return;
@@ -192,8 +190,7 @@ fn report(reader: &Reader, outcome: &Outcome, format: Format) {
         Outcome::Ingested(_) => {}
         Outcome::Applied(changes) | Outcome::Updated(changes) => {
             for c in changes {
-                let detail = reader
-                    .store()
+                let detail = desk
                     .event(c.seq)
                     .ok()
                     .flatten()
@@ -209,21 +206,20 @@ fn report(reader: &Reader, outcome: &Outcome, format: Format) {
     }
 }
 
-fn show(reader: &Reader, target: &Target, reveal: bool) -> Result<i32, Failure> {
-    let id = resolve(reader, &target.ticket)?;
-    let detail = reader.detail(id, reveal)?.ok_or_else(|| Failure::new(format!("no ticket #{id}")))?;
+fn show(ctx: &Context, desk: &mut Desk, target: &Target, reveal: bool) -> Result<i32, Failure> {
+    let id = resolve(desk, &target.ticket)?;
+    let detail = desk.detail(id, reveal)?.ok_or_else(|| Failure::new(format!("no ticket #{id}")))?;
     match target.format {
         Format::Json => output::print_json(&detail),
-        Format::Table | Format::Csv => print_detail(reader, &detail),
+        Format::Table | Format::Csv => print_detail(&ctx.config, &detail),
     }
     Ok(OK)
 }
 
-fn print_detail(reader: &Reader, d: &TicketDetail) {
+fn print_detail(config: &crate::config::Config, d: &TicketDetail) {
     let s = &d.summary;
-    let config = reader.config();
-    let kind = Kind::parse(s.kind).map(|k| k.zh()).unwrap_or(s.kind);
-    let status = Status::parse(s.status).map(|k| k.zh()).unwrap_or(s.status);
+    let kind = Kind::parse(&s.kind).map(|k| k.zh()).unwrap_or(&s.kind);
+    let status = Status::parse(&s.status).map(|k| k.zh()).unwrap_or(&s.status);
     let channel = config.channels.get(&s.channel).map(|c| c.name.as_str()).unwrap_or(&s.channel);
     let unit = s.unit.as_deref().map(|u| config.org.unit(u).map(|x| x.name.as_str()).unwrap_or(u));
     println!("#{}  {}  [{kind}·{status}]", s.id, s.title);
@@ -280,7 +276,7 @@ fn print_detail(reader: &Reader, d: &TicketDetail) {
     }
 }
 
-fn register(ctx: &Context, engine: &mut Engine, a: &RegisterArgs) -> Result<i32, Failure> {
+fn register(ctx: &Context, desk: &mut Desk, a: &RegisterArgs) -> Result<i32, Failure> {
     let now = ctx.clock.now();
     let received_at = match &a.received_at {
         Some(text) => Timestamp::parse(text).ok_or_else(|| {
@@ -325,12 +321,12 @@ fn register(ctx: &Context, engine: &mut Engine, a: &RegisterArgs) -> Result<i32,
         attachments: Vec::new(),
     };
     let outcome =
-        engine.execute(Envelope { actor: ctx.actor.clone(), command: Command::Register(Box::new(new)) })?;
-    report(&engine.reader(), &outcome, a.format);
+        desk.execute(Envelope { actor: ctx.actor.clone(), command: Command::Register(Box::new(new)) })?;
+    report(desk, &outcome, a.format);
     if a.format != Format::Json
         && let Some(phone) = &a.phone
     {
-        let earlier = engine.reader().by_phone(phone)?;
+        let earlier = desk.by_phone(phone)?;
         let others: Vec<String> =
             earlier.iter().filter(|id| Some(**id) != outcome.ticket()).map(|id| format!("#{id}")).collect();
         if !others.is_empty() {

@@ -8,19 +8,19 @@ use crate::units_api::{hash_token, new_token};
 
 pub fn run(ctx: &Context, command: UnitCommand) -> Result<i32, Failure> {
     let UnitCommand::Token { command } = command;
-    let mut engine = ctx.open_engine()?;
+    let mut desk = ctx.open_desk()?;
     match command {
         UnitTokenCommand::Issue { unit } => {
             let token = new_token();
             let command = Command::SetUnitToken { unit: unit.clone(), token_hash: Some(hash_token(&token)) };
-            engine.execute(Envelope { actor: ctx.actor.clone(), command })?;
+            desk.execute(Envelope { actor: ctx.actor.clone(), command })?;
             // The only time the token is shown: the store keeps its hash.
             println!("{token}");
             eprintln!("token issued for unit {unit}; it is shown only this once");
         }
         UnitTokenCommand::Revoke { unit } => {
             let command = Command::SetUnitToken { unit: unit.clone(), token_hash: None };
-            engine.execute(Envelope { actor: ctx.actor.clone(), command })?;
+            desk.execute(Envelope { actor: ctx.actor.clone(), command })?;
             println!("token of unit {unit} revoked");
         }
     }

@@ -11,7 +11,7 @@ pub mod service;
 pub mod view;
 
 pub use protocol::{
-    Answer, Change, Command, DeliveryResult, Envelope, Ingest, IngestReport, Malformed, Outcome,
+    Answer, Change, ChannelHealth, Circuit, Command, DeliveryResult, Envelope, Ingest, IngestReport, Malformed, Outcome,
     QuarantineAction, Query,
 };
 pub use reader::{ListFilter, Reader, StatusFilter};
@@ -48,6 +48,12 @@ pub enum EngineError {
     /// The write of the group this command was in failed; nothing of it was saved.
     #[error("not saved: {0}")]
     NotSaved(String),
+    /// The server refused the command (a rule, a missing ticket …); its words.
+    #[error("{0}")]
+    Refused(String),
+    /// The server could not be reached or failed.
+    #[error("server: {0}")]
+    Server(String),
 }
 
 pub struct Engine {

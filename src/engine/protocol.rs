@@ -90,10 +90,16 @@ pub enum Query {
     ByPhone(String),
     /// Events after a sequence number, for a reader catching up (at most `limit`).
     EventsAfter { seq: u64, limit: usize },
+    /// The outbox: entries still to deliver or dead, or every entry with `all`.
+    Outbox { all: bool },
+    /// The quarantine: items held, or every item with `all`.
+    Quarantine { all: bool },
+    /// One quarantined item with its raw payload.
+    QuarantineItem(u64),
 }
 
 /// The answer to a `Query`, variant for variant.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
     List(Vec<crate::engine::view::TicketSummary>),
@@ -101,6 +107,61 @@ pub enum Answer {
     Resolve(Option<TicketId>),
     ByPhone(Vec<TicketId>),
     EventsAfter(Vec<crate::domain::event::Event>),
+    Outbox(Vec<crate::store::outbox::OutboxEntry>),
+    Quarantine(Vec<crate::store::outbox::QuarantineEntry>),
+    QuarantineItem(Option<Box<crate::store::outbox::QuarantineEntry>>),
+}
+
+/// A remote channel's sync health, published to subscribers whenever it changes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChannelHealth {
+    pub channel: String,
+    pub last_success: Option<Timestamp>,
+    /// When the channel last had nothing more to give; its lag is the time since, while it is
+    /// not caught up.
+    pub caught_up_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub failures: u32,
+    pub circuit: Circuit,
+    pub caught_up: bool,
+    pub registered: u64,
+    pub duplicates: u64,
+    pub quarantined: u64,
+}
+
+impl ChannelHealth {
+    pub fn new(channel: &str) -> ChannelHealth {
+        ChannelHealth {
+            channel: channel.to_string(),
+            last_success: None,
+            caught_up_at: None,
+            last_error: None,
+            failures: 0,
+            circuit: Circuit::Closed,
+            caught_up: false,
+            registered: 0,
+            duplicates: 0,
+            quarantined: 0,
+        }
+    }
+
+    /// How far behind the channel is at `now`: zero while caught up, else the time since it
+    /// last was (or None if it never was).
+    pub fn lag_seconds(&self, now: Timestamp) -> Option<i64> {
+        if self.caught_up {
+            return Some(0);
+        }
+        self.caught_up_at.map(|t| (now.millis() - t.millis()).max(0) / 1000)
+    }
+}
+
+/// A channel's circuit breaker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Circuit {
+    Closed,
+    Open,
+    HalfOpen,
 }
 
 /// A page pulled from a channel, written as one batch with the cursor to resume from: a crash

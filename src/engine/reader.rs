@@ -104,6 +104,7 @@ impl Reader {
     /// Answers one protocol query.
     pub fn query(&self, query: &super::Query) -> Result<super::Answer, StoreError> {
         use super::{Answer, Query};
+        use crate::store::outbox::{DeliveryState, QuarantineState};
         Ok(match query {
             Query::List(filter) => Answer::List(self.list(filter)?),
             Query::Detail { ticket, reveal } => Answer::Detail(self.detail(*ticket, *reveal)?.map(Box::new)),
@@ -112,6 +113,19 @@ impl Reader {
             Query::EventsAfter { seq, limit } => {
                 Answer::EventsAfter(self.store.events_after(*seq).take(*limit).collect::<Result<_, _>>()?)
             }
+            Query::Outbox { all } => Answer::Outbox(
+                self.store
+                    .outbox_entries()
+                    .filter(|e| e.as_ref().map_or(true, |e| *all || e.state != DeliveryState::Delivered))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Query::Quarantine { all } => Answer::Quarantine(
+                self.store
+                    .quarantine_entries()
+                    .filter(|e| e.as_ref().map_or(true, |e| *all || e.state == QuarantineState::Held))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Query::QuarantineItem(id) => Answer::QuarantineItem(self.store.quarantine_entry(*id)?.map(Box::new)),
         })
     }
 

@@ -2,14 +2,15 @@
 //! server's socket): commands queue up while a burst is written, and each burst costs one
 //! flush however many tasks sent into it.
 
-use super::{Change, Engine, EngineError, Envelope, MAX_GROUP, Outcome, Reader};
+use super::{ChannelHealth, Change, Engine, EngineError, Envelope, MAX_GROUP, Outcome, Reader};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use tokio::sync::{broadcast, oneshot};
 
+/// Commands from one caller, answered together.
 struct Job {
-    envelope: Envelope,
-    reply: oneshot::Sender<Result<Outcome, EngineError>>,
+    envelopes: Vec<Envelope>,
+    reply: oneshot::Sender<Vec<Result<Outcome, EngineError>>>,
 }
 
 /// A cheap, cloneable way to the engine thread.
@@ -18,6 +19,7 @@ pub struct EngineHandle {
     jobs: mpsc::Sender<Job>,
     reader: Reader,
     changes: broadcast::Sender<Change>,
+    health: broadcast::Sender<ChannelHealth>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,10 +27,12 @@ pub struct EngineHandle {
 pub struct EngineStopped;
 
 impl EngineHandle {
-    /// Moves the engine onto its own thread. The thread ends when every handle is dropped.
-    pub fn spawn(mut engine: Engine) -> (EngineHandle, JoinHandle<()>) {
+    /// Moves the engine onto its own thread. The thread ends when every handle is dropped, and
+    /// hands the engine back (to close it with a checkpoint).
+    pub fn spawn(mut engine: Engine) -> (EngineHandle, JoinHandle<Engine>) {
         let (jobs, inbox) = mpsc::channel::<Job>();
         let (changes, _) = broadcast::channel(4096);
+        let (health, _) = broadcast::channel(256);
         let reader = engine.reader();
         let published = engine.subscribe();
         let fanout = changes.clone();
@@ -36,36 +40,68 @@ impl EngineHandle {
             .name("engine".into())
             .spawn(move || {
                 while let Ok(first) = inbox.recv() {
+                    let mut size = first.envelopes.len();
                     let mut burst = vec![first];
-                    while burst.len() < MAX_GROUP {
+                    while size < MAX_GROUP {
                         match inbox.try_recv() {
-                            Ok(job) => burst.push(job),
+                            Ok(job) => {
+                                size += job.envelopes.len();
+                                burst.push(job);
+                            }
                             Err(_) => break,
                         }
                     }
-                    let (envelopes, replies): (Vec<_>, Vec<_>) =
-                        burst.into_iter().map(|j| (j.envelope, j.reply)).unzip();
-                    let results = engine.execute_all(envelopes);
-                    for (reply, result) in replies.into_iter().zip(results) {
+                    let mut sizes = Vec::with_capacity(burst.len());
+                    let mut replies = Vec::with_capacity(burst.len());
+                    let mut envelopes = Vec::with_capacity(size);
+                    for job in burst {
+                        sizes.push(job.envelopes.len());
+                        replies.push(job.reply);
+                        envelopes.extend(job.envelopes);
+                    }
+                    let mut results = engine.execute_all(envelopes).into_iter();
+                    for (reply, n) in replies.into_iter().zip(sizes) {
                         // A caller that gave up waiting is no reason to stop.
-                        let _ = reply.send(result);
+                        let _ = reply.send(results.by_ref().take(n).collect());
                     }
                     for change in published.try_iter() {
                         let _ = fanout.send(change);
                     }
                 }
+                engine
             })
             .expect("the engine thread starts");
-        (EngineHandle { jobs, reader, changes }, thread)
+        (EngineHandle { jobs, reader, changes, health }, thread)
     }
 
     /// Runs one command; it is on disk when this returns Ok.
     pub async fn execute(&self, envelope: Envelope) -> Result<Outcome, EngineError> {
+        self.execute_all(vec![envelope])
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(EngineError::NotSaved(EngineStopped.to_string())))
+    }
+
+    /// Runs commands in order, as `Engine::execute_all` does: one result each.
+    pub async fn execute_all(&self, envelopes: Vec<Envelope>) -> Vec<Result<Outcome, EngineError>> {
+        let n = envelopes.len();
+        let stopped = || (0..n).map(|_| Err(EngineError::NotSaved(EngineStopped.to_string()))).collect();
         let (reply, answer) = oneshot::channel();
-        if self.jobs.send(Job { envelope, reply }).is_err() {
-            return Err(EngineError::NotSaved(EngineStopped.to_string()));
+        if self.jobs.send(Job { envelopes, reply }).is_err() {
+            return stopped();
         }
-        answer.await.unwrap_or_else(|_| Err(EngineError::NotSaved(EngineStopped.to_string())))
+        answer.await.unwrap_or_else(|_| stopped())
+    }
+
+    /// Tells subscribers how a channel's sync is going.
+    pub fn publish_health(&self, health: ChannelHealth) {
+        // Nobody listening is fine.
+        let _ = self.health.send(health);
+    }
+
+    /// Channel health updates from now on.
+    pub fn subscribe_health(&self) -> broadcast::Receiver<ChannelHealth> {
+        self.health.subscribe()
     }
 
     pub fn reader(&self) -> &Reader {

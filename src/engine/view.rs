@@ -8,16 +8,16 @@ use crate::domain::sla::{ClockState, ClockView};
 use crate::domain::ticket::{Flag, Ticket};
 use crate::store::Row;
 use crate::time::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One line of `tickets list`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TicketSummary {
     pub id: u64,
     pub channel: String,
     pub channel_ticket_id: String,
-    pub kind: &'static str,
-    pub status: &'static str,
+    pub kind: String,
+    pub status: String,
     pub received_at: Option<Timestamp>,
     pub title: String,
     pub town: Option<String>,
@@ -25,7 +25,7 @@ pub struct TicketSummary {
     pub category: Option<String>,
     pub unit: Option<String>,
     pub owner: Option<String>,
-    pub flags: Vec<&'static str>,
+    pub flags: Vec<String>,
     pub clocks: Vec<ClockView>,
 }
 
@@ -36,8 +36,8 @@ impl TicketSummary {
             id: row.id.0,
             channel: row.channel.clone(),
             channel_ticket_id: row.channel_ticket_id.clone(),
-            kind: row.kind.code(),
-            status: row.status.code(),
+            kind: row.kind.code().to_string(),
+            status: row.status.code().to_string(),
             received_at: row.received_at,
             title: row.title.clone(),
             town: row.town.clone(),
@@ -79,23 +79,23 @@ pub fn evaluate_clocks(
     clocks.iter().filter_map(|c| config.sla.evaluate(c, &config.calendar, now)).collect()
 }
 
-fn flag_codes(flags: &std::collections::BTreeSet<Flag>, clocks: &[ClockView]) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = flags.iter().map(|f| f.code()).collect();
+fn flag_codes(flags: &std::collections::BTreeSet<Flag>, clocks: &[ClockView]) -> Vec<String> {
+    let mut out: Vec<String> = flags.iter().map(|f| f.code().to_string()).collect();
     if clocks.iter().any(|c| c.provisional && c.state != ClockState::Met) {
-        out.push(Flag::ProvisionalDeadline.code());
+        out.push(Flag::ProvisionalDeadline.code().to_string());
     }
     out
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TimelineEntry {
     pub seq: u64,
     pub at: Timestamp,
     pub actor: String,
-    pub action: &'static str,
+    pub action: String,
     pub detail: String,
-    pub before: Option<&'static str>,
-    pub after: &'static str,
+    pub before: Option<String>,
+    pub after: String,
 }
 
 impl TimelineEntry {
@@ -104,15 +104,15 @@ impl TimelineEntry {
             seq: e.seq,
             at: e.at,
             actor: e.actor.clone(),
-            action: e.body.name(),
+            action: e.body.name().to_string(),
             detail: e.body.detail(),
-            before: e.before.map(|s| s.code()),
-            after: e.after.code(),
+            before: e.before.map(|s| s.code().to_string()),
+            after: e.after.code().to_string(),
         }
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PersonView {
     pub name: Option<String>,
     pub phone: Option<String>,
@@ -122,7 +122,7 @@ pub struct PersonView {
 }
 
 /// `ticket show`: the summary plus the whole record and its timeline.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TicketDetail {
     #[serde(flatten)]
     pub summary: TicketSummary,

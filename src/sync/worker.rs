@@ -4,7 +4,7 @@
 
 use super::http::{Channel, SmsGateway, SyncError};
 use crate::domain::effect::EffectKind;
-use crate::engine::{Command, DeliveryResult, EngineError, EngineHandle, Envelope, Ingest, Outcome};
+use crate::engine::{ChannelHealth, Command, DeliveryResult, EngineError, EngineHandle, Envelope, Ingest, Outcome};
 use crate::store::outbox::OutboxEntry;
 use crate::time::{Clock, Timestamp};
 use rand::Rng;
@@ -44,43 +44,8 @@ pub fn backoff(options: &SyncOptions, failures: u32) -> Duration {
     Duration::from_millis(rand::rng().random_range(millis / 2..=millis))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Circuit {
-    Closed,
-    Open,
-    HalfOpen,
-}
-
-/// A channel's sync health, as `sync` and the console show it.
-#[derive(Clone, Debug, Serialize)]
-pub struct Health {
-    pub channel: String,
-    pub last_success: Option<Timestamp>,
-    pub last_error: Option<String>,
-    pub failures: u32,
-    pub circuit: Circuit,
-    pub caught_up: bool,
-    pub registered: u64,
-    pub duplicates: u64,
-    pub quarantined: u64,
-}
-
-impl Health {
-    fn new(channel: &str) -> Health {
-        Health {
-            channel: channel.to_string(),
-            last_success: None,
-            last_error: None,
-            failures: 0,
-            circuit: Circuit::Closed,
-            caught_up: false,
-            registered: 0,
-            duplicates: 0,
-            quarantined: 0,
-        }
-    }
-}
+/// A channel's sync health, as `sync`, `serve` and the console show it.
+pub use crate::engine::{ChannelHealth as Health, Circuit};
 
 pub type HealthBoard = Arc<Mutex<BTreeMap<String, Health>>>;
 
@@ -117,7 +82,7 @@ pub async fn pull_once(
     if let Outcome::Ingested(report) = outcome
         && let Ok(mut board) = health.lock()
     {
-        let h = board.entry(id.clone()).or_insert_with(|| Health::new(&id));
+        let h = board.entry(id.clone()).or_insert_with(|| ChannelHealth::new(&id));
         h.registered += report.registered.len() as u64;
         h.duplicates += report.duplicates.len() as u64;
         h.quarantined += report.quarantined.len() as u64;
@@ -157,7 +122,7 @@ fn read_again(
 
 fn note(health: &HealthBoard, channel: &str, f: impl FnOnce(&mut Health)) {
     if let Ok(mut board) = health.lock() {
-        f(board.entry(channel.to_string()).or_insert_with(|| Health::new(channel)));
+        f(board.entry(channel.to_string()).or_insert_with(|| ChannelHealth::new(channel)));
     }
 }
 
@@ -186,6 +151,9 @@ pub async fn run_channel(
                     h.failures = 0;
                     h.circuit = Circuit::Closed;
                     h.caught_up = caught_up;
+                    if caught_up {
+                        h.caught_up_at = h.last_success;
+                    }
                 });
                 if caught_up { channel.poll_interval() } else { Duration::ZERO }
             }
@@ -337,7 +305,7 @@ pub async fn run_outbox(
 }
 
 /// What `sync --once` achieved before its deadline.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct OnceReport {
     pub not_caught_up: Vec<String>,
     pub pending: usize,
@@ -373,6 +341,7 @@ pub async fn sync_once(
                         note(&health, &id, |h| {
                             h.caught_up = true;
                             h.last_success = Some(clock.now());
+                            h.caught_up_at = h.last_success;
                         });
                         return (id, true);
                     }

@@ -1,0 +1,170 @@
+//! `rightsdesk serve [--sim URL] [--units-listen ADDR]`: the process that owns the store while
+//! it runs. It runs the engine, a sync worker per remote channel, the outbox, the units API
+//! and the socket every other command attaches to, until SIGTERM or SIGINT; then it stops the
+//! workers, lets the engine finish its last burst and closes the store with a checkpoint.
+
+use super::context::Context;
+use super::sim_cmd::shutdown_signal;
+use super::sync_cmd;
+use super::{Failure, OK};
+use crate::engine::{Command, EngineHandle, Envelope};
+use crate::remote::Client;
+use crate::remote::server::{self, SyncSide};
+use crate::sync::worker::{self, HealthBoard, SyncOptions};
+use crate::units_api::{self, hash_token, new_token};
+use clap::Args;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Point every remote channel, the SMS gateway and the simulated units at a running
+    /// simulator (`rightsdesk sim`): demo credentials, and the units API and a fresh token per
+    /// unit registered with it.
+    #[arg(long, value_name = "URL")]
+    pub sim: Option<String>,
+    /// Where the units API listens. Keep it on 127.0.0.1 unless a proxy with TLS is in front.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7900")]
+    pub units_listen: SocketAddr,
+}
+
+/// How long stopping may take before the remaining tasks are dropped (their effects are in the
+/// outbox, so nothing is lost; a delivery in flight is repeated at the next start).
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+pub fn run(ctx: &Context, args: &ServeArgs) -> Result<i32, Failure> {
+    if let Some(client) = Client::attach(&ctx.data_dir)? {
+        return Err(Failure::new(format!(
+            "a server ({}, pid {}) already runs for {}",
+            client.server,
+            client.server_pid,
+            ctx.data_dir.display()
+        )));
+    }
+    let engine = ctx.open_engine()?;
+    let (engine, thread) = EngineHandle::spawn(engine);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
+    let status = runtime.block_on(serve(ctx, args, engine));
+    runtime.shutdown_timeout(STOP_GRACE);
+    // Every handle is gone with the runtime: the engine finishes its last burst and comes back.
+    let engine = thread.join().map_err(|_| Failure::new("the engine stopped abnormally"))?;
+    engine.close_with_checkpoint()?;
+    tracing::info!("server stopped");
+    status
+}
+
+async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<i32, Failure> {
+    let (listener, socket) = server::bind(&ctx.data_dir)?;
+    let (channels, sms, unusable) = sync_cmd::connect(ctx, args.sim.as_deref());
+    let units = tokio::net::TcpListener::bind(args.units_listen).await.map_err(|e| {
+        Failure::new(format!("units API: cannot listen on {}: {e} (try another --units-listen)", args.units_listen))
+    })?;
+    let units_addr = units.local_addr()?;
+    if let Some(sim) = &args.sim {
+        register_units(ctx, &engine, sim, units_addr).await?;
+    }
+    let options = SyncOptions::default();
+    let health: HealthBoard = Default::default();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
+    for channel in channels.values().cloned() {
+        tasks.spawn(worker::run_channel(
+            channel,
+            engine.clone(),
+            ctx.clock,
+            options.clone(),
+            health.clone(),
+            stop.clone(),
+        ));
+    }
+    tasks.spawn(worker::run_outbox(
+        engine.clone(),
+        channels.clone(),
+        sms.clone(),
+        ctx.clock,
+        options.clone(),
+        stop.clone(),
+    ));
+    tasks.spawn(publish_health(engine.clone(), health.clone(), stop.clone()));
+    let side = SyncSide { channels, sms, options, health };
+    tasks.spawn(server::serve(listener, engine.clone(), ctx.clock, side, stop.clone()));
+    let mut units_stop = stop.clone();
+    let units_api = axum::serve(units, units_api::router(engine.clone())).with_graceful_shutdown(async move {
+        let _ = units_stop.changed().await;
+    });
+    tasks.spawn(async move {
+        if let Err(e) = units_api.await {
+            tracing::error!(error = %e, "units API stopped");
+        }
+    });
+    drop(engine);
+    eprintln!(
+        "serving {}: socket {}, units API http://{units_addr}, {} channel(s){}; SIGTERM or Ctrl-C stops",
+        ctx.data_dir.display(),
+        socket.display(),
+        tasks.len().saturating_sub(4),
+        if unusable.is_empty() { String::new() } else { format!(" ({} cannot sync)", unusable.len()) }
+    );
+    tracing::info!(units = %units_addr, "server running");
+    shutdown_signal().await;
+    eprintln!("stopping…");
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(STOP_GRACE, async { while tasks.join_next().await.is_some() {} }).await;
+    tasks.abort_all();
+    if let Err(e) = std::fs::remove_file(&socket) {
+        tracing::warn!(error = %e, "could not remove the socket file");
+    }
+    Ok(OK)
+}
+
+/// Gives every unit a fresh units-API token and tells the simulator where the API is and what
+/// the tokens are, so its simulated units can work their tickets (demo and tests only).
+async fn register_units(ctx: &Context, engine: &EngineHandle, sim: &str, units: SocketAddr) -> Result<(), Failure> {
+    let mut tokens = BTreeMap::new();
+    let mut envelopes = Vec::new();
+    for unit in ctx.config.org.units() {
+        let token = new_token();
+        envelopes.push(Envelope {
+            actor: "serve --sim".into(),
+            command: Command::SetUnitToken { unit: unit.id.clone(), token_hash: Some(hash_token(&token)) },
+        });
+        tokens.insert(unit.id.clone(), token);
+    }
+    for result in engine.execute_all(envelopes).await {
+        result?;
+    }
+    let url = format!("{}/_sim/units", sim.trim_end_matches('/'));
+    let body = serde_json::json!({ "base_url": format!("http://{units}"), "tokens": tokens });
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| Failure::new(format!("cannot build an HTTP client: {e}")))?;
+    let sent = client.post(&url).json(&body).send().await.and_then(|r| r.error_for_status());
+    sent.map_err(|e| Failure::new(format!("{url}: cannot register the units API with the simulator: {e}")))?;
+    Ok(())
+}
+
+/// Publishes each channel's health to subscribers when it changes (checked twice a second, as
+/// often as a screen would want it).
+async fn publish_health(engine: EngineHandle, board: HealthBoard, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut published = BTreeMap::new();
+    loop {
+        let now = board.lock().map(|b| b.clone()).unwrap_or_default();
+        for (channel, health) in now {
+            if published.get(&channel) != Some(&health) {
+                engine.publish_health(health.clone());
+                published.insert(channel, health);
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! A desk is how a command or a console reaches the engine: through the server's socket when
+//! `serve` runs for the data directory, else an engine of its own. Both answer the same
+//! `Command`s and `Query`s, so callers cannot tell the difference.
+
+use super::client::Client;
+use crate::config::Config;
+use crate::domain::event::Event;
+use crate::domain::ticket::TicketId;
+use crate::engine::view::{TicketDetail, TicketSummary};
+use crate::engine::{Answer, Engine, EngineError, Envelope, ListFilter, Outcome, Query, Reader};
+use crate::store::outbox::{OutboxEntry, QuarantineEntry};
+use crate::time::Clock;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Commands sent in one frame when attached.
+const FRAME_COMMANDS: usize = 2048;
+
+pub enum Desk {
+    /// This process owns the store.
+    Own { engine: Box<Engine>, reader: Reader },
+    /// A server owns it; this process speaks to it over the socket.
+    Attached(Box<Client>),
+}
+
+impl Desk {
+    /// Attaches to the server of `data_dir` if one runs, else opens the store.
+    pub fn open(data_dir: &Path, config: Arc<Config>, clock: Clock) -> Result<Desk, EngineError> {
+        if let Some(client) = Client::attach(data_dir)? {
+            tracing::debug!(server = %client.server, pid = client.server_pid, "attached to the server");
+            return Ok(Desk::Attached(Box::new(client)));
+        }
+        let engine = Engine::open(data_dir, config, clock)?;
+        let reader = engine.reader();
+        Ok(Desk::Own { engine: Box::new(engine), reader })
+    }
+
+    pub fn is_attached(&self) -> bool {
+        matches!(self, Desk::Attached(_))
+    }
+
+    pub fn execute(&mut self, envelope: Envelope) -> Result<Outcome, EngineError> {
+        self.execute_all(vec![envelope])?.pop().unwrap_or_else(|| unreachable!("one result per command"))
+    }
+
+    /// Commands in order, one result each; the outer error is a lost connection to the server.
+    pub fn execute_all(&mut self, envelopes: Vec<Envelope>) -> Result<Vec<Result<Outcome, EngineError>>, EngineError> {
+        match self {
+            Desk::Own { engine, .. } => Ok(engine.execute_all(envelopes)),
+            Desk::Attached(client) => {
+                // Frames of bounded size however large an import is.
+                let mut results = Vec::with_capacity(envelopes.len());
+                let mut rest = envelopes.into_iter().peekable();
+                while rest.peek().is_some() {
+                    results.extend(client.execute_all(rest.by_ref().take(FRAME_COMMANDS).collect())?);
+                }
+                Ok(results)
+            }
+        }
+    }
+
+    pub fn query(&mut self, query: Query) -> Result<Answer, EngineError> {
+        match self {
+            Desk::Own { reader, .. } => Ok(reader.query(&query)?),
+            Desk::Attached(client) => client.query(query)?,
+        }
+    }
+
+    pub fn list(&mut self, filter: ListFilter) -> Result<Vec<TicketSummary>, EngineError> {
+        match self.query(Query::List(filter))? {
+            Answer::List(rows) => Ok(rows),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub fn detail(&mut self, ticket: TicketId, reveal: bool) -> Result<Option<TicketDetail>, EngineError> {
+        match self.query(Query::Detail { ticket, reveal })? {
+            Answer::Detail(d) => Ok(d.map(|d| *d)),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    /// A ticket by number or `CHANNEL:CHANNEL_TICKET_ID`.
+    pub fn resolve(&mut self, text: &str) -> Result<Option<TicketId>, EngineError> {
+        match self.query(Query::Resolve(text.to_string()))? {
+            Answer::Resolve(id) => Ok(id),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub fn by_phone(&mut self, phone: &str) -> Result<Vec<TicketId>, EngineError> {
+        match self.query(Query::ByPhone(phone.to_string()))? {
+            Answer::ByPhone(ids) => Ok(ids),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub fn event(&mut self, seq: u64) -> Result<Option<Event>, EngineError> {
+        match self.query(Query::EventsAfter { seq: seq.saturating_sub(1), limit: 1 })? {
+            Answer::EventsAfter(events) => Ok(events.into_iter().find(|e| e.seq == seq)),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub fn outbox(&mut self, all: bool) -> Result<Vec<OutboxEntry>, EngineError> {
+        match self.query(Query::Outbox { all })? {
+            Answer::Outbox(entries) => Ok(entries),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub fn quarantine(&mut self, all: bool) -> Result<Vec<QuarantineEntry>, EngineError> {
+        match self.query(Query::Quarantine { all })? {
+            Answer::Quarantine(entries) => Ok(entries),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub fn quarantine_item(&mut self, id: u64) -> Result<Option<QuarantineEntry>, EngineError> {
+        match self.query(Query::QuarantineItem(id))? {
+            Answer::QuarantineItem(entry) => Ok(entry.map(|e| *e)),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    /// Done. An own engine after a bulk load writes its checkpoint (see
+    /// `Engine::close_with_checkpoint`); a server checkpoints when it stops.
+    pub fn finish(self, checkpoint: bool) -> Result<(), EngineError> {
+        match self {
+            Desk::Own { engine, reader } if checkpoint => {
+                drop(reader);
+                engine.close_with_checkpoint()
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn client(&mut self) -> Option<&mut Client> {
+        match self {
+            Desk::Attached(client) => Some(client),
+            Desk::Own { .. } => None,
+        }
+    }
+}
+
+fn mismatch(answer: &Answer) -> EngineError {
+    let name = serde_json::to_value(answer)
+        .ok()
+        .and_then(|v| v.as_object().and_then(|o| o.keys().next().cloned()))
+        .unwrap_or_default();
+    EngineError::Server(format!("answered {name}, not what was asked"))
+}

@@ -1,0 +1,240 @@
+//! The server's side of `DATA/serve.sock`: every connection is a client (a CLI command, a
+//! console) speaking the frames of `wire.rs` to the one engine this process owns.
+
+use super::wire::{self, MAX_REQUEST_BYTES, PROTOCOL, Reply, Request, WireError};
+use crate::engine::{ChannelHealth, EngineHandle};
+use crate::sync::http::{Channel, SmsGateway};
+use crate::sync::worker::{self, HealthBoard, SyncOptions};
+use crate::time::Clock;
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// What the socket serves besides the engine: the sync side, for `sync --once` and health.
+#[derive(Clone)]
+pub struct SyncSide {
+    pub channels: HashMap<String, Arc<dyn Channel>>,
+    pub sms: Option<Arc<SmsGateway>>,
+    pub options: SyncOptions,
+    pub health: HealthBoard,
+}
+
+#[derive(Clone)]
+struct Shared {
+    engine: EngineHandle,
+    clock: Clock,
+    sync: SyncSide,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SocketError {
+    #[error(
+        "{path}: the socket path is {len} bytes, more than a Unix socket allows (107): use a shorter --data directory"
+    )]
+    PathTooLong { path: String, len: usize },
+    #[error("{path}: cannot listen: {source}")]
+    Bind { path: String, source: io::Error },
+}
+
+/// Binds `DATA/serve.sock`. A socket file left by a server that was killed is replaced: this
+/// process holds the store's lock, so no other server can be using it.
+pub fn bind(data_dir: &Path) -> Result<(UnixListener, PathBuf), SocketError> {
+    let path = wire::socket_path(data_dir);
+    let shown = path.display().to_string();
+    let len = path.as_os_str().len();
+    if len > 107 {
+        return Err(SocketError::PathTooLong { path: shown, len });
+    }
+    match std::fs::remove_file(&path) {
+        Ok(()) => tracing::info!("replaced a socket file left by an earlier server"),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => return Err(SocketError::Bind { path: shown, source }),
+    }
+    let listener = UnixListener::bind(&path).map_err(|source| SocketError::Bind { path: shown, source })?;
+    Ok((listener, path))
+}
+
+/// Accepts clients until `stop`.
+pub async fn serve(
+    listener: UnixListener,
+    engine: EngineHandle,
+    clock: Clock,
+    sync: SyncSide,
+    mut stop: watch::Receiver<bool>,
+) {
+    let shared = Shared { engine, clock, sync };
+    let mut clients = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    clients.spawn(connection(stream, shared.clone(), stop.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = stop.changed() => break,
+            Some(_) = clients.join_next(), if !clients.is_empty() => {}
+        }
+    }
+    clients.shutdown().await;
+}
+
+async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receiver<bool>) {
+    let (read, mut write) = stream.into_split();
+    let (replies, mut outgoing) = mpsc::channel::<Reply>(1024);
+    let writer = tokio::spawn(async move {
+        while let Some(reply) = outgoing.recv().await {
+            let Ok(mut line) = serde_json::to_vec(&reply) else { continue };
+            line.push(b'\n');
+            if write.write_all(&line).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = BufReader::new(read);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut welcomed = false;
+    loop {
+        let request = tokio::select! {
+            r = read_request(&mut lines) => r,
+            _ = stop.changed() => break,
+        };
+        let request = match request {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(reason) => {
+                let _ = replies.send(Reply::BadRequest { reason }).await;
+                break;
+            }
+        };
+        match (welcomed, request) {
+            (false, Request::Hello { protocol, client }) => {
+                if protocol != PROTOCOL {
+                    let reason = format!(
+                        "this server ({}) speaks protocol {PROTOCOL}; {client} speaks {protocol}: use the same rightsdesk version as the server",
+                        wire::identity()
+                    );
+                    let _ = replies.send(Reply::Refused { reason }).await;
+                    break;
+                }
+                welcomed = true;
+                let welcome =
+                    Reply::Welcome { protocol: PROTOCOL, server: wire::identity(), pid: std::process::id() };
+                if replies.send(welcome).await.is_err() {
+                    break;
+                }
+            }
+            (false, _) => {
+                let reason = "say hello first: {\"hello\":{\"protocol\":N,\"client\":\"…\"}}".to_string();
+                let _ = replies.send(Reply::Refused { reason }).await;
+                break;
+            }
+            (true, request) => {
+                tasks.spawn(answer(request, shared.clone(), replies.clone()));
+            }
+        }
+    }
+    tasks.shutdown().await;
+    drop(replies);
+    let _ = writer.await;
+}
+
+/// One line, or None at the end of the stream, or why it cannot be read.
+async fn read_request<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut R) -> Result<Option<Request>, String> {
+    let mut buf = Vec::new();
+    let n = lines
+        .take(MAX_REQUEST_BYTES as u64 + 1)
+        .read_until(b'\n', &mut buf)
+        .await
+        .map_err(|e| format!("cannot read the request: {e}"))?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if n > MAX_REQUEST_BYTES {
+        return Err(format!("a request longer than {MAX_REQUEST_BYTES} bytes"));
+    }
+    serde_json::from_slice(&buf).map(Some).map_err(|e| format!("not a request frame: {e}"))
+}
+
+async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) {
+    let engine = &shared.engine;
+    let reply = match request {
+        Request::Hello { .. } => Reply::BadRequest { reason: "hello twice".into() },
+        Request::Execute { id, envelopes } => {
+            let results = engine.execute_all(envelopes).await;
+            Reply::Executed { id, results: results.into_iter().map(|r| r.map_err(|e| (&e).into())).collect() }
+        }
+        Request::Query { id, query } => {
+            let reader = engine.reader().clone();
+            let answered = tokio::task::spawn_blocking(move || reader.query(&query)).await;
+            let answer = match answered {
+                Ok(Ok(a)) => Ok(a),
+                Ok(Err(e)) => Err(WireError::Failed(e.to_string())),
+                Err(e) => Err(WireError::Failed(format!("the query failed: {e}"))),
+            };
+            Reply::Answer { id, answer }
+        }
+        Request::Subscribe { id } => {
+            let changes = engine.subscribe();
+            let health = engine.subscribe_health();
+            if replies.send(Reply::Subscribed { id }).await.is_err() {
+                return;
+            }
+            forward(changes, health, replies).await;
+            return;
+        }
+        Request::SyncOnce { id, timeout_secs } => {
+            let s = &shared.sync;
+            let report = worker::sync_once(
+                engine.clone(),
+                s.channels.clone(),
+                s.sms.clone(),
+                shared.clock,
+                s.options.clone(),
+                Duration::from_secs(timeout_secs),
+            )
+            .await
+            .map_err(|e| WireError::from(&e));
+            Reply::Synced { id, report }
+        }
+        Request::Health { id } => {
+            let channels = shared.sync.health.lock().map(|b| b.values().cloned().collect()).unwrap_or_default();
+            Reply::Health { id, channels }
+        }
+    };
+    let _ = replies.send(reply).await;
+}
+
+/// Pushes changes and health updates to one subscriber until it goes away.
+async fn forward(
+    mut changes: broadcast::Receiver<crate::engine::Change>,
+    mut health: broadcast::Receiver<ChannelHealth>,
+    replies: mpsc::Sender<Reply>,
+) {
+    use broadcast::error::RecvError;
+    loop {
+        let frame = tokio::select! {
+            c = changes.recv() => match c {
+                Ok(change) => Reply::Change(change),
+                Err(RecvError::Lagged(missed)) => Reply::Lagged { missed },
+                Err(RecvError::Closed) => return,
+            },
+            h = health.recv() => match h {
+                Ok(h) => Reply::ChannelHealth(h),
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return,
+            },
+        };
+        if replies.send(frame).await.is_err() {
+            return;
+        }
+    }
+}
