@@ -104,7 +104,10 @@ pub fn run_outbox(ctx: &Context, command: OutboxCommand) -> Result<i32, Failure>
             }
         }
         OutboxCommand::Retry { id } => {
-            desk.execute(Envelope { actor: ctx.actor.clone(), command: Command::RetryOutbox { outbox: id } })?;
+            desk.execute(Envelope {
+                actor: ctx.actor.clone(),
+                command: Command::RetryOutbox { outbox: id },
+            })?;
             println!("outbox entry {id} will be sent again");
         }
     }

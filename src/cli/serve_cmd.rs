@@ -60,9 +60,12 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<i32, Failure> {
 
 async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<i32, Failure> {
     let (listener, socket) = server::bind(&ctx.data_dir)?;
-    let (channels, sms, unusable) = sync_cmd::connect(ctx, args.sim.as_deref());
+    let sync_cmd::Remotes { channels, sms, unusable } = sync_cmd::connect(ctx, args.sim.as_deref());
     let units = tokio::net::TcpListener::bind(args.units_listen).await.map_err(|e| {
-        Failure::new(format!("units API: cannot listen on {}: {e} (try another --units-listen)", args.units_listen))
+        Failure::new(format!(
+            "units API: cannot listen on {}: {e} (try another --units-listen)",
+            args.units_listen
+        ))
     })?;
     let units_addr = units.local_addr()?;
     if let Some(sim) = &args.sim {
@@ -94,9 +97,10 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
     let side = SyncSide { channels, sms, options, health };
     tasks.spawn(server::serve(listener, engine.clone(), ctx.clock, side, stop.clone()));
     let mut units_stop = stop.clone();
-    let units_api = axum::serve(units, units_api::router(engine.clone())).with_graceful_shutdown(async move {
-        let _ = units_stop.changed().await;
-    });
+    let units_api =
+        axum::serve(units, units_api::router(engine.clone())).with_graceful_shutdown(async move {
+            let _ = units_stop.changed().await;
+        });
     tasks.spawn(async move {
         if let Err(e) = units_api.await {
             tracing::error!(error = %e, "units API stopped");
@@ -124,7 +128,12 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
 
 /// Gives every unit a fresh units-API token and tells the simulator where the API is and what
 /// the tokens are, so its simulated units can work their tickets (demo and tests only).
-async fn register_units(ctx: &Context, engine: &EngineHandle, sim: &str, units: SocketAddr) -> Result<(), Failure> {
+async fn register_units(
+    ctx: &Context,
+    engine: &EngineHandle,
+    sim: &str,
+    units: SocketAddr,
+) -> Result<(), Failure> {
     let mut tokens = BTreeMap::new();
     let mut envelopes = Vec::new();
     for unit in ctx.config.org.units() {
@@ -152,7 +161,11 @@ async fn register_units(ctx: &Context, engine: &EngineHandle, sim: &str, units: 
 
 /// Publishes each channel's health to subscribers when it changes (checked twice a second, as
 /// often as a screen would want it).
-async fn publish_health(engine: EngineHandle, board: HealthBoard, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn publish_health(
+    engine: EngineHandle,
+    board: HealthBoard,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let mut published = BTreeMap::new();
     loop {
         let now = board.lock().map(|b| b.clone()).unwrap_or_default();

@@ -4,8 +4,8 @@ use super::args::SyncArgs;
 use super::context::Context;
 use super::{Failure, OK, PARTIAL};
 use crate::engine::EngineHandle;
-use crate::sync::http::{Channel, HttpChannel, SecretSource, SmsGateway, point_at_simulator};
 use crate::remote::Client;
+use crate::sync::http::{Channel, HttpChannel, SecretSource, SmsGateway, point_at_simulator};
 use crate::sync::worker::{self, HealthBoard, OnceReport, SyncOptions};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -45,9 +45,17 @@ fn through_server(mut client: Client, args: &SyncArgs) -> Result<i32, Failure> {
     Ok(print_once(&report, Vec::new()))
 }
 
+/// The outside world as the workers reach it.
+pub(super) struct Remotes {
+    pub channels: HashMap<String, Arc<dyn Channel>>,
+    pub sms: Option<Arc<SmsGateway>>,
+    /// Channels with a profile that cannot be used (named on stderr already).
+    pub unusable: Vec<String>,
+}
+
 /// The channels with a sync profile, as HTTP adapters (pointed at the simulator with `sim`),
-/// and the SMS gateway; channels that cannot be synced are named on stderr and returned.
-pub(super) fn connect(ctx: &Context, sim: Option<&str>) -> (HashMap<String, Arc<dyn Channel>>, Option<Arc<SmsGateway>>, Vec<String>) {
+/// and the SMS gateway.
+pub(super) fn connect(ctx: &Context, sim: Option<&str>) -> Remotes {
     let client = reqwest::Client::new();
     let secrets = if sim.is_some() { SecretSource::Simulator } else { SecretSource::Environment };
     let mut channels: HashMap<String, Arc<dyn Channel>> = HashMap::new();
@@ -84,11 +92,11 @@ pub(super) fn connect(ctx: &Context, sim: Option<&str>) -> (HashMap<String, Arc<
         }
         (None, None) => None,
     };
-    (channels, sms, unusable)
+    Remotes { channels, sms, unusable }
 }
 
 async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Result<i32, Failure> {
-    let (channels, sms, unusable) = connect(ctx, args.sim.as_deref());
+    let Remotes { channels, sms, unusable } = connect(ctx, args.sim.as_deref());
     let options = SyncOptions::default();
     if args.once {
         let report =

@@ -11,8 +11,8 @@ pub mod service;
 pub mod view;
 
 pub use protocol::{
-    Answer, Change, ChannelHealth, Circuit, Command, DeliveryResult, Envelope, Ingest, IngestReport, Malformed, Outcome,
-    QuarantineAction, Query,
+    Answer, Change, ChannelHealth, Circuit, Command, DeliveryResult, Envelope, Ingest, IngestReport,
+    Malformed, Outcome, QuarantineAction, Query,
 };
 pub use reader::{ListFilter, Reader, StatusFilter};
 pub use service::EngineHandle;
@@ -24,6 +24,7 @@ use crate::store::{Store, StoreError, StoreOptions};
 use crate::time::Clock;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// Largest burst written as one batch; sled's batches grow expensive beyond a few hundred.
@@ -64,6 +65,10 @@ pub struct Engine {
     next_id: u64,
     next_outbox: u64,
     next_quarantine: u64,
+    /// Outbox entries below this id are on disk. Delivery workers read the store, which shows
+    /// a batch before its flush: an effect must not leave the building (a channel told "signed
+    /// for") while a crash could still take back the event that caused it.
+    durable_outbox: Arc<AtomicU64>,
     subscribers: Vec<Sender<Change>>,
 }
 
@@ -71,10 +76,12 @@ impl Engine {
     pub fn open(dir: &Path, config: Arc<Config>, clock: Clock) -> Result<Engine, EngineError> {
         let options = StoreOptions { cache_bytes: config.settings.store_cache_mb.max(8) << 20 };
         let store = Store::open(dir, &options)?;
+        let next_outbox = store.last_outbox_id()? + 1;
         let mut engine = Engine {
             next_seq: store.last_seq()? + 1,
             next_id: store.last_ticket_id()? + 1,
-            next_outbox: store.last_outbox_id()? + 1,
+            next_outbox,
+            durable_outbox: Arc::new(AtomicU64::new(next_outbox)),
             next_quarantine: store.last_quarantine_id()? + 1,
             store,
             config,
@@ -167,9 +174,15 @@ impl Engine {
                     .map(|r| r.and(Err(EngineError::NotSaved(text.clone()))))
                     .collect();
             }
+            self.durable_outbox.store(self.next_outbox, Ordering::Release);
             self.publish(published);
         }
         results
+    }
+
+    /// Outbox entries with an id below the returned value are durable (see `durable_outbox`).
+    pub fn durable_outbox(&self) -> Arc<AtomicU64> {
+        self.durable_outbox.clone()
     }
 
     fn publish(&mut self, changes: Vec<Change>) {

@@ -125,7 +125,9 @@ impl Reader {
                     .filter(|e| e.as_ref().map_or(true, |e| *all || e.state == QuarantineState::Held))
                     .collect::<Result<_, _>>()?,
             ),
-            Query::QuarantineItem(id) => Answer::QuarantineItem(self.store.quarantine_entry(*id)?.map(Box::new)),
+            Query::QuarantineItem(id) => {
+                Answer::QuarantineItem(self.store.quarantine_entry(*id)?.map(Box::new))
+            }
         })
     }
 

@@ -2,7 +2,9 @@
 //! server's socket): commands queue up while a burst is written, and each burst costs one
 //! flush however many tasks sent into it.
 
-use super::{ChannelHealth, Change, Engine, EngineError, Envelope, MAX_GROUP, Outcome, Reader};
+use super::{Change, ChannelHealth, Engine, EngineError, Envelope, MAX_GROUP, Outcome, Reader};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use tokio::sync::{broadcast, oneshot};
@@ -20,6 +22,7 @@ pub struct EngineHandle {
     reader: Reader,
     changes: broadcast::Sender<Change>,
     health: broadcast::Sender<ChannelHealth>,
+    durable_outbox: Arc<AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +37,7 @@ impl EngineHandle {
         let (changes, _) = broadcast::channel(4096);
         let (health, _) = broadcast::channel(256);
         let reader = engine.reader();
+        let durable_outbox = engine.durable_outbox();
         let published = engine.subscribe();
         let fanout = changes.clone();
         let thread = std::thread::Builder::new()
@@ -71,7 +75,7 @@ impl EngineHandle {
                 engine
             })
             .expect("the engine thread starts");
-        (EngineHandle { jobs, reader, changes, health }, thread)
+        (EngineHandle { jobs, reader, changes, health, durable_outbox }, thread)
     }
 
     /// Runs one command; it is on disk when this returns Ok.
@@ -91,6 +95,11 @@ impl EngineHandle {
             return stopped();
         }
         answer.await.unwrap_or_else(|_| stopped())
+    }
+
+    /// Whether an outbox entry is on disk and may be delivered.
+    pub fn is_durable(&self, outbox: u64) -> bool {
+        outbox < self.durable_outbox.load(Ordering::Acquire)
     }
 
     /// Tells subscribers how a channel's sync is going.

@@ -1,7 +1,7 @@
 //! The client's side of `DATA/serve.sock`, blocking: a CLI command asks one thing at a time.
 
 use super::wire::{self, PROTOCOL, Reply, Request};
-use crate::engine::{Answer, ChannelHealth, Change, EngineError, Envelope, Outcome, Query};
+use crate::engine::{Answer, Change, ChannelHealth, EngineError, Envelope, Outcome, Query};
 use crate::sync::worker::OnceReport;
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Write};
@@ -56,7 +56,9 @@ impl Client {
             Err(e)
                 if matches!(
                     e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused | io::ErrorKind::AddrNotAvailable
+                    io::ErrorKind::NotFound
+                        | io::ErrorKind::ConnectionRefused
+                        | io::ErrorKind::AddrNotAvailable
                 ) =>
             {
                 return Ok(None);
@@ -64,7 +66,8 @@ impl Client {
             Err(source) => return Err(ClientError::Connect { path: path.display().to_string(), source }),
         };
         let shown = path.display().to_string();
-        let writer = stream.try_clone().map_err(|source| ClientError::Connect { path: shown.clone(), source })?;
+        let writer =
+            stream.try_clone().map_err(|source| ClientError::Connect { path: shown.clone(), source })?;
         let mut client = Client {
             path,
             reader: BufReader::new(stream),
@@ -86,7 +89,10 @@ impl Client {
         }
     }
 
-    pub fn execute_all(&mut self, envelopes: Vec<Envelope>) -> Result<Vec<Result<Outcome, EngineError>>, ClientError> {
+    pub fn execute_all(
+        &mut self,
+        envelopes: Vec<Envelope>,
+    ) -> Result<Vec<Result<Outcome, EngineError>>, ClientError> {
         let n = envelopes.len();
         let id = self.request(|id| Request::Execute { id, envelopes })?;
         match self.reply_to(id)? {
@@ -182,7 +188,9 @@ impl Client {
         let mut line = Vec::new();
         match self.reader.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => Err(ClientError::Closed { path: self.shown() }),
-            Ok(_) => serde_json::from_slice(&line).map_err(|e| self.protocol(format!("unreadable reply: {e}"))),
+            Ok(_) => {
+                serde_json::from_slice(&line).map_err(|e| self.protocol(format!("unreadable reply: {e}")))
+            }
         }
     }
 

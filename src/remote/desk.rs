@@ -44,7 +44,10 @@ impl Desk {
     }
 
     /// Commands in order, one result each; the outer error is a lost connection to the server.
-    pub fn execute_all(&mut self, envelopes: Vec<Envelope>) -> Result<Vec<Result<Outcome, EngineError>>, EngineError> {
+    pub fn execute_all(
+        &mut self,
+        envelopes: Vec<Envelope>,
+    ) -> Result<Vec<Result<Outcome, EngineError>>, EngineError> {
         match self {
             Desk::Own { engine, .. } => Ok(engine.execute_all(envelopes)),
             Desk::Attached(client) => {

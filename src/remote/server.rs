@@ -206,7 +206,8 @@ async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) 
             Reply::Synced { id, report }
         }
         Request::Health { id } => {
-            let channels = shared.sync.health.lock().map(|b| b.values().cloned().collect()).unwrap_or_default();
+            let channels =
+                shared.sync.health.lock().map(|b| b.values().cloned().collect()).unwrap_or_default();
             Reply::Health { id, channels }
         }
     };

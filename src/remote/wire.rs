@@ -7,7 +7,7 @@
 //! The payloads are the engine's own serde types (`Envelope`, `Outcome`, `Query`, `Answer`,
 //! `Change`), so the socket adds no second vocabulary.
 
-use crate::engine::{Answer, ChannelHealth, Change, EngineError, Envelope, Outcome, Query};
+use crate::engine::{Answer, Change, ChannelHealth, EngineError, Envelope, Outcome, Query};
 use crate::sync::worker::OnceReport;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -28,35 +28,75 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Request {
-    Hello { protocol: u32, client: String },
+    Hello {
+        protocol: u32,
+        client: String,
+    },
     /// Commands, written in order; one result each.
-    Execute { id: u64, envelopes: Vec<Envelope> },
-    Query { id: u64, query: Query },
+    Execute {
+        id: u64,
+        envelopes: Vec<Envelope>,
+    },
+    Query {
+        id: u64,
+        query: Query,
+    },
     /// From now on, push every `Change` and channel health update on this connection.
-    Subscribe { id: u64 },
+    Subscribe {
+        id: u64,
+    },
     /// Pull every channel until caught up and drain the outbox, as `sync --once` does.
-    SyncOnce { id: u64, timeout_secs: u64 },
+    SyncOnce {
+        id: u64,
+        timeout_secs: u64,
+    },
     /// The sync health of every channel, as the server's workers see it.
-    Health { id: u64 },
+    Health {
+        id: u64,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reply {
-    Welcome { protocol: u32, server: String, pid: u32 },
-    Refused { reason: String },
-    Executed { id: u64, results: Vec<Result<Outcome, WireError>> },
-    Answer { id: u64, answer: Result<Answer, WireError> },
-    Subscribed { id: u64 },
-    Synced { id: u64, report: Result<OnceReport, WireError> },
-    Health { id: u64, channels: Vec<ChannelHealth> },
+    Welcome {
+        protocol: u32,
+        server: String,
+        pid: u32,
+    },
+    Refused {
+        reason: String,
+    },
+    Executed {
+        id: u64,
+        results: Vec<Result<Outcome, WireError>>,
+    },
+    Answer {
+        id: u64,
+        answer: Result<Answer, WireError>,
+    },
+    Subscribed {
+        id: u64,
+    },
+    Synced {
+        id: u64,
+        report: Result<OnceReport, WireError>,
+    },
+    Health {
+        id: u64,
+        channels: Vec<ChannelHealth>,
+    },
     /// A request the server could not read; the connection is closed after it.
-    BadRequest { reason: String },
+    BadRequest {
+        reason: String,
+    },
     Change(Change),
     ChannelHealth(ChannelHealth),
     /// The subscriber fell behind and `missed` changes were dropped: catch up from the event
     /// log (`Query::EventsAfter`) from the last `seq` seen.
-    Lagged { missed: u64 },
+    Lagged {
+        missed: u64,
+    },
 }
 
 /// An engine error as it crosses the socket: the kind that matters to a caller, and the words.

@@ -4,7 +4,9 @@
 
 use super::http::{Channel, SmsGateway, SyncError};
 use crate::domain::effect::EffectKind;
-use crate::engine::{ChannelHealth, Command, DeliveryResult, EngineError, EngineHandle, Envelope, Ingest, Outcome};
+use crate::engine::{
+    ChannelHealth, Command, DeliveryResult, EngineError, EngineHandle, Envelope, Ingest, Outcome,
+};
 use crate::store::outbox::OutboxEntry;
 use crate::time::{Clock, Timestamp};
 use rand::Rng;
@@ -204,7 +206,7 @@ pub async fn deliver_pending(
     let mut attempted = 0;
     let mut flights = tokio::task::JoinSet::new();
     for entry in due {
-        if not_before.get(&entry.id).is_some_and(|t| *t > Instant::now()) {
+        if !engine.is_durable(entry.id) || not_before.get(&entry.id).is_some_and(|t| *t > Instant::now()) {
             continue;
         }
         if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {

@@ -1,0 +1,394 @@
+//! `rightsdesk serve` against a real simulator process on 127.0.0.1: while it runs, commands
+//! from other processes work through `DATA/serve.sock`; it stops cleanly on SIGTERM; and when
+//! it is killed with SIGKILL at random moments and restarted, every write-back and every SMS
+//! still reaches the simulator under exactly one idempotency key.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rightsdesk::domain::action::TicketAction;
+use rightsdesk::domain::event::EventBody;
+use rightsdesk::domain::ticket::{Kind, TicketId};
+use rightsdesk::engine::{
+    Answer, Command as EngineCommand, Engine, Envelope, ListFilter, Outcome, Query, StatusFilter,
+};
+use rightsdesk::remote::{Client, Notice};
+use rightsdesk::time::Clock;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+mod support;
+use support::SimProcess;
+
+const NOW: &str = "2026-11-28T10:00:00+08:00";
+
+struct Dirs {
+    _tmp: tempfile::TempDir,
+    data: PathBuf,
+    config: PathBuf,
+}
+
+fn dirs() -> Dirs {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));
+    std::fs::create_dir_all(&config).unwrap();
+    Dirs { _tmp: tmp, data, config }
+}
+
+fn desk(d: &Dirs, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
+        .args(["--as", "李娜", "--data"])
+        .arg(&d.data)
+        .arg("--config")
+        .arg(&d.config)
+        .args(args)
+        .env("RIGHTSDESK_NOW", NOW)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `rightsdesk serve --sim URL`, ready once its socket answers.
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    fn start(d: &Dirs, sim: &SimProcess) -> Server {
+        let child = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
+            .arg("--data")
+            .arg(&d.data)
+            .arg("--config")
+            .arg(&d.config)
+            .args(["serve", "--sim", &sim.base, "--units-listen", "127.0.0.1:0"])
+            .env("RIGHTSDESK_NOW", NOW)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts serve");
+        let server = Server { child };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(_)) = Client::attach(&d.data) {
+                return server;
+            }
+            assert!(Instant::now() < deadline, "serve did not open its socket within 60 s");
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, and how the process ended.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        // SAFETY: sending a signal to our own child has no memory-safety preconditions.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn attach(d: &Dirs) -> Client {
+    Client::attach(&d.data).unwrap().expect("a server is running")
+}
+
+fn tickets_in(client: &mut Client, status: &str) -> Vec<TicketId> {
+    let status = StatusFilter::Only(vec![rightsdesk::domain::status::Status::parse(status).unwrap()]);
+    match client.query(Query::List(ListFilter { status, ..Default::default() })).unwrap().unwrap() {
+        Answer::List(rows) => rows.iter().map(|r| TicketId(r.id)).collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A clerk triages and dispatches up to `n` registered tickets to handling units.
+fn dispatch_some(client: &mut Client, n: usize, units: &[String], rng: &mut StdRng) -> usize {
+    let mut envelopes = Vec::new();
+    let registered = tickets_in(client, "registered");
+    for id in registered.iter().take(n) {
+        let act =
+            |action| Envelope { actor: "李娜".into(), command: EngineCommand::Act { ticket: *id, action } };
+        envelopes.push(act(TicketAction::Triage {
+            kind: Kind::Complaint,
+            category: Some("家用电器".into()),
+            dispute_type: Some("质量".into()),
+        }));
+        let unit = units[rng.random_range(0..units.len())].clone();
+        envelopes.push(act(TicketAction::Dispatch { unit }));
+    }
+    let results = client.execute_all(envelopes).unwrap();
+    results.chunks(2).filter(|pair| pair.iter().all(Result::is_ok)).count()
+}
+
+#[test]
+fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
+    let sim = SimProcess::start(&["--rate", "0", "--tickets", "30", "--seed", "21"], NOW);
+    let d = dirs();
+    let server = Server::start(&d, &sim);
+
+    let synced = desk(&d, &["sync", "--once", "--timeout", "60"]);
+    assert_eq!(synced.status.code(), Some(0), "{}", String::from_utf8_lossy(&synced.stderr));
+    let listed: Value =
+        serde_json::from_str(&ok(&desk(&d, &["tickets", "list", "--format", "json"]))).unwrap();
+    let first = listed.as_array().unwrap().first().expect("tickets arrived").clone();
+    let id = first["id"].as_u64().unwrap().to_string();
+
+    ok(&desk(
+        &d,
+        &["ticket", "triage", &id, "--kind", "complaint", "--category", "食品", "--dispute-type", "质量"],
+    ));
+    ok(&desk(&d, &["ticket", "dispatch", &id, "--unit", "大良分局"]));
+    let shown: Value =
+        serde_json::from_str(&ok(&desk(&d, &["ticket", "show", &id, "--format", "json"]))).unwrap();
+    assert_eq!(shown["unit"], "daliang");
+    let actors: Vec<&str> =
+        shown["timeline"].as_array().unwrap().iter().filter_map(|e| e["actor"].as_str()).collect();
+    assert_eq!(
+        actors[0],
+        "sync:".to_string() + first["channel"].as_str().unwrap(),
+        "registered by the server's sync"
+    );
+    assert!(actors.contains(&"李娜"), "the clerk's actions are in the audit trail: {actors:?}");
+
+    let refused = desk(&d, &["ticket", "close", &id]);
+    assert_eq!(refused.status.code(), Some(1), "a refused action through the socket is still an error");
+    assert!(!String::from_utf8_lossy(&refused.stderr).is_empty());
+
+    let second = desk(&d, &["serve", "--units-listen", "127.0.0.1:0"]);
+    assert_eq!(second.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already runs"), "{second:?}");
+
+    let continuous = desk(&d, &["sync"]);
+    assert_eq!(continuous.status.code(), Some(1), "the server already syncs");
+
+    assert_eq!(server.terminate().code(), Some(0), "SIGTERM stops serve cleanly");
+    assert!(!d.data.join("serve.sock").exists(), "the socket is removed on a clean stop");
+    let after: Value =
+        serde_json::from_str(&ok(&desk(&d, &["ticket", "show", &id, "--format", "json"]))).unwrap();
+    assert_eq!(
+        after["id"].as_u64(),
+        first["id"].as_u64(),
+        "the store opens on its own once serve has stopped"
+    );
+}
+
+#[test]
+fn a_subscriber_hears_each_change_and_channel_health() {
+    let sim = SimProcess::start(&["--rate", "0", "--tickets", "10", "--seed", "22"], NOW);
+    let d = dirs();
+    let _server = Server::start(&d, &sim);
+    let mut watcher = attach(&d);
+    watcher.subscribe().unwrap();
+    let (mut changes, mut health) = (0, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (changes == 0 || health == 0) && Instant::now() < deadline {
+        match watcher.next_notice().unwrap() {
+            Notice::Change(c) if c.event == "registered" && c.actor.starts_with("sync:") => changes += 1,
+            Notice::Health(h) if h.last_success.is_some() => health += 1,
+            _ => {}
+        }
+    }
+    assert!(changes > 0, "registrations by the sync workers are pushed to subscribers");
+    assert!(health > 0, "channel health is pushed to subscribers");
+
+    let mut clerk = attach(&d);
+    let id = tickets_in(&mut clerk, "registered")[0];
+    let note = Envelope {
+        actor: "王芳".into(),
+        command: EngineCommand::Act {
+            ticket: id,
+            action: TicketAction::Note { text: "已电话联系消费者".into() },
+        },
+    };
+    let seq = match clerk.execute_all(vec![note]).unwrap().pop().unwrap().unwrap() {
+        Outcome::Applied(c) => c[0].seq,
+        other => panic!("{other:?}"),
+    };
+    loop {
+        if let Notice::Change(c) = watcher.next_notice().unwrap()
+            && c.seq == seq
+        {
+            assert_eq!((c.ticket, c.actor.as_str()), (id, "王芳"));
+            break;
+        }
+    }
+}
+
+#[test]
+fn a_client_of_another_protocol_version_is_refused_with_the_reason() {
+    let sim = SimProcess::start(&["--rate", "0", "--tickets", "1", "--seed", "23"], NOW);
+    let d = dirs();
+    let _server = Server::start(&d, &sim);
+    let mut stream = UnixStream::connect(d.data.join("serve.sock")).unwrap();
+    stream.write_all(b"{\"hello\":{\"protocol\":99,\"client\":\"rightsdesk 9.0\"}}\n").unwrap();
+    let mut line = String::new();
+    BufReader::new(&stream).read_line(&mut line).unwrap();
+    let reply: Value = serde_json::from_str(&line).unwrap();
+    let reason = reply["refused"]["reason"].as_str().unwrap();
+    assert!(reason.contains("protocol 1") && reason.contains("99"), "{reason}");
+
+    let mut rude = UnixStream::connect(d.data.join("serve.sock")).unwrap();
+    rude.write_all(b"{\"query\":{\"id\":1,\"query\":{\"resolve\":\"1\"}}}\n").unwrap();
+    let mut line = String::new();
+    BufReader::new(&rude).read_line(&mut line).unwrap();
+    assert!(line.contains("hello first"), "{line}");
+}
+
+/// The effects a store's event log intends: write-back keys of remote tickets and SMS keys.
+fn intended_effects(data: &Path, config: &Path) -> (BTreeSet<String>, BTreeSet<String>, usize) {
+    let config = Arc::new(rightsdesk::config::load(Some(config)).unwrap());
+    let engine = Engine::open(data, config, Clock::from_env().unwrap()).unwrap();
+    let Answer::EventsAfter(events) =
+        engine.reader().query(&Query::EventsAfter { seq: 0, limit: usize::MAX }).unwrap()
+    else {
+        panic!("events")
+    };
+    let (mut writebacks, mut sms, mut resolved) = (BTreeSet::new(), BTreeSet::new(), 0);
+    for e in &events {
+        match &e.body {
+            EventBody::Resolved { .. } => {
+                resolved += 1;
+                writebacks.insert(format!("writeback:{}", e.seq));
+            }
+            EventBody::Dispatched { .. } => {
+                sms.insert(format!("sms:dispatch:{}", e.seq));
+            }
+            _ => {}
+        }
+    }
+    (writebacks, sms, resolved)
+}
+
+fn keys_of(ledger: &Value, part: &str) -> (Vec<String>, usize) {
+    let mut keys = Vec::new();
+    let mut most = 0;
+    for entry in ledger[part].as_array().unwrap() {
+        let k: Vec<String> =
+            entry["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()).collect();
+        if part != "sms" {
+            most = most.max(k.len());
+        }
+        keys.extend(k);
+    }
+    (keys, most)
+}
+
+/// Open tickets a unit holds: dispatched and not yet written back.
+fn with_units(client: &mut Client) -> usize {
+    let Answer::List(rows) = client.query(Query::List(ListFilter::default())).unwrap().unwrap() else {
+        panic!("a list")
+    };
+    let idle = ["registered", "triaged", "written_back", "followed_up", "reopened", "suspended"];
+    rows.iter().filter(|r| !idle.contains(&r.status.as_str())).count()
+}
+
+fn ledger(sim: &SimProcess) -> Value {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        http.get(format!("{}/_sim/ledger", sim.base)).send().await.unwrap().json().await.unwrap()
+    })
+}
+
+#[test]
+fn serve_killed_at_random_moments_still_delivers_each_writeback_and_sms_under_one_key() {
+    let sim = SimProcess::start(
+        &[
+            "--rate",
+            "0",
+            "--tickets",
+            "60",
+            "--seed",
+            "24",
+            "--unit-delay",
+            "20ms..120ms",
+            "--faults",
+            "5xx=0.1",
+        ],
+        NOW,
+    );
+    let d = dirs();
+    let units: Vec<String> = ["daliang", "ronggui", "lunjiao", "beijiao", "lecong", "chencun"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let mut rng = StdRng::seed_from_u64(24);
+    let mut dispatched = 0;
+    for _ in 0..12 {
+        let server = Server::start(&d, &sim);
+        let mut clerk = attach(&d);
+        dispatched += dispatch_some(&mut clerk, rng.random_range(1..=5), &units, &mut rng);
+        std::thread::sleep(Duration::from_millis(rng.random_range(100..1500)));
+        server.kill();
+    }
+    assert!(!d.data.join("serve.sock").exists() || Client::attach(&d.data).unwrap().is_none());
+
+    let server = Server::start(&d, &sim);
+    let mut clerk = attach(&d);
+    while dispatch_some(&mut clerk, 20, &units, &mut rng) > 0 {}
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let open = with_units(&mut clerk);
+        let report = clerk.sync_once(30).unwrap().unwrap();
+        if open == 0 && report.pending == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{open} tickets still with units, {} effects pending",
+            report.pending
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    drop(clerk);
+    assert_eq!(server.terminate().code(), Some(0));
+
+    let ledger = ledger(&sim);
+    let (intended_writebacks, intended_sms, resolved) = intended_effects(&d.data, &d.config);
+    assert!(dispatched > 0 && resolved >= 40, "the units worked the tickets ({resolved} resolved)");
+
+    let (writeback_keys, most) = keys_of(&ledger, "writebacks");
+    assert_eq!(most, 1, "a ticket's write-back arrived under more than one key");
+    assert_eq!(writeback_keys.iter().cloned().collect::<BTreeSet<_>>(), intended_writebacks);
+    assert_eq!(writeback_keys.len(), intended_writebacks.len(), "one key per write-back");
+
+    let (sms_keys, _) = keys_of(&ledger, "sms");
+    assert_eq!(sms_keys.iter().cloned().collect::<BTreeSet<_>>(), intended_sms);
+    assert_eq!(sms_keys.len(), intended_sms.len(), "one key per SMS");
+
+    let (signed_keys, most) = keys_of(&ledger, "signed");
+    assert_eq!(most, 1);
+    let generated_valid =
+        ledger["generated"].as_array().unwrap().iter().filter(|g| g["valid"] == true).count();
+    assert_eq!(signed_keys.len(), generated_valid, "every ticket signed for once");
+    let counts: HashMap<&str, u64> = ["writebacks", "sms"]
+        .iter()
+        .map(|p| (*p, ledger[*p].as_array().unwrap().iter().map(|e| e["count"].as_u64().unwrap()).sum()))
+        .collect();
+    eprintln!(
+        "{dispatched} dispatched while being killed, {resolved} resolved, {} write-backs, {} SMS; arrivals with redeliveries: {counts:?}",
+        writeback_keys.len(),
+        sms_keys.len()
+    );
+}
