@@ -89,6 +89,7 @@ impl Engine {
             subscribers: Vec::new(),
         };
         deadlines::reindex_if_rules_changed(&mut engine)?;
+        engine.store.index_retried_quarantine_once()?;
         tracing::info!(dir = %dir.display(), last_seq = engine.next_seq - 1, tickets = engine.next_id - 1, "engine open");
         Ok(engine)
     }

@@ -15,6 +15,7 @@
 //! | `b` | outbox id                         | outbox entry (effect, attempts, state) |
 //! | `B` | next attempt (order-preserving), id | - (pending outbox entries)           |
 //! | `q` | quarantine id                     | quarantined payload and reason         |
+//! | `Q` | channel 0 quarantine id           | - (items handed back for another read) |
 //! | `g` | channel                           | the channel's sync cursor              |
 //! | `z` | unit id                           | the unit's API token: sha256 hex, issued_at |
 
@@ -31,6 +32,7 @@ pub const DEADLINE: u8 = b'd';
 pub const OUTBOX: u8 = b'b';
 pub const OUTBOX_DUE: u8 = b'B';
 pub const QUARANTINE: u8 = b'q';
+pub const QUARANTINE_RETRIED: u8 = b'Q';
 pub const CURSOR: u8 = b'g';
 pub const UNIT_TOKEN: u8 = b'z';
 
@@ -107,6 +109,20 @@ pub fn outbox(id: u64) -> Vec<u8> {
 
 pub fn quarantine(id: u64) -> Vec<u8> {
     tagged(QUARANTINE, &id.to_be_bytes())
+}
+
+/// The prefix of a channel's handed-back quarantine items.
+pub fn quarantine_retried_prefix(channel: &str) -> Vec<u8> {
+    let mut k = vec![QUARANTINE_RETRIED];
+    k.extend_from_slice(channel.as_bytes());
+    k.push(0);
+    k
+}
+
+pub fn quarantine_retried(channel: &str, id: u64) -> Vec<u8> {
+    let mut k = quarantine_retried_prefix(channel);
+    k.extend_from_slice(&id.to_be_bytes());
+    k
 }
 
 pub fn cursor(channel: &str) -> Vec<u8> {

@@ -75,7 +75,15 @@ impl WriteSet {
         self.put_raw(keys::outbox(new.id), codec::encode(new));
     }
 
+    /// Writes a quarantined item, and keeps it in its channel's list of items to read again
+    /// while an operator has handed it back (so a pull finds them without a scan).
     pub fn put_quarantine(&mut self, entry: &QuarantineEntry) {
+        let retried = keys::quarantine_retried(&entry.channel, entry.id);
+        if entry.state == QuarantineState::Retried {
+            self.put_raw(retried, Vec::new());
+        } else {
+            self.remove_raw(retried);
+        }
         self.put_raw(keys::quarantine(entry.id), codec::encode(entry));
     }
 
@@ -150,11 +158,97 @@ impl Store {
         })
     }
 
+    /// The channel's quarantined items an operator handed back, oldest first.
+    pub fn quarantine_retried(&self, channel: &str) -> Result<Vec<QuarantineEntry>> {
+        let prefix = keys::quarantine_retried_prefix(channel);
+        let mut out = Vec::new();
+        for key in self.tree().scan_prefix(&prefix).keys() {
+            let key = key?;
+            let Some(id) = key.get(prefix.len()..).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes)
+            else {
+                continue;
+            };
+            if let Some(entry) = self.quarantine_entry(id)?
+                && entry.state == QuarantineState::Retried
+            {
+                out.push(entry);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores written before the list of handed-back items existed get it once.
+    pub fn index_retried_quarantine_once(&self) -> Result<()> {
+        const DONE: &str = "quarantine_retried_indexed";
+        if self.meta_u64(DONE)?.is_some() {
+            return Ok(());
+        }
+        let mut set = WriteSet::default();
+        for entry in self.quarantine_entries() {
+            let entry = entry?;
+            if entry.state == QuarantineState::Retried {
+                set.put_raw(keys::quarantine_retried(&entry.channel, entry.id), Vec::new());
+            }
+        }
+        set.put_meta(DONE, 1u64.to_be_bytes().to_vec());
+        self.apply(set)
+    }
+
     pub fn last_outbox_id(&self) -> Result<u64> {
         self.last_id_in(keys::OUTBOX)
     }
 
     pub fn last_quarantine_id(&self) -> Result<u64> {
         self.last_id_in(keys::QUARANTINE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreOptions;
+
+    fn held(id: u64, channel: &str, state: QuarantineState) -> QuarantineEntry {
+        QuarantineEntry {
+            id,
+            channel: channel.into(),
+            at: Timestamp::from_millis(1_764_295_200_000),
+            reason: "tssj: 不是时间".into(),
+            raw: r#"{"gdbh":"SD2026112800001","tssj":"昨天"}"#.into(),
+            state,
+        }
+    }
+
+    #[test]
+    fn a_pull_finds_its_channels_handed_back_items_and_no_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let mut set = WriteSet::default();
+        set.put_quarantine(&held(1, "12345", QuarantineState::Retried));
+        set.put_quarantine(&held(2, "12345", QuarantineState::Held));
+        set.put_quarantine(&held(3, "12315", QuarantineState::Retried));
+        store.apply(set).unwrap();
+        let ids =
+            |channel| store.quarantine_retried(channel).unwrap().iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids("12345"), [1]);
+        assert_eq!(ids("12315"), [3]);
+
+        let mut set = WriteSet::default();
+        set.put_quarantine(&held(1, "12345", QuarantineState::Released));
+        store.apply(set).unwrap();
+        assert!(ids("12345").is_empty(), "a released item leaves the list");
+    }
+
+    #[test]
+    fn a_store_from_before_the_list_gets_it_once_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let mut set = WriteSet::default();
+        // As an older binary wrote it: the entry alone.
+        set.put_raw(keys::quarantine(7), codec::encode(&held(7, "wechat", QuarantineState::Retried)));
+        store.apply(set).unwrap();
+        assert!(store.quarantine_retried("wechat").unwrap().is_empty());
+        store.index_retried_quarantine_once().unwrap();
+        assert_eq!(store.quarantine_retried("wechat").unwrap().len(), 1);
     }
 }

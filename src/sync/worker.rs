@@ -103,11 +103,7 @@ fn read_again(
 ) -> Result<Vec<u64>, crate::store::StoreError> {
     let mut released = Vec::new();
     let mut items = Vec::new();
-    for entry in engine.reader().store().quarantine_entries() {
-        let entry = entry?;
-        if entry.channel != channel.id() || entry.state != crate::store::outbox::QuarantineState::Retried {
-            continue;
-        }
+    for entry in engine.reader().store().quarantine_retried(channel.id())? {
         released.push(entry.id);
         match crate::sync::mapping::parse_body(entry.raw.as_bytes()) {
             Ok(item) => items.push(item),
