@@ -8,10 +8,15 @@ use crate::domain::event::Event;
 use crate::domain::ticket::TicketId;
 use crate::engine::view::{TicketDetail, TicketSummary};
 use crate::engine::{Answer, Engine, EngineError, Envelope, ListFilter, Outcome, Query, Reader};
+use crate::store::StoreError;
 use crate::store::outbox::{OutboxEntry, QuarantineEntry};
 use crate::time::Clock;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a command waits for a server that holds the store to open its socket.
+const SERVER_STARTING: Duration = Duration::from_secs(5);
 
 /// Commands sent in one frame when attached.
 const FRAME_COMMANDS: usize = 2048;
@@ -24,15 +29,28 @@ pub enum Desk {
 }
 
 impl Desk {
-    /// Attaches to the server of `data_dir` if one runs, else opens the store.
+    /// Attaches to the server of `data_dir` if one runs, else opens the store. A server that
+    /// holds the store but is still starting (its socket not yet open) is waited for briefly.
     pub fn open(data_dir: &Path, config: Arc<Config>, clock: Clock) -> Result<Desk, EngineError> {
-        if let Some(client) = Client::attach(data_dir)? {
-            tracing::debug!(server = %client.server, pid = client.server_pid, "attached to the server");
-            return Ok(Desk::Attached(Box::new(client)));
+        let patience = Instant::now() + SERVER_STARTING;
+        loop {
+            if let Some(client) = Client::attach(data_dir)? {
+                tracing::debug!(server = %client.server, pid = client.server_pid, "attached to the server");
+                return Ok(Desk::Attached(Box::new(client)));
+            }
+            match Engine::open(data_dir, config.clone(), clock) {
+                Ok(engine) => {
+                    let reader = engine.reader();
+                    return Ok(Desk::Own { engine: Box::new(engine), reader });
+                }
+                Err(EngineError::Store(StoreError::InUse { holder, .. }))
+                    if holder.contains(" serve") && Instant::now() < patience =>
+                {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => return Err(e),
+            }
         }
-        let engine = Engine::open(data_dir, config, clock)?;
-        let reader = engine.reader();
-        Ok(Desk::Own { engine: Box::new(engine), reader })
     }
 
     pub fn is_attached(&self) -> bool {
