@@ -195,7 +195,8 @@ fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
 
 #[test]
 fn a_subscriber_hears_each_change_and_channel_health() {
-    let sim = SimProcess::start(&["--rate", "0", "--tickets", "10", "--seed", "22"], NOW);
+    // Tickets keep arriving (10 a second), so there is news after the watcher subscribes.
+    let sim = SimProcess::start(&["--rate", "600", "--tickets", "2000", "--seed", "22"], NOW);
     let d = dirs();
     let _server = Server::start(&d, &sim);
     let mut watcher = attach(&d);
