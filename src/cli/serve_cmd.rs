@@ -59,8 +59,6 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<i32, Failure> {
 }
 
 async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<i32, Failure> {
-    let (listener, socket) = server::bind(&ctx.data_dir)?;
-    let sync_cmd::Remotes { channels, sms, unusable } = sync_cmd::connect(ctx, args.sim.as_deref());
     let units = tokio::net::TcpListener::bind(args.units_listen).await.map_err(|e| {
         Failure::new(format!(
             "units API: cannot listen on {}: {e} (try another --units-listen)",
@@ -68,10 +66,14 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
         ))
     })?;
     let units_addr = units.local_addr()?;
+    // The socket last: once it answers, the server is ready for clients.
+    let sync_cmd::Remotes { channels, sms, unusable } = sync_cmd::connect(ctx, args.sim.as_deref());
     if let Some(sim) = &args.sim {
         register_units(ctx, &engine, sim, units_addr).await?;
     }
+    let (listener, socket) = server::bind(&ctx.data_dir)?;
     let options = SyncOptions::default();
+    let syncing = channels.len();
     let health: HealthBoard = Default::default();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
@@ -111,7 +113,7 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
         "serving {}: socket {}, units API http://{units_addr}, {} channel(s){}; SIGTERM or Ctrl-C stops",
         ctx.data_dir.display(),
         socket.display(),
-        tasks.len().saturating_sub(4),
+        syncing,
         if unusable.is_empty() { String::new() } else { format!(" ({} cannot sync)", unusable.len()) }
     );
     tracing::info!(units = %units_addr, "server running");
