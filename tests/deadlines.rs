@@ -387,6 +387,16 @@ fn a_rule_the_channel_does_not_list_never_starts() {
 }
 
 #[test]
+fn an_anonymous_report_has_no_first_contact_clock_nobody_can_be_called() {
+    let p = policy();
+    let rules = all_rules();
+    let anonymous = ClockContext { kind: Kind::Report, channel_rules: &rules, real_name: false };
+    let mut clocks = vec![];
+    p.on_milestone(&anonymous, &mut clocks, Milestone::Dispatched, at("2026-03-02 09:00"));
+    assert!(clocks.iter().all(|c| c.rule != "first_contact"), "{clocks:?}");
+}
+
+#[test]
 fn reporter_is_told_only_when_real_name() {
     let p = policy();
     let rules = all_rules();
