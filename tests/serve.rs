@@ -175,6 +175,23 @@ fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
     assert_eq!(refused.status.code(), Some(1), "a refused action through the socket is still an error");
     assert!(!String::from_utf8_lossy(&refused.stderr).is_empty());
 
+    let letters = d.config.parent().unwrap().join("letters.csv");
+    std::fs::write(
+        &letters,
+        "channel_ticket_id,kind,received_at,town,complainant_name,respondent_name,facts\n\
+         XF-2026-0412,complaint,2026-11-27 16:00,伦教,王先生,佛山市顺德区某某家具有限公司,沙发开裂\n",
+    )
+    .unwrap();
+    let imported = ok(&desk(&d, &["import", letters.to_str().unwrap(), "--channel", "letter"]));
+    assert!(imported.contains("1 registered"), "{imported}");
+    ok(&desk(&d, &["ticket", "show", "letter:XF-2026-0412"]));
+    let token = ok(&desk(&d, &["unit", "token", "issue", "ronggui"]));
+    assert_eq!(token.trim().len(), 64, "a fresh token, shown once");
+    let outbox: Value =
+        serde_json::from_str(&ok(&desk(&d, &["outbox", "list", "--all", "--format", "json"]))).unwrap();
+    assert!(outbox.as_array().unwrap().iter().any(|e| e["kind"] == "sign_for"), "{outbox}");
+    ok(&desk(&d, &["quarantine", "list", "--format", "json"]));
+
     let second = desk(&d, &["serve", "--units-listen", "127.0.0.1:0"]);
     assert_eq!(second.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&second.stderr).contains("already runs"), "{second:?}");
