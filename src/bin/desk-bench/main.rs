@@ -6,11 +6,15 @@
 //!
 //! - `store` (see `store.rs`): a fresh store filled with generated historical tickets, then
 //!   what a clerk waits for.
+//! - `sync` (see `sync.rs`): ingest over HTTP from the simulator, how soon a new ticket reaches
+//!   subscribers, and memory over a soak.
 
 #[global_allocator]
 static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
 
+mod sim_process;
 mod store;
+mod sync;
 
 use clap::{Parser, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -30,14 +34,14 @@ enum Suite {
 #[command(name = "desk-bench", about = "Performance figures of rightsdesk, one suite at a time")]
 pub struct Args {
     suite: Suite,
-    /// Tickets to generate (store: 1,000,000).
+    /// Tickets to generate (store: 1,000,000; sync: 100,000 for the ingest run).
     #[arg(long)]
     pub tickets: Option<usize>,
     /// One JSON object instead of `name: value unit` lines.
     #[arg(long)]
     pub json: bool,
     /// store: the store directory (must be empty or absent); default: a new directory under
-    /// the system temp dir.
+    /// the system temp dir. sync always uses fresh temporary stores.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// store: keep the store after the run.
@@ -49,6 +53,16 @@ pub struct Args {
     /// store: tickets per `execute_all` call, i.e. per flush.
     #[arg(long, default_value_t = 1024)]
     pub burst: usize,
+    /// sync: seconds of steady traffic for the memory soak (RSS sampled every 10 s); 0 skips
+    /// the soak and measures visibility latency over `--latency-secs` only.
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub soak: u64,
+    /// sync: length of the steady run when `--soak 0`.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub latency_secs: u64,
+    /// sync: tickets the simulator releases per minute during the steady run.
+    #[arg(long, default_value_t = 600, value_name = "PER_MIN")]
+    pub rate: u64,
 }
 
 pub struct Figure {
@@ -73,7 +87,8 @@ fn main() -> ExitCode {
     };
     let result = match args.suite {
         Suite::Store => store::run(&args),
-        Suite::Sync | Suite::Ui | Suite::Stats | Suite::Serve => {
+        Suite::Sync => sync::run(&args),
+        Suite::Ui | Suite::Stats | Suite::Serve => {
             eprintln!("suite {name} arrives with a later issue");
             return ExitCode::from(2);
         }
