@@ -236,6 +236,26 @@ async fn every_shape_lists_each_item_exactly_once_across_pages() {
 }
 
 #[tokio::test]
+async fn the_ledger_says_when_each_item_was_released() {
+    // 600 a minute: item k is due k × 100 ms after the start of publication.
+    let sim = Sim::start(&["--rate", "600", "--tickets", "40"]);
+    let ledger = sim.ledger().await;
+    assert_eq!(ledger["started_at"], "2026-11-28T10:00:00.000+08:00", "RIGHTSDESK_NOW fixes the clock");
+    for (k, g) in ledger["generated"].as_array().unwrap().iter().enumerate() {
+        let released = g["released_ms"].as_u64().unwrap();
+        let due = k as u64 * 100;
+        if SINCE.contains(&g["channel"].as_str().unwrap()) {
+            // Published with the rest of its receipt second, never before it is due.
+            assert!(released >= due && released < (due / 1000 + 1) * 1000, "item {k}: {g}");
+        } else {
+            assert_eq!(released, due, "item {k}: {g}");
+        }
+    }
+    let all_at_once = Sim::start(&["--rate", "0", "--tickets", "20"]).ledger().await;
+    assert!(all_at_once["generated"].as_array().unwrap().iter().all(|g| g["released_ms"] == 0));
+}
+
+#[tokio::test]
 async fn wrong_or_missing_credentials_get_401_and_record_nothing() {
     let sim = Sim::start(&[]);
     let get = |url: &str| sim.http.get(format!("{}{url}", sim.base));

@@ -53,6 +53,8 @@ pub struct Generated {
     pub channel: String,
     pub id: String,
     pub malformed: Option<Malformed>,
+    /// When clients may first see it, in ms after the server started (`Item::visible_ms`).
+    pub visible_ms: u64,
 }
 
 pub struct Feed {
@@ -150,7 +152,12 @@ pub fn generate(plan: &Plan, org: &Organisation, channels: &Channels) -> Feed {
         let malformed = (roll < plan.faults.rate(&feed.id, Fault::Malformed)).then_some(how);
         let raw = shapes::render(feed.shape, &ticket, received, malformed.map(|m| (m, &mut breaker)));
         let id = ticket.intake.channel_ticket_id;
-        generated.push(Generated { channel: feed.id.clone(), id: id.clone(), malformed });
+        generated.push(Generated {
+            channel: feed.id.clone(),
+            id: id.clone(),
+            malformed,
+            visible_ms: offset_ms,
+        });
         feed.items.push(Item { id, received, visible_ms: offset_ms, raw: raw.into() });
     }
 
@@ -159,6 +166,15 @@ pub fn generate(plan: &Plan, org: &Organisation, channels: &Channels) -> Feed {
             order_for_since(&mut feed.items);
         }
         feed.index = feed.items.iter().enumerate().map(|(i, item)| (item.id.clone(), i)).collect();
+    }
+    // A since-feed's items may have moved to later in their second: the ledger says when each
+    // one really became visible.
+    for g in &mut generated {
+        if let Some(feed) = feeds.iter().find(|f| f.id == g.channel && f.shape == Shape::Since)
+            && let Some(i) = feed.position(&g.id)
+        {
+            g.visible_ms = feed.items[i].visible_ms;
+        }
     }
     Feed { channels: feeds, generated }
 }

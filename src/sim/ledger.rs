@@ -2,6 +2,7 @@
 //! with the store to prove nothing was lost and every effect happened once.
 
 use super::feed::Generated;
+use crate::time::Timestamp;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -36,13 +37,16 @@ pub enum Effect {
 
 pub struct Ledger {
     generated: Value,
+    /// The simulator's clock when publication began: `released_ms` counts from here.
+    started_at: String,
     signed: Mutex<BTreeMap<(String, String), Arrivals>>,
     writebacks: Mutex<BTreeMap<(String, String), Arrivals>>,
     sms: Mutex<BTreeMap<String, Arrivals>>,
 }
 
 impl Ledger {
-    pub fn new(generated: &[Generated]) -> Ledger {
+    /// `started_at`: the simulator's clock at the instant publication times count from.
+    pub fn new(generated: &[Generated], started_at: Timestamp) -> Ledger {
         let generated = generated
             .iter()
             .map(|g| {
@@ -50,6 +54,7 @@ impl Ledger {
                     "channel": g.channel,
                     "channel_ticket_id": g.id,
                     "valid": g.malformed.is_none(),
+                    "released_ms": g.visible_ms,
                 });
                 if let Some(m) = g.malformed {
                     v["malformed"] = json!(m.code());
@@ -59,6 +64,7 @@ impl Ledger {
             .collect();
         Ledger {
             generated: Value::Array(generated),
+            started_at: started_at.china().to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
             signed: Mutex::default(),
             writebacks: Mutex::default(),
             sms: Mutex::default(),
@@ -104,6 +110,7 @@ impl Ledger {
             map.iter().map(|(to, a)| json!({ "to": to, "keys": a.keys, "count": a.count })).collect()
         };
         let view = View {
+            started_at: &self.started_at,
             generated: &self.generated,
             signed: effects(&self.signed),
             writebacks: effects(&self.writebacks),
@@ -115,6 +122,7 @@ impl Ledger {
 
 #[derive(serde::Serialize)]
 struct View<'a> {
+    started_at: &'a str,
     generated: &'a Value,
     signed: Value,
     writebacks: Value,

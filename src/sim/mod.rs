@@ -3,14 +3,17 @@
 //! the benchmarks. It speaks only HTTP to rightsdesk and needs no store or config directory.
 //!
 //! # Tickets
-//! Generated before the server listens, from `--seed` (same seed and `--faults`, same
+//! Generated before the server listens, from `--seed` (same seed, `--faults` and `--rate`, same
 //! `generated` ledger on every machine): the first 14 one to each remote channel (so every
 //! channel has work), the rest spread over them with the generator's channel weights, about 3%
 //! the same matter again through another channel. Item k is
 //! published (visible to clients) `k / --rate` minutes after start, all at once with
 //! `--rate 0`, and its receipt time is the clock at start (`RIGHTSDESK_NOW` respected) plus
-//! that offset, in whole seconds. Every list serves a channel's items in one stable
-//! publication order; items only ever get appended.
+//! that offset, in whole seconds. "Start" for publication is the instant the tickets have been
+//! generated (the ledger's `started_at`); a since-feed publishes the items of one receipt second
+//! together, when the last of them is due (the ledger's `released_ms` says when each one was).
+//! Every list serves a channel's items in one stable publication order; items only ever get
+//! appended.
 //!
 //! # The four native shapes
 //! Base path `/{channel}`. Absent text is `""` in the pinyin and mail shapes and `null` in the
@@ -87,9 +90,14 @@
 //! `oversized` (a title of 100 KB).
 //!
 //! # Ledger and control
-//! `GET /_sim/ledger` → `{"generated":[{"channel","channel_ticket_id","valid","malformed"?}],
-//! "signed":[{"channel","channel_ticket_id","keys":[distinct keys],"count":arrivals}],
-//! "writebacks":[same, plus "last": the latest body],"sms":[{"to","keys","count"}]}`.
+//! `GET /_sim/ledger` → `{"started_at","generated":[{"channel","channel_ticket_id","valid",
+//! "malformed"?,"released_ms"}],"signed":[{"channel","channel_ticket_id","keys":[distinct
+//! keys],"count":arrivals}],"writebacks":[same, plus "last": the latest body],
+//! "sms":[{"to","keys","count"}]}`. `started_at` (RFC 3339, `+08:00`, milliseconds) is the
+//! simulator's clock when publication began and `released_ms` the ms after it when the item
+//! became visible: together the instant a client could first have seen it (the benchmarks'
+//! visibility latency counts from there). With `RIGHTSDESK_NOW` set, `started_at` is that fixed
+//! time, not the wall clock.
 //! `GET /_sim/health` → 200. `POST /_sim/units` `{"base_url","tokens":{"unit":"token"}}` starts
 //! the simulated units (see `units`).
 
@@ -144,7 +152,9 @@ impl Simulator {
             faults: &opts.faults,
         };
         let feed = feed::generate(&plan, org, channels);
-        let ledger = ledger::Ledger::new(&feed.generated);
+        // Publication times count from here, once the tickets exist.
+        let started = Instant::now();
+        let ledger = ledger::Ledger::new(&feed.generated, clock.now());
         let units = Arc::new(units::Units::new(opts.unit_delay, opts.seed)?);
         let malformed = feed.generated.iter().filter(|g| g.malformed.is_some()).count();
         tracing::info!(
@@ -160,7 +170,7 @@ impl Simulator {
                 faults: opts.faults.clone(),
                 seed: opts.seed,
                 clock,
-                started: Instant::now(),
+                started,
                 requests: AtomicU64::new(0),
                 units,
             }),

@@ -1,14 +1,8 @@
-//! desk-bench: performance figures of rightsdesk, one suite at a time.
-//!
-//! `desk-bench store [--tickets N] [--json] [--data DIR] [--keep]` fills a fresh store with N
-//! generated historical tickets (about 5% still open) through the engine, then measures what a
-//! clerk waits for: reopening, the open queue, a phone lookup. One figure a line as
-//! `name: value unit` on stdout, or one JSON object with `--json`; progress goes to stderr.
+//! The `store` suite: `desk-bench store [--tickets N] [--json] [--data DIR] [--keep]` fills a
+//! fresh store with N generated historical tickets (about 5% still open) through the engine,
+//! then measures what a clerk waits for: reopening, the open queue, a phone lookup.
 
-#[global_allocator]
-static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
-
-use clap::{Parser, ValueEnum};
+use crate::{Args, Figure, fig, ms, proc_status_mb, remove, temp_dir};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rightsdesk::config::{self, Config};
@@ -17,7 +11,6 @@ use rightsdesk::engine::{Command, Engine, Envelope, ListFilter, Outcome};
 use rightsdesk::generate::Generator;
 use rightsdesk::time::{Clock, Timestamp};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
 use std::time::{Duration, Instant};
@@ -31,99 +24,6 @@ const OPEN_SHARE: f64 = 0.05;
 const QUEUED_CHUNKS: usize = 4;
 const PROGRESS_EVERY: usize = 100_000;
 const PHONE_LOOKUPS: usize = 100;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Suite {
-    Store,
-    Sync,
-    Ui,
-    Stats,
-    Serve,
-}
-
-#[derive(Parser)]
-#[command(name = "desk-bench", about = "Performance figures of rightsdesk, one suite at a time")]
-struct Args {
-    suite: Suite,
-    /// Tickets to generate (store: 1,000,000).
-    #[arg(long)]
-    tickets: Option<usize>,
-    /// One JSON object instead of `name: value unit` lines.
-    #[arg(long)]
-    json: bool,
-    /// Store directory (must be empty or absent); default: a new directory under the system temp dir.
-    #[arg(long)]
-    data: Option<PathBuf>,
-    /// Keep the store after the run.
-    #[arg(long)]
-    keep: bool,
-    /// Generator seed: the same seed gives the same tickets.
-    #[arg(long, default_value_t = 20261128)]
-    seed: u64,
-    /// Tickets per `execute_all` call, i.e. per flush.
-    #[arg(long, default_value_t = 1024)]
-    burst: usize,
-}
-
-struct Figure {
-    name: &'static str,
-    value: f64,
-    decimals: usize,
-    unit: &'static str,
-}
-
-fn fig(name: &'static str, value: f64, decimals: usize, unit: &'static str) -> Figure {
-    Figure { name, value, decimals, unit }
-}
-
-fn main() -> ExitCode {
-    let args = Args::parse();
-    let name = match args.suite {
-        Suite::Store => "store",
-        Suite::Sync => "sync",
-        Suite::Ui => "ui",
-        Suite::Stats => "stats",
-        Suite::Serve => "serve",
-    };
-    if args.suite != Suite::Store {
-        eprintln!("suite {name} arrives with a later issue");
-        return ExitCode::from(2);
-    }
-    match store(&args) {
-        Ok(figures) => {
-            print(name, &figures, args.json);
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("desk-bench: {e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-fn print(suite: &str, figures: &[Figure], json: bool) {
-    if json {
-        let mut object = serde_json::Map::new();
-        object.insert("suite".into(), suite.into());
-        let mut units = serde_json::Map::new();
-        for f in figures {
-            let value = if f.decimals == 0 {
-                serde_json::Value::from(f.value.round() as i64)
-            } else {
-                let scale = 10f64.powi(f.decimals as i32);
-                serde_json::Value::from((f.value * scale).round() / scale)
-            };
-            object.insert(f.name.into(), value);
-            units.insert(f.name.into(), f.unit.into());
-        }
-        object.insert("units".into(), units.into());
-        println!("{}", serde_json::Value::Object(object));
-    } else {
-        for f in figures {
-            println!("{}: {:.*} {}", f.name, f.decimals, f.value, f.unit);
-        }
-    }
-}
 
 /// The store directory, and whether the run created it (then the whole directory goes at the end;
 /// otherwise only what the run put in it).
@@ -141,36 +41,11 @@ fn data_dir(args: &Args) -> Result<(PathBuf, bool), String> {
             Ok((dir.clone(), false))
         }
         Some(dir) => Ok((dir.clone(), true)),
-        None => {
-            let base = std::env::temp_dir();
-            let pid = std::process::id();
-            (0..1000)
-                .map(|i| base.join(format!("desk-bench-{pid}-{i}")))
-                .find(|p| !p.exists())
-                .map(|p| (p, true))
-                .ok_or_else(|| format!("no free directory name under {}", base.display()))
-        }
+        None => Ok((temp_dir("store")?, true)),
     }
 }
 
-fn remove(dir: &Path, created: bool) {
-    let result = if created {
-        std::fs::remove_dir_all(dir)
-    } else {
-        std::fs::read_dir(dir).and_then(|entries| {
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() { std::fs::remove_dir_all(&path)? } else { std::fs::remove_file(&path)? }
-            }
-            Ok(())
-        })
-    };
-    if let Err(e) = result {
-        eprintln!("desk-bench: could not remove {}: {e}", dir.display());
-    }
-}
-
-fn store(args: &Args) -> Result<Vec<Figure>, String> {
+pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
     let n = args.tickets.unwrap_or(1_000_000);
     let burst = args.burst.max(1);
     let config: Arc<Config> = Arc::new(config::load(None).map_err(|e| e.to_string())?);
@@ -336,14 +211,10 @@ fn run_store(
         fig("open_overdue", overdue as f64, 0, "tickets"),
         fig("phone_lookup_ms", phone_ms, 3, "ms"),
         fig("phone_lookup_found", found_first as f64, 0, "tickets"),
-        fig("peak_rss_mb", peak_rss_mb(), 1, "MiB"),
+        fig("peak_rss_mb", proc_status_mb(None, "VmHWM").unwrap_or(0.0), 1, "MiB"),
         fig("gen_rate", made as f64 / gen_seconds, 0, "tickets/s"),
         fig("gen_seconds", gen_seconds, 2, "s"),
     ])
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 /// Bytes of every file under `dir`: what the store takes on disk.
@@ -357,17 +228,4 @@ fn dir_size(dir: &Path) -> u64 {
             Err(_) => 0,
         })
         .sum()
-}
-
-/// The process's peak resident set (VmHWM), from Linux's /proc; 0 where there is none.
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
 }

@@ -1,0 +1,178 @@
+//! desk-bench: performance figures of rightsdesk, one suite at a time.
+//!
+//! `desk-bench SUITE [--tickets N] [--json] …` prints one figure a line as `name: value unit`
+//! on stdout, or one JSON object with `--json`; progress goes to stderr. Benchmarks print
+//! figures: they never fail because something was slow.
+//!
+//! - `store` (see `store.rs`): a fresh store filled with generated historical tickets, then
+//!   what a clerk waits for.
+//! - `sync` (see `sync.rs`): ingest over HTTP from the simulator, how soon a new ticket reaches
+//!   subscribers, and memory over a soak.
+
+#[global_allocator]
+static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
+
+mod sim_process;
+mod store;
+mod sync;
+
+use clap::{Parser, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Suite {
+    Store,
+    Sync,
+    Ui,
+    Stats,
+    Serve,
+}
+
+#[derive(Parser)]
+#[command(name = "desk-bench", about = "Performance figures of rightsdesk, one suite at a time")]
+pub struct Args {
+    suite: Suite,
+    /// Tickets to generate (store: 1,000,000; sync: 100,000 for the ingest run).
+    #[arg(long)]
+    pub tickets: Option<usize>,
+    /// One JSON object instead of `name: value unit` lines.
+    #[arg(long)]
+    pub json: bool,
+    /// store: the store directory (must be empty or absent); default: a new directory under
+    /// the system temp dir. sync always uses fresh temporary stores.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// store: keep the store after the run.
+    #[arg(long)]
+    pub keep: bool,
+    /// Generator seed: the same seed gives the same tickets.
+    #[arg(long, default_value_t = 20261128)]
+    pub seed: u64,
+    /// store: tickets per `execute_all` call, i.e. per flush.
+    #[arg(long, default_value_t = 1024)]
+    pub burst: usize,
+    /// sync: seconds of steady traffic for the memory soak (RSS sampled every 10 s); 0 skips
+    /// the soak and measures visibility latency over `--latency-secs` only.
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub soak: u64,
+    /// sync: length of the steady run when `--soak 0`.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub latency_secs: u64,
+    /// sync: tickets the simulator releases per minute during the steady run.
+    #[arg(long, default_value_t = 600, value_name = "PER_MIN")]
+    pub rate: u64,
+}
+
+pub struct Figure {
+    name: &'static str,
+    value: f64,
+    decimals: usize,
+    unit: &'static str,
+}
+
+pub fn fig(name: &'static str, value: f64, decimals: usize, unit: &'static str) -> Figure {
+    Figure { name, value, decimals, unit }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let name = match args.suite {
+        Suite::Store => "store",
+        Suite::Sync => "sync",
+        Suite::Ui => "ui",
+        Suite::Stats => "stats",
+        Suite::Serve => "serve",
+    };
+    let result = match args.suite {
+        Suite::Store => store::run(&args),
+        Suite::Sync => sync::run(&args),
+        Suite::Ui | Suite::Stats | Suite::Serve => {
+            eprintln!("suite {name} arrives with a later issue");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(figures) => {
+            print(name, &figures, args.json);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("desk-bench: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn print(suite: &str, figures: &[Figure], json: bool) {
+    if json {
+        let mut object = serde_json::Map::new();
+        object.insert("suite".into(), suite.into());
+        let mut units = serde_json::Map::new();
+        for f in figures {
+            let value = if !f.value.is_finite() {
+                serde_json::Value::Null
+            } else if f.decimals == 0 {
+                serde_json::Value::from(f.value.round() as i64)
+            } else {
+                let scale = 10f64.powi(f.decimals as i32);
+                serde_json::Value::from((f.value * scale).round() / scale)
+            };
+            object.insert(f.name.into(), value);
+            units.insert(f.name.into(), f.unit.into());
+        }
+        object.insert("units".into(), units.into());
+        println!("{}", serde_json::Value::Object(object));
+    } else {
+        for f in figures {
+            println!("{}: {:.*} {}", f.name, f.decimals, f.value, f.unit);
+        }
+    }
+}
+
+/// A new, not yet existing directory under the system temp dir, named after `what`.
+pub fn temp_dir(what: &str) -> Result<PathBuf, String> {
+    let base = std::env::temp_dir();
+    let pid = std::process::id();
+    (0..1000)
+        .map(|i| base.join(format!("desk-bench-{what}-{pid}-{i}")))
+        .find(|p| !p.exists())
+        .ok_or_else(|| format!("no free directory name under {}", base.display()))
+}
+
+/// Removes the store directory (the whole of it when the run created it, else only what the run
+/// put in it).
+pub fn remove(dir: &Path, created: bool) {
+    let result = if created {
+        std::fs::remove_dir_all(dir)
+    } else {
+        std::fs::read_dir(dir).and_then(|entries| {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() { std::fs::remove_dir_all(&path)? } else { std::fs::remove_file(&path)? }
+            }
+            Ok(())
+        })
+    };
+    if let Err(e) = result {
+        eprintln!("desk-bench: could not remove {}: {e}", dir.display());
+    }
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A `kB` line of a Linux `/proc/PID/status` (`VmRSS`, `VmHWM`) in MiB; None where there is
+/// no such file (another OS, or the process is gone).
+pub fn proc_status_mb(pid: Option<u32>, field: &str) -> Option<f64> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/status"),
+        None => "/proc/self/status".to_string(),
+    };
+    let status = std::fs::read_to_string(path).ok()?;
+    let value = status.lines().find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?;
+    let kb: f64 = value.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024.0)
+}
