@@ -165,7 +165,7 @@ impl Channel for Counted {
 /// rightsdesk's side of a run: the engine over a fresh store, and once started, the workers.
 struct Rig {
     engine: EngineHandle,
-    thread: std::thread::JoinHandle<()>,
+    thread: std::thread::JoinHandle<Engine>,
     dir: PathBuf,
     tally: Arc<Tally>,
     health: HealthBoard,
