@@ -2,6 +2,7 @@
 //! projections and index changes are written in one atomic batch, flushed once for the whole
 //! burst (group commit), and only then reported as changes.
 
+mod alarms;
 mod batch;
 mod deadlines;
 mod outbox;

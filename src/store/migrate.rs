@@ -20,7 +20,7 @@ use crate::domain::ticket::Ticket;
 const CHUNK: usize = 500;
 
 /// The spaces that hold derived data, rebuilt by a migration.
-const DERIVED: &[u8] = b"rdscuownkp";
+const DERIVED: &[u8] = b"rdscuownkpa";
 
 pub fn bring_up_to_date(store: &Store) -> Result<()> {
     let found = store.meta_u64("schema")?;
