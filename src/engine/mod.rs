@@ -8,14 +8,17 @@ mod deadlines;
 mod outbox;
 pub mod protocol;
 pub mod reader;
+mod scheduler;
 pub mod service;
 pub mod view;
 
+pub use alarms::MAX_ALARM_TICKETS;
 pub use protocol::{
     Answer, Change, Command, DeliveryResult, Envelope, Ingest, IngestReport, Malformed, Outcome,
     QuarantineAction, Query,
 };
 pub use reader::{ListFilter, Reader, StatusFilter};
+pub use scheduler::{SCHEDULER, run_scheduler};
 pub use service::EngineHandle;
 
 use crate::config::Config;

@@ -8,7 +8,12 @@
 //!
 //! Every record carries its own version byte, so reads work on a half-migrated store. Indexes
 //! and rows are derived data: a migration drops them and builds them anew from the tickets,
-//! and the engine then recomputes the deadlines (the basis meta key is dropped with them).
+//! and the engine then recomputes the deadlines and the alarm index (the basis meta key is
+//! dropped with them). The memory of raised alarms (`A`) is kept: it is what the log says.
+//!
+//! The alarm index came within schema 2: a store written before it has no `a` or `A` keys and a
+//! deadline basis computed without the alarm layout, so the engine indexes its alarms once when
+//! it opens it (see `engine::deadlines`).
 
 use super::codec::{self, CURRENT};
 use super::keys;
@@ -117,6 +122,30 @@ pub fn rewrite_as_schema_1(dir: &std::path::Path) -> Result<()> {
         }
     }
     set.remove_raw(keys::meta("schema"));
+    store.apply(set)?;
+    store.flush()
+}
+
+/// Rewrites a store as a binary from before the alarm index left it: no alarm index, no memory
+/// of raised alarms, and the deadline basis of that time (rules and calendar only). How the
+/// tests get a store "written before alarms" without keeping old binaries around; the store
+/// must not hold `DeadlineAlarm` events, which that binary could not write.
+#[doc(hidden)]
+pub fn rewrite_as_before_alarms(dir: &std::path::Path, config: &crate::config::Config) -> Result<()> {
+    let store = Store::open(dir, &super::StoreOptions::default())?;
+    let mut set = WriteSet::default();
+    for tag in [keys::ALARM, keys::ALARM_MEMORY] {
+        for key in store.tree().scan_prefix([tag]).keys() {
+            set.remove_raw(key?.to_vec());
+        }
+    }
+    let rules = format!("{:?}", config.sla.rules);
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in rules.bytes().chain(config.calendar.fingerprint().to_be_bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    set.put_meta("deadline_basis", hash.to_be_bytes().to_vec());
     store.apply(set)?;
     store.flush()
 }
