@@ -85,7 +85,7 @@ pub fn pending(t: &Ticket, memory: &AlarmMemory, sla: &SlaPolicy, cal: &Calendar
         }
         let alarm = |at, state| Alarm { at, clock: c.rule.clone(), state, due_at };
         if !memory.has(&c.rule, ClockState::DueSoon, due_at)
-            && let Some(soon) = sla.due_soon_at(c, cal, now)
+            && let Some(soon) = sla.due_soon_before(c, cal, due_at)
         {
             out.push(alarm(soon, ClockState::DueSoon));
         }

@@ -412,8 +412,14 @@ impl SlaPolicy {
     /// Remaining time only shrinks as time passes, so a binary search finds the instant; it
     /// uses the very test `evaluate` makes, so the two cannot disagree.
     pub fn due_soon_at(&self, record: &ClockRecord, cal: &Calendar, now: Timestamp) -> Option<Timestamp> {
-        let r = self.rules.get(&record.rule)?;
         let due = self.due(record, cal, now)?.at;
+        self.due_soon_before(record, cal, due)
+    }
+
+    /// [`SlaPolicy::due_soon_at`] for a clock whose due instant (as [`SlaPolicy::due`] gives
+    /// it) is already known.
+    pub fn due_soon_before(&self, record: &ClockRecord, cal: &Calendar, due: Timestamp) -> Option<Timestamp> {
+        let r = self.rules.get(&record.rule)?;
         let start = record.started_at.min(due);
         let soon = |t: Timestamp| self.is_soon(r, record, cal, t, due);
         if !soon(due) {

@@ -99,17 +99,16 @@ pub(super) fn write_alarms(
     let order = overlay.order.clone();
     let mut next_now = std::collections::HashMap::new();
     for id in order {
-        let (original, current) = {
-            let touched = &overlay.touched[&id];
-            (touched.original.as_ref().map(|(t, _)| t.clone()), touched.current.clone())
-        };
-        let involved = original.as_ref().is_some_and(has_running_clock) || has_running_clock(&current);
+        let touched = &overlay.touched[&id];
+        let involved = touched.original.as_ref().is_some_and(|(t, _)| has_running_clock(t))
+            || has_running_clock(&touched.current);
         if !involved && !overlay.alarms.contains_key(&id) {
             continue;
         }
-        let track = overlay.alarm_track(id)?;
-        let old = original.as_ref().and_then(|t| next_of(t, &track.original, config));
-        let new = next_of(&current, &track.current, config);
+        overlay.alarm_track(id)?;
+        let (touched, track) = (&overlay.touched[&id], &overlay.alarms[&id]);
+        let old = touched.original.as_ref().and_then(|(t, _)| next_of(t, &track.original, config));
+        let new = next_of(&touched.current, &track.current, config);
         set.put_alarm(id, old, new);
         if track.current != track.original {
             set.put_alarm_memory(id, &track.current);
