@@ -8,7 +8,7 @@
 //! alarms have come: an alarm that passed while no server ran is still pending afterwards.
 
 use crate::domain::calendar::Calendar;
-use crate::domain::sla::{ClockState, SlaPolicy};
+use crate::domain::sla::{ClockRecord, ClockState, SlaPolicy};
 use crate::domain::ticket::Ticket;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -73,9 +73,7 @@ pub fn pending(t: &Ticket, memory: &AlarmMemory, sla: &SlaPolicy, cal: &Calendar
     if t.status.is_terminal() {
         return out;
     }
-    let running =
-        t.clocks.iter().filter(|c| c.stopped_at.is_none() && c.pauses.iter().all(|p| p.to.is_some()));
-    for c in running {
+    for c in t.clocks.iter().filter(|c| is_running(c)) {
         // With no open pause, `now` does not enter the due instant: any value gives the same.
         let now = c.started_at;
         let Some(due) = sla.due(c, cal, now) else { continue };
@@ -94,6 +92,16 @@ pub fn pending(t: &Ticket, memory: &AlarmMemory, sla: &SlaPolicy, cal: &Calendar
     }
     out.sort_by(|a, b| (a.at, &a.clock).cmp(&(b.at, &b.clock)));
     out
+}
+
+fn is_running(c: &ClockRecord) -> bool {
+    c.stopped_at.is_none() && c.pauses.iter().all(|p| p.to.is_some())
+}
+
+/// Whether the ticket is open with a clock running unsuspended: the only kind that can have an
+/// alarm (a cheap test that spares reading its alarm memory).
+pub fn may_alarm(t: &Ticket) -> bool {
+    !t.status.is_terminal() && t.clocks.iter().any(is_running)
 }
 
 /// The instant of the ticket's next alarm, the key of the alarm index.
@@ -126,8 +134,13 @@ pub fn due_now(
 /// digest is indexed anew when the engine opens it.
 pub fn basis(sla: &SlaPolicy, cal: &Calendar) -> u64 {
     let text = format!("{:?}|{:?}|alarms-v{ALARM_LAYOUT}", sla.rules, sla.due_soon);
+    fnv1a(text.bytes().chain(cal.fingerprint().to_be_bytes()))
+}
+
+/// FNV-1a: stable across runs and builds, unlike the std hasher.
+pub(crate) fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes().chain(cal.fingerprint().to_be_bytes()) {
+    for byte in bytes {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }

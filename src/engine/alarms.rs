@@ -57,7 +57,7 @@ pub(super) fn fire(
     let mut changes = Vec::new();
     for id in ids.into_iter().filter(|id| seen.insert(*id)) {
         let Some(t) = overlay.current(id)? else { continue };
-        if !has_running_clock(&t) {
+        if !alarm::may_alarm(&t) {
             continue;
         }
         let memory = overlay.alarm_track(id)?.current.clone();
@@ -74,17 +74,7 @@ pub(super) fn fire(
     Ok(Outcome::Applied(changes))
 }
 
-/// Whether the ticket is open with a clock that is running and not suspended: the only kind
-/// that can have an alarm.
-pub(super) fn has_running_clock(t: &Ticket) -> bool {
-    !t.status.is_terminal()
-        && t.clocks.iter().any(|c| c.stopped_at.is_none() && c.pauses.iter().all(|p| p.to.is_some()))
-}
-
 fn next_of(t: &Ticket, memory: &AlarmMemory, config: &Config) -> Option<Timestamp> {
-    if !has_running_clock(t) {
-        return None;
-    }
     alarm::next_alarm(t, memory, &config.sla, &config.calendar)
 }
 
@@ -100,8 +90,8 @@ pub(super) fn write_alarms(
     let mut next_now = std::collections::HashMap::new();
     for id in order {
         let touched = &overlay.touched[&id];
-        let involved = touched.original.as_ref().is_some_and(|(t, _)| has_running_clock(t))
-            || has_running_clock(&touched.current);
+        let involved = touched.original.as_ref().is_some_and(|(t, _)| alarm::may_alarm(t))
+            || alarm::may_alarm(&touched.current);
         if !involved && !overlay.alarms.contains_key(&id) {
             continue;
         }

@@ -62,7 +62,7 @@ pub(super) fn reindex_if_rules_changed(engine: &mut Engine) -> Result<(), Engine
                 set.put_ticket(Some((&t, &old_row)), &t, &Row::of(&t, due));
                 pending += 1;
             }
-            let next = if super::alarms::has_running_clock(&t) {
+            let next = if alarm::may_alarm(&t) {
                 let memory = engine.store.alarm_memory(id)?;
                 alarm::next_alarm(&t, &memory, &config.sla, &config.calendar)
             } else {

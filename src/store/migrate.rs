@@ -140,11 +140,7 @@ pub fn rewrite_as_before_alarms(dir: &std::path::Path, config: &crate::config::C
         }
     }
     let rules = format!("{:?}", config.sla.rules);
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in rules.bytes().chain(config.calendar.fingerprint().to_be_bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = crate::domain::alarm::fnv1a(rules.bytes().chain(config.calendar.fingerprint().to_be_bytes()));
     set.put_meta("deadline_basis", hash.to_be_bytes().to_vec());
     store.apply(set)?;
     store.flush()

@@ -7,7 +7,6 @@ use super::describe::{row_diff, seq_list, show, ticket_diff};
 use super::external::{Identities, Identity, owns_external_id};
 use super::indexes::Expected;
 use super::replay::Replay;
-use crate::config::Config;
 use crate::domain::alarm::{self, AlarmMemory};
 use crate::domain::ticket::{Ticket, TicketId};
 use crate::store::Result;
@@ -15,7 +14,6 @@ use crate::store::codec::{self, CodecError};
 use crate::store::keys;
 use crate::store::row::Row;
 use crate::store::write::{Indexed, StoredTicket, index_entries};
-use crate::time::Timestamp;
 use std::collections::{BTreeMap, HashSet};
 
 /// What the projections of a pass call for.
@@ -75,7 +73,7 @@ impl Pass<'_> {
             out.expected.extend(index_entries(&t, &row));
             let memory = replay.map(|r| r.alarms).unwrap_or_default();
             if let Some(config) = self.config
-                && let Some(at) = alarm_of(&t, &memory, config)
+                && let Some(at) = alarm::next_alarm(&t, &memory, &config.sla, &config.calendar)
             {
                 out.expected.insert(Indexed::Key(keys::alarm(at, id)));
             }
@@ -225,16 +223,6 @@ impl Pass<'_> {
         }
         Ok(row)
     }
-}
-
-/// The ticket's next deadline alarm, as the engine keys it: only an open ticket with a clock
-/// running unsuspended has one.
-fn alarm_of(t: &Ticket, memory: &AlarmMemory, config: &Config) -> Option<Timestamp> {
-    let running = t.clocks.iter().any(|c| c.stopped_at.is_none() && c.pauses.iter().all(|p| p.to.is_some()));
-    if t.status.is_terminal() || !running {
-        return None;
-    }
-    alarm::next_alarm(t, memory, &config.sla, &config.calendar)
 }
 
 /// A `t` record as `Store::ticket` reads it: schema 1 stored the ticket itself.
