@@ -146,6 +146,8 @@ enum Step {
     Burst(Vec<Step>),
     /// Time passes: the engine is closed and opened again with a later clock.
     Advance(u32),
+    /// The deadline scheduler raises the alarms whose time has come.
+    FireAlarms,
 }
 
 fn pick() -> impl Strategy<Value = Pick> {
@@ -297,6 +299,7 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
         1 => (reg(), select(vec![Status::Registered, Status::Triaged, Status::Dispatched, Status::Resolved, Status::Closed]))
             .prop_map(|(r, s)| Step::Backfill(r, s)),
         4 => (pick(), act(units, clocks)).prop_map(|(p, a)| Step::Act(p, a)),
+        1 => Just(Step::FireAlarms),
         6 => (pick(), prop::collection::vec(any::<u8>(), 1..8)).prop_map(|(p, c)| Step::Progress(p, c)),
     ];
     let step = prop_oneof![
@@ -451,6 +454,7 @@ impl World {
                 };
                 Command::Act { ticket: id, action }
             }
+            Step::FireAlarms => Command::FireAlarms,
             Step::Burst(_) | Step::Advance(_) => unreachable!("not a single command"),
         }
     }
@@ -493,6 +497,22 @@ impl World {
             commands.iter().map(|c| Envelope { actor: "clerk:lin".into(), command: c.clone() }).collect();
         let results = self.engine().execute_all(envelopes);
         assert_eq!(results.len(), commands.len(), "one result per command");
+        if let [Command::FireAlarms] = commands.as_slice() {
+            let left = store.alarms_until(self.now, 1).unwrap();
+            assert_eq!(
+                left,
+                [],
+                "no alarm whose time has come is left after firing\n{}",
+                self.log.join("\n")
+            );
+            let again =
+                self.engine().execute(Envelope { actor: "scheduler".into(), command: Command::FireAlarms });
+            assert_eq!(
+                again.unwrap(),
+                Outcome::Applied(vec![]),
+                "firing again at the same instant adds nothing"
+            );
+        }
 
         let changes: Vec<&Change> = results
             .iter()
@@ -631,6 +651,13 @@ fn check_applied(store: &Store, command: &Command, changes: &[Change], what: &st
                 assert_eq!(changes[1].ticket, *into, "{what}");
             }
         }
+        Command::FireAlarms => {
+            for (c, e) in changes.iter().zip(&events) {
+                assert!(["due_soon", "overdue"].contains(&c.event.as_str()), "{what}: {}", c.event);
+                assert_eq!(e.before, Some(e.after), "{what}: an alarm changes no status");
+                assert_eq!(e.clocks, None, "{what}: an alarm changes no clock");
+            }
+        }
         Command::Backfill(_) => {
             assert_eq!(names, ["backfilled"], "{what}");
             assert_eq!(
@@ -759,7 +786,7 @@ fn natural_next(t: &Ticket, choice: u8) -> TicketAction {
 
 fn check_consistent(store: &Store, log: &[String]) {
     let history = || log.join("\n");
-    let report = check::verify(store).unwrap();
+    let report = check::verify_with(store, &config()).unwrap();
     assert!(report.is_ok(), "{report}\nafter:\n{}", history());
 
     let mut status_count: BTreeMap<TicketId, Vec<Status>> = BTreeMap::new();

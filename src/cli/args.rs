@@ -58,8 +58,8 @@ pub enum TopCommand {
     },
     /// Run the HTTP simulator of every remote channel, the SMS gateway and the handling units.
     Sim(super::sim_cmd::SimArgs),
-    /// Own the store and run everything in the background: engine, sync, outbox, units API, and the
-    /// socket every other command attaches to (until SIGTERM or Ctrl-C).
+    /// Own the store and run everything in the background: engine, sync, outbox, deadline alarms,
+    /// units API, and the socket every other command attaches to (until SIGTERM or Ctrl-C).
     Serve(super::serve_cmd::ServeArgs),
     /// Handling units: their units-API tokens.
     Unit {

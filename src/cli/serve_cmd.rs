@@ -1,6 +1,6 @@
 //! `rightsdesk serve [--sim URL] [--units-listen ADDR]`: the process that owns the store while
-//! it runs. It runs the engine, a sync worker per remote channel, the outbox, the units API
-//! and the socket every other command attaches to, until SIGTERM or SIGINT; then it stops the
+//! it runs. It runs the engine, a sync worker per remote channel, the outbox, the deadline
+//! scheduler, the units API and the socket every other command attaches to, until SIGTERM or SIGINT; then it stops the
 //! workers, lets the engine finish its last burst and closes the store with a checkpoint.
 
 use super::context::Context;
@@ -95,6 +95,7 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
         options.clone(),
         stop.clone(),
     ));
+    tasks.spawn(crate::engine::run_scheduler(engine.clone(), ctx.clock, stop.clone()));
     tasks.spawn(publish_health(engine.clone(), health.clone(), stop.clone()));
     let side = SyncSide { channels, sms, options, health };
     tasks.spawn(server::serve(listener, engine.clone(), ctx.clock, side, stop.clone()));

@@ -5,6 +5,7 @@
 use crate::domain::channel::Channels;
 use crate::domain::event::{Event, EventBody};
 use crate::domain::org::Organisation;
+use crate::domain::sla::ClockState;
 use crate::domain::ticket::{Ticket, TicketId};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,10 @@ pub struct Effect {
 pub struct SmsTemplates {
     pub dispatch: String,
     pub remind: String,
+    /// 催办 when a clock turns due soon (临期); `{due}` is that clock's due time.
+    pub due_soon: String,
+    /// 催办 when a clock is overdue (超期); `{due}` is that clock's due time.
+    pub overdue: String,
     /// The SMS gateway's base URL (`POST {url}/sms/send`); none: SMS wait in the outbox.
     #[serde(default)]
     pub gateway_url: Option<String>,
@@ -99,11 +104,12 @@ pub fn effects_of(event: &Event, ticket: &Ticket, ctx: &EffectContext) -> Vec<Ef
         amount_recovered: None,
         at: event.at,
     };
-    let sms = |template: &str, unit_id: &str, what: &str| {
+    let sms_due = |template: &str, unit_id: &str, what: &str, due: Option<Timestamp>| {
         let unit = ctx.org.unit(unit_id)?;
-        let text = SmsTemplates::fill(template, ticket.id, ticket.kind.zh(), &unit.name, ctx.due);
+        let text = SmsTemplates::fill(template, ticket.id, ticket.kind.zh(), &unit.name, due);
         Some(effect(EffectKind::Sms, format!("sms:{what}:{}", event.seq), Some(unit.phone.clone()), text))
     };
+    let sms = |template: &str, unit_id: &str, what: &str| sms_due(template, unit_id, what, ctx.due);
     let mut out = Vec::new();
     match &event.body {
         EventBody::Registered(_) if remote => out.push(effect(
@@ -118,6 +124,15 @@ pub fn effects_of(event: &Event, ticket: &Ticket, ctx: &EffectContext) -> Vec<Ef
         EventBody::Reminded { .. } => {
             if let Some(unit) = &ticket.workflow.unit {
                 out.extend(sms(&ctx.sms.remind, unit, "remind"));
+            }
+        }
+        EventBody::DeadlineAlarm { state, due_at, .. } => {
+            if let Some(unit) = &ticket.workflow.unit {
+                let (template, what) = match state {
+                    ClockState::Overdue => (&ctx.sms.overdue, "overdue"),
+                    _ => (&ctx.sms.due_soon, "due_soon"),
+                };
+                out.extend(sms_due(template, unit, what, Some(*due_at)));
             }
         }
         EventBody::Resolved { result, amount_recovered } if remote => {

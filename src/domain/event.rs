@@ -1,7 +1,7 @@
 //! Events: what happened to a ticket. The event log is the audit trail, and folding a ticket's
 //! events with `apply` gives its projection — so `apply` must depend on nothing but the event.
 
-use crate::domain::sla::ClockRecord;
+use crate::domain::sla::{ClockRecord, ClockState};
 use crate::domain::status::Status;
 use crate::domain::ticket::{
     Attachment, Fen, Flag, Kind, Link, LinkKind, NewTicket, Note, ReturnRecord, Satisfaction, Ticket,
@@ -134,6 +134,14 @@ pub enum EventBody {
     Reminded {
         note: Option<String>,
     },
+    /// The deadline scheduler found a running clock due soon (临期) or overdue (超期). Changes
+    /// neither the status nor the clocks; the alarm is kept so that it is raised once.
+    DeadlineAlarm {
+        clock: String,
+        /// `DueSoon` or `Overdue`.
+        state: ClockState,
+        due_at: Timestamp,
+    },
 }
 
 /// One entry of the event log and audit trail.
@@ -192,6 +200,8 @@ impl EventBody {
             EventBody::NoteAdded { .. } => "note",
             EventBody::Attached(_) => "attached",
             EventBody::Reminded { .. } => "reminded",
+            EventBody::DeadlineAlarm { state: ClockState::Overdue, .. } => "overdue",
+            EventBody::DeadlineAlarm { .. } => "due_soon",
         }
     }
 
@@ -270,6 +280,13 @@ impl EventBody {
             EventBody::NoteAdded { text } => format!("备注：{text}"),
             EventBody::Attached(a) => format!("附件：{}", a.name),
             EventBody::Reminded { note } => format!("催办{}", opt(note)),
+            EventBody::DeadlineAlarm { clock, state, due_at } => {
+                let due = due_at.china().format("%Y-%m-%d %H:%M");
+                match state {
+                    ClockState::Overdue => format!("超期：{clock} 已于 {due} 到期"),
+                    _ => format!("临期：{clock} 将于 {due} 到期"),
+                }
+            }
         }
     }
 }
@@ -422,6 +439,7 @@ fn change(t: &mut Ticket, body: &EventBody, event: &Event) {
         }
         EventBody::Attached(a) => t.attachments.push(a.clone()),
         EventBody::Reminded { .. } => w.reminders += 1,
+        EventBody::DeadlineAlarm { .. } => {}
     }
 }
 

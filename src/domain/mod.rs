@@ -1,6 +1,7 @@
 //! Pure domain: types and rules, no IO and no clock reads (time is always a parameter).
 
 pub mod action;
+pub mod alarm;
 pub mod calendar;
 pub mod channel;
 pub mod channel_profile;

@@ -373,22 +373,81 @@ impl SlaPolicy {
         if now > due.at {
             return Some(view(ClockState::Overdue, false));
         }
+        let soon = self.is_soon(r, record, cal, now, due.at);
+        Some(view(if soon { ClockState::DueSoon } else { ClockState::Running }, false))
+    }
+
+    /// Whether a running clock due at `due` is due soon (临期) at `now` (`now` ≤ `due`).
+    fn is_soon(
+        &self,
+        r: &SlaRule,
+        record: &ClockRecord,
+        cal: &Calendar,
+        now: Timestamp,
+        due: Timestamp,
+    ) -> bool {
         let window = f64::from(r.amount.saturating_add(record.extension));
         // Remaining time in the rule's unit. For days, today is not counted (it is already
         // under way), so a clock started today has its whole window left and the due day has 0.
         // The minimum-days rule is for day clocks only: applied to a one-hour clock it would
         // call the whole hour "due soon" and the state would tell a clerk nothing.
-        let soon = match r.unit {
+        match r.unit {
             ClockUnit::WorkingDays => {
-                let remaining = f64::from(cal.working_days_between(now.china_date(), due.at.china_date()));
+                let remaining = f64::from(cal.working_days_between(now.china_date(), due.china_date()));
                 remaining < self.due_soon.fraction * window || remaining < self.due_soon.min_working_days
             }
             ClockUnit::WorkingHours => {
-                let remaining = f64::from(cal.working_minutes_between(now, due.at)) / 60.0;
+                let remaining = f64::from(cal.working_minutes_between(now, due)) / 60.0;
                 remaining < self.due_soon.fraction * window
             }
-        };
-        Some(view(if soon { ClockState::DueSoon } else { ClockState::Running }, false))
+        }
+    }
+
+    /// The first instant, not before the clock started, at which `evaluate` shows it due soon
+    /// (临期) while it keeps running unpaused: for a day clock the start of the first China day
+    /// with too few working days left, for an hour clock the instant too few working minutes
+    /// are left. None when the rule is unknown or the policy never calls the clock due soon.
+    /// An open pause counts as if the clock resumed at `now`, as in [`SlaPolicy::due`].
+    ///
+    /// Remaining time only shrinks as time passes, so a binary search finds the instant; it
+    /// uses the very test `evaluate` makes, so the two cannot disagree.
+    pub fn due_soon_at(&self, record: &ClockRecord, cal: &Calendar, now: Timestamp) -> Option<Timestamp> {
+        let due = self.due(record, cal, now)?.at;
+        self.due_soon_before(record, cal, due)
+    }
+
+    /// [`SlaPolicy::due_soon_at`] for a clock whose due instant (as [`SlaPolicy::due`] gives
+    /// it) is already known.
+    pub fn due_soon_before(&self, record: &ClockRecord, cal: &Calendar, due: Timestamp) -> Option<Timestamp> {
+        let r = self.rules.get(&record.rule)?;
+        let start = record.started_at.min(due);
+        let soon = |t: Timestamp| self.is_soon(r, record, cal, t, due);
+        if !soon(due) {
+            return None;
+        }
+        if soon(start) {
+            return Some(start);
+        }
+        match r.unit {
+            ClockUnit::WorkingDays => {
+                // Invariant: not soon on day `lo`, soon on day `hi`; the state changes at midnight.
+                let (mut lo, mut hi) = (start.china_date(), due.china_date());
+                while (hi - lo).num_days() > 1 {
+                    let mid = lo + chrono::Days::new(((hi - lo).num_days() / 2) as u64);
+                    if soon(Timestamp::end_of_china_day(mid)) { hi = mid } else { lo = mid }
+                }
+                let midnight = hi.and_hms_opt(0, 0, 0)?;
+                Some(Timestamp::from_china(midnight).max(start))
+            }
+            ClockUnit::WorkingHours => {
+                let (mut lo, mut hi) = (start.millis(), due.millis());
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if soon(Timestamp::from_millis(mid)) { hi = mid } else { lo = mid }
+                }
+                Some(Timestamp::from_millis(hi))
+            }
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 use super::deadlines::earliest_due;
 use super::protocol::{Change, Command, Envelope, Outcome};
 use super::{Engine, EngineError};
+use crate::config::Config;
 use crate::domain::action::TicketAction;
+use crate::domain::alarm::FiredAlarm;
 use crate::domain::event::{self, Event, EventBody};
 use crate::domain::lifecycle::{self, Decision, Rules};
 use crate::domain::status::Status;
@@ -27,6 +29,10 @@ pub(super) struct Overlay<'a> {
     pub(super) next_seq: u64,
     pub(super) next_id: u64,
     pub(super) side: super::outbox::SideWrites,
+    /// Alarm memories read or changed in this group.
+    pub(super) alarms: HashMap<TicketId, super::alarms::AlarmTrack>,
+    /// Alarm index entries `FireAlarms` read, checked when the group is written.
+    pub(super) stale_alarms: Vec<(Timestamp, TicketId)>,
 }
 
 impl Overlay<'_> {
@@ -79,6 +85,10 @@ impl Overlay<'_> {
             },
         })?;
         self.touched.get_mut(&id).expect("inserted above").current = after;
+        if let EventBody::DeadlineAlarm { clock, state, due_at } = &event.body {
+            let fired = FiredAlarm { clock: clock.clone(), state: *state, due_at: *due_at };
+            self.alarm_track(id)?.current.remember(fired);
+        }
         let change = Change {
             seq: event.seq,
             ticket: id,
@@ -157,11 +167,13 @@ pub(super) fn run_group(engine: &mut Engine, group: Vec<Envelope>) -> Result<Gro
         next_seq: engine.next_seq,
         next_id: engine.next_id,
         side: super::outbox::SideWrites::new(engine.next_outbox, engine.next_quarantine),
+        alarms: HashMap::new(),
+        stale_alarms: Vec::new(),
     };
     let mut outcomes = Vec::with_capacity(group.len());
     let mut changes = Vec::new();
     for envelope in group {
-        let outcome = run_one(&mut overlay, rules, envelope, now);
+        let outcome = run_one(&mut overlay, &config, rules, envelope, now);
         match &outcome {
             Ok(Outcome::Applied(c) | Outcome::Updated(c)) => changes.extend(c.iter().cloned()),
             Ok(Outcome::Ingested(report)) => {
@@ -171,7 +183,7 @@ pub(super) fn run_group(engine: &mut Engine, group: Vec<Envelope>) -> Result<Gro
         }
         outcomes.push(outcome);
     }
-    if overlay.events.is_empty() && overlay.side.is_empty() {
+    if overlay.events.is_empty() && overlay.side.is_empty() && overlay.stale_alarms.is_empty() {
         return Ok((outcomes, changes));
     }
     let mut set = WriteSet::default();
@@ -188,6 +200,7 @@ pub(super) fn run_group(engine: &mut Engine, group: Vec<Envelope>) -> Result<Gro
         let original = touched.original.as_ref().map(|(t, r)| (t, r));
         set.put_ticket(original, &touched.current, &row);
     }
+    super::alarms::write_alarms(&mut overlay, &config, &mut set)?;
     let (next_seq, next_id) = (overlay.next_seq, overlay.next_id);
     let (next_outbox, next_quarantine) = overlay.side.write_into(&mut set);
     engine.store.apply(set)?;
@@ -200,12 +213,14 @@ pub(super) fn run_group(engine: &mut Engine, group: Vec<Envelope>) -> Result<Gro
 
 pub(super) fn run_one(
     overlay: &mut Overlay,
+    config: &Config,
     rules: Rules,
     envelope: Envelope,
     now: Timestamp,
 ) -> Result<Outcome, EngineError> {
     let actor = envelope.actor;
     match envelope.command {
+        Command::FireAlarms => super::alarms::fire(overlay, config, &actor, now),
         Command::Ingest(ingest) => super::outbox::ingest(overlay, rules, &actor, *ingest, now),
         Command::Delivery { outbox, result } => {
             super::outbox::delivery(overlay, rules, &actor, outbox, result, now)

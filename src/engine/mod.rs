@@ -2,19 +2,23 @@
 //! projections and index changes are written in one atomic batch, flushed once for the whole
 //! burst (group commit), and only then reported as changes.
 
+mod alarms;
 mod batch;
 mod deadlines;
 mod outbox;
 pub mod protocol;
 pub mod reader;
+mod scheduler;
 pub mod service;
 pub mod view;
 
+pub use alarms::MAX_ALARM_TICKETS;
 pub use protocol::{
     Answer, Change, ChannelHealth, Circuit, Command, DeliveryResult, Envelope, Ingest, IngestReport,
     Malformed, Outcome, QuarantineAction, Query,
 };
 pub use reader::{ListFilter, Reader, StatusFilter};
+pub use scheduler::{SCHEDULER, run_scheduler};
 pub use service::EngineHandle;
 
 use crate::config::Config;

@@ -35,6 +35,9 @@ pub enum Command {
     /// Sets a unit's units-API token (only its hex SHA-256 is given and kept), or revokes it
     /// with None.
     SetUnitToken { unit: String, token_hash: Option<String> },
+    /// The deadline scheduler (actor `scheduler`) raises the alarms whose instant has come:
+    /// 临期 and 超期 events with their 催办 SMS. Raises each alarm once however often it runs.
+    FireAlarms,
 }
 
 /// What a command did, published to subscribers in sequence order.

@@ -87,6 +87,12 @@ impl Reader {
         }
     }
 
+    /// The instant of the earliest deadline alarm still to be raised, if any: when the
+    /// scheduler has work next.
+    pub fn next_alarm(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.store.next_alarm()
+    }
+
     pub fn timeline(&self, t: &Ticket) -> Result<Vec<Event>, StoreError> {
         t.events.iter().filter_map(|seq| self.store.event(*seq).transpose()).collect()
     }

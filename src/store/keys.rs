@@ -9,6 +9,8 @@
 //! | `r` | ticket id                         | row summary (open tickets only)        |
 //! | `x` | channel 0 channel_ticket_id       | ticket id                              |
 //! | `d` | due millis (order-preserving), id | - (open tickets with a running clock)  |
+//! | `a` | alarm millis (order-preserving), id | - (each open ticket's next deadline alarm) |
+//! | `A` | ticket id                         | deadline alarms raised on it (`AlarmMemory`) |
 //! | `s` | status tag 0 block                | index block (see `index.rs`)           |
 //! | `c` `u` `o` `w` | value 0 block         | index block: channel, unit, owner, town |
 //! | `n` `k` `p` | bucket block              | hashed block: respondent, credit code, phone |
@@ -35,6 +37,8 @@ pub const QUARANTINE: u8 = b'q';
 pub const QUARANTINE_RETRIED: u8 = b'Q';
 pub const CURSOR: u8 = b'g';
 pub const UNIT_TOKEN: u8 = b'z';
+pub const ALARM: u8 = b'a';
+pub const ALARM_MEMORY: u8 = b'A';
 
 /// The indexes keyed by a text value, and the CLI filter each serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +141,21 @@ pub fn outbox_due(at: Timestamp, id: u64) -> Vec<u8> {
     let mut k = deadline(at, TicketId(id));
     k[0] = OUTBOX_DUE;
     k
+}
+
+/// A ticket's next deadline alarm: ordered by instant, like the deadline index.
+pub fn alarm(at: Timestamp, id: TicketId) -> Vec<u8> {
+    let mut k = deadline(at, id);
+    k[0] = ALARM;
+    k
+}
+
+pub fn parse_alarm(key: &[u8]) -> Option<(Timestamp, TicketId)> {
+    parse_deadline(key)
+}
+
+pub fn alarm_memory(id: TicketId) -> Vec<u8> {
+    tagged(ALARM_MEMORY, &id.0.to_be_bytes())
 }
 
 pub fn parse_outbox_due(key: &[u8]) -> Option<(Timestamp, u64)> {

@@ -8,7 +8,12 @@
 //!
 //! Every record carries its own version byte, so reads work on a half-migrated store. Indexes
 //! and rows are derived data: a migration drops them and builds them anew from the tickets,
-//! and the engine then recomputes the deadlines (the basis meta key is dropped with them).
+//! and the engine then recomputes the deadlines and the alarm index (the basis meta key is
+//! dropped with them). The memory of raised alarms (`A`) is kept: it is what the log says.
+//!
+//! The alarm index came within schema 2: a store written before it has no `a` or `A` keys and a
+//! deadline basis computed without the alarm layout, so the engine indexes its alarms once when
+//! it opens it (see `engine::deadlines`).
 
 use super::codec::{self, CURRENT};
 use super::keys;
@@ -20,7 +25,7 @@ use crate::domain::ticket::Ticket;
 const CHUNK: usize = 500;
 
 /// The spaces that hold derived data, rebuilt by a migration.
-const DERIVED: &[u8] = b"rdscuownkp";
+const DERIVED: &[u8] = b"rdscuownkpa";
 
 pub fn bring_up_to_date(store: &Store) -> Result<()> {
     let found = store.meta_u64("schema")?;
@@ -117,6 +122,26 @@ pub fn rewrite_as_schema_1(dir: &std::path::Path) -> Result<()> {
         }
     }
     set.remove_raw(keys::meta("schema"));
+    store.apply(set)?;
+    store.flush()
+}
+
+/// Rewrites a store as a binary from before the alarm index left it: no alarm index, no memory
+/// of raised alarms, and the deadline basis of that time (rules and calendar only). How the
+/// tests get a store "written before alarms" without keeping old binaries around; the store
+/// must not hold `DeadlineAlarm` events, which that binary could not write.
+#[doc(hidden)]
+pub fn rewrite_as_before_alarms(dir: &std::path::Path, config: &crate::config::Config) -> Result<()> {
+    let store = Store::open(dir, &super::StoreOptions::default())?;
+    let mut set = WriteSet::default();
+    for tag in [keys::ALARM, keys::ALARM_MEMORY] {
+        for key in store.tree().scan_prefix([tag]).keys() {
+            set.remove_raw(key?.to_vec());
+        }
+    }
+    let rules = format!("{:?}", config.sla.rules);
+    let hash = crate::domain::alarm::fnv1a(rules.bytes().chain(config.calendar.fingerprint().to_be_bytes()));
+    set.put_meta("deadline_basis", hash.to_be_bytes().to_vec());
     store.apply(set)?;
     store.flush()
 }

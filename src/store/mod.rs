@@ -2,6 +2,7 @@
 //! and the indexes, all in one tree so that everything one command writes lands in one atomic
 //! batch. Only the engine writes; anyone holding a `Store` may read.
 
+mod alarm;
 pub mod check;
 pub mod codec;
 pub mod index;

@@ -1,4 +1,4 @@
-//! The index blocks and deadline keys of a pass against the entries its tickets call for: every
+//! The index blocks, deadline keys and alarm keys of a pass against the entries its tickets call for: every
 //! block well formed, readable and non-empty, no entry stale or missing, each ticket in one
 //! status.
 
@@ -103,15 +103,20 @@ fn describe_indexed(entry: &Indexed) -> (u64, String) {
                 _ => (0, format!("{} offset {}", show(&e.block_key), e.offset)),
             }
         }
-        Indexed::Key(k) => match keys::parse_deadline(k) {
-            Some((due, id)) => (id.0, describe_due(due)),
-            None => (0, show(k)),
+        Indexed::Key(k) => match (k.first(), keys::parse_deadline(k)) {
+            (Some(&keys::ALARM), Some((at, id))) => (id.0, describe_alarm(at)),
+            (_, Some((due, id))) => (id.0, describe_due(due)),
+            _ => (0, show(k)),
         },
     }
 }
 
 fn describe_due(due: crate::time::Timestamp) -> String {
     format!("deadlines at {}", due.rfc3339())
+}
+
+fn describe_alarm(at: crate::time::Timestamp) -> String {
+    format!("alarms at {}", at.rfc3339())
 }
 
 impl Pass<'_> {
@@ -192,6 +197,24 @@ impl Pass<'_> {
             }
             if !expected.remove(&Indexed::Key(k.to_vec())) && !unknown.contains(&id) {
                 self.problems.push(format!("#{id} stale in {}", describe_due(due)));
+            }
+        }
+        // The alarm index is compared only when the pass knows the rules it was built with.
+        if self.config.is_some() {
+            for k in self.store.tree().scan_prefix([keys::ALARM]).keys() {
+                let k = k?;
+                let Some((at, id)) = keys::parse_alarm(&k).filter(|_| k.len() == 17) else {
+                    if self.first {
+                        self.problems.push(format!("malformed alarm key {} ({} bytes)", show(&k), k.len()));
+                    }
+                    continue;
+                };
+                if !self.range.contains(id) {
+                    continue;
+                }
+                if !expected.remove(&Indexed::Key(k.to_vec())) && !unknown.contains(&id) {
+                    self.problems.push(format!("#{id} stale in {}", describe_alarm(at)));
+                }
             }
         }
         let mut missing: Vec<(u64, String)> = expected

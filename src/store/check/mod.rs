@@ -11,9 +11,16 @@
 //!
 //! This module holds the entry points and the pass driver; each pass runs the checks of the
 //! submodules in turn: `replay` folds the log, `projections` compares the ticket records and rows
-//! with it, `external` checks the channel-id keys, `indexes` the index blocks and deadline keys,
-//! and `describe` words what they find.
+//! with it, `external` checks the channel-id keys, `indexes` the index blocks, deadline and alarm
+//! keys, `alarms` the memory of raised alarms, and `describe` words what they find.
+//!
+//! The alarm index depends on the deadline rules and the calendar, so only `verify_with`, given
+//! the configuration the store was indexed with, can say what it should hold; `verify` checks
+//! the memory of raised alarms against the log and leaves the alarm index alone.
 
+#[cfg(test)]
+mod alarm_tests;
+mod alarms;
 mod describe;
 mod external;
 mod indexes;
@@ -24,6 +31,8 @@ mod tests;
 
 use super::index::BLOCK_SHIFT;
 use super::{Result, Store};
+use crate::config::Config;
+use crate::domain::alarm;
 use crate::domain::ticket::TicketId;
 use describe::seq_list;
 use std::fmt;
@@ -71,8 +80,22 @@ pub fn verify(store: &Store) -> Result<CheckReport> {
     verify_in_passes(store, TICKETS_PER_PASS)
 }
 
+/// `verify`, and the alarm index too: each open ticket's next alarm recomputed with `config`
+/// from its clocks and the alarms its events raised. When the store was indexed under other
+/// rules or another calendar (the engine re-indexes it when it next opens), the alarm index is
+/// not compared.
+pub fn verify_with(store: &Store, config: &Config) -> Result<CheckReport> {
+    verify_passes(store, TICKETS_PER_PASS, Some(config))
+}
+
 /// `verify`, replaying at most `tickets_per_pass` ticket ids in memory at once.
 pub fn verify_in_passes(store: &Store, tickets_per_pass: u64) -> Result<CheckReport> {
+    verify_passes(store, tickets_per_pass, None)
+}
+
+fn verify_passes(store: &Store, tickets_per_pass: u64, config: Option<&Config>) -> Result<CheckReport> {
+    let indexed_with = store.meta_u64("deadline_basis")?;
+    let config = config.filter(|c| indexed_with == Some(alarm::basis(&c.sla, &c.calendar)));
     let per_pass = tickets_per_pass.max(1);
     let last_id = store.last_ticket_id()?;
     let mut problems = Problems::default();
@@ -83,7 +106,7 @@ pub fn verify_in_passes(store: &Store, tickets_per_pass: u64) -> Result<CheckRep
         // The last pass takes every id above it too, so that entries naming a ticket beyond the
         // last projection (orphans) are still looked at.
         let range = IdRange { lo, hi: if hi > last_id { None } else { Some(hi) } };
-        Pass { store, range, first: lo == 0, problems: &mut problems, totals: &mut totals }.run()?;
+        Pass { store, range, first: lo == 0, config, problems: &mut problems, totals: &mut totals }.run()?;
         match range.hi {
             Some(hi) => lo = hi,
             None => break,
@@ -163,6 +186,8 @@ struct Pass<'a> {
     /// The store-wide checks (sequence, undecodable records, malformed keys, unreadable blocks)
     /// are made once, in the first pass.
     first: bool,
+    /// The configuration to recompute alarms with; None: the alarm index is not compared.
+    config: Option<&'a Config>,
     problems: &'a mut Problems,
     totals: &'a mut Totals,
 }
@@ -172,6 +197,7 @@ impl Pass<'_> {
         let mut replays = self.replay_log()?;
         let projections = self.check_projections(&mut replays)?;
         self.check_external_keys(&projections.identities)?;
+        self.check_alarm_memory(&projections.alarm_memory, &projections.unknown)?;
         for (id, r) in replays {
             self.problems.push(format!(
                 "the log has events {} of ticket #{id}, which has no projection",

@@ -7,12 +7,13 @@ use super::describe::{row_diff, seq_list, show, ticket_diff};
 use super::external::{Identities, Identity, owns_external_id};
 use super::indexes::Expected;
 use super::replay::Replay;
+use crate::domain::alarm::{self, AlarmMemory};
 use crate::domain::ticket::{Ticket, TicketId};
 use crate::store::Result;
 use crate::store::codec::{self, CodecError};
 use crate::store::keys;
 use crate::store::row::Row;
-use crate::store::write::{StoredTicket, index_entries};
+use crate::store::write::{Indexed, StoredTicket, index_entries};
 use std::collections::{BTreeMap, HashSet};
 
 /// What the projections of a pass call for.
@@ -23,6 +24,8 @@ pub(super) struct Projections {
     /// Tickets whose projection could not be read nor stood in for by a replay: what their rows
     /// and index entries should be is unknown, so those are not reported on.
     pub(super) unknown: HashSet<TicketId>,
+    /// The alarm memory each ticket of the range should have (those with none are left out).
+    pub(super) alarm_memory: BTreeMap<TicketId, AlarmMemory>,
 }
 
 impl Pass<'_> {
@@ -68,6 +71,15 @@ impl Pass<'_> {
             }
             let row = self.check_row(&t)?;
             out.expected.extend(index_entries(&t, &row));
+            let memory = replay.map(|r| r.alarms).unwrap_or_default();
+            if let Some(config) = self.config
+                && let Some(at) = alarm::next_alarm(&t, &memory, &config.sla, &config.calendar)
+            {
+                out.expected.insert(Indexed::Key(keys::alarm(at, id)));
+            }
+            if !memory.is_empty() {
+                out.alarm_memory.insert(id, memory);
+            }
         }
         let (start, end) = self.range.keys_of(keys::ROW);
         for k in self.store.tree().range(start..end).keys() {

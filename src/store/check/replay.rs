@@ -3,7 +3,8 @@
 
 use super::Pass;
 use super::describe::{show, span, status_text};
-use crate::domain::event::{self, Event};
+use crate::domain::alarm::{AlarmMemory, FiredAlarm};
+use crate::domain::event::{self, Event, EventBody};
 use crate::domain::ticket::{Ticket, TicketId};
 use crate::store::Result;
 use crate::store::codec;
@@ -19,6 +20,8 @@ pub(super) struct Replay {
     pub(super) created_by: Option<&'static str>,
     /// An event did not apply; the fold stopped there and the projection cannot be compared.
     broken: bool,
+    /// The deadline alarms its events raised: what its alarm memory must hold.
+    pub(super) alarms: AlarmMemory,
 }
 
 impl Replay {
@@ -78,6 +81,9 @@ impl Pass<'_> {
                     status_text(event.before),
                     status_text(before),
                 ));
+            }
+            if let EventBody::DeadlineAlarm { clock, state, due_at } = &event.body {
+                r.alarms.remember(FiredAlarm { clock: clock.clone(), state: *state, due_at: *due_at });
             }
             match event::apply(r.ticket.take(), &event) {
                 Some(t) => r.ticket = Some(t),

@@ -17,7 +17,7 @@ use crate::store::{Store, codec};
 use crate::time::{Clock, Timestamp};
 use std::sync::Arc;
 
-fn new_ticket(channel: &str, ext: &str) -> NewTicket {
+pub(super) fn new_ticket(channel: &str, ext: &str) -> NewTicket {
     NewTicket {
         kind: Some(Kind::Complaint),
         intake: Intake {
@@ -62,7 +62,7 @@ fn act(engine: &mut Engine, ticket: u64, action: TicketAction) -> Outcome {
 /// - #2 (events 2,7) split, #4 (event 8) the part split out of it: in full, and a stub;
 /// - #3 (event 3) only registered: a stub;
 /// - #5 (events 9,10) returned to its channel: finished, so it has no row.
-fn sample_store(dir: &std::path::Path) -> Engine {
+pub(super) fn sample_store(dir: &std::path::Path) -> Engine {
     let config = Arc::new(config::load(None).unwrap());
     let clock = Clock::Fixed(Timestamp::parse("2026-03-02 10:00").unwrap());
     let mut engine = Engine::open(dir, config, clock).unwrap();
@@ -84,7 +84,7 @@ fn sample_store(dir: &std::path::Path) -> Engine {
     engine
 }
 
-fn problems_with(report: &CheckReport, text: &str) -> usize {
+pub(super) fn problems_with(report: &CheckReport, text: &str) -> usize {
     report.problems.iter().filter(|p| p.contains(text)).count()
 }
 
