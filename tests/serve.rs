@@ -295,6 +295,20 @@ fn intended_effects(data: &Path, config: &Path) -> (BTreeSet<String>, BTreeSet<S
             _ => {}
         }
     }
+    // A 催办 goes out for a deadline alarm only while a unit holds the ticket: the outbox says
+    // which alarms called for one, and each must be an alarm of the log.
+    let alarms: BTreeSet<u64> =
+        events.iter().filter(|e| matches!(e.body, EventBody::DeadlineAlarm { .. })).map(|e| e.seq).collect();
+    let Answer::Outbox(outbox) = engine.reader().query(&Query::Outbox { all: true }).unwrap() else {
+        panic!("outbox")
+    };
+    for entry in outbox {
+        let key = entry.effect.key;
+        if let Some(seq) = key.strip_prefix("sms:due_soon:").or(key.strip_prefix("sms:overdue:")) {
+            assert!(alarms.contains(&seq.parse().unwrap()), "{key} is not an alarm of the log");
+            sms.insert(key);
+        }
+    }
     (writebacks, sms, resolved)
 }
 
@@ -327,6 +341,53 @@ fn ledger(sim: &SimProcess) -> Value {
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
         http.get(format!("{}/_sim/ledger", sim.base)).send().await.unwrap().json().await.unwrap()
     })
+}
+
+#[test]
+fn serve_raises_the_alarms_that_came_due_while_it_was_down_and_reminds_the_unit() {
+    let d = dirs();
+    let letters = d.config.parent().unwrap().join("letters.csv");
+    // Received Wed 11-18: 7 working days ran out on Fri 11-27, so overdue on Sat 11-28.
+    // Received Thu 11-19: due Mon 11-30, so due soon.
+    std::fs::write(
+        &letters,
+        "channel_ticket_id,kind,received_at,town,complainant_name,complainant_phone,respondent_name,facts\n\
+         XF-2026-0388,complaint,2026-11-18 09:00,伦教,陈女士,13800138000,佛山市顺德区伦教某某家具厂,衣柜门板开裂要求退货\n\
+         XF-2026-0391,complaint,2026-11-19 10:00,伦教,黄先生,13900139000,佛山市顺德区伦教某某电器店,新购冰箱不制冷\n",
+    )
+    .unwrap();
+    ok(&desk(&d, &["import", letters.to_str().unwrap(), "--channel", "letter"]));
+    for ticket in ["letter:XF-2026-0388", "letter:XF-2026-0391"] {
+        ok(&desk(&d, &["ticket", "triage", ticket, "--kind", "complaint"]));
+        ok(&desk(&d, &["ticket", "dispatch", ticket, "--unit", "伦教分局"]));
+    }
+
+    let sim = SimProcess::start(&["--rate", "0", "--tickets", "1", "--seed", "25"], NOW);
+    let server = Server::start(&d, &sim);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let reminders = loop {
+        let (keys, _) = keys_of(&ledger(&sim), "sms");
+        let reminders: Vec<String> = keys.into_iter().filter(|k| !k.starts_with("sms:dispatch:")).collect();
+        if reminders.len() >= 2 || Instant::now() > deadline {
+            break reminders;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(reminders.len(), 2, "one 催办 per alarm: {reminders:?}");
+    assert!(reminders.iter().any(|k| k.starts_with("sms:overdue:")), "{reminders:?}");
+    assert!(reminders.iter().any(|k| k.starts_with("sms:due_soon:")), "{reminders:?}");
+
+    let shown: Value =
+        serde_json::from_str(&ok(&desk(&d, &["ticket", "show", "letter:XF-2026-0388", "--format", "json"])))
+            .unwrap();
+    let alarm = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "overdue")
+        .expect("an overdue entry");
+    assert_eq!(alarm["actor"], "scheduler");
+    drop(server);
 }
 
 #[test]
