@@ -229,6 +229,19 @@ fn an_alarm_that_passed_while_nothing_ran_is_raised_at_the_next_firing() {
 }
 
 #[test]
+fn an_overdue_alarm_raised_days_after_the_deadline_is_on_the_timeline_but_sends_no_stale_reminder() {
+    let mut desk = Desk::new("2026-11-23 09:00");
+    let id = walk_in_dispatched_to_daliang(&mut desk);
+    // Due Wed 12-02 23:59; the first firing after a long stop is on Mon 12-07, past the 72 hours
+    // of sms.toml's overdue_reminder_hours.
+    desk.at("2026-12-07 09:00");
+    let changes = desk.fire();
+    assert_eq!(changes.iter().map(|c| (c.ticket, c.event.as_str())).collect::<Vec<_>>(), [(id, "overdue")]);
+    assert_eq!(desk.sms("overdue").len(), 0, "no flood of stale 催办 after a migration or a long stop");
+    desk.assert_consistent();
+}
+
+#[test]
 fn an_extension_makes_the_clock_pending_again() {
     // A 12345 order received Monday 11-23: its 5-working-day reply clock is due Monday 11-30.
     let mut desk = Desk::new("2026-11-23 09:30");

@@ -58,6 +58,11 @@ pub struct SmsTemplates {
     pub due_soon: String,
     /// 催办 when a clock is overdue (超期); `{due}` is that clock's due time.
     pub overdue: String,
+    /// An overdue alarm raised longer than this after the deadline (the first start after a
+    /// migration or a long stop) is on the timeline and the overdue list but sends no 催办:
+    /// a flood of stale reminders helps no unit. 0 sends them all.
+    #[serde(default = "default_overdue_reminder_hours")]
+    pub overdue_reminder_hours: u32,
     /// The SMS gateway's base URL (`POST {url}/sms/send`); none: SMS wait in the outbox.
     #[serde(default)]
     pub gateway_url: Option<String>,
@@ -66,7 +71,17 @@ pub struct SmsTemplates {
     pub token_env: Option<String>,
 }
 
+fn default_overdue_reminder_hours() -> u32 {
+    72
+}
+
 impl SmsTemplates {
+    /// Whether an overdue alarm raised at `at` for a deadline at `due_at` still calls for a 催办.
+    pub fn reminds_overdue(&self, due_at: Timestamp, at: Timestamp) -> bool {
+        self.overdue_reminder_hours == 0
+            || at.millis() - due_at.millis() <= i64::from(self.overdue_reminder_hours) * 3_600_000
+    }
+
     /// Fills a template. Only the ticket number, its kind, the unit and the deadline can go in:
     /// an SMS never carries the complainant's personal data.
     pub fn fill(template: &str, ticket: TicketId, kind: &str, unit: &str, due: Option<Timestamp>) -> String {
@@ -127,7 +142,8 @@ pub fn effects_of(event: &Event, ticket: &Ticket, ctx: &EffectContext) -> Vec<Ef
             }
         }
         EventBody::DeadlineAlarm { state, due_at, .. } => {
-            if let Some(unit) = &ticket.workflow.unit {
+            let stale = *state == ClockState::Overdue && !ctx.sms.reminds_overdue(*due_at, event.at);
+            if let Some(unit) = ticket.workflow.unit.as_ref().filter(|_| !stale) {
                 let (template, what) = match state {
                     ClockState::Overdue => (&ctx.sms.overdue, "overdue"),
                     _ => (&ctx.sms.due_soon, "due_soon"),
