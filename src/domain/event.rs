@@ -210,6 +210,10 @@ impl EventBody {
         fn opt(s: &Option<String>) -> String {
             s.as_deref().map(|s| format!(" ({s})")).unwrap_or_default()
         }
+        // A clause follows: "商家退款。" then "，挽回…" would read "。，".
+        fn unstopped(text: &str) -> &str {
+            text.trim_end().trim_end_matches(['。', '；', '，', '.', ';', ','])
+        }
         fn amount(a: &Option<Fen>) -> String {
             a.map(|a| format!("，挽回经济损失 {a}")).unwrap_or_default()
         }
@@ -232,7 +236,7 @@ impl EventBody {
             EventBody::Refused { reason, note } => format!("不予受理：{reason}{}", opt(note)),
             EventBody::MediationStarted => "开始调解".into(),
             EventBody::Settled { agreement, amount_recovered } => {
-                format!("调解成功：{agreement}{}", amount(amount_recovered))
+                format!("调解成功：{}{}", unstopped(agreement), amount(amount_recovered))
             }
             EventBody::MediationEnded { reason } => format!("终止调解：{reason}"),
             EventBody::Verified { findings } => format!("核查：{findings}"),
@@ -241,7 +245,7 @@ impl EventBody {
             EventBody::ReporterTold { note } => format!("告知举报人：{note}"),
             EventBody::Answered { text } => format!("答复：{text}"),
             EventBody::Resolved { result, amount_recovered } => {
-                format!("办结：{result}{}", amount(amount_recovered))
+                format!("办结：{}{}", unstopped(result), amount(amount_recovered))
             }
             EventBody::WrittenBack { note } => format!("回填来源渠道{}", opt(note)),
             EventBody::FollowedUp { satisfaction, note } => {
@@ -447,4 +451,21 @@ fn clear_unit(w: &mut Workflow) {
     w.unit = None;
     w.dispatched_at = None;
     w.signed_at = None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_ending_in_a_full_stop_reads_well_before_the_amount() {
+        let body = EventBody::Resolved {
+            result: "经调解，商家退还部分费用，消费者接受处理结果。".into(),
+            amount_recovered: Some(Fen(251_700)),
+        };
+        assert_eq!(
+            body.detail(),
+            "办结：经调解，商家退还部分费用，消费者接受处理结果，挽回经济损失 2517.00元"
+        );
+    }
 }
