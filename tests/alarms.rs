@@ -175,6 +175,11 @@ fn a_ticket_dispatched_to_a_unit_raises_one_due_soon_alarm_and_one_sms_to_that_u
         assert!(!e.text.contains(personal), "the SMS carries no personal data: {}", e.text);
     }
     let detail = desk.engine().reader().detail(id, false).unwrap().unwrap();
+    let shown = detail.timeline.iter().find(|e| e.action == "due_soon").unwrap();
+    assert_eq!(
+        shown.detail, "临期：投诉受理决定时限 将于 2026-12-02 23:59 到期",
+        "the timeline names the clock"
+    );
     let clock = detail.summary.clocks.iter().find(|c| c.name == "complaint_acceptance").unwrap();
     assert_eq!(clock.state, ClockState::DueSoon, "the alarm says what the ticket shows");
     assert_eq!(desk.alarm_entries(id), [just_after(at("2026-12-02 23:59:59"))], "next: 超期");

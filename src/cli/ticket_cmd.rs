@@ -176,11 +176,11 @@ pub fn run_ticket(ctx: &Context, command: TicketCommand) -> Result<i32, Failure>
     let id = resolve(&mut desk, &target.ticket)?;
     let outcome =
         desk.execute(Envelope { actor: ctx.actor.clone(), command: Command::Act { ticket: id, action } })?;
-    report(&mut desk, &outcome, target.format);
+    report(&mut desk, &ctx.config, &outcome, target.format);
     Ok(OK)
 }
 
-fn report(desk: &mut Desk, outcome: &Outcome, format: Format) {
+fn report(desk: &mut Desk, config: &crate::config::Config, outcome: &Outcome, format: Format) {
     if format == Format::Json {
         output::print_json(outcome);
         return;
@@ -194,7 +194,7 @@ fn report(desk: &mut Desk, outcome: &Outcome, format: Format) {
                     .event(c.seq)
                     .ok()
                     .flatten()
-                    .map(|e| e.body.detail())
+                    .map(|e| e.body.detail_naming(&|rule| config.sla.clock_name(rule)))
                     .unwrap_or_else(|| c.event.clone());
                 let arrow = match c.before {
                     Some(b) if b != c.after => format!("{} → {}", b.zh(), c.after.zh()),
@@ -257,7 +257,7 @@ fn print_detail(config: &crate::config::Config, d: &TicketDetail) {
     }
     println!("  时限");
     for c in &s.clocks {
-        let rule = config.sla.rules.get(&c.name).map(|r| r.name.as_str()).unwrap_or(&c.name);
+        let rule = config.sla.clock_name(&c.name);
         let state = serde_json::to_value(c.state)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -266,7 +266,7 @@ fn print_detail(config: &crate::config::Config, d: &TicketDetail) {
         let provisional = if c.provisional { " 暂估: 缺少该年度节假日数据" } else { "" };
         println!(
             "    {} {}  {state}{late}{provisional}",
-            output::pad(rule, 24),
+            output::pad(&rule, 24),
             c.due_at.china().format("%Y-%m-%d %H:%M")
         );
     }
@@ -322,7 +322,7 @@ fn register(ctx: &Context, desk: &mut Desk, a: &RegisterArgs) -> Result<i32, Fai
     };
     let outcome =
         desk.execute(Envelope { actor: ctx.actor.clone(), command: Command::Register(Box::new(new)) })?;
-    report(desk, &outcome, a.format);
+    report(desk, &ctx.config, &outcome, a.format);
     if a.format != Format::Json
         && let Some(phone) = &a.phone
     {

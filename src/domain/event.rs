@@ -205,8 +205,14 @@ impl EventBody {
         }
     }
 
-    /// A one-line description for the timeline; personal data stays out of it.
+    /// A one-line description for the timeline; personal data stays out of it. Clocks are
+    /// named by their rule id (see `detail_naming` for their Chinese names).
     pub fn detail(&self) -> String {
+        self.detail_naming(&|rule| rule.to_string())
+    }
+
+    /// `detail`, with each clock named by `clock_name` (the rule's Chinese name from the config).
+    pub fn detail_naming(&self, clock_name: &dyn Fn(&str) -> String) -> String {
         fn opt(s: &Option<String>) -> String {
             s.as_deref().map(|s| format!(" ({s})")).unwrap_or_default()
         }
@@ -276,7 +282,7 @@ impl EventBody {
             EventBody::Suspended { reason } => format!("中止：{reason}"),
             EventBody::Resumed => "恢复办理".into(),
             EventBody::Extended { clock, working_days, reason, approver } => {
-                format!("延期 {clock} {working_days} 个工作日：{reason}（批准：{approver}）")
+                format!("延期 {} {working_days} 个工作日：{reason}（批准：{approver}）", clock_name(clock))
             }
             EventBody::ReturnedToChannel { reason, note } => format!("退回来源渠道：{reason}{}", opt(note)),
             EventBody::Assigned { owner: Some(o) } => format!("由 {o} 负责"),
@@ -286,6 +292,7 @@ impl EventBody {
             EventBody::Reminded { note } => format!("催办{}", opt(note)),
             EventBody::DeadlineAlarm { clock, state, due_at } => {
                 let due = due_at.china().format("%Y-%m-%d %H:%M");
+                let clock = clock_name(clock);
                 match state {
                     ClockState::Overdue => format!("超期：{clock} 已于 {due} 到期"),
                     _ => format!("临期：{clock} 将于 {due} 到期"),

@@ -243,6 +243,11 @@ impl ClockRecord {
 }
 
 impl SlaPolicy {
+    /// A clock's name for people (首次联系时限), or its rule id when the rule is gone.
+    pub fn clock_name(&self, rule: &str) -> String {
+        self.rule(rule).map(|r| r.name.clone()).unwrap_or_else(|| rule.to_string())
+    }
+
     pub fn rule(&self, id: &str) -> Option<&SlaRule> {
         self.rules.get(id)
     }

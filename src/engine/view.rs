@@ -99,13 +99,14 @@ pub struct TimelineEntry {
 }
 
 impl TimelineEntry {
-    pub fn of(e: &Event) -> TimelineEntry {
+    /// The entry, with clocks called by their rule's name in `config` (首次联系时限 …).
+    pub fn of(e: &Event, config: &Config) -> TimelineEntry {
         TimelineEntry {
             seq: e.seq,
             at: e.at,
             actor: e.actor.clone(),
             action: e.body.name().to_string(),
-            detail: e.body.detail(),
+            detail: e.body.detail_naming(&|rule| config.sla.clock_name(rule)),
             before: e.before.map(|s| s.code().to_string()),
             after: e.after.code().to_string(),
         }
@@ -171,7 +172,7 @@ impl TicketDetail {
             attachments: t.attachments.clone(),
             created_at: t.created_at,
             updated_at: t.updated_at,
-            timeline: events.iter().map(TimelineEntry::of).collect(),
+            timeline: events.iter().map(|e| TimelineEntry::of(e, config)).collect(),
         }
     }
 }
