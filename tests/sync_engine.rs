@@ -214,3 +214,21 @@ fn a_result_on_a_manual_channel_needs_no_write_back() {
     run(&mut engine, "王文书", Command::Register(Box::new(walkin))).unwrap();
     assert!(outbox(&engine).is_empty(), "nothing to sign for on a manual channel");
 }
+
+#[test]
+fn a_sign_for_may_be_delivered_only_once_the_ticket_it_acknowledges_is_flushed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let durable = engine.durable_outbox();
+    let before = durable.load(std::sync::atomic::Ordering::Acquire);
+    assert_eq!(before, 1, "an empty store: nothing to deliver yet");
+    run(&mut engine, "sync:12345", page(vec![hotline_order("SD2026112500031")], vec![], "c1")).unwrap();
+    let sign_for = outbox(&engine).into_iter().find(|e| e.effect.kind == EffectKind::SignFor).unwrap();
+    assert!(
+        sign_for.id < durable.load(std::sync::atomic::Ordering::Acquire),
+        "after the flush the sign-for may go out"
+    );
+    drop(engine);
+    let engine = open(dir.path());
+    assert!(sign_for.id < engine.durable_outbox().load(std::sync::atomic::Ordering::Acquire), "and after a restart");
+}
