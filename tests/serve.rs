@@ -170,6 +170,9 @@ fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
         "registered by the server's sync"
     );
     assert!(actors.contains(&"李娜"), "the clerk's actions are in the audit trail: {actors:?}");
+    let details: Vec<&str> =
+        shown["timeline"].as_array().unwrap().iter().filter_map(|e| e["detail"].as_str()).collect();
+    assert!(details.contains(&"派单至 大良分局"), "the timeline names the unit: {details:?}");
 
     let refused = desk(&d, &["ticket", "close", &id]);
     assert_eq!(refused.status.code(), Some(1), "a refused action through the socket is still an error");

@@ -230,5 +230,8 @@ fn a_sign_for_may_be_delivered_only_once_the_ticket_it_acknowledges_is_flushed()
     );
     drop(engine);
     let engine = open(dir.path());
-    assert!(sign_for.id < engine.durable_outbox().load(std::sync::atomic::Ordering::Acquire), "and after a restart");
+    assert!(
+        sign_for.id < engine.durable_outbox().load(std::sync::atomic::Ordering::Acquire),
+        "and after a restart"
+    );
 }

@@ -194,7 +194,7 @@ fn report(desk: &mut Desk, config: &crate::config::Config, outcome: &Outcome, fo
                     .event(c.seq)
                     .ok()
                     .flatten()
-                    .map(|e| e.body.detail_naming(&|rule| config.sla.clock_name(rule)))
+                    .map(|e| e.body.detail_naming(config))
                     .unwrap_or_else(|| c.event.clone());
                 let arrow = match c.before {
                     Some(b) if b != c.after => format!("{} → {}", b.zh(), c.after.zh()),

@@ -283,3 +283,13 @@ pub fn init(dir: &Path, force: bool) -> std::io::Result<Vec<(PathBuf, bool)>> {
     }
     Ok(written)
 }
+
+/// Timelines name clocks and units as the configuration does.
+impl crate::domain::event::Names for Config {
+    fn clock(&self, rule: &str) -> String {
+        self.sla.clock_name(rule)
+    }
+    fn unit(&self, id: &str) -> String {
+        self.org.unit(id).map(|u| u.name.clone()).unwrap_or_else(|| id.to_string())
+    }
+}

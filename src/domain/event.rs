@@ -144,6 +144,21 @@ pub enum EventBody {
     },
 }
 
+/// How a timeline names what the log keeps as ids.
+pub trait Names {
+    fn clock(&self, rule: &str) -> String {
+        rule.to_string()
+    }
+    fn unit(&self, id: &str) -> String {
+        id.to_string()
+    }
+}
+
+/// Ids as the log keeps them.
+pub struct Ids;
+
+impl Names for Ids {}
+
 /// One entry of the event log and audit trail.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -205,14 +220,16 @@ impl EventBody {
         }
     }
 
-    /// A one-line description for the timeline; personal data stays out of it. Clocks are
-    /// named by their rule id (see `detail_naming` for their Chinese names).
+    /// A one-line description for the timeline; personal data stays out of it. Clocks and units
+    /// are named by their ids (see `detail_naming` for their names).
     pub fn detail(&self) -> String {
-        self.detail_naming(&|rule| rule.to_string())
+        self.detail_naming(&Ids)
     }
 
-    /// `detail`, with each clock named by `clock_name` (the rule's Chinese name from the config).
-    pub fn detail_naming(&self, clock_name: &dyn Fn(&str) -> String) -> String {
+    /// `detail`, with clocks and units called what `names` calls them (the config's Chinese
+    /// names: 投诉受理决定时限, 伦教分局).
+    pub fn detail_naming(&self, names: &dyn Names) -> String {
+        let unit = |id: &str| names.unit(id);
         fn opt(s: &Option<String>) -> String {
             s.as_deref().map(|s| format!(" ({s})")).unwrap_or_default()
         }
@@ -235,8 +252,8 @@ impl EventBody {
                 category.as_deref().map(|c| format!(" / {c}")).unwrap_or_default(),
                 dispute_type.as_deref().map(|c| format!(" / {c}")).unwrap_or_default()
             ),
-            EventBody::Dispatched { unit } => format!("派单至 {unit}"),
-            EventBody::Signed { unit } => format!("{unit} 签收"),
+            EventBody::Dispatched { unit: u } => format!("派单至 {}", unit(u)),
+            EventBody::Signed { unit: u } => format!("{} 签收", unit(u)),
             EventBody::Contacted { note } => format!("首次联系消费者：{note}"),
             EventBody::Accepted => "受理".into(),
             EventBody::Refused { reason, note } => format!("不予受理：{reason}{}", opt(note)),
@@ -264,15 +281,21 @@ impl EventBody {
             }
             EventBody::Closed => "归档".into(),
             EventBody::Reopened { reason } => format!("重办：{reason}"),
-            EventBody::ReturnedByUnit { unit, reason, note } => format!("{unit} 退回：{reason}{}", opt(note)),
-            EventBody::Recalled { unit, reason } => {
+            EventBody::ReturnedByUnit { unit: u, reason, note } => {
+                format!("{} 退回：{reason}{}", unit(u), opt(note))
+            }
+            EventBody::Recalled { unit: u, reason } => {
                 format!(
                     "撤回{}：{reason}",
-                    unit.as_deref().map(|u| format!("（自 {u}）")).unwrap_or_default()
+                    u.as_deref().map(|u| format!("（自 {}）", unit(u))).unwrap_or_default()
                 )
             }
-            EventBody::Redispatched { from, unit, reason } => {
-                format!("改派 {} → {unit}：{reason}", from.as_deref().unwrap_or("-"))
+            EventBody::Redispatched { from, unit: u, reason } => {
+                format!(
+                    "改派 {} → {}：{reason}",
+                    from.as_deref().map(unit).unwrap_or_else(|| "-".into()),
+                    unit(u)
+                )
             }
             EventBody::SplitInto { ticket, kind, note } => {
                 format!("分别处理，{}另立 #{ticket}{}", kind.zh(), opt(note))
@@ -282,7 +305,7 @@ impl EventBody {
             EventBody::Suspended { reason } => format!("中止：{reason}"),
             EventBody::Resumed => "恢复办理".into(),
             EventBody::Extended { clock, working_days, reason, approver } => {
-                format!("延期 {} {working_days} 个工作日：{reason}（批准：{approver}）", clock_name(clock))
+                format!("延期 {} {working_days} 个工作日：{reason}（批准：{approver}）", names.clock(clock))
             }
             EventBody::ReturnedToChannel { reason, note } => format!("退回来源渠道：{reason}{}", opt(note)),
             EventBody::Assigned { owner: Some(o) } => format!("由 {o} 负责"),
@@ -292,7 +315,7 @@ impl EventBody {
             EventBody::Reminded { note } => format!("催办{}", opt(note)),
             EventBody::DeadlineAlarm { clock, state, due_at } => {
                 let due = due_at.china().format("%Y-%m-%d %H:%M");
-                let clock = clock_name(clock);
+                let clock = names.clock(clock);
                 match state {
                     ClockState::Overdue => format!("超期：{clock} 已于 {due} 到期"),
                     _ => format!("临期：{clock} 将于 {due} 到期"),

@@ -99,14 +99,14 @@ pub struct TimelineEntry {
 }
 
 impl TimelineEntry {
-    /// The entry, with clocks called by their rule's name in `config` (首次联系时限 …).
+    /// The entry, with clocks and units called by their names in `config`.
     pub fn of(e: &Event, config: &Config) -> TimelineEntry {
         TimelineEntry {
             seq: e.seq,
             at: e.at,
             actor: e.actor.clone(),
             action: e.body.name().to_string(),
-            detail: e.body.detail_naming(&|rule| config.sla.clock_name(rule)),
+            detail: e.body.detail_naming(config),
             before: e.before.map(|s| s.code().to_string()),
             after: e.after.code().to_string(),
         }
