@@ -91,7 +91,8 @@ pub enum Query {
     Resolve(String),
     /// Every ticket of one phone number.
     ByPhone(String),
-    /// Events after a sequence number, for a reader catching up (at most `limit`).
+    /// Events after a sequence number, for a reader catching up: at most `limit`, and never more
+    /// than `MAX_EVENTS_PER_ANSWER` (ask again from the last `seq` received).
     EventsAfter { seq: u64, limit: usize },
     /// The outbox: entries still to deliver or dead, or every entry with `all`.
     Outbox { all: bool },
@@ -100,6 +101,10 @@ pub enum Query {
     /// One quarantined item with its raw payload.
     QuarantineItem(u64),
 }
+
+/// The most events one `EventsAfter` answers with: a client catching up on a large store must
+/// not make the server build an answer of gigabytes.
+pub const MAX_EVENTS_PER_ANSWER: usize = 10_000;
 
 /// The answer to a `Query`, variant for variant.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -117,7 +117,8 @@ impl Reader {
             Query::Resolve(text) => Answer::Resolve(self.resolve(text)?),
             Query::ByPhone(phone) => Answer::ByPhone(self.by_phone(phone)?),
             Query::EventsAfter { seq, limit } => {
-                Answer::EventsAfter(self.store.events_after(*seq).take(*limit).collect::<Result<_, _>>()?)
+                let limit = (*limit).min(super::protocol::MAX_EVENTS_PER_ANSWER);
+                Answer::EventsAfter(self.store.events_after(*seq).take(limit).collect::<Result<_, _>>()?)
             }
             Query::Outbox { all } => Answer::Outbox(
                 self.store
