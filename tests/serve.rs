@@ -147,6 +147,10 @@ fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
     let d = dirs();
     let server = Server::start(&d, &sim);
 
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(d.data.join("serve.sock")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o660, "the socket is for the server's user and group only");
+
     let synced = desk(&d, &["sync", "--once", "--timeout", "60"]);
     assert_eq!(synced.status.code(), Some(0), "{}", String::from_utf8_lossy(&synced.stderr));
     let listed: Value =

@@ -8,6 +8,7 @@ use crate::sync::worker::{self, HealthBoard, SyncOptions};
 use crate::time::Clock;
 use std::collections::HashMap;
 use std::io;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,7 +56,11 @@ pub fn bind(data_dir: &Path) -> Result<(UnixListener, PathBuf), SocketError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(source) => return Err(SocketError::Bind { path: shown, source }),
     }
-    let listener = UnixListener::bind(&path).map_err(|source| SocketError::Bind { path: shown, source })?;
+    let listener =
+        UnixListener::bind(&path).map_err(|source| SocketError::Bind { path: shown.clone(), source })?;
+    // The server's user and group only: clerks of a shared jump host are put in that group.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660))
+        .map_err(|source| SocketError::Bind { path: shown, source })?;
     Ok((listener, path))
 }
 
@@ -73,6 +78,9 @@ pub async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    // Who connected, for the log (a uid is not personal data).
+                    let uid = stream.peer_cred().map(|c| c.uid()).ok();
+                    tracing::info!(?uid, "client attached");
                     clients.spawn(connection(stream, shared.clone(), stop.clone()));
                 }
                 Err(e) => {
