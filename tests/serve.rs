@@ -218,6 +218,35 @@ fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
 }
 
 #[test]
+fn sync_once_through_a_server_whose_channels_lack_secrets_exits_3_naming_them() {
+    let d = dirs();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
+        .arg("--data")
+        .arg(&d.data)
+        .arg("--config")
+        .arg(&d.config)
+        .args(["serve", "--units-listen", "127.0.0.1:0"])
+        .env("RIGHTSDESK_NOW", NOW)
+        .env_remove("RIGHTSDESK_SECRET_12345")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Client::attach(&d.data).ok().flatten().is_none() {
+        assert!(Instant::now() < deadline, "serve did not open its socket");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let out = desk(&d, &["sync", "--once", "--timeout", "2"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not caught up:") && stderr.contains("12345"), "{stderr}");
+}
+
+#[test]
 fn a_subscriber_hears_each_change_and_channel_health() {
     // Tickets keep arriving (10 a second), so there is news after the watcher subscribes.
     let sim = SimProcess::start(&["--rate", "600", "--tickets", "2000", "--seed", "22"], NOW);

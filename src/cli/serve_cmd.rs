@@ -97,7 +97,8 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
     ));
     tasks.spawn(crate::engine::run_scheduler(engine.clone(), ctx.clock, stop.clone()));
     tasks.spawn(publish_health(engine.clone(), health.clone(), stop.clone()));
-    let side = SyncSide { channels, sms, options, health };
+    let cannot_sync = unusable.len();
+    let side = SyncSide { channels, sms, options, health, unusable };
     tasks.spawn(server::serve(listener, engine.clone(), ctx.clock, side, stop.clone()));
     let mut units_stop = stop.clone();
     let units_api =
@@ -115,7 +116,7 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
         ctx.data_dir.display(),
         socket.display(),
         syncing,
-        if unusable.is_empty() { String::new() } else { format!(" ({} cannot sync)", unusable.len()) }
+        if cannot_sync == 0 { String::new() } else { format!(" ({cannot_sync} cannot sync)") }
     );
     tracing::info!(units = %units_addr, "server running");
     shutdown_signal().await;

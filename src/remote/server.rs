@@ -23,6 +23,8 @@ pub struct SyncSide {
     pub sms: Option<Arc<SmsGateway>>,
     pub options: SyncOptions,
     pub health: HealthBoard,
+    /// Channels with a profile the server could not use (a missing secret …): never caught up.
+    pub unusable: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -210,6 +212,11 @@ async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) 
                 Duration::from_secs(timeout_secs),
             )
             .await
+            .map(|mut report| {
+                report.not_caught_up.extend(s.unusable.iter().cloned());
+                report.not_caught_up.sort();
+                report
+            })
             .map_err(|e| WireError::from(&e));
             Reply::Synced { id, report }
         }
