@@ -27,7 +27,7 @@ const PHONE_LOOKUPS: usize = 100;
 
 /// The store directory, and whether the run created it (then the whole directory goes at the end;
 /// otherwise only what the run put in it).
-pub fn data_dir(args: &Args) -> Result<(PathBuf, bool), String> {
+pub fn data_dir(args: &Args, what: &str) -> Result<(PathBuf, bool), String> {
     match &args.data {
         Some(dir) if dir.exists() => {
             let mut entries =
@@ -41,7 +41,7 @@ pub fn data_dir(args: &Args) -> Result<(PathBuf, bool), String> {
             Ok((dir.clone(), false))
         }
         Some(dir) => Ok((dir.clone(), true)),
-        None => Ok((temp_dir("store")?, true)),
+        None => Ok((temp_dir(what)?, true)),
     }
 }
 
@@ -50,7 +50,7 @@ pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
     let burst = args.burst.max(1);
     let config: Arc<Config> = Arc::new(config::load(None).map_err(|e| e.to_string())?);
     let now = Timestamp::parse(NOW).ok_or("the fixed now does not parse")?;
-    let (dir, created) = data_dir(args)?;
+    let (dir, created) = data_dir(args, "store")?;
     let result = run_store(args, n, burst, &config, now, &dir);
     if args.keep {
         eprintln!("store kept in {}", dir.display());
