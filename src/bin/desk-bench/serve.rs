@@ -171,7 +171,6 @@ fn measure(
         fig("detail_socket_ms", details.p(0.5), 3, "ms"),
         fig("detail_socket_p99_ms", details.p(0.99), 3, "ms"),
     ]);
-    drop(ask);
 
     eprintln!("{COMMANDS} notes from one client");
     let mut errors = Errors::default();
