@@ -8,10 +8,14 @@
 //!   what a clerk waits for.
 //! - `sync` (see `sync.rs`): ingest over HTTP from the simulator, how soon a new ticket reaches
 //!   subscribers, and memory over a soak.
+//! - `serve` (see `serve.rs`): the real `rightsdesk serve` on a filled store, and what clients
+//!   of its socket wait for: attaching, reading, commands alone and at once, changes pushed.
 
 #[global_allocator]
 static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
 
+mod serve;
+mod serve_process;
 mod sim_process;
 mod store;
 mod sync;
@@ -34,17 +38,17 @@ enum Suite {
 #[command(name = "desk-bench", about = "Performance figures of rightsdesk, one suite at a time")]
 pub struct Args {
     suite: Suite,
-    /// Tickets to generate (store: 1,000,000; sync: 100,000 for the ingest run).
+    /// Tickets to generate (store: 1,000,000; sync: 100,000 for the ingest run; serve: 100,000).
     #[arg(long)]
     pub tickets: Option<usize>,
     /// One JSON object instead of `name: value unit` lines.
     #[arg(long)]
     pub json: bool,
-    /// store: the store directory (must be empty or absent); default: a new directory under
-    /// the system temp dir. sync always uses fresh temporary stores.
+    /// store, serve: the store directory (must be empty or absent); default: a new directory
+    /// under the system temp dir. sync always uses fresh temporary stores.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// store: keep the store after the run.
+    /// store, serve: keep the store after the run.
     #[arg(long)]
     pub keep: bool,
     /// Generator seed: the same seed gives the same tickets.
@@ -63,6 +67,9 @@ pub struct Args {
     /// sync: tickets the simulator releases per minute during the steady run.
     #[arg(long, default_value_t = 600, value_name = "PER_MIN")]
     pub rate: u64,
+    /// serve: clients sending commands at once, each its own connection.
+    #[arg(long, default_value_t = 8)]
+    pub clients: usize,
 }
 
 pub struct Figure {
@@ -88,7 +95,8 @@ fn main() -> ExitCode {
     let result = match args.suite {
         Suite::Store => store::run(&args),
         Suite::Sync => sync::run(&args),
-        Suite::Ui | Suite::Stats | Suite::Serve => {
+        Suite::Serve => serve::run(&args),
+        Suite::Ui | Suite::Stats => {
             eprintln!("suite {name} arrives with a later issue");
             return ExitCode::from(2);
         }

@@ -7,11 +7,12 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-/// The `rightsdesk` binary of the same build as this desk-bench.
+/// The `rightsdesk` binary of the same build as this desk-bench (the simulator for `sync`, the
+/// server for `serve`).
 ///
 /// Under cargo (`cargo run --release --bin desk-bench -- sync` builds desk-bench only) it is
 /// built first, with the same profile into the same target directory: a no-op when it is up to
-/// date, and never a stale simulator. Run directly, desk-bench uses the binary beside it
+/// date, and never a stale binary. Run directly, desk-bench uses the binary beside it
 /// (`cargo build --release` builds both).
 pub fn binary() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find desk-bench's own executable: {e}"))?;
@@ -22,7 +23,7 @@ pub fn binary() -> Result<PathBuf, String> {
     }
     if !sim.exists() {
         return Err(format!(
-            "no simulator at {}; build it with `cargo build --release` (it builds desk-bench and rightsdesk)",
+            "no rightsdesk at {}; build it with `cargo build --release` (it builds desk-bench and rightsdesk)",
             sim.display()
         ));
     }
@@ -52,11 +53,11 @@ fn build(cargo: &Path, dir: &Path, sim: &Path) {
             command.args(["--profile", other]);
         }
     }
-    eprintln!("building the simulator (rightsdesk, profile {profile}) if it is not up to date");
+    eprintln!("building rightsdesk (profile {profile}) if it is not up to date");
     match command.stdin(Stdio::null()).stdout(Stdio::null()).status() {
         Ok(status) if status.success() => {}
         Ok(status) => {
-            eprintln!("cargo build of the simulator failed ({status}); using {} as it is", sim.display())
+            eprintln!("cargo build of rightsdesk failed ({status}); using {} as it is", sim.display())
         }
         Err(e) => eprintln!("cannot run cargo ({e}); using {} as it is", sim.display()),
     }

@@ -16,7 +16,7 @@ use std::sync::mpsc::sync_channel;
 use std::time::{Duration, Instant};
 
 /// The fixed "now" of every run, so that runs on different days measure the same store.
-const NOW: &str = "2026-11-28T10:00:00+08:00";
+pub const NOW: &str = "2026-11-28T10:00:00+08:00";
 const YEARS_OF_HISTORY: i64 = 3;
 const OPEN_SHARE: f64 = 0.05;
 /// Chunks queued between the generator thread and the engine: enough to keep the engine fed,
@@ -27,7 +27,7 @@ const PHONE_LOOKUPS: usize = 100;
 
 /// The store directory, and whether the run created it (then the whole directory goes at the end;
 /// otherwise only what the run put in it).
-fn data_dir(args: &Args) -> Result<(PathBuf, bool), String> {
+pub fn data_dir(args: &Args, what: &str) -> Result<(PathBuf, bool), String> {
     match &args.data {
         Some(dir) if dir.exists() => {
             let mut entries =
@@ -41,7 +41,7 @@ fn data_dir(args: &Args) -> Result<(PathBuf, bool), String> {
             Ok((dir.clone(), false))
         }
         Some(dir) => Ok((dir.clone(), true)),
-        None => Ok((temp_dir("store")?, true)),
+        None => Ok((temp_dir(what)?, true)),
     }
 }
 
@@ -50,7 +50,7 @@ pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
     let burst = args.burst.max(1);
     let config: Arc<Config> = Arc::new(config::load(None).map_err(|e| e.to_string())?);
     let now = Timestamp::parse(NOW).ok_or("the fixed now does not parse")?;
-    let (dir, created) = data_dir(args)?;
+    let (dir, created) = data_dir(args, "store")?;
     let result = run_store(args, n, burst, &config, now, &dir);
     if args.keep {
         eprintln!("store kept in {}", dir.display());
@@ -60,22 +60,37 @@ pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
     result
 }
 
-fn run_store(
-    args: &Args,
+/// What a backfill did: tickets written and where the time went.
+pub struct Backfilled {
+    pub applied: usize,
+    /// Tickets generated (all of them, unless the engine stopped taking them).
+    pub made: usize,
+    /// Time in the engine: `execute_all`, the last flush and the checkpoint.
+    pub engine_busy: Duration,
+    pub gen_busy: Duration,
+    pub wall: Duration,
+    /// Phone numbers the generator gave several tickets.
+    pub phones: Vec<String>,
+}
+
+/// Fills the store in `dir` with `n` generated historical tickets as of `now` (about 5% still
+/// open) through the engine, `burst` tickets per `execute_all`, and closes it durable: the last
+/// flush, then a checkpoint. The `store` and `serve` suites start from this.
+pub fn backfill(
+    seed: u64,
     n: usize,
     burst: usize,
     config: &Arc<Config>,
     now: Timestamp,
     dir: &Path,
-) -> Result<Vec<Figure>, String> {
-    let generator = Generator::new(args.seed, &config.org, &config.channels);
+) -> Result<Backfilled, String> {
+    let generator = Generator::new(seed, &config.org, &config.channels);
     let phones = generator.repeat_phones();
 
     // Generation runs on its own thread and is timed on its own, so that what the store figures
     // measure is the engine and the store.
     let (tx, rx) = sync_channel::<Vec<Ticket>>(QUEUED_CHUNKS);
     let gen_config = config.clone();
-    let seed = args.seed;
     let producer = std::thread::spawn(move || {
         let mut g = generator;
         let mut mix = StdRng::seed_from_u64(seed ^ 0x6f70_656e);
@@ -153,13 +168,26 @@ fn run_store(
     engine.store().flush().map_err(|e| format!("final flush: {e}"))?;
     engine.close_with_checkpoint().map_err(|e| format!("checkpoint: {e}"))?;
     engine_busy += started.elapsed();
-    let wall_seconds = wall.elapsed().as_secs_f64();
+    let wall = wall.elapsed();
     let (made, gen_busy) = producer.join().map_err(|_| "the generator thread panicked".to_string())?;
     if let Some(e) = first_error {
         return Err(format!("{failed} of {made} tickets were not backfilled; the first: {e}"));
     }
     eprintln!("backfilled {applied} tickets ({duplicates} duplicates)");
+    Ok(Backfilled { applied, made, engine_busy, gen_busy, wall, phones })
+}
 
+fn run_store(
+    args: &Args,
+    n: usize,
+    burst: usize,
+    config: &Arc<Config>,
+    now: Timestamp,
+    dir: &Path,
+) -> Result<Vec<Figure>, String> {
+    let Backfilled { applied, made, engine_busy, gen_busy, wall, phones, .. } =
+        backfill(args.seed, n, burst, config, now, dir)?;
+    let wall_seconds = wall.as_secs_f64();
     let store_bytes = dir_size(dir);
     // What a clerk waits for when starting on this store, and when starting again.
     let started = Instant::now();
