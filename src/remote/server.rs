@@ -148,6 +148,10 @@ async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receive
                 break;
             }
             (true, request) => {
+                // A console keeps its connection for a working day: answered requests must not
+                // pile up in the set. (Reaping here, not in the select above: a read cut off
+                // mid-line would lose the bytes it had taken.)
+                while tasks.try_join_next().is_some() {}
                 tasks.spawn(answer(request, shared.clone(), replies.clone()));
             }
         }
