@@ -247,6 +247,30 @@ fn sync_once_through_a_server_whose_channels_lack_secrets_exits_3_naming_them() 
 }
 
 #[test]
+fn a_data_directory_too_long_for_a_socket_works_alone_and_serve_says_why_it_cannot() {
+    let d = dirs();
+    let long = d.data.join("顺德区市场监督管理局消费者权益保护科工单数据目录".repeat(2));
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
+            .arg("--data")
+            .arg(&long)
+            .arg("--config")
+            .arg(&d.config)
+            .args(args)
+            .env("RIGHTSDESK_NOW", NOW)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    assert!(long.join("serve.sock").as_os_str().len() > 107);
+    ok(&run(&["tickets", "list"]));
+    let serve = run(&["serve", "--units-listen", "127.0.0.1:0"]);
+    assert_eq!(serve.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&serve.stderr).contains("shorter --data"), "{serve:?}");
+    ok(&run(&["tickets", "list"]));
+}
+
+#[test]
 fn a_subscriber_hears_each_change_and_channel_health() {
     // Tickets keep arriving (10 a second), so there is news after the watcher subscribes.
     let sim = SimProcess::start(&["--rate", "600", "--tickets", "2000", "--seed", "22"], NOW);
@@ -302,11 +326,61 @@ fn a_client_of_another_protocol_version_is_refused_with_the_reason() {
     let reason = reply["refused"]["reason"].as_str().unwrap();
     assert!(reason.contains("protocol 1") && reason.contains("99"), "{reason}");
 
+    let mut twice = UnixStream::connect(d.data.join("serve.sock")).unwrap();
+    twice
+        .write_all(
+            b"{\"hello\":{\"protocol\":1,\"client\":\"t\"}}\n{\"hello\":{\"protocol\":1,\"client\":\"t\"}}\n",
+        )
+        .unwrap();
+    let replies: Vec<String> = BufReader::new(&twice).lines().map(Result::unwrap).collect();
+    assert_eq!(replies.len(), 2, "welcome, then the refusal, then the connection ends: {replies:?}");
+    assert!(replies[1].contains("hello twice"), "{replies:?}");
+
     let mut rude = UnixStream::connect(d.data.join("serve.sock")).unwrap();
     rude.write_all(b"{\"query\":{\"id\":1,\"query\":{\"resolve\":\"1\"}}}\n").unwrap();
     let mut line = String::new();
     BufReader::new(&rude).read_line(&mut line).unwrap();
     assert!(line.contains("hello first"), "{line}");
+}
+
+#[test]
+fn commands_sent_back_to_back_on_one_connection_are_applied_in_order_and_answered_after_a_half_close() {
+    let sim = SimProcess::start(&["--rate", "0", "--tickets", "3", "--seed", "26"], NOW);
+    let d = dirs();
+    let _server = Server::start(&d, &sim);
+    let mut clerk = attach(&d);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let id = loop {
+        if let Some(id) = tickets_in(&mut clerk, "registered").first() {
+            break *id;
+        }
+        assert!(Instant::now() < deadline, "no ticket arrived");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let frame = |n: u64, action: TicketAction| {
+        let envelope =
+            Envelope { actor: "赵敏".into(), command: EngineCommand::Act { ticket: id, action } };
+        serde_json::json!({ "execute": { "id": n, "envelopes": [envelope] } }).to_string()
+    };
+    let triage = frame(
+        1,
+        TicketAction::Triage {
+            kind: Kind::Complaint, category: Some("通讯器材".into()), dispute_type: None
+        },
+    );
+    let dispatch = frame(2, TicketAction::Dispatch { unit: "leliu".into() });
+    let mut stream = UnixStream::connect(d.data.join("serve.sock")).unwrap();
+    let text = format!("{{\"hello\":{{\"protocol\":1,\"client\":\"raw\"}}}}\n{triage}\n{dispatch}\n");
+    stream.write_all(text.as_bytes()).unwrap();
+    // The client says it is done sending; what it asked is still answered.
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let replies: Vec<Value> =
+        BufReader::new(&stream).lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect();
+    let executed: Vec<&Value> = replies.iter().filter_map(|r| r.get("executed")).collect();
+    assert_eq!(executed.len(), 2, "{replies:?}");
+    for e in executed {
+        assert!(e["results"][0].get("Ok").is_some(), "dispatch after triage, in the order sent: {e}");
+    }
 }
 
 /// The effects a store's event log intends: write-back keys of remote tickets and SMS keys.

@@ -73,7 +73,12 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<i32, Failure> {
         })
         .collect();
     let (mut registered, mut duplicates) = (0, 0);
-    for (row, result) in good.iter().zip(desk.execute_all(envelopes)?) {
+    let results = desk.execute_all(envelopes).map_err(|e| {
+        Failure::new(format!(
+            "{file}: {e}. Part of the file may be saved; importing it again adds only what is missing"
+        ))
+    })?;
+    for (row, result) in good.iter().zip(results) {
         match result {
             Ok(Outcome::Applied(_)) => registered += 1,
             Ok(Outcome::Duplicate(_)) => duplicates += 1,

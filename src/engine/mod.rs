@@ -73,6 +73,8 @@ pub struct Engine {
     /// a batch before its flush: an effect must not leave the building (a channel told "signed
     /// for") while a crash could still take back the event that caused it.
     durable_outbox: Arc<AtomicU64>,
+    /// Changes of a group whose flush failed, published once a later flush succeeds.
+    unpublished: Vec<Change>,
     subscribers: Vec<Sender<Change>>,
 }
 
@@ -86,6 +88,7 @@ impl Engine {
             next_id: store.last_ticket_id()? + 1,
             next_outbox,
             durable_outbox: Arc::new(AtomicU64::new(next_outbox)),
+            unpublished: Vec::new(),
             next_quarantine: store.last_quarantine_id()? + 1,
             store,
             config,
@@ -172,15 +175,21 @@ impl Engine {
         // in a group whose flush failed earlier.
         if results.iter().any(Result::is_ok) {
             if let Err(e) = self.store.flush() {
-                // Not durable, so not acknowledged: the caller must treat these as failed.
-                let text = format!("written but not flushed: {e}");
+                // Not known to be durable, so not acknowledged. The batch is in sled, and a
+                // later flush may still write it: its changes are published with that flush.
+                self.unpublished.extend(published);
+                let text = format!(
+                    "written but not flushed to disk ({e}); a later write may still save it: look before doing it again"
+                );
                 return results
                     .into_iter()
                     .map(|r| r.and(Err(EngineError::NotSaved(text.clone()))))
                     .collect();
             }
             self.durable_outbox.store(self.next_outbox, Ordering::Release);
-            self.publish(published);
+            let mut changes = std::mem::take(&mut self.unpublished);
+            changes.extend(published);
+            self.publish(changes);
         }
         results
     }

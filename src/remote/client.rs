@@ -51,6 +51,10 @@ impl Client {
     /// or a socket left by a server that is gone).
     pub fn attach(data_dir: &Path) -> Result<Option<Client>, ClientError> {
         let path = wire::socket_path(data_dir);
+        if path.as_os_str().len() > wire::MAX_SOCKET_PATH {
+            // No server can listen there (`serve` says why when it tries).
+            return Ok(None);
+        }
         let stream = match UnixStream::connect(&path) {
             Ok(s) => s,
             Err(e)

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long a command waits for a server that holds the store to open its socket.
-const SERVER_STARTING: Duration = Duration::from_secs(5);
+const SERVER_STARTING: Duration = Duration::from_secs(15);
 
 /// Commands sent in one frame when attached.
 const FRAME_COMMANDS: usize = 2048;
@@ -30,7 +30,8 @@ pub enum Desk {
 
 impl Desk {
     /// Attaches to the server of `data_dir` if one runs, else opens the store. A server that
-    /// holds the store but is still starting (its socket not yet open) is waited for briefly.
+    /// holds the store but is still starting (its socket not yet open: it may be telling a
+    /// simulator about its units) is waited for, up to 15 s.
     pub fn open(data_dir: &Path, config: Arc<Config>, clock: Clock) -> Result<Desk, EngineError> {
         let patience = Instant::now() + SERVER_STARTING;
         loop {

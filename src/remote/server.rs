@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{Semaphore, broadcast, mpsc, watch};
 
 /// What the socket serves besides the engine: the sync side, for `sync --once` and health.
 #[derive(Clone)]
@@ -37,7 +37,8 @@ struct Shared {
 #[derive(Debug, thiserror::Error)]
 pub enum SocketError {
     #[error(
-        "{path}: the socket path is {len} bytes, more than a Unix socket allows (107): use a shorter --data directory"
+        "{path}: the socket path is {len} bytes, more than a Unix socket allows ({}): use a shorter --data directory",
+        wire::MAX_SOCKET_PATH
     )]
     PathTooLong { path: String, len: usize },
     #[error("{path}: cannot listen: {source}")]
@@ -50,7 +51,7 @@ pub fn bind(data_dir: &Path) -> Result<(UnixListener, PathBuf), SocketError> {
     let path = wire::socket_path(data_dir);
     let shown = path.display().to_string();
     let len = path.as_os_str().len();
-    if len > 107 {
+    if len > wire::MAX_SOCKET_PATH {
         return Err(SocketError::PathTooLong { path: shown, len });
     }
     match std::fs::remove_file(&path) {
@@ -66,7 +67,8 @@ pub fn bind(data_dir: &Path) -> Result<(UnixListener, PathBuf), SocketError> {
     Ok((listener, path))
 }
 
-/// Accepts clients until `stop`.
+/// Accepts clients until `stop`; then gives the connections `DRAIN` to answer what they were
+/// asked before they are cut.
 pub async fn serve(
     listener: UnixListener,
     engine: EngineHandle,
@@ -94,25 +96,59 @@ pub async fn serve(
             Some(_) = clients.join_next(), if !clients.is_empty() => {}
         }
     }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN, async { while clients.join_next().await.is_some() {} }).await;
     clients.shutdown().await;
 }
+
+/// How long a closing connection may take to answer what it was already asked.
+const DRAIN: Duration = Duration::from_secs(4);
+/// Queries, syncs and health requests answered at once on one connection; more wait their turn
+/// (a client that sends without reading cannot make the server pile up work).
+const IN_FLIGHT_PER_CLIENT: usize = 16;
+/// Commands in one `execute` frame, at most: a huge frame would hold the engine for every
+/// other clerk. The bundled client sends 2048.
+pub const MAX_COMMANDS_PER_FRAME: usize = 4096;
 
 async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receiver<bool>) {
     let (read, mut write) = stream.into_split();
     let (replies, mut outgoing) = mpsc::channel::<Reply>(1024);
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         while let Some(reply) = outgoing.recv().await {
-            let Ok(mut line) = serde_json::to_vec(&reply) else { continue };
-            line.push(b'\n');
-            if write.write_all(&line).await.is_err() {
+            let line = match serde_json::to_vec(&reply) {
+                Ok(line) => line,
+                Err(e) => {
+                    // Cannot happen with these types; if it did, the client must not wait on.
+                    tracing::error!(error = %e, "a reply could not be encoded; closing the connection");
+                    break;
+                }
+            };
+            if write.write_all(&line).await.is_err() || write.write_all(b"\n").await.is_err() {
                 break;
             }
         }
     });
+    // The commands of one connection reach the engine in the order they were sent.
+    let (commands, mut queued) = mpsc::channel::<(u64, Vec<crate::engine::Envelope>)>(16);
+    let mut executor = {
+        let (engine, replies) = (shared.engine.clone(), replies.clone());
+        tokio::spawn(async move {
+            while let Some((id, envelopes)) = queued.recv().await {
+                let results = engine.execute_all(envelopes).await;
+                let results = results.into_iter().map(|r| r.map_err(|e| (&e).into())).collect();
+                if replies.send(Reply::Executed { id, results }).await.is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let permits = Arc::new(Semaphore::new(IN_FLIGHT_PER_CLIENT));
+    let mut answers = tokio::task::JoinSet::new();
+    let mut subscriptions = tokio::task::JoinSet::new();
     let mut lines = BufReader::new(read);
-    let mut tasks = tokio::task::JoinSet::new();
     let mut welcomed = false;
     loop {
+        // Only `stop` may cut a read short: the bytes a cut read had taken would be lost.
         let request = tokio::select! {
             r = read_request(&mut lines) => r,
             _ = stop.changed() => break,
@@ -147,18 +183,57 @@ async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receive
                 let _ = replies.send(Reply::Refused { reason }).await;
                 break;
             }
+            (true, Request::Hello { .. }) => {
+                let _ = replies.send(Reply::BadRequest { reason: "hello twice".into() }).await;
+                break;
+            }
+            (true, Request::Execute { id, envelopes }) => {
+                if envelopes.len() > MAX_COMMANDS_PER_FRAME {
+                    let reason = format!(
+                        "{} commands in one frame; at most {MAX_COMMANDS_PER_FRAME}",
+                        envelopes.len()
+                    );
+                    let _ = replies.send(Reply::BadRequest { reason }).await;
+                    break;
+                }
+                if commands.send((id, envelopes)).await.is_err() {
+                    break;
+                }
+            }
+            (true, Request::Subscribe { id }) => {
+                subscriptions.spawn(subscribe(id, shared.engine.clone(), replies.clone()));
+            }
             (true, request) => {
                 // A console keeps its connection for a working day: answered requests must not
-                // pile up in the set. (Reaping here, not in the select above: a read cut off
-                // mid-line would lose the bytes it had taken.)
-                while tasks.try_join_next().is_some() {}
-                tasks.spawn(answer(request, shared.clone(), replies.clone()));
+                // pile up in the set.
+                while answers.try_join_next().is_some() {}
+                let Ok(permit) = permits.clone().acquire_owned().await else { break };
+                let (shared, replies) = (shared.clone(), replies.clone());
+                answers.spawn(async move {
+                    answer(request, shared, replies).await;
+                    drop(permit);
+                });
             }
         }
     }
-    tasks.shutdown().await;
+    // The client has gone or the server stops. What was asked is still answered (a command
+    // handed over is written either way, and its client should hear so), within `DRAIN`.
+    subscriptions.shutdown().await;
+    drop(commands);
+    let drained = tokio::time::timeout(DRAIN, async {
+        let _ = (&mut executor).await;
+        while answers.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("a closing connection still had requests in hand; they were cut");
+    }
+    executor.abort();
+    answers.shutdown().await;
     drop(replies);
-    let _ = writer.await;
+    if tokio::time::timeout(DRAIN, &mut writer).await.is_err() {
+        writer.abort();
+    }
 }
 
 /// One line, or None at the end of the stream, or why it cannot be read.
@@ -181,11 +256,8 @@ async fn read_request<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut R) -> Resu
 async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) {
     let engine = &shared.engine;
     let reply = match request {
-        Request::Hello { .. } => Reply::BadRequest { reason: "hello twice".into() },
-        Request::Execute { id, envelopes } => {
-            let results = engine.execute_all(envelopes).await;
-            Reply::Executed { id, results: results.into_iter().map(|r| r.map_err(|e| (&e).into())).collect() }
-        }
+        // Handled by the connection itself.
+        Request::Hello { .. } | Request::Execute { .. } | Request::Subscribe { .. } => return,
         Request::Query { id, query } => {
             let reader = engine.reader().clone();
             let answered = tokio::task::spawn_blocking(move || reader.query(&query)).await;
@@ -196,15 +268,6 @@ async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) 
             };
             Reply::Answer { id, answer }
         }
-        Request::Subscribe { id } => {
-            let changes = engine.subscribe();
-            let health = engine.subscribe_health();
-            if replies.send(Reply::Subscribed { id }).await.is_err() {
-                return;
-            }
-            forward(changes, health, replies).await;
-            return;
-        }
         Request::SyncOnce { id, timeout_secs } => {
             let s = &shared.sync;
             let report = worker::sync_once(
@@ -213,7 +276,7 @@ async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) 
                 s.sms.clone(),
                 shared.clock,
                 s.options.clone(),
-                Duration::from_secs(timeout_secs),
+                Duration::from_secs(timeout_secs.min(MAX_SYNC_ONCE_SECS)),
             )
             .await
             .map(|mut report| {
@@ -231,6 +294,18 @@ async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) 
         }
     };
     let _ = replies.send(reply).await;
+}
+
+/// The longest `sync_once` a client may ask for.
+const MAX_SYNC_ONCE_SECS: u64 = 3600;
+
+async fn subscribe(id: u64, engine: EngineHandle, replies: mpsc::Sender<Reply>) {
+    let changes = engine.subscribe();
+    let health = engine.subscribe_health();
+    drop(engine);
+    if replies.send(Reply::Subscribed { id }).await.is_ok() {
+        forward(changes, health, replies).await;
+    }
 }
 
 /// Pushes changes and health updates to one subscriber until it goes away.

@@ -19,7 +19,10 @@ pub const PROTOCOL: u32 = 1;
 pub const SOCKET_NAME: &str = "serve.sock";
 
 /// A request frame is at most this long: a client cannot make the server buffer without end.
-pub const MAX_REQUEST_BYTES: usize = 256 << 20;
+pub const MAX_REQUEST_BYTES: usize = 64 << 20;
+
+/// The longest path a Unix socket can have (`sun_path` less its terminating zero).
+pub const MAX_SOCKET_PATH: usize = 107;
 
 pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join(SOCKET_NAME)

@@ -321,7 +321,8 @@ pub async fn sync_once(
     options: SyncOptions,
     timeout: Duration,
 ) -> Result<OnceReport, EngineError> {
-    let deadline = tokio::time::Instant::now() + timeout;
+    // A day at most: a deadline beyond what the clock can add would panic.
+    let deadline = tokio::time::Instant::now() + timeout.min(Duration::from_secs(86_400));
     let health: HealthBoard = Arc::new(Mutex::new(BTreeMap::new()));
     let mut pulls = tokio::task::JoinSet::new();
     for channel in channels.values() {
