@@ -271,6 +271,22 @@ fn a_data_directory_too_long_for_a_socket_works_alone_and_serve_says_why_it_cann
 }
 
 #[test]
+fn a_command_facing_a_frozen_server_gives_up_after_the_handshake_timeout() {
+    let sim = SimProcess::start(&["--rate", "0", "--tickets", "1", "--seed", "27"], NOW);
+    let d = dirs();
+    let server = Server::start(&d, &sim);
+    let pid = server.child.id() as i32;
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let started = Instant::now();
+    let out = desk(&d, &["tickets", "list"]);
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did not answer"), "{out:?}");
+    assert!(started.elapsed() < Duration::from_secs(30), "it gave up rather than hang");
+}
+
+#[test]
 fn a_subscriber_hears_each_change_and_channel_health() {
     // Tickets keep arriving (10 a second), so there is news after the watcher subscribes.
     let sim = SimProcess::start(&["--rate", "600", "--tickets", "2000", "--seed", "22"], NOW);

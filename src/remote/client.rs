@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -16,6 +17,10 @@ pub enum ClientError {
     Refused { path: String, reason: String },
     #[error("{path}: the server closed the connection (was it stopped?)")]
     Closed { path: String },
+    #[error(
+        "{path}: the server did not answer the handshake within {secs} s (is it stopped or overloaded? see store.holder for its pid)"
+    )]
+    NoAnswer { path: String, secs: u64 },
     #[error("{path}: {what}")]
     Protocol { path: String, what: String },
 }
@@ -44,7 +49,11 @@ pub struct Client {
     pub server: String,
     pub server_pid: u32,
     pushed: VecDeque<Notice>,
+    timed_out: bool,
 }
+
+/// How long a server may take to answer the handshake.
+const HANDSHAKE: Duration = Duration::from_secs(5);
 
 impl Client {
     /// Attaches to the server of `data_dir`, or None when no server is running there (no socket,
@@ -80,9 +89,20 @@ impl Client {
             server: String::new(),
             server_pid: 0,
             pushed: VecDeque::new(),
+            timed_out: false,
         };
+        // A live server answers at once; one that is frozen must not hang the command.
+        let _ = client.writer.set_read_timeout(Some(HANDSHAKE));
         client.send(&Request::Hello { protocol: PROTOCOL, client: wire::identity() })?;
-        match client.receive()? {
+        let welcome = client.receive().map_err(|e| match e {
+            ClientError::Closed { path } if client.timed_out => {
+                ClientError::NoAnswer { path, secs: HANDSHAKE.as_secs() }
+            }
+            other => other,
+        });
+        // Later requests may rightly take long (an import, `sync --once`).
+        let _ = client.writer.set_read_timeout(None);
+        match welcome? {
             Reply::Welcome { server, pid, .. } => {
                 client.server = server;
                 client.server_pid = pid;
@@ -191,6 +211,10 @@ impl Client {
     fn receive(&mut self) -> Result<Reply, ClientError> {
         let mut line = Vec::new();
         match self.reader.read_until(b'\n', &mut line) {
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                self.timed_out = true;
+                Err(ClientError::Closed { path: self.shown() })
+            }
             Ok(0) | Err(_) => Err(ClientError::Closed { path: self.shown() }),
             Ok(_) => {
                 serde_json::from_slice(&line).map_err(|e| self.protocol(format!("unreadable reply: {e}")))
