@@ -53,7 +53,12 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<i32, Failure> {
     runtime.shutdown_timeout(STOP_GRACE);
     // Every handle is gone with the runtime: the engine finishes its last burst and comes back.
     let engine = thread.join().map_err(|_| Failure::new("the engine stopped abnormally"))?;
-    engine.close_with_checkpoint()?;
+    // Everything acknowledged is flushed already; the checkpoint only makes the next start
+    // quicker. A query still running past the grace period holds the store and prevents it.
+    if let Err(e) = engine.close_with_checkpoint() {
+        tracing::warn!(error = %e, "stopped without a checkpoint");
+        eprintln!("stopped without a checkpoint ({e}): nothing is lost; the next start replays a little more");
+    }
     tracing::info!("server stopped");
     status
 }
