@@ -7,6 +7,7 @@
 //! actor `unit:{unit}`, so it is in the audit trail.
 
 use crate::domain::action::TicketAction;
+use crate::domain::lifecycle::{self, Rules};
 use crate::domain::status::Status;
 use crate::domain::ticket::{Fen, Kind, Ticket, TicketId};
 use crate::engine::{Command, EngineError, EngineHandle, Envelope};
@@ -222,19 +223,16 @@ async fn act(
                 Some(Value::Bool(b)) => *b,
                 Some(_) => return Err(bad_request("case_filed is not true or false")),
             };
-            let mut current = t;
-            // Each pass moves the ticket one step; the lifecycle is a handful of steps long.
-            // A ticket already resolved (or further) is left as it is: a unit repeating a
-            // resolve whose answer it lost gets the ticket as it stands.
-            for _ in 0..8 {
-                if matches!(
-                    current.status,
-                    Status::Resolved | Status::WrittenBack | Status::FollowedUp | Status::Closed
-                ) {
-                    break;
-                }
-                run(next_step(&current, &result, amount, filed)).await?;
-                current = mine(&engine)?;
+            // The whole way to `resolved` as one job, which the engine writes as one batch: a
+            // crash leaves the ticket where it was or resolved, never half way (settled but not
+            // resolved, where no unit step fits).
+            let steps = steps_to_resolve(&engine, &t, &result, amount, filed);
+            let envelopes = steps
+                .into_iter()
+                .map(|action| Envelope { actor: actor.clone(), command: Command::Act { ticket, action } })
+                .collect();
+            for result in engine.execute_all(envelopes).await {
+                result?;
             }
         }
         other => {
@@ -246,6 +244,41 @@ async fn act(
     }
     let t = engine.reader().ticket(ticket)?.ok_or_else(|| not_found(&id))?;
     Ok(axum::Json(view(&engine, &t)?))
+}
+
+/// The actions that take the ticket from where it stands to `resolved`, each decided against
+/// the state the one before leaves. A ticket already resolved (or further) needs none: a unit
+/// repeating a resolve whose answer it lost gets the ticket as it stands. Where a step is not
+/// allowed it is still the last one, so that the engine explains why.
+fn steps_to_resolve(
+    engine: &EngineHandle,
+    t: &Ticket,
+    result: &str,
+    amount: Option<Fen>,
+    filed: bool,
+) -> Vec<TicketAction> {
+    let reader = engine.reader();
+    let config = reader.config();
+    let rules = Rules { sla: &config.sla, channels: &config.channels, org: &config.org };
+    let mut current = t.clone();
+    let mut steps = Vec::new();
+    // The lifecycle is a handful of steps long.
+    for _ in 0..8 {
+        if matches!(
+            current.status,
+            Status::Resolved | Status::WrittenBack | Status::FollowedUp | Status::Closed
+        ) {
+            break;
+        }
+        let action = next_step(&current, result, amount, filed);
+        let decided = lifecycle::decide(&current, &action, rules, reader.now());
+        steps.push(action);
+        match decided {
+            Ok(d) => current.status = d.after,
+            Err(_) => break,
+        }
+    }
+    steps
 }
 
 /// The next step towards `resolved` from where the ticket stands, for its kind. Where no step

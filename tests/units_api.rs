@@ -163,10 +163,16 @@ async fn sign_contact_resolve_takes_a_complaint_to_resolved_as_the_unit() {
     assert_eq!((s, body["status"].as_str()), (200, Some("contacted")), "{body}");
     let (s, _) = desk.post("daliang", Some(&token), id, "progress", json!({ "note": "已约商家面谈" })).await;
     assert_eq!(s, 200);
+    let flushes = desk.engine.reader().store().flush_count();
     let resolve = json!({ "result": "经调解，商家同意退货退款。", "amount_recovered": "120.00" });
     let (s, body) = desk.post("daliang", Some(&token), id, "resolve", resolve).await;
     assert_eq!((s, body["status"].as_str()), (200, Some("resolved")), "{body}");
     assert_eq!(desk.status(id), Status::Resolved);
+    assert_eq!(
+        desk.engine.reader().store().flush_count() - flushes,
+        1,
+        "accept, settle and resolve are written together: a crash cannot leave the ticket half way"
+    );
 
     let t = desk.engine.reader().ticket(id).unwrap().unwrap();
     let timeline = desk.engine.reader().timeline(&t).unwrap();

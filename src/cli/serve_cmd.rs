@@ -57,7 +57,9 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<i32, Failure> {
     // quicker. A query still running past the grace period holds the store and prevents it.
     if let Err(e) = engine.close_with_checkpoint() {
         tracing::warn!(error = %e, "stopped without a checkpoint");
-        eprintln!("stopped without a checkpoint ({e}): nothing is lost; the next start replays a little more");
+        eprintln!(
+            "stopped without a checkpoint ({e}): nothing is lost; the next start replays a little more"
+        );
     }
     tracing::info!("server stopped");
     status

@@ -43,11 +43,18 @@ impl EngineHandle {
         let thread = std::thread::Builder::new()
             .name("engine".into())
             .spawn(move || {
-                while let Ok(first) = inbox.recv() {
+                // A job that would not fit the burst's group waits for the next burst: the
+                // commands of one job (a unit's way to `resolved`) are written as one batch.
+                let mut carried: Option<Job> = None;
+                while let Some(first) = carried.take().or_else(|| inbox.recv().ok()) {
                     let mut size = first.envelopes.len();
                     let mut burst = vec![first];
                     while size < MAX_GROUP {
                         match inbox.try_recv() {
+                            Ok(job) if size + job.envelopes.len() > MAX_GROUP => {
+                                carried = Some(job);
+                                break;
+                            }
                             Ok(job) => {
                                 size += job.envelopes.len();
                                 burst.push(job);

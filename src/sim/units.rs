@@ -189,6 +189,9 @@ impl Units {
                 json!({ "reason": "not_our_duty", "note": "经核实，该事项不属本单位职责范围，请重新分派。" }),
             )),
             "contacted" | "accepted" => Some(("resolve", resolution(t.kind.as_deref(), &mut rng))),
+            // Part way to a result (a unit's resolve cut short by an older server): finish it.
+            "mediating" | "settled" | "mediation_ended" | "verified" | "case_filed" | "not_filed"
+            | "reporter_told" | "answered" => Some(("resolve", resolution(t.kind.as_deref(), &mut rng))),
             _ => None,
         }
     }
