@@ -40,17 +40,25 @@ fn dirs() -> Dirs {
     Dirs { _tmp: tmp, data, config }
 }
 
-fn desk(d: &Dirs, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-        .args(["--as", "李娜", "--data"])
-        .arg(&d.data)
+/// The binary on a data directory, with the fixed "now", no input and no channel secrets from
+/// the environment.
+fn rightsdesk(data: &Path, config: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rightsdesk"));
+    command
+        .arg("--data")
+        .arg(data)
         .arg("--config")
-        .arg(&d.config)
-        .args(args)
+        .arg(config)
         .env("RIGHTSDESK_NOW", NOW)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+        .stdin(Stdio::null());
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("RIGHTSDESK_SECRET_")) {
+        command.env_remove(name);
+    }
+    command
+}
+
+fn desk(d: &Dirs, args: &[&str]) -> Output {
+    rightsdesk(&d.data, &d.config).args(["--as", "李娜"]).args(args).output().unwrap()
 }
 
 fn ok(out: &Output) -> String {
@@ -58,21 +66,21 @@ fn ok(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// `rightsdesk serve --sim URL`, ready once its socket answers.
+/// `rightsdesk serve`, ready once its socket answers.
 struct Server {
     child: Child,
 }
 
 impl Server {
+    /// `serve --sim URL`.
     fn start(d: &Dirs, sim: &SimProcess) -> Server {
-        let child = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-            .arg("--data")
-            .arg(&d.data)
-            .arg("--config")
-            .arg(&d.config)
-            .args(["serve", "--sim", &sim.base, "--units-listen", "127.0.0.1:0"])
-            .env("RIGHTSDESK_NOW", NOW)
-            .stdin(Stdio::null())
+        Server::start_with(d, &["--sim", &sim.base])
+    }
+
+    fn start_with(d: &Dirs, args: &[&str]) -> Server {
+        let child = rightsdesk(&d.data, &d.config)
+            .args(["serve", "--units-listen", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -220,27 +228,9 @@ fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
 #[test]
 fn sync_once_through_a_server_whose_channels_lack_secrets_exits_3_naming_them() {
     let d = dirs();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-        .arg("--data")
-        .arg(&d.data)
-        .arg("--config")
-        .arg(&d.config)
-        .args(["serve", "--units-listen", "127.0.0.1:0"])
-        .env("RIGHTSDESK_NOW", NOW)
-        .env_remove("RIGHTSDESK_SECRET_12345")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Client::attach(&d.data).ok().flatten().is_none() {
-        assert!(Instant::now() < deadline, "serve did not open its socket");
-        std::thread::sleep(Duration::from_millis(25));
-    }
+    let server = Server::start_with(&d, &[]);
     let out = desk(&d, &["sync", "--once", "--timeout", "2"]);
-    let _ = child.kill();
-    let _ = child.wait();
+    server.kill();
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not caught up:") && stderr.contains("12345"), "{stderr}");
@@ -250,18 +240,7 @@ fn sync_once_through_a_server_whose_channels_lack_secrets_exits_3_naming_them() 
 fn a_data_directory_too_long_for_a_socket_works_alone_and_serve_says_why_it_cannot() {
     let d = dirs();
     let long = d.data.join("顺德区市场监督管理局消费者权益保护科工单数据目录".repeat(2));
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-            .arg("--data")
-            .arg(&long)
-            .arg("--config")
-            .arg(&d.config)
-            .args(args)
-            .env("RIGHTSDESK_NOW", NOW)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| rightsdesk(&long, &d.config).args(args).output().unwrap();
     assert!(long.join("serve.sock").as_os_str().len() > 107);
     ok(&run(&["tickets", "list"]));
     let serve = run(&["serve", "--units-listen", "127.0.0.1:0"]);
