@@ -9,8 +9,8 @@ use super::sync_cmd;
 use super::{Failure, OK};
 use crate::engine::{Command, EngineHandle, Envelope};
 use crate::remote::Client;
-use crate::remote::server::{self, SyncSide};
-use crate::sync::worker::{self, HealthBoard, SyncOptions};
+use crate::remote::server;
+use crate::sync::worker::HealthBoard;
 use crate::units_api::{self, hash_token, new_token};
 use clap::Args;
 use std::collections::BTreeMap;
@@ -74,38 +74,17 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
     })?;
     let units_addr = units.local_addr()?;
     // The socket last: once it answers, the server is ready for clients.
-    let sync_cmd::Remotes { channels, sms, unusable } = sync_cmd::connect(ctx, args.sim.as_deref());
+    let side = sync_cmd::connect(ctx, args.sim.as_deref());
     if let Some(sim) = &args.sim {
         register_units(ctx, &engine, sim, units_addr).await?;
     }
     let (listener, socket) = server::bind(&ctx.data_dir)?;
-    let options = SyncOptions::default();
-    let syncing = channels.len();
-    let health: HealthBoard = Default::default();
+    let (syncing, cannot_sync) = (side.channels.len(), side.unusable.len());
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
-    for channel in channels.values().cloned() {
-        tasks.spawn(worker::run_channel(
-            channel,
-            engine.clone(),
-            ctx.clock,
-            options.clone(),
-            health.clone(),
-            stop.clone(),
-        ));
-    }
-    tasks.spawn(worker::run_outbox(
-        engine.clone(),
-        channels.clone(),
-        sms.clone(),
-        ctx.clock,
-        options.clone(),
-        stop.clone(),
-    ));
+    side.spawn(&mut tasks, &engine, ctx.clock, &stop);
     tasks.spawn(crate::engine::run_scheduler(engine.clone(), ctx.clock, stop.clone()));
-    tasks.spawn(publish_health(engine.clone(), health.clone(), stop.clone()));
-    let cannot_sync = unusable.len();
-    let side = SyncSide { channels, sms, options, health, unusable };
+    tasks.spawn(publish_health(engine.clone(), side.health.clone(), stop.clone()));
     tasks.spawn(server::serve(listener, engine.clone(), ctx.clock, side, stop.clone()));
     let mut units_stop = stop.clone();
     let units_api =

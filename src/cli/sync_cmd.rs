@@ -6,7 +6,7 @@ use super::{Failure, OK, PARTIAL};
 use crate::engine::EngineHandle;
 use crate::remote::Client;
 use crate::sync::http::{Channel, HttpChannel, SecretSource, SmsGateway, point_at_simulator};
-use crate::sync::worker::{self, HealthBoard, OnceReport, SyncOptions};
+use crate::sync::worker::{self, HealthBoard, OnceReport, SyncOptions, SyncSide};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,17 +45,9 @@ fn through_server(mut client: Client, args: &SyncArgs) -> Result<i32, Failure> {
     Ok(print_once(&report, Vec::new()))
 }
 
-/// The outside world as the workers reach it.
-pub(super) struct Remotes {
-    pub channels: HashMap<String, Arc<dyn Channel>>,
-    pub sms: Option<Arc<SmsGateway>>,
-    /// Channels with a profile that cannot be used (named on stderr already).
-    pub unusable: Vec<String>,
-}
-
 /// The channels with a sync profile, as HTTP adapters (pointed at the simulator with `sim`),
-/// and the SMS gateway.
-pub(super) fn connect(ctx: &Context, sim: Option<&str>) -> Remotes {
+/// and the SMS gateway; the channels that cannot be synced are named on stderr.
+pub(super) fn connect(ctx: &Context, sim: Option<&str>) -> SyncSide {
     let client = reqwest::Client::new();
     let secrets = if sim.is_some() { SecretSource::Simulator } else { SecretSource::Environment };
     let mut channels: HashMap<String, Arc<dyn Channel>> = HashMap::new();
@@ -92,32 +84,21 @@ pub(super) fn connect(ctx: &Context, sim: Option<&str>) -> Remotes {
         }
         (None, None) => None,
     };
-    Remotes { channels, sms, unusable }
+    SyncSide { channels, sms, options: SyncOptions::default(), health: HealthBoard::default(), unusable }
 }
 
 async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Result<i32, Failure> {
-    let Remotes { channels, sms, unusable } = connect(ctx, args.sim.as_deref());
-    let options = SyncOptions::default();
+    let side = connect(ctx, args.sim.as_deref());
     if args.once {
-        let report =
-            worker::sync_once(engine, channels, sms, ctx.clock, options, Duration::from_secs(args.timeout))
-                .await?;
-        return Ok(print_once(&report, unusable));
+        let timeout = Duration::from_secs(args.timeout);
+        let (channels, sms, options) = (side.channels, side.sms, side.options);
+        let report = worker::sync_once(engine, channels, sms, ctx.clock, options, timeout).await?;
+        return Ok(print_once(&report, side.unusable));
     }
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let health: HealthBoard = Default::default();
     let mut tasks = tokio::task::JoinSet::new();
-    for channel in channels.values().cloned() {
-        tasks.spawn(worker::run_channel(
-            channel,
-            engine.clone(),
-            ctx.clock,
-            options.clone(),
-            health.clone(),
-            stop.clone(),
-        ));
-    }
-    tasks.spawn(worker::run_outbox(engine, channels, sms, ctx.clock, options, stop));
+    side.spawn(&mut tasks, &engine, ctx.clock, &stop);
+    drop(engine);
     eprintln!("syncing {} channel(s); Ctrl-C stops", tasks.len() - 1);
     let _ = tokio::signal::ctrl_c().await;
     let _ = stop_tx.send(true);

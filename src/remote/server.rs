@@ -3,10 +3,9 @@
 
 use super::wire::{self, MAX_REQUEST_BYTES, PROTOCOL, Reply, Request, WireError};
 use crate::engine::{ChannelHealth, EngineHandle};
-use crate::sync::http::{Channel, SmsGateway};
-use crate::sync::worker::{self, HealthBoard, SyncOptions};
+use crate::sync::worker;
+pub use crate::sync::worker::SyncSide;
 use crate::time::Clock;
-use std::collections::HashMap;
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -15,17 +14,6 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Semaphore, broadcast, mpsc, watch};
-
-/// What the socket serves besides the engine: the sync side, for `sync --once` and health.
-#[derive(Clone)]
-pub struct SyncSide {
-    pub channels: HashMap<String, Arc<dyn Channel>>,
-    pub sms: Option<Arc<SmsGateway>>,
-    pub options: SyncOptions,
-    pub health: HealthBoard,
-    /// Channels with a profile the server could not use (a missing secret …): never caught up.
-    pub unusable: Vec<String>,
-}
 
 #[derive(Clone)]
 struct Shared {

@@ -302,6 +302,36 @@ pub async fn run_outbox(
     }
 }
 
+/// The outside world as the workers reach it: the channels, the SMS gateway, how to retry,
+/// and the board where each channel's health is kept.
+#[derive(Clone)]
+pub struct SyncSide {
+    pub channels: HashMap<String, Arc<dyn Channel>>,
+    pub sms: Option<Arc<SmsGateway>>,
+    pub options: SyncOptions,
+    pub health: HealthBoard,
+    /// Channels with a profile that cannot be used (a missing secret …): never caught up.
+    pub unusable: Vec<String>,
+}
+
+impl SyncSide {
+    /// A pull loop per channel and the outbox loop, in `tasks`, until `stop`.
+    pub fn spawn(
+        &self,
+        tasks: &mut tokio::task::JoinSet<()>,
+        engine: &EngineHandle,
+        clock: Clock,
+        stop: &tokio::sync::watch::Receiver<bool>,
+    ) {
+        for channel in self.channels.values().cloned() {
+            let (engine, options, health) = (engine.clone(), self.options.clone(), self.health.clone());
+            tasks.spawn(run_channel(channel, engine, clock, options, health, stop.clone()));
+        }
+        let (channels, sms) = (self.channels.clone(), self.sms.clone());
+        tasks.spawn(run_outbox(engine.clone(), channels, sms, clock, self.options.clone(), stop.clone()));
+    }
+}
+
 /// What `sync --once` achieved before its deadline.
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct OnceReport {
