@@ -122,23 +122,7 @@ fn pending_alarms_follow_the_due_instant_and_forget_nothing_raised() {
 }
 
 fn blank_ticket() -> Ticket {
-    Ticket {
-        id: crate::domain::ticket::TicketId(1),
-        kind: crate::domain::ticket::Kind::Complaint,
-        status: Status::Registered,
-        intake: Default::default(),
-        complainant: Default::default(),
-        respondent: Default::default(),
-        dispute: Default::default(),
-        workflow: Default::default(),
-        clocks: Vec::new(),
-        notes: Vec::new(),
-        attachments: Vec::new(),
-        flags: Default::default(),
-        events: Vec::new(),
-        created_at: at("2026-03-02 09:00"),
-        updated_at: at("2026-03-02 09:00"),
-    }
+    Ticket::blank(crate::domain::ticket::TicketId(1), at("2026-03-02 09:00"))
 }
 
 fn unit() -> impl Strategy<Value = ClockUnit> {

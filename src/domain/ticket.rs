@@ -356,6 +356,28 @@ pub struct Ticket {
 }
 
 impl Ticket {
+    /// A ticket with nothing recorded yet: a stand-in the engine replaces at once, and a base
+    /// for tests that set only what they look at.
+    pub fn blank(id: TicketId, at: Timestamp) -> Ticket {
+        Ticket {
+            id,
+            kind: Kind::Complaint,
+            status: crate::domain::status::Status::Registered,
+            intake: Default::default(),
+            complainant: Default::default(),
+            respondent: Default::default(),
+            dispute: Default::default(),
+            workflow: Default::default(),
+            clocks: Vec::new(),
+            notes: Vec::new(),
+            attachments: Vec::new(),
+            flags: Default::default(),
+            events: Vec::new(),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
     pub fn flag_codes(&self) -> Vec<&'static str> {
         self.flags.iter().map(|f| f.code()).collect()
     }

@@ -63,7 +63,7 @@ impl Overlay<'_> {
             // cost of a backfill burst otherwise).
             None if creates => {
                 self.order.push(id);
-                self.touched.insert(id, Touched { original: None, current: placeholder(id) });
+                self.touched.insert(id, Touched { original: None, current: stand_in(id) });
                 None
             }
             None => {
@@ -73,7 +73,7 @@ impl Overlay<'_> {
                     None => None,
                 };
                 self.order.push(id);
-                self.touched.insert(id, Touched { original, current: placeholder(id) });
+                self.touched.insert(id, Touched { original, current: stand_in(id) });
                 stored
             }
         };
@@ -132,24 +132,8 @@ impl Overlay<'_> {
 }
 
 /// A stand-in while a ticket's first event of the group is being folded; replaced at once.
-fn placeholder(id: TicketId) -> Ticket {
-    Ticket {
-        id,
-        kind: crate::domain::ticket::Kind::Complaint,
-        status: Status::Registered,
-        intake: Default::default(),
-        complainant: Default::default(),
-        respondent: Default::default(),
-        dispute: Default::default(),
-        workflow: Default::default(),
-        clocks: Vec::new(),
-        notes: Vec::new(),
-        attachments: Vec::new(),
-        flags: Default::default(),
-        events: Vec::new(),
-        created_at: Timestamp::from_millis(0),
-        updated_at: Timestamp::from_millis(0),
-    }
+fn stand_in(id: TicketId) -> Ticket {
+    Ticket::blank(id, Timestamp::from_millis(0))
 }
 
 type GroupResult = (Vec<Result<Outcome, EngineError>>, Vec<Change>);
