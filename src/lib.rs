@@ -10,6 +10,7 @@ pub mod engine;
 pub mod generate;
 pub mod import;
 pub mod remote;
+pub mod search;
 pub mod sim;
 pub mod store;
 pub mod sync;

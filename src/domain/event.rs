@@ -390,6 +390,7 @@ fn change(t: &mut Ticket, body: &EventBody, event: &Event) {
             t.flags.remove(&Flag::KindAssumed);
         }
         EventBody::Dispatched { unit } => {
+            t.flags.remove(&Flag::ReturnedByUnit);
             w.unit = Some(unit.clone());
             w.dispatched_at = Some(at);
             w.signed_at = None;
@@ -433,9 +434,11 @@ fn change(t: &mut Ticket, body: &EventBody, event: &Event) {
                 at,
             });
             clear_unit(w);
+            t.flags.insert(Flag::ReturnedByUnit);
         }
         EventBody::Recalled { .. } => clear_unit(w),
         EventBody::Redispatched { unit, .. } => {
+            t.flags.remove(&Flag::ReturnedByUnit);
             w.unit = Some(unit.clone());
             w.dispatched_at = Some(at);
             w.signed_at = None;

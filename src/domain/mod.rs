@@ -10,9 +10,11 @@ pub mod effect;
 pub mod event;
 pub mod lifecycle;
 pub mod mask;
+pub mod offer;
 pub mod org;
 pub mod sla;
 pub mod status;
+pub mod suggest;
 pub mod ticket;
 pub mod validate;
 

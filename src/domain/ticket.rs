@@ -198,6 +198,9 @@ pub enum Flag {
     PossiblyTimeBarred,
     /// A deadline crosses a year whose holiday calendar is not loaded.
     ProvisionalDeadline,
+    /// A unit sent the ticket back (退回); cleared when it is dispatched again. Last, so that
+    /// stores written before it read unchanged.
+    ReturnedByUnit,
 }
 
 impl Flag {
@@ -215,6 +218,7 @@ impl Flag {
             Flag::UnknownTown => "unknown_town",
             Flag::PossiblyTimeBarred => "possibly_time_barred",
             Flag::ProvisionalDeadline => "provisional_deadline",
+            Flag::ReturnedByUnit => "returned_by_unit",
         }
     }
     pub fn zh(self) -> &'static str {
@@ -231,6 +235,7 @@ impl Flag {
             Flag::UnknownTown => "镇街不明",
             Flag::PossiblyTimeBarred => "可能超三年时效",
             Flag::ProvisionalDeadline => "期限暂估",
+            Flag::ReturnedByUnit => "被退回",
         }
     }
 }

@@ -5,12 +5,14 @@
 mod alarms;
 mod batch;
 mod deadlines;
+pub mod matters;
 mod outbox;
 pub mod protocol;
 pub mod reader;
 mod scheduler;
 pub mod service;
 pub mod view;
+pub mod window;
 
 pub use alarms::MAX_ALARM_TICKETS;
 pub use protocol::{

@@ -100,6 +100,15 @@ pub enum Query {
     Quarantine { all: bool },
     /// One quarantined item with its raw payload.
     QuarantineItem(u64),
+    /// A window of a view (the rows on screen, the total): what a console shows.
+    Window(crate::engine::window::WindowQuery),
+    /// Each view's count, the open tickets per channel and the quarantine's size: a sidebar.
+    Counts(Vec<crate::engine::window::ViewSpec>),
+    /// Units to dispatch a ticket to, best first, each with its reasons.
+    Suggest(TicketId),
+    /// Tickets that may be the same matter as this one (same phone, merchant or title, within
+    /// 30 days, on any channel).
+    Duplicates(TicketId),
 }
 
 /// The most events one `EventsAfter` answers with: a client catching up on a large store must
@@ -118,6 +127,10 @@ pub enum Answer {
     Outbox(Vec<crate::store::outbox::OutboxEntry>),
     Quarantine(Vec<crate::store::outbox::QuarantineEntry>),
     QuarantineItem(Option<Box<crate::store::outbox::QuarantineEntry>>),
+    Window(Box<crate::engine::window::Window>),
+    Counts(crate::engine::window::Counts),
+    Suggest(Vec<crate::domain::suggest::Suggestion>),
+    Duplicates(Vec<crate::engine::matters::Duplicate>),
 }
 
 /// A remote channel's sync health, published to subscribers whenever it changes.

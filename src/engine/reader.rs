@@ -1,6 +1,7 @@
 //! Read-only queries over the store. Any number of readers may run beside the engine.
 
 use super::view::{TicketDetail, TicketSummary};
+use super::window::{Counts, Ctx, ViewCache, ViewSpec, Window, WindowQuery};
 use crate::config::Config;
 use crate::domain::event::Event;
 use crate::domain::status::Status;
@@ -9,7 +10,7 @@ use crate::store::write::normalise_phone;
 use crate::store::{Row, Store, StoreError, TextIndex};
 use crate::time::{Clock, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum StatusFilter {
@@ -51,11 +52,36 @@ pub struct Reader {
     store: Store,
     config: Arc<Config>,
     clock: Clock,
+    /// The views consoles look at, kept current between their questions.
+    views: Arc<Mutex<ViewCache>>,
 }
 
 impl Reader {
     pub fn new(store: Store, config: Arc<Config>, clock: Clock) -> Reader {
-        Reader { store, config, clock }
+        Reader { store, config, clock, views: Arc::default() }
+    }
+
+    fn views(&self) -> std::sync::MutexGuard<'_, ViewCache> {
+        // A query that panicked holding the cache leaves it usable: it is rebuilt from the store.
+        self.views.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A window of a view: the rows on screen, the total and where the anchor went.
+    pub fn window(&self, q: &WindowQuery) -> Result<Window, StoreError> {
+        let ctx = Ctx { store: &self.store, config: &self.config, now: self.now() };
+        self.views().window(&ctx, q)
+    }
+
+    /// Visits every open ticket's row (from the views' memory, not a scan of the store).
+    pub fn each_open(&self, f: impl FnMut(&Row)) -> Result<(), StoreError> {
+        let ctx = Ctx { store: &self.store, config: &self.config, now: self.now() };
+        self.views().each_open(&ctx, f)
+    }
+
+    /// Live counts for a console's sidebar.
+    pub fn counts(&self, views: &[ViewSpec]) -> Result<Counts, StoreError> {
+        let ctx = Ctx { store: &self.store, config: &self.config, now: self.now() };
+        self.views().counts(&ctx, views)
     }
 
     pub fn now(&self) -> Timestamp {
@@ -104,7 +130,15 @@ impl Reader {
             None => Row::of(&t, None),
         };
         let events = self.timeline(&t)?;
-        Ok(Some(TicketDetail::of(&t, &row, &events, &self.config, self.now(), reveal)))
+        let mut detail = TicketDetail::of(&t, &row, &events, &self.config, self.now(), reveal);
+        let rules = crate::domain::lifecycle::Rules {
+            sla: &self.config.sla,
+            channels: &self.config.channels,
+            org: &self.config.org,
+        };
+        detail.actions =
+            crate::domain::offer::offered(&t, rules, self.now()).into_iter().map(str::to_string).collect();
+        Ok(Some(detail))
     }
 
     /// Answers one protocol query.
@@ -135,6 +169,10 @@ impl Reader {
             Query::QuarantineItem(id) => {
                 Answer::QuarantineItem(self.store.quarantine_entry(*id)?.map(Box::new))
             }
+            Query::Window(q) => Answer::Window(Box::new(self.window(q)?)),
+            Query::Counts(views) => Answer::Counts(self.counts(views)?),
+            Query::Suggest(id) => Answer::Suggest(self.suggest(*id)?),
+            Query::Duplicates(id) => Answer::Duplicates(self.duplicates(*id)?),
         })
     }
 
@@ -252,7 +290,7 @@ enum Source {
 }
 
 /// A search text that names an indexed value: a phone number or a credit code.
-fn search_index(text: &str) -> Option<(TextIndex, String)> {
+pub(super) fn search_index(text: &str) -> Option<(TextIndex, String)> {
     let t = text.trim();
     let code = t.to_uppercase();
     if code.len() == 18 && code.chars().all(|c| c.is_ascii_alphanumeric()) {

@@ -139,6 +139,20 @@ pub struct TicketDetail {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub timeline: Vec<TimelineEntry>,
+    /// The lifecycle actions the ticket offers now (`TicketAction` names).
+    #[serde(default)]
+    pub actions: Vec<String>,
+    /// Each clock's legal basis, by rule id.
+    #[serde(default)]
+    pub bases: Vec<ClockBasis>,
+}
+
+/// A clock's name and the rule it rests on, for the detail screen.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ClockBasis {
+    pub rule: String,
+    pub name: String,
+    pub basis: String,
 }
 
 impl TicketDetail {
@@ -173,6 +187,16 @@ impl TicketDetail {
             created_at: t.created_at,
             updated_at: t.updated_at,
             timeline: events.iter().map(|e| TimelineEntry::of(e, config)).collect(),
+            actions: Vec::new(),
+            bases: t
+                .clocks
+                .iter()
+                .map(|c| ClockBasis {
+                    rule: c.rule.clone(),
+                    name: config.sla.clock_name(&c.rule),
+                    basis: config.sla.rule(&c.rule).map(|r| r.basis.clone()).unwrap_or_default(),
+                })
+                .collect(),
         }
     }
 }
