@@ -15,6 +15,7 @@ pub mod sim;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod tui;
 pub mod units_api;
 
 /// sled allocates and frees a node copy on most writes; glibc's allocator spent about 40% of a

@@ -114,6 +114,12 @@ pub struct RowText<'a> {
 }
 
 impl Haystack {
+    /// One name (a unit, a town) with its pinyin and an ASCII alias such as its id.
+    pub fn of_name(text: &str, alias: Option<&str>) -> Haystack {
+        let aliases = alias.map(|a| vec![a.to_ascii_lowercase()]).unwrap_or_default();
+        Haystack { fields: vec![Indexed::new(Field::Unit, text, true, aliases)] }
+    }
+
     pub fn of(row: &RowText) -> Haystack {
         let mut fields = vec![
             Indexed::new(Field::Number, &row.number.to_string(), false, Vec::new()),

@@ -21,8 +21,13 @@ pub struct Cli {
     /// The acting clerk recorded in the audit trail (default: the login name).
     #[arg(long = "as", global = true, value_name = "NAME")]
     pub actor: Option<String>,
+    /// Open the console on a simulated bureau: the simulator on a free loopback port, a backlog
+    /// of older tickets, new ones every few seconds, a throw-away store unless --data is given.
+    #[arg(long)]
+    pub demo: bool,
+    /// Without a command, the console opens for the data directory.
     #[command(subcommand)]
-    pub command: TopCommand,
+    pub command: Option<TopCommand>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -94,7 +94,7 @@ pub fn login_name() -> String {
 }
 
 /// Logs go to DATA/logs, never to the terminal (and never with personal data).
-fn init_logging(data_dir: &Path) {
+pub fn init_logging(data_dir: &Path) {
     let logs = data_dir.join("logs");
     if std::fs::create_dir_all(&logs).is_err() {
         return;

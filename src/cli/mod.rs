@@ -65,17 +65,25 @@ pub fn main() -> i32 {
 }
 
 fn run(cli: Cli) -> Result<i32, Failure> {
-    if !matches!(cli.command, TopCommand::Sim(_) | TopCommand::Sync(_) | TopCommand::Serve(_)) {
+    let Some(command) = cli.command else {
+        return console(cli.data.as_deref(), cli.config.as_deref(), cli.actor.as_deref(), cli.demo);
+    };
+    if cli.demo {
+        return Err(Failure::usage("--demo opens the console: give it without a command"));
+    }
+    let cli = Cli { command: Some(command), ..cli };
+    let command = cli.command.as_ref().unwrap_or_else(|| unreachable!("set above"));
+    if !matches!(command, TopCommand::Sim(_) | TopCommand::Sync(_) | TopCommand::Serve(_)) {
         quiet_on_closed_pipe();
     }
-    if let TopCommand::Config { command } = &cli.command {
+    if let TopCommand::Config { command } = command {
         return config_cmd::run(command, cli.config.as_deref(), cli.data.as_deref());
     }
-    if let TopCommand::Sim(args) = &cli.command {
+    if let TopCommand::Sim(args) = command {
         return sim_cmd::run(args);
     }
     let ctx = Context::new(cli.data.as_deref(), cli.config.as_deref(), cli.actor.as_deref())?;
-    match cli.command {
+    match cli.command.unwrap_or_else(|| unreachable!("set above")) {
         TopCommand::Import(args) => import_cmd::run(&ctx, &args),
         TopCommand::Tickets { command } => ticket_cmd::run_tickets(&ctx, command),
         TopCommand::Ticket { command } => ticket_cmd::run_ticket(&ctx, command),
@@ -87,6 +95,27 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Config { .. } => unreachable!("handled above"),
         TopCommand::Sim(_) => unreachable!("handled above"),
     }
+}
+
+/// `rightsdesk` without a command: the console (see `tui::launch` for how it finds its server).
+fn console(
+    data: Option<&std::path::Path>,
+    config: Option<&std::path::Path>,
+    actor: Option<&str>,
+    demo: bool,
+) -> Result<i32, Failure> {
+    let ctx = Context::new(data, config, actor)?;
+    context::init_logging(&ctx.data_dir);
+    let opts = crate::tui::Options {
+        data_dir: ctx.data_dir.clone(),
+        config_dir: context::config_dir(config),
+        config: ctx.config.clone(),
+        clock: ctx.clock,
+        me: ctx.actor.clone(),
+        demo,
+        data_given: data.is_some(),
+    };
+    crate::tui::run(opts).map_err(|e| Failure::new(e.to_string()))
 }
 
 /// `rightsdesk tickets list | head` must end quietly when `head` stops reading, as every Unix

@@ -17,6 +17,7 @@ pub mod status;
 pub mod suggest;
 pub mod ticket;
 pub mod validate;
+pub mod vocab;
 
 /// A semantic problem in a configuration file, found after it parsed as TOML. `key` is the dotted
 /// path of the offending key (e.g. `station.daliang-03.branch`); the loader turns it into a line.

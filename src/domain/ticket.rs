@@ -204,6 +204,26 @@ pub enum Flag {
 }
 
 impl Flag {
+    pub const ALL: [Flag; 13] = [
+        Flag::KindAssumed,
+        Flag::MissingComplainantName,
+        Flag::MissingComplainantPhone,
+        Flag::MissingComplainantAddress,
+        Flag::MissingRespondentName,
+        Flag::MissingRespondentAddress,
+        Flag::MissingRequest,
+        Flag::MissingFacts,
+        Flag::BadCreditCode,
+        Flag::UnknownTown,
+        Flag::PossiblyTimeBarred,
+        Flag::ProvisionalDeadline,
+        Flag::ReturnedByUnit,
+    ];
+
+    pub fn from_code(code: &str) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|f| f.code() == code)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Flag::KindAssumed => "kind_assumed",

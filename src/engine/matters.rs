@@ -15,6 +15,14 @@ const DUPLICATE_DAYS: i64 = 30;
 /// Candidates shown at most.
 const MAX_DUPLICATES: usize = 12;
 
+/// What to look for duplicates of: a stored ticket, or a clerk's draft before it is saved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Probe {
+    Ticket(TicketId),
+    Draft(Box<crate::domain::ticket::NewTicket>),
+}
+
 /// A ticket that may be the same matter, and why.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Duplicate {
@@ -79,8 +87,21 @@ impl Reader {
         Ok(loads)
     }
 
-    pub fn duplicates(&self, id: TicketId) -> Result<Vec<Duplicate>, StoreError> {
-        let Some(t) = self.ticket(id)? else { return Ok(Vec::new()) };
+    pub fn duplicates(&self, probe: &Probe) -> Result<Vec<Duplicate>, StoreError> {
+        let (id, t) = match probe {
+            Probe::Ticket(id) => match self.ticket(*id)? {
+                Some(t) => (*id, t),
+                None => return Ok(Vec::new()),
+            },
+            Probe::Draft(draft) => {
+                let mut t = Ticket::blank(TicketId(0), self.now());
+                t.complainant = draft.complainant.clone();
+                t.respondent = draft.respondent.clone();
+                t.dispute = draft.dispute.clone();
+                t.intake = draft.intake.clone();
+                (TicketId(0), t)
+            }
+        };
         let store = self.store();
         let mut found: BTreeMap<TicketId, BTreeSet<&'static str>> = BTreeMap::new();
         let mut note = |ids: Vec<TicketId>, why: &'static str| {

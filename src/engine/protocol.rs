@@ -106,9 +106,9 @@ pub enum Query {
     Counts(Vec<crate::engine::window::ViewSpec>),
     /// Units to dispatch a ticket to, best first, each with its reasons.
     Suggest(TicketId),
-    /// Tickets that may be the same matter as this one (same phone, merchant or title, within
-    /// 30 days, on any channel).
-    Duplicates(TicketId),
+    /// Tickets that may be the same matter as a ticket or a draft (same phone, merchant or
+    /// title, within 30 days, on any channel).
+    Duplicates(crate::engine::matters::Probe),
 }
 
 /// The most events one `EventsAfter` answers with: a client catching up on a large store must

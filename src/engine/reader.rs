@@ -172,7 +172,7 @@ impl Reader {
             Query::Window(q) => Answer::Window(Box::new(self.window(q)?)),
             Query::Counts(views) => Answer::Counts(self.counts(views)?),
             Query::Suggest(id) => Answer::Suggest(self.suggest(*id)?),
-            Query::Duplicates(id) => Answer::Duplicates(self.duplicates(*id)?),
+            Query::Duplicates(probe) => Answer::Duplicates(self.duplicates(probe)?),
         })
     }
 

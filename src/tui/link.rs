@@ -1,0 +1,250 @@
+//! The console's line to the server: one thread asks (window, counts, detail, commands) on one
+//! connection, another listens for pushed changes and channel health on a second. Asks that a
+//! newer ask makes pointless — a window of the same list, a preview — are dropped unanswered, so
+//! a search typed fast costs one answer, not one per key. A lost server is reported and
+//! reattached every second.
+
+use crate::domain::suggest::Suggestion;
+use crate::domain::ticket::TicketId;
+use crate::engine::matters::{Duplicate, Probe};
+use crate::engine::view::TicketDetail;
+use crate::engine::window::{Counts, ViewSpec, Window, WindowQuery};
+use crate::engine::{Answer, ChannelHealth, EngineError, Envelope, Outcome, Query};
+use crate::remote::Client;
+use crate::remote::client::Notice;
+use crate::store::outbox::QuarantineEntry;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Which list a window is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ListId {
+    Queue,
+    Overdue,
+}
+
+/// Why commands were sent: what the console does with their results.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Purpose {
+    /// A lifecycle action on tickets (the flash message names it).
+    Act { name: String, tickets: Vec<TicketId> },
+    /// The intake form was saved.
+    Intake,
+}
+
+#[derive(Clone, Debug)]
+pub enum Ask {
+    Window { list: ListId, query: WindowQuery },
+    Counts(Vec<ViewSpec>),
+    Detail { ticket: TicketId, reveal: bool },
+    Preview(TicketId),
+    Execute { envelopes: Vec<Envelope>, purpose: Purpose },
+    Suggest(TicketId),
+    Duplicates(Probe),
+    Quarantine,
+    Health,
+}
+
+impl Ask {
+    /// A later ask of the same slot makes this one pointless.
+    fn slot(&self) -> Option<(u8, Option<ListId>)> {
+        match self {
+            Ask::Window { list, .. } => Some((0, Some(*list))),
+            Ask::Counts(_) => Some((1, None)),
+            Ask::Preview(_) => Some((2, None)),
+            Ask::Duplicates(Probe::Draft(_)) => Some((3, None)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Reply {
+    Window {
+        list: ListId,
+        window: Window,
+    },
+    Counts(Counts),
+    Detail {
+        ticket: TicketId,
+        detail: Option<Box<TicketDetail>>,
+        revealed: bool,
+    },
+    Preview(Option<Box<TicketDetail>>),
+    Executed {
+        results: Vec<Result<Outcome, String>>,
+        purpose: Purpose,
+    },
+    Suggest(TicketId, Vec<Suggestion>),
+    Duplicates(Vec<Duplicate>),
+    Quarantine(Vec<QuarantineEntry>),
+    Health(Vec<ChannelHealth>),
+    /// A question the server could not answer.
+    Failed(String),
+    Notice(Notice),
+    /// The connection was lost (false) or is back (true).
+    Connected(bool),
+}
+
+/// The asking side, held by the console.
+pub struct Link {
+    asks: mpsc::Sender<Ask>,
+}
+
+impl Link {
+    /// Starts both threads for the server of `data_dir`; replies arrive on `replies`.
+    pub fn start(data_dir: PathBuf, replies: UnboundedSender<Reply>) -> Link {
+        let (asks, rx) = mpsc::channel();
+        let (dir, out) = (data_dir.clone(), replies.clone());
+        std::thread::Builder::new()
+            .name("console-ask".into())
+            .spawn(move || ask_loop(dir, rx, out))
+            .expect("a thread can be started");
+        std::thread::Builder::new()
+            .name("console-listen".into())
+            .spawn(move || listen_loop(data_dir, replies))
+            .expect("a thread can be started");
+        Link { asks }
+    }
+
+    pub fn ask(&self, ask: Ask) {
+        // The thread ends only with the process.
+        let _ = self.asks.send(ask);
+    }
+}
+
+fn attach(data_dir: &std::path::Path) -> Option<Client> {
+    Client::attach(data_dir).ok().flatten()
+}
+
+fn ask_loop(data_dir: PathBuf, asks: mpsc::Receiver<Ask>, out: UnboundedSender<Reply>) {
+    let mut client: Option<Client> = None;
+    while let Ok(first) = asks.recv() {
+        // Everything waiting, with the superseded asks dropped.
+        let mut batch = vec![first];
+        batch.extend(asks.try_iter());
+        let mut kept: Vec<Ask> = Vec::new();
+        for ask in batch.into_iter().rev() {
+            if let Some(slot) = ask.slot()
+                && kept.iter().any(|k| k.slot() == Some(slot))
+            {
+                continue;
+            }
+            kept.push(ask);
+        }
+        kept.reverse();
+        for ask in kept {
+            loop {
+                if client.is_none() {
+                    client = attach(&data_dir);
+                    if client.is_none() {
+                        std::thread::sleep(Duration::from_secs(1));
+                        continue;
+                    }
+                }
+                let c = client.as_mut().expect("attached above");
+                match answer(c, &ask) {
+                    Ok(reply) => {
+                        if out.send(reply).is_err() {
+                            return;
+                        }
+                        break;
+                    }
+                    Err(Lost) => client = None,
+                }
+            }
+        }
+    }
+}
+
+struct Lost;
+
+fn answer(c: &mut Client, ask: &Ask) -> Result<Reply, Lost> {
+    let query = |c: &mut Client, q: Query| -> Result<Result<Answer, EngineError>, Lost> {
+        c.query(q).map_err(|_| Lost)
+    };
+    let failed = |e: EngineError| Reply::Failed(e.to_string());
+    Ok(match ask {
+        Ask::Window { list, query: q } => match query(c, Query::Window(q.clone()))? {
+            Ok(Answer::Window(w)) => Reply::Window { list: *list, window: *w },
+            Ok(_) => Reply::Failed("unexpected answer".into()),
+            Err(e) => failed(e),
+        },
+        Ask::Counts(views) => match query(c, Query::Counts(views.clone()))? {
+            Ok(Answer::Counts(counts)) => Reply::Counts(counts),
+            Ok(_) => Reply::Failed("unexpected answer".into()),
+            Err(e) => failed(e),
+        },
+        Ask::Detail { ticket, reveal } => match query(c, Query::Detail { ticket: *ticket, reveal: *reveal })?
+        {
+            Ok(Answer::Detail(d)) => Reply::Detail { ticket: *ticket, detail: d, revealed: *reveal },
+            Ok(_) => Reply::Failed("unexpected answer".into()),
+            Err(e) => failed(e),
+        },
+        Ask::Preview(ticket) => match query(c, Query::Detail { ticket: *ticket, reveal: false })? {
+            Ok(Answer::Detail(d)) => Reply::Preview(d),
+            Ok(_) => Reply::Failed("unexpected answer".into()),
+            Err(e) => failed(e),
+        },
+        Ask::Suggest(ticket) => match query(c, Query::Suggest(*ticket))? {
+            Ok(Answer::Suggest(s)) => Reply::Suggest(*ticket, s),
+            Ok(_) => Reply::Failed("unexpected answer".into()),
+            Err(e) => failed(e),
+        },
+        Ask::Duplicates(probe) => match query(c, Query::Duplicates(probe.clone()))? {
+            Ok(Answer::Duplicates(d)) => Reply::Duplicates(d),
+            Ok(_) => Reply::Failed("unexpected answer".into()),
+            Err(e) => failed(e),
+        },
+        Ask::Quarantine => match query(c, Query::Quarantine { all: false })? {
+            Ok(Answer::Quarantine(q)) => Reply::Quarantine(q),
+            Ok(_) => Reply::Failed("unexpected answer".into()),
+            Err(e) => failed(e),
+        },
+        Ask::Health => Reply::Health(c.health().map_err(|_| Lost)?),
+        Ask::Execute { envelopes, purpose } => {
+            let results = c.execute_all(envelopes.clone()).map_err(|_| Lost)?;
+            Reply::Executed {
+                results: results.into_iter().map(|r| r.map_err(|e| e.to_string())).collect(),
+                purpose: purpose.clone(),
+            }
+        }
+    })
+}
+
+fn listen_loop(data_dir: PathBuf, out: UnboundedSender<Reply>) {
+    let mut connected = true;
+    loop {
+        let client = attach(&data_dir).and_then(|mut c| c.subscribe().ok().map(|()| c));
+        let Some(mut client) = client else {
+            if connected {
+                connected = false;
+                if out.send(Reply::Connected(false)).is_err() {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        };
+        if !connected {
+            connected = true;
+            if out.send(Reply::Connected(true)).is_err() {
+                return;
+            }
+        }
+        if let Ok(channels) = client.health() {
+            for h in channels {
+                if out.send(Reply::Notice(Notice::Health(h))).is_err() {
+                    return;
+                }
+            }
+        }
+        while let Ok(notice) = client.next_notice() {
+            if out.send(Reply::Notice(notice)).is_err() {
+                return;
+            }
+        }
+    }
+}

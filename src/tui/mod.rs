@@ -1,0 +1,214 @@
+//! The console (TUI): ratatui + crossterm on tokio. One `select!` over the terminal's events,
+//! the server's replies and pushed changes, a clock tick and the signals that end a session;
+//! the screen is drawn only when something changed. The state and its rules are in `app`,
+//! drawing in `ui`, the socket in `link`.
+
+pub mod action;
+pub mod app;
+mod demo;
+pub mod dispatch;
+pub mod forms;
+pub mod i18n;
+pub mod input;
+pub mod intake;
+pub mod keymap;
+pub mod launch;
+pub mod link;
+pub mod list;
+pub mod picker;
+pub mod terminal;
+pub mod text;
+pub mod theme;
+pub mod ui;
+pub mod views;
+
+use crate::config::Config;
+use crate::time::Clock;
+use app::{App, Effect};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use i18n::Lang;
+use keymap::Keymap;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use theme::{ColorMode, Theme};
+
+/// What the console needs to start.
+pub struct Options {
+    pub data_dir: PathBuf,
+    pub config_dir: Option<PathBuf>,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    pub me: String,
+    pub demo: bool,
+    /// `--data` was given (the demo keeps its store there).
+    pub data_given: bool,
+}
+
+/// `console.toml`: the console's own settings.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsoleSettings {
+    language: Option<String>,
+    theme: Option<String>,
+    ascii_borders: Option<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error(transparent)]
+    Terminal(#[from] terminal::TerminalError),
+    #[error(transparent)]
+    Launch(#[from] launch::LaunchError),
+    #[error(transparent)]
+    Demo(#[from] demo::DemoError),
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+fn read(dir: Option<&Path>, name: &str) -> Result<Option<(String, String)>, ConsoleError> {
+    let Some(dir) = dir else { return Ok(None) };
+    let path = dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some((path.display().to_string(), text))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ConsoleError::Config(format!("{}: cannot read: {e}", path.display()))),
+    }
+}
+
+/// Keymap, theme, language and saved views from the config directory (over the shipped ones).
+pub fn setup(
+    config_dir: Option<&Path>,
+    mode: ColorMode,
+) -> Result<(Keymap, Theme, Lang, Vec<views::SavedView>), ConsoleError> {
+    let settings: ConsoleSettings = match read(config_dir, "console.toml")? {
+        Some((file, text)) => {
+            toml::from_str(&text).map_err(|e| ConsoleError::Config(format!("{file}: {}", e.message())))?
+        }
+        None => ConsoleSettings::default(),
+    };
+    let user_keys = read(config_dir, "keymap.toml")?;
+    let keymap = Keymap::load("default", user_keys.as_ref().map(|(f, t)| (f.as_str(), t.as_str())))
+        .map_err(|e| ConsoleError::Config(e.to_string()))?;
+    let user_theme = read(config_dir, "theme.toml")?;
+    let theme = Theme::load(
+        settings.theme.as_deref().unwrap_or("dark"),
+        user_theme.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
+        mode,
+        settings.ascii_borders.unwrap_or(false),
+    )
+    .map_err(|e| ConsoleError::Config(e.to_string()))?;
+    let lang = match settings.language.as_deref() {
+        Some(l) => Lang::parse(l)
+            .ok_or_else(|| ConsoleError::Config(format!("console.toml: language {l:?}: use zh or en")))?,
+        None => Lang::from_env(),
+    };
+    let views = match read(config_dir, "views.toml")? {
+        Some((file, text)) => views::parse(&file, &text),
+        None => views::parse("built-in config/views.toml", views::SHIPPED),
+    }
+    .map_err(ConsoleError::Config)?;
+    Ok((keymap, theme, lang, views))
+}
+
+/// Runs the console until the clerk quits; 0 when they did.
+pub fn run(opts: Options) -> Result<i32, ConsoleError> {
+    let (keymap, theme, lang, views) = setup(opts.config_dir.as_deref(), ColorMode::detect())?;
+    terminal::check(ui::MIN_WIDTH, ui::MIN_HEIGHT)?;
+    let demo = if opts.demo {
+        eprintln!("rightsdesk --demo: starting the simulator and the server …");
+        let data = opts.data_given.then_some(opts.data_dir.as_path());
+        Some(demo::Demo::start(data, opts.config.clone(), opts.clock)?)
+    } else {
+        None
+    };
+    let data_dir = demo.as_ref().map_or(opts.data_dir.clone(), |d| d.data_dir.clone());
+    let (server, pid) = launch::ensure_server(&data_dir, opts.config_dir.as_deref())?;
+    tracing::info!(%server, pid, "console attached");
+    let mut app =
+        App::new(opts.config.clone(), keymap, theme, lang, opts.me.clone(), views, opts.clock.now());
+    app.server = format!("{server} pid {pid}");
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ConsoleError::Runtime)?;
+    let status = runtime.block_on(event_loop(&mut app, &data_dir, opts.clock));
+    drop(demo);
+    status
+}
+
+async fn event_loop(app: &mut App, data_dir: &Path, clock: Clock) -> Result<i32, ConsoleError> {
+    let (tx, mut replies) = tokio::sync::mpsc::unbounded_channel();
+    let link = link::Link::start(data_dir.to_path_buf(), tx);
+    let _guard = terminal::Guard::enter()?;
+    let backend = CrosstermBackend::new(std::io::stdout());
+    let mut term =
+        Terminal::new(backend).map_err(|e| ConsoleError::Terminal(terminal::TerminalError::Io(e)))?;
+    let mut events = EventStream::new();
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(ConsoleError::Runtime)?;
+    let mut term_sig = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(ConsoleError::Runtime)?;
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let size = term.size().map_err(|e| ConsoleError::Terminal(terminal::TerminalError::Io(e)))?;
+    app.set_list_height(ui::list_rows(&ui::areas(
+        ratatui::layout::Rect::new(0, 0, size.width, size.height),
+        app,
+    )));
+    let effects = app.start();
+    apply(effects, &link, &mut term);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            let _ = term.draw(|f| ui::draw(f, app));
+            dirty = false;
+        }
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => { app.on_key(k); dirty = true; }
+                Some(Ok(Event::Paste(text))) => { app.on_paste(&text); dirty = true; }
+                Some(Ok(Event::Resize(w, h))) => {
+                    app.set_list_height(ui::list_rows(&ui::areas(ratatui::layout::Rect::new(0, 0, w, h), app)));
+                    let _ = term.autoresize();
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                // The terminal is gone (a dropped session): nothing more can be shown.
+                Some(Err(_)) | None => return Ok(0),
+            },
+            Some(reply) = replies.recv() => { app.on_reply(reply); dirty = true; }
+            _ = tick.tick() => { dirty |= app.tick(clock.now()); }
+            _ = hangup.recv() => return Ok(0),
+            _ = term_sig.recv() => return Ok(0),
+        }
+        let effects = app.take_effects();
+        if !effects.is_empty() {
+            dirty = true;
+        }
+        apply(effects, &link, &mut term);
+        if app.quit {
+            return Ok(0);
+        }
+    }
+}
+
+fn apply<B: ratatui::backend::Backend>(effects: Vec<Effect>, link: &link::Link, term: &mut Terminal<B>) {
+    for e in effects {
+        match e {
+            Effect::Ask(ask) => link.ask(ask),
+            Effect::Copy(text) => terminal::copy_osc52(&text),
+            Effect::Clear => {
+                let _ = term.clear();
+            }
+            Effect::SaveDraft(d) => {
+                if let Err(e) = intake::save_draft(&d) {
+                    tracing::warn!(error = %e, "the intake draft could not be kept");
+                }
+            }
+            Effect::DeleteDraft => intake::delete_draft(),
+        }
+    }
+}

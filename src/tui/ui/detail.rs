@@ -1,0 +1,194 @@
+//! One ticket: the preview beside the list, and the detail screen with every field, every
+//! clock with its legal basis, the timeline and the actions the ticket offers now.
+
+use super::super::app::{App, DetailView};
+use super::super::i18n::{self, Msg};
+use super::super::text;
+use super::block;
+use crate::domain::sla::ClockState;
+use crate::engine::view::TicketDetail;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub fn preview(frame: &mut Frame, app: &App, area: Rect) {
+    let b = block(app, Msg::Preview.text(app.lang), false);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(d) = &app.preview else {
+        let msg = if app.list().total() == 0 { "" } else { Msg::Loading.text(app.lang) };
+        frame.render_widget(Paragraph::new(msg).style(app.theme.style("muted")), inner);
+        return;
+    };
+    let mut lines = head(app, d);
+    lines.extend(clocks(app, d, false));
+    lines.extend(parties(app, d));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+pub fn detail(frame: &mut Frame, app: &App, view: &DetailView, area: Rect) {
+    let title = format!("#{}", view.ticket);
+    let b = block(app, &title, true);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(d) = &view.detail else {
+        frame.render_widget(
+            Paragraph::new(Msg::Loading.text(app.lang)).style(app.theme.style("muted")),
+            inner,
+        );
+        return;
+    };
+    let mut lines = head(app, d);
+    lines.push(Line::raw(""));
+    lines.push(section(app, Msg::Clocks));
+    lines.extend(clocks(app, d, true));
+    lines.push(Line::raw(""));
+    lines.extend(parties(app, d));
+    lines.push(Line::raw(""));
+    lines.push(section(app, Msg::Offered));
+    let offered: Vec<String> = d.actions.iter().map(|a| i18n::lifecycle(a, app.lang).to_string()).collect();
+    lines.push(Line::raw(format!("  {}", offered.join("  "))));
+    if !d.notes.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(section(app, Msg::Notes));
+        for n in &d.notes {
+            lines.push(Line::raw(format!(
+                "  {} {}  {}",
+                text::long_time(n.at),
+                n.actor,
+                text::clean(&n.text)
+            )));
+        }
+    }
+    if !d.attachments.is_empty() {
+        lines.push(section(app, Msg::Attachments));
+        for a in &d.attachments {
+            lines.push(Line::raw(format!("  {}  {}", text::clean(&a.name), text::clean(&a.uri))));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(section(app, Msg::Timeline));
+    for e in &d.timeline {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}  ", text::long_time(e.at)), app.theme.style("muted")),
+            Span::styled(format!("{}  ", text::pad(&e.actor, 12)), app.theme.style("accent")),
+            Span::raw(text::clean(&e.detail)),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((view.scroll, 0)), inner);
+}
+
+fn section(app: &App, m: Msg) -> Line<'static> {
+    Line::styled(m.text(app.lang).to_string(), app.theme.style("header"))
+}
+
+fn head(app: &App, d: &TicketDetail) -> Vec<Line<'static>> {
+    let s = &d.summary;
+    let channel = app.config.channels.get(&s.channel).map_or(s.channel.clone(), |c| c.name.clone());
+    let mut lines = vec![
+        Line::styled(text::clean(&s.title), app.theme.style("title")),
+        Line::raw(format!(
+            "#{}  {}  {}  {}  {}",
+            s.id,
+            channel,
+            s.channel_ticket_id,
+            i18n::kind_code(&s.kind, app.lang),
+            i18n::status(&s.status, app.lang)
+        )),
+    ];
+    let mut facts = vec![s.received_at.map(text::long_time).unwrap_or_default()];
+    if let Some(t) = &s.town {
+        facts.push(t.clone());
+    }
+    if let Some(u) = s.unit.as_deref() {
+        facts.push(app.config.org.unit(u).map_or(u.to_string(), |x| x.name.clone()));
+    }
+    if let Some(o) = &s.owner {
+        facts.push(format!("{} {o}", Msg::Owner.text(app.lang)));
+    }
+    lines.push(Line::styled(facts.join("  "), app.theme.style("muted")));
+    let flags: Vec<String> = s
+        .flags
+        .iter()
+        .map(|f| match crate::domain::ticket::Flag::from_code(f) {
+            Some(flag) if !app.lang.is_en() => flag.zh().to_string(),
+            _ => f.replace('_', " "),
+        })
+        .collect();
+    if !flags.is_empty() {
+        lines.push(Line::styled(
+            format!("{}: {}", Msg::Flags.text(app.lang), flags.join("，")),
+            app.theme.style("warn"),
+        ));
+    }
+    lines
+}
+
+fn clocks(app: &App, d: &TicketDetail, with_basis: bool) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for c in &d.summary.clocks {
+        let (state, style) = match c.state {
+            ClockState::Overdue => (Msg::Overdue, app.theme.style("overdue")),
+            ClockState::DueSoon => (Msg::DueSoon, app.theme.style("due_soon")),
+            ClockState::Met if c.late => (Msg::Late, app.theme.style("warn")),
+            ClockState::Met => (Msg::Met, app.theme.style("ok")),
+            ClockState::Paused => (Msg::Paused, app.theme.style("muted")),
+            ClockState::Running => (Msg::Running, Style::default()),
+        };
+        let basis = d.bases.iter().find(|b| b.rule == c.name);
+        let name = basis.map_or(c.name.clone(), |b| b.name.clone());
+        let left = if c.state == ClockState::Met {
+            String::new()
+        } else {
+            text::time_left(c.due_at, app.now, app.lang.is_en())
+        };
+        let mut spans = vec![
+            Span::raw(format!("  {} ", text::pad(&name, 18))),
+            Span::styled(format!("{} {} ", text::pad(state.text(app.lang), 8), text::pad(&left, 6)), style),
+            Span::raw(text::long_time(c.due_at)),
+        ];
+        if c.provisional {
+            spans.push(Span::styled(
+                format!(" ({})", Msg::Provisional.text(app.lang)),
+                app.theme.style("provisional"),
+            ));
+        }
+        out.push(Line::from(spans));
+        if with_basis && let Some(b) = basis.filter(|b| !b.basis.is_empty()) {
+            out.push(Line::styled(format!("      {}", b.basis), app.theme.style("muted")));
+        }
+    }
+    out
+}
+
+fn parties(app: &App, d: &TicketDetail) -> Vec<Line<'static>> {
+    let l = app.lang;
+    let field = |m: Msg, v: Option<&str>| -> Option<Line<'static>> {
+        v.filter(|v| !v.trim().is_empty()).map(|v| {
+            Line::from(vec![
+                Span::styled(format!("{}: ", m.text(l)), app.theme.style("muted")),
+                Span::raw(text::clean(v)),
+            ])
+        })
+    };
+    let amount = d.dispute.amount.map(|a| a.to_string());
+    [
+        field(Msg::Complainant, d.complainant.name.as_deref()),
+        field(Msg::Phone, d.complainant.phone.as_deref()),
+        field(Msg::Address, d.complainant.address.as_deref()),
+        field(Msg::Respondent, d.respondent.name.as_deref()),
+        field(Msg::CreditCode, d.respondent.credit_code.as_deref()),
+        field(Msg::Premises, d.respondent.premises.as_deref()),
+        field(Msg::Category, d.dispute.category.as_deref()),
+        field(Msg::DisputeType, d.dispute.dispute_type.as_deref()),
+        field(Msg::Amount, amount.as_deref()),
+        field(Msg::Request, d.dispute.request.as_deref()),
+        field(Msg::Facts, d.dispute.facts.as_deref()),
+        field(Msg::Result, d.workflow.result.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}

@@ -1,0 +1,216 @@
+//! Drawing: the whole screen from the `App`'s state, nothing else. Only the rows on screen are
+//! built; widths are measured in cells so Chinese text keeps its columns.
+
+mod detail;
+mod popup;
+mod table;
+
+use super::action::{Action, Context};
+use super::app::{App, Level, Screen};
+use super::i18n::Msg;
+use super::text;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// Below this the console says so instead of drawing a garbled screen.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Where things go on a screen of `area`.
+pub struct Areas {
+    pub header: Rect,
+    pub banner: Option<Rect>,
+    pub sidebar: Rect,
+    pub table: Rect,
+    pub preview: Option<Rect>,
+    pub status: Rect,
+    pub hints: Rect,
+}
+
+pub fn areas(area: Rect, app: &App) -> Areas {
+    let banner_h = u16::from(!app.connected);
+    let [header, banner, body, status, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(banner_h),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let side_w = if area.width >= 110 { 24 } else { 18 };
+    let [sidebar, main] = Layout::horizontal([Constraint::Length(side_w), Constraint::Min(1)]).areas(body);
+    let (table, preview) = if app.preview_on && main.width >= 96 {
+        let [t, p] =
+            Layout::horizontal([Constraint::Min(56), Constraint::Length(main.width * 2 / 5)]).areas(main);
+        (t, Some(p))
+    } else if app.preview_on && main.height >= 26 {
+        let [t, p] =
+            Layout::vertical([Constraint::Min(8), Constraint::Length(main.height * 2 / 5)]).areas(main);
+        (t, Some(p))
+    } else {
+        (main, None)
+    };
+    Areas { header, banner: (banner_h > 0).then_some(banner), sidebar, table, preview, status, hints }
+}
+
+/// Rows a ticket table shows in `table` (the border and the header line taken off).
+pub fn list_rows(a: &Areas) -> usize {
+    a.table.height.saturating_sub(3) as usize
+}
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "{} {}×{} < {MIN_WIDTH}×{MIN_HEIGHT}",
+            Msg::TooSmall.text(app.lang),
+            area.width,
+            area.height
+        );
+        frame.render_widget(Paragraph::new(text::fit(&msg, area.width as usize)), area);
+        return;
+    }
+    let a = areas(area, app);
+    header(frame, app, a.header);
+    if let Some(b) = a.banner {
+        let line = format!(" {} ", Msg::ServerLost.text(app.lang));
+        frame.render_widget(Paragraph::new(line).style(app.theme.style("banner")), b);
+    }
+    table::sidebar(frame, app, a.sidebar);
+    if let Some(d) = &app.detail {
+        let main = Rect { width: a.table.width + a.preview.map_or(0, |p| p.width), ..a.table };
+        let main = if a.preview.is_some_and(|p| p.y > a.table.y) {
+            Rect { height: a.table.height + a.preview.map_or(0, |p| p.height), ..a.table }
+        } else {
+            main
+        };
+        detail::detail(frame, app, d, main);
+    } else {
+        match app.screen {
+            Screen::Health => table::health(frame, app, a.table),
+            _ if matches!(app.side.get(app.side_active), Some(super::app::SideItem::Quarantine))
+                && app.screen == Screen::Queue =>
+            {
+                table::quarantine(frame, app, a.table)
+            }
+            _ => table::tickets(frame, app, a.table),
+        }
+        if let Some(p) = a.preview {
+            detail::preview(frame, app, p);
+        }
+    }
+    status(frame, app, a.status);
+    hints(frame, app, a.hints);
+    popup::draw(frame, app, area);
+}
+
+pub fn block<'a>(app: &App, title: &str, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(app.theme.border_set())
+        .border_style(app.theme.style(if focused { "border_focus" } else { "border" }))
+        .title(Span::styled(format!(" {title} "), app.theme.style("title")))
+}
+
+fn header(frame: &mut Frame, app: &App, area: Rect) {
+    let district = app.config.org.district_name();
+    let view = match app.side.get(app.side_active) {
+        Some(super::app::SideItem::View(i)) => app.views[*i].label(app.lang).to_string(),
+        Some(super::app::SideItem::Channel(c)) => table::channel_name(app, c),
+        _ => Msg::Quarantine.text(app.lang).to_string(),
+    };
+    let left = format!(" rightsdesk │ {district} │ {}", view);
+    let right = format!("{} │ {} ", app.me, text::long_time(app.now));
+    let w = area.width as usize;
+    let room = w.saturating_sub(text::width(&right) + 1);
+    let line = format!("{}{}", text::pad(&left, room), right);
+    frame.render_widget(Paragraph::new(text::fit(&line, w)).style(app.theme.style("title")), area);
+}
+
+fn status(frame: &mut Frame, app: &App, area: Rect) {
+    if let Some(input) = &app.searching {
+        let prompt = format!("/{}", input.text);
+        frame.render_widget(Paragraph::new(text::fit(&prompt, area.width as usize)), area);
+        let x = area.x + 1 + text::width(input.before_cursor()) as u16;
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+        return;
+    }
+    let (msg, style) = match &app.flash {
+        Some((m, Level::Error)) => (m.clone(), app.theme.style("error")),
+        Some((m, Level::Info)) => (m.clone(), app.theme.style("ok")),
+        None => {
+            let list = app.list();
+            let mut s = format!("{}/{}", (list.cursor + 1).min(list.total()), list.total());
+            if let Some(q) = &list.spec.search {
+                s.push_str(&format!("  /{q}  {} {}", list.total(), Msg::Matches.text(app.lang)));
+            }
+            if !list.marks.is_empty() {
+                s.push_str(&format!("  {} {}", list.marks.len(), Msg::Marked.text(app.lang)));
+            }
+            if !app.pending.is_empty() {
+                s.push_str(&format!("  {} …", super::keymap::show_sequence(&app.pending)));
+            }
+            (s, app.theme.style("muted"))
+        }
+    };
+    frame.render_widget(Paragraph::new(text::fit(&msg, area.width as usize)).style(style), area);
+}
+
+/// The hints bar: the keys of the few actions that matter where the clerk is.
+fn hints(frame: &mut Frame, app: &App, area: Rect) {
+    let context = app.context();
+    let actions: &[Action] = match context {
+        Context::List => &[
+            Action::Open,
+            Action::Dispatch,
+            Action::AssignToMe,
+            Action::Search,
+            Action::Mark,
+            Action::Overdue,
+            Action::Intake,
+            Action::Actions,
+            Action::Palette,
+            Action::Help,
+            Action::Quit,
+        ],
+        Context::Detail => &[
+            Action::Back,
+            Action::Actions,
+            Action::Dispatch,
+            Action::Reveal,
+            Action::Remind,
+            Action::Note,
+            Action::CopyNumber,
+            Action::Help,
+        ],
+        _ => &[Action::Confirm, Action::FocusNext, Action::Back],
+    };
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for a in actions {
+        let Some(key) = app.keymap.key_for(context, *a) else { continue };
+        let label = a.label(app.lang);
+        let w = text::width(&key) + text::width(label) + 3;
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, app.theme.style("hint_key")));
+        spans.push(Span::styled(format!(" {label}  "), app.theme.style("muted")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Styled text with the characters at `chars` in `hit`, cut to `max` cells.
+pub fn highlighted<'a>(s: &str, chars: &[usize], max: usize, base: Style, hit: Style) -> Line<'a> {
+    let cut = text::fit(s, max);
+    let mut spans: Vec<Span> = Vec::new();
+    for (i, c) in cut.chars().enumerate() {
+        let style = if chars.contains(&i) { base.patch(hit) } else { base };
+        spans.push(Span::styled(c.to_string(), style));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,307 @@
+//! The sidebar (saved views, channels with counts and sync health) and the lists: tickets, the
+//! overdue list, channel health, the quarantine.
+
+use super::super::app::{App, Focus, Screen, SideItem};
+use super::super::i18n::{self, Lang, Msg};
+use super::super::text;
+use super::{block, highlighted};
+use crate::domain::sla::ClockState;
+use crate::engine::Circuit;
+use crate::search::Field;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// A channel's name short enough for a column.
+pub fn channel_name(app: &App, id: &str) -> String {
+    if app.lang == Lang::En || id.starts_with(|c: char| c.is_ascii_digit()) {
+        return id.to_string();
+    }
+    const SHORT: &[(&str, &str)] = &[
+        ("walkin", "来访"),
+        ("letter", "来信"),
+        ("phone", "来电"),
+        ("mayor", "市长信箱"),
+        ("rmw", "人民网"),
+        ("wechat", "微信"),
+        ("miniapp", "小程序"),
+        ("email", "邮箱"),
+        ("upper", "上级交办"),
+        ("dept", "部门转办"),
+        ("media", "媒体"),
+        ("council", "消委会"),
+        ("station", "服务站"),
+    ];
+    SHORT.iter().find(|(i, _)| *i == id).map(|(_, n)| n.to_string()).unwrap_or_else(|| id.to_string())
+}
+
+/// ok / lagging / failing / not configured, from the channel's health.
+fn health_mark(app: &App, id: &str) -> (&'static str, Style) {
+    let Some(h) = app.health.get(id) else {
+        let remote = app.config.channels.get(id).is_some_and(|c| c.is_remote());
+        return if remote { ("-", app.theme.style("muted")) } else { (" ", Style::default()) };
+    };
+    if h.circuit != Circuit::Closed || h.failures >= 3 {
+        ("!", app.theme.style("error"))
+    } else if h.lag_seconds(app.now).is_none_or(|s| s > 300) {
+        ("~", app.theme.style("warn"))
+    } else {
+        ("+", app.theme.style("ok"))
+    }
+}
+
+pub fn sidebar(frame: &mut Frame, app: &App, area: Rect) {
+    let focused = app.focus == Focus::Sidebar && app.detail.is_none();
+    let b = block(app, Msg::Views.text(app.lang), focused);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let w = inner.width as usize;
+    let rows = inner.height as usize;
+    // Keep the cursor in sight.
+    let first_channel = app.views.len();
+    let cursor = if focused { app.side_cursor } else { app.side_active };
+    let skip = cursor.saturating_sub(rows.saturating_sub(2));
+    let mut lines = Vec::new();
+    for (i, item) in app.side.iter().enumerate().skip(skip).take(rows) {
+        let (mark, mark_style, label, count) = match item {
+            SideItem::View(v) => (
+                " ",
+                Style::default(),
+                app.views[*v].label(app.lang).to_string(),
+                app.counts.views.get(*v).copied(),
+            ),
+            SideItem::Channel(c) => {
+                let (m, s) = health_mark(app, c);
+                (m, s, channel_name(app, c), app.counts.by_channel.get(c).copied())
+            }
+            SideItem::Quarantine => (
+                " ",
+                Style::default(),
+                Msg::Quarantine.text(app.lang).to_string(),
+                Some(app.counts.quarantined),
+            ),
+        };
+        let count = count.map(|n| n.to_string()).unwrap_or_default();
+        let name_w = w.saturating_sub(2 + text::width(&count) + 1);
+        let mut style = if i == first_channel { app.theme.style("base") } else { Style::default() };
+        if i == app.side_active {
+            style = style.patch(app.theme.style("accent"));
+        }
+        if focused && i == app.side_cursor {
+            style = app.theme.style("selected");
+        }
+        lines.push(Line::from(vec![
+            Span::styled(mark.to_string(), mark_style),
+            Span::styled(format!(" {} {count}", text::pad(&label, name_w)), style),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+struct Col {
+    title: Msg,
+    width: usize,
+}
+
+fn columns(width: usize) -> Vec<Col> {
+    use Msg as M;
+    let c = |title, width| Col { title, width };
+    if width >= 104 {
+        vec![
+            c(M::ColDue, 7),
+            c(M::ColReceived, 11),
+            c(M::ColChannel, 8),
+            c(M::ColKind, 4),
+            c(M::ColTitle, 0),
+            c(M::ColRespondent, 16),
+            c(M::ColTown, 6),
+            c(M::ColStatus, 8),
+            c(M::ColOwner, 8),
+        ]
+    } else if width >= 76 {
+        vec![
+            c(M::ColDue, 7),
+            c(M::ColReceived, 11),
+            c(M::ColChannel, 8),
+            c(M::ColTitle, 0),
+            c(M::ColTown, 6),
+            c(M::ColStatus, 8),
+        ]
+    } else {
+        vec![c(M::ColDue, 7), c(M::ColChannel, 6), c(M::ColTitle, 0), c(M::ColStatus, 6)]
+    }
+}
+
+pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
+    let list = app.list();
+    let title = match app.screen {
+        Screen::Overdue if app.grouped => {
+            format!("{} ({})", Msg::OverdueTitle.text(app.lang), Msg::GroupedByUnit.text(app.lang))
+        }
+        Screen::Overdue => Msg::OverdueTitle.text(app.lang).to_string(),
+        _ => format!(
+            "{} {}",
+            list.total(),
+            match app.lang {
+                Lang::Zh => "件",
+                Lang::En => "tickets",
+            }
+        ),
+    };
+    let b = block(app, &title, app.focus == Focus::Table);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let w = inner.width as usize;
+    // One cell for the mark, one space between columns.
+    let mut cols = columns(w);
+    let fixed: usize = cols.iter().map(|c| c.width).sum::<usize>() + cols.len() + 1;
+    for c in &mut cols {
+        if c.width == 0 {
+            c.width = w.saturating_sub(fixed).max(8);
+        }
+    }
+    let mut lines = Vec::with_capacity(inner.height as usize);
+    let header: String = std::iter::once(" ".to_string())
+        .chain(cols.iter().map(|c| format!("{} ", text::pad(c.title.text(app.lang), c.width))))
+        .collect();
+    lines.push(Line::styled(text::fit(&header, w), app.theme.style("header")));
+    if !list.loaded {
+        lines.push(Line::styled(Msg::Loading.text(app.lang), app.theme.style("muted")));
+    } else if list.total() == 0 {
+        lines.push(Line::styled(Msg::NoTickets.text(app.lang), app.theme.style("muted")));
+    }
+    let rows = (inner.height as usize).saturating_sub(1);
+    for i in list.top..(list.top + rows).min(list.total()) {
+        let Some(r) = list.row(i) else {
+            lines.push(Line::styled(format!(" {}", Msg::Loading.text(app.lang)), app.theme.style("muted")));
+            continue;
+        };
+        let selected = i == list.cursor;
+        let marked = list.marks.contains(&crate::domain::ticket::TicketId(r.id));
+        let urgent = r.most_urgent();
+        let due_style = match urgent.map(|c| c.state) {
+            Some(ClockState::Overdue) => app.theme.style("overdue"),
+            Some(ClockState::DueSoon) => app.theme.style("due_soon"),
+            _ => app.theme.style("muted"),
+        };
+        let provisional = r.clocks.iter().any(|c| c.provisional && c.state != ClockState::Met);
+        let due = match urgent.filter(|c| c.state != ClockState::Met) {
+            Some(c) => format!(
+                "{}{}",
+                text::time_left(c.due_at, app.now, app.lang.is_en()),
+                if provisional { "?" } else { "" }
+            ),
+            None => "—".into(),
+        };
+        let hl = list.highlight(i);
+        let base = if selected { app.theme.style("selected") } else { Style::default() };
+        let mut spans =
+            vec![Span::styled(if marked { "*" } else { " " }, base.patch(app.theme.style("marked")))];
+        for c in &cols {
+            let cell = |s: String, style: Style| {
+                Span::styled(format!("{} ", text::pad(&text::clean(&s), c.width)), base.patch(style))
+            };
+            let hl_field =
+                |f: Field| hl.filter(|h| h.field == Some(f)).map(|h| h.chars.as_slice()).unwrap_or(&[]);
+            match c.title {
+                Msg::ColDue => {
+                    let style =
+                        if provisional { due_style.patch(app.theme.style("provisional")) } else { due_style };
+                    spans.push(cell(due.clone(), style));
+                }
+                Msg::ColReceived => spans
+                    .push(cell(r.received_at.map(text::short_time).unwrap_or_default(), Style::default())),
+                Msg::ColChannel => spans.push(cell(channel_name(app, &r.channel), Style::default())),
+                Msg::ColKind => spans.push(cell(i18n::kind_code(&r.kind, app.lang), Style::default())),
+                Msg::ColTitle | Msg::ColRespondent | Msg::ColTown => {
+                    let (value, field) = match c.title {
+                        // Grouped by unit: the unit leads the title, so the groups read down the list.
+                        Msg::ColTitle if app.grouped && app.screen == Screen::Overdue => {
+                            let unit = r
+                                .unit
+                                .as_deref()
+                                .and_then(|u| app.config.org.unit(u))
+                                .map_or("—", |u| u.name.as_str());
+                            (format!("【{unit}】{}", r.title), Field::Number)
+                        }
+                        Msg::ColTitle => (r.title.clone(), Field::Title),
+                        Msg::ColRespondent => {
+                            (r.respondent_name.clone().unwrap_or_default(), Field::Respondent)
+                        }
+                        _ => (r.town.clone().unwrap_or_default(), Field::Town),
+                    };
+                    let value = text::clean(&value);
+                    let line = highlighted(&value, hl_field(field), c.width, base, app.theme.style("match"));
+                    let used = text::width(&text::fit(&value, c.width));
+                    spans.extend(line.spans);
+                    spans.push(Span::styled(" ".repeat(c.width - used.min(c.width) + 1), base));
+                }
+                Msg::ColStatus => spans.push(cell(i18n::status(&r.status, app.lang), Style::default())),
+                _ => spans.push(cell(
+                    r.owner
+                        .clone()
+                        .or_else(|| {
+                            r.unit
+                                .as_ref()
+                                .map(|u| app.config.org.unit(u).map_or(u.clone(), |x| x.name.clone()))
+                        })
+                        .unwrap_or_default(),
+                    app.theme.style("muted"),
+                )),
+            }
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn health(frame: &mut Frame, app: &App, area: Rect) {
+    let b = block(app, Msg::Channels.text(app.lang), true);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let mut lines = Vec::new();
+    for c in app.config.channels.remote() {
+        let (mark, style) = health_mark(app, &c.id);
+        let detail = match app.health.get(&c.id) {
+            None => Msg::HealthOff.text(app.lang).to_string(),
+            Some(h) => {
+                let state = match mark {
+                    "!" => Msg::HealthFailing,
+                    "~" => Msg::HealthLagging,
+                    _ => Msg::HealthOk,
+                };
+                let last = h.last_success.map(text::short_time).unwrap_or_else(|| "—".into());
+                let err = h.last_error.clone().map(|e| format!("  {}", text::clean(&e))).unwrap_or_default();
+                format!(
+                    "{}  {} {last}  +{}{err}",
+                    state.text(app.lang),
+                    Msg::LastSuccess.text(app.lang),
+                    h.registered
+                )
+            }
+        };
+        let line = format!(" {}  {}", text::pad(&c.name, 26), detail);
+        lines.push(Line::from(vec![
+            Span::styled(mark, style),
+            Span::raw(text::fit(&line, inner.width as usize - 1)),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn quarantine(frame: &mut Frame, app: &App, area: Rect) {
+    let b = block(app, Msg::Quarantine.text(app.lang), true);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let mut lines = Vec::new();
+    for q in app.quarantine.iter().take(inner.height as usize) {
+        let line = format!("{:>5}  {}  {}", q.id, text::pad(&q.channel, 8), text::clean(&q.reason));
+        lines.push(Line::raw(text::fit(&line, inner.width as usize)));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(Msg::NoTickets.text(app.lang), app.theme.style("muted")));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
