@@ -7,6 +7,7 @@ mod batch;
 mod deadlines;
 mod outbox;
 pub mod protocol;
+pub mod quarantine;
 pub mod reader;
 mod scheduler;
 pub mod service;
