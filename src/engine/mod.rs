@@ -98,6 +98,7 @@ impl Engine {
         };
         deadlines::reindex_if_rules_changed(&mut engine)?;
         engine.store.index_retried_quarantine_once()?;
+        quarantine::index_sightings_once(&engine.store, &engine.config)?;
         tracing::info!(dir = %dir.display(), last_seq = engine.next_seq - 1, tickets = engine.next_id - 1, "engine open");
         Ok(engine)
     }
