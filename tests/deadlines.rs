@@ -916,6 +916,14 @@ fn any_instant() -> impl Strategy<Value = Timestamp> {
 }
 
 proptest! {
+    // A failing case's seed is kept, committed, and replayed first on every run after.
+    #![proptest_config(proptest::test_runner::Config {
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(
+            "tests/proptest-regressions/deadlines.txt",
+        ))),
+        ..proptest::test_runner::Config::default()
+    })]
+
     #[test]
     fn due_date_is_a_working_day_after_start_and_exactly_n_working_days_later(start in any_date(), n in 1u32..80) {
         let c = cal();

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::Union;
-use proptest::test_runner::Config as ProptestConfig;
+use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
 use rightsdesk::config::{self, Config};
 use rightsdesk::domain::action::{REFUSAL_REASONS, RETURN_REASONS, TicketAction};
 use rightsdesk::domain::credit_code;
@@ -337,8 +337,10 @@ impl World {
     }
 
     fn reopen(&mut self) {
-        // sled holds a lock on the directory: the old engine must be gone before the new opens.
-        self.engine = None;
+        // sled holds a lock on the directory: closing returns once it can be opened again.
+        if let Some(engine) = self.engine.take() {
+            engine.close().expect("the engine closes: no other handle on its store");
+        }
         self.engine = Some(Engine::open(self.dir.path(), config(), Clock::Fixed(self.now)).unwrap());
     }
 
@@ -826,8 +828,10 @@ proptest! {
     #![proptest_config(ProptestConfig {
         // PROPTEST_CASES runs a deeper search by hand; the default keeps the suite quick.
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(48),
-        // A failing case is printed in full; no regression file is written into the crate.
-        failure_persistence: None,
+        // A failing case's seed is kept, committed, and replayed first on every run after.
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/proptest-regressions/engine_props.txt",
+        ))),
         ..ProptestConfig::default()
     })]
 

@@ -80,6 +80,12 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         return config_cmd::run(command, cli.config.as_deref(), cli.data.as_deref());
     }
     if let TopCommand::Sim(args) = command {
+        // The simulator runs on the built-in configuration, yet a `--config` given to it is
+        // checked as for every command: a mistake there is refused, never ignored.
+        if let Some(dir) = cli.config.as_deref() {
+            crate::config::load(Some(dir))
+                .map_err(|e| Failure::new(format!("configuration problems:\n{e}")))?;
+        }
         return sim_cmd::run(args);
     }
     let ctx = Context::new(cli.data.as_deref(), cli.config.as_deref(), cli.actor.as_deref())?;

@@ -1,10 +1,13 @@
 //! Configuration: the shipped defaults are compiled in; files in a config directory override
 //! them key by key. Every problem is reported as `file:line: key: what to do`.
 
+mod files;
 mod locate;
 
+pub use files::{HOLIDAY_DIR, KNOWN_FILES};
+
 use crate::domain::ConfigProblem;
-use crate::domain::calendar::{Calendar, HolidayYearFile};
+use crate::domain::calendar::{Calendar, HolidayYear, HolidayYearFile};
 use crate::domain::channel::{Channels, ChannelsFile};
 use crate::domain::effect::SmsTemplates;
 use crate::domain::org::{OrgFile, Organisation};
@@ -185,7 +188,8 @@ fn layer(dir: Option<&Path>, name: &str) -> Result<Layer, ConfigError> {
     Ok(Layer { name: name.to_string(), shipped, overriding: read_override(dir, name)? })
 }
 
-/// The holiday files: the shipped years plus every `holidays/*.toml` in the directory.
+/// The holiday files: the shipped years plus every `holidays/*.toml` in the directory (a name
+/// that is not a year is refused by `files::check_directory`).
 fn holiday_layers(dir: Option<&Path>) -> Result<Vec<Layer>, ConfigError> {
     let mut names: Vec<String> =
         SHIPPED.iter().map(|(n, _)| *n).filter(|n| n.starts_with("holidays/")).map(str::to_string).collect();
@@ -208,7 +212,8 @@ fn holiday_layers(dir: Option<&Path>) -> Result<Vec<Layer>, ConfigError> {
 
 /// Loads the configuration: built-in defaults overridden by the files in `dir`.
 pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
-    let mut errors = Vec::new();
+    // A missing directory or a stray file is reported with whatever else is wrong.
+    let mut errors = dir.map(files::check_directory).unwrap_or_default();
     let mut collect = |r: Result<Layer, ConfigError>| match r {
         Ok(l) => Some(l),
         Err(e) => {
@@ -254,7 +259,7 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
     let sms = sms_layer.and_then(|l| l.decode::<SmsTemplates>().map_err(|e| errors.push(e)).ok());
     let mut years = Vec::new();
     for l in &holiday_layers {
-        match l.decode::<HolidayYearFile>().and_then(|f| f.build("").map_err(|p| l.problem(p))) {
+        match l.decode::<HolidayYearFile>().and_then(|f| holiday_year_named(l, f)) {
             Ok(y) => years.push(y),
             Err(e) => errors.push(e),
         }
@@ -265,6 +270,21 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
         }
         _ => Err(ConfigErrors(errors)),
     }
+}
+
+/// Checks a holiday file, and that it describes the year it is named for: `holidays/2027.toml`
+/// saying `year = 2026` would otherwise replace the 2026 calendar and move deadlines.
+fn holiday_year_named(layer: &Layer, file: HolidayYearFile) -> Result<HolidayYear, ConfigError> {
+    if let Some(named) = files::holiday_year_of(&layer.name)
+        && named != file.year
+    {
+        let message = format!(
+            "says {} but the file is named for {named}: fix the year, or rename the file to {HOLIDAY_DIR}/{}.toml",
+            file.year, file.year
+        );
+        return Err(layer.error(Some("year"), message));
+    }
+    file.build("").map_err(|p| layer.problem(p))
 }
 
 /// Writes the shipped defaults into `dir` for editing. Existing files are kept unless `force`.

@@ -130,7 +130,14 @@ fn unit() -> impl Strategy<Value = ClockUnit> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        // A failing case's seed is kept, committed, and replayed first on every run after.
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(
+            "tests/proptest-regressions/alarm_tests.txt",
+        ))),
+        ..ProptestConfig::default()
+    })]
 
     /// Whatever the rule, start, pauses and extension, `evaluate` shows a running clock due soon
     /// exactly from `due_soon_at` to its due instant.

@@ -205,7 +205,7 @@ pub(super) fn run_one(
     let actor = envelope.actor;
     match envelope.command {
         Command::FireAlarms => super::alarms::fire(overlay, config, &actor, now),
-        Command::Ingest(ingest) => super::outbox::ingest(overlay, rules, &actor, *ingest, now),
+        Command::Ingest(ingest) => super::outbox::ingest(overlay, config, rules, &actor, *ingest, now),
         Command::Delivery { outbox, result } => {
             super::outbox::delivery(overlay, rules, &actor, outbox, result, now)
         }

@@ -8,6 +8,7 @@ mod deadlines;
 pub mod matters;
 mod outbox;
 pub mod protocol;
+pub mod quarantine;
 pub mod reader;
 mod scheduler;
 pub mod service;
@@ -99,8 +100,15 @@ impl Engine {
         };
         deadlines::reindex_if_rules_changed(&mut engine)?;
         engine.store.index_retried_quarantine_once()?;
+        quarantine::index_sightings_once(&engine.store, &engine.config)?;
         tracing::info!(dir = %dir.display(), last_seq = engine.next_seq - 1, tickets = engine.next_id - 1, "engine open");
         Ok(engine)
+    }
+
+    /// Closes the engine: returns once the store can be opened again (see `Store::close`).
+    /// No other handle on the store (no `Reader`) may be alive.
+    pub fn close(self) -> Result<(), EngineError> {
+        Ok(self.store.close()?)
     }
 
     /// Closes the engine and opens the store once more, so that sled writes its snapshot now:
@@ -110,8 +118,8 @@ impl Engine {
     pub fn close_with_checkpoint(self) -> Result<(), EngineError> {
         let dir = self.store.dir().to_path_buf();
         let options = StoreOptions { cache_bytes: self.config.settings.store_cache_mb.max(8) << 20 };
-        drop(self);
-        drop(Store::open(&dir, &options)?);
+        self.close()?;
+        Store::open(&dir, &options)?.close()?;
         Ok(())
     }
 

@@ -5,6 +5,7 @@ use super::EngineError;
 use super::batch::Overlay;
 use super::deadlines::earliest_due;
 use super::protocol::{Change, DeliveryResult, Ingest, IngestReport, Outcome, QuarantineAction};
+use super::quarantine;
 use crate::config::Config;
 use crate::domain::action::TicketAction;
 use crate::domain::effect::{EffectContext, EffectKind, effects_of};
@@ -13,7 +14,7 @@ use crate::domain::lifecycle::{self, Decision, Rules};
 use crate::domain::status::Status;
 use crate::store::WriteSet;
 use crate::store::outbox::{
-    DeliveryState, OutboxEntry, QuarantineEntry, QuarantineState, RAW_LIMIT, UnitToken,
+    DeliveryState, OutboxEntry, QuarantineEntry, QuarantineSighting, QuarantineState, UnitToken,
 };
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -21,12 +22,14 @@ use std::collections::BTreeMap;
 /// Outbox, quarantine and cursor writes of one group.
 pub(super) struct SideWrites {
     outbox: BTreeMap<u64, (Option<OutboxEntry>, OutboxEntry)>,
-    quarantine: BTreeMap<u64, QuarantineEntry>,
+    pub(super) quarantine: BTreeMap<u64, QuarantineEntry>,
     cursors: BTreeMap<String, String>,
     /// Unit id → its new token (None: revoked).
     unit_tokens: BTreeMap<String, Option<UnitToken>>,
+    /// (channel, item identity) → the entry holding it (see `quarantine.rs`).
+    pub(super) sightings: BTreeMap<(String, String), QuarantineSighting>,
     next_outbox: u64,
-    next_quarantine: u64,
+    pub(super) next_quarantine: u64,
 }
 
 impl SideWrites {
@@ -36,6 +39,7 @@ impl SideWrites {
             quarantine: BTreeMap::new(),
             cursors: BTreeMap::new(),
             unit_tokens: BTreeMap::new(),
+            sightings: BTreeMap::new(),
             next_outbox,
             next_quarantine,
         }
@@ -46,6 +50,7 @@ impl SideWrites {
             && self.quarantine.is_empty()
             && self.cursors.is_empty()
             && self.unit_tokens.is_empty()
+            && self.sightings.is_empty()
     }
 
     /// Adds the writes to `set` and gives the counters to continue from.
@@ -56,6 +61,9 @@ impl SideWrites {
         for entry in self.quarantine.values() {
             set.put_quarantine(entry);
         }
+        for ((channel, identity), sighting) in &self.sightings {
+            set.put_quarantine_sighting(channel, identity, sighting);
+        }
         for (channel, cursor) in &self.cursors {
             set.put_cursor(channel, cursor);
         }
@@ -63,29 +71,6 @@ impl SideWrites {
             set.put_unit_token(unit, token.as_ref());
         }
         (self.next_outbox, self.next_quarantine)
-    }
-
-    fn hold(&mut self, channel: &str, reason: String, raw: String, now: Timestamp) -> u64 {
-        let id = self.next_quarantine;
-        self.next_quarantine += 1;
-        let mut raw = raw;
-        if raw.len() > RAW_LIMIT {
-            let mut end = RAW_LIMIT;
-            while !raw.is_char_boundary(end) {
-                end -= 1;
-            }
-            raw.truncate(end);
-        }
-        let entry = QuarantineEntry {
-            id,
-            channel: channel.to_string(),
-            at: now,
-            reason,
-            raw,
-            state: QuarantineState::Held,
-        };
-        self.quarantine.insert(id, entry);
-        id
     }
 }
 
@@ -143,6 +128,7 @@ pub(super) fn effects_into_outbox(overlay: &mut Overlay, config: &Config, now: T
 
 pub(super) fn ingest(
     overlay: &mut Overlay,
+    config: &Config,
     rules: Rules,
     actor: &str,
     page: Ingest,
@@ -152,6 +138,22 @@ pub(super) fn ingest(
         return Err(lifecycle::LifecycleError::UnknownChannel(page.channel).into());
     }
     let mut report = IngestReport::default();
+    // Handed-back items first: one that is still bad is held again below, on the same entry.
+    for id in page.released {
+        let mut entry = match overlay.side.quarantine.get(&id) {
+            Some(e) => e.clone(),
+            None => overlay.store.quarantine_entry(id)?.ok_or(EngineError::NoQuarantineEntry(id))?,
+        };
+        entry.state = QuarantineState::Released;
+        overlay.side.quarantine.insert(id, entry);
+    }
+    let mut held = |overlay: &mut Overlay, identity: String, reason: String, raw: String| {
+        match quarantine::hold(overlay, &page.channel, identity, reason, raw, now)? {
+            quarantine::Held::New(id) => report.quarantined.push(id),
+            quarantine::Held::Again(id) => report.seen_again.push(id),
+        }
+        Ok::<_, EngineError>(())
+    };
     for mut new in page.tickets {
         new.intake.channel = page.channel.clone();
         let ext = new.intake.channel_ticket_id.trim().to_string();
@@ -173,19 +175,12 @@ pub(super) fn ingest(
                 overlay.externals.insert((page.channel.clone(), ext), id);
                 report.registered.push(id);
             }
-            Err(e) => report.quarantined.push(overlay.side.hold(&page.channel, e.to_string(), raw, now)),
+            Err(e) => held(overlay, quarantine::identity_of_ticket(&ext, &raw), e.to_string(), raw)?,
         }
     }
     for item in page.malformed {
-        report.quarantined.push(overlay.side.hold(&page.channel, item.reason, item.raw, now));
-    }
-    for id in page.released {
-        let mut entry = match overlay.side.quarantine.get(&id) {
-            Some(e) => e.clone(),
-            None => overlay.store.quarantine_entry(id)?.ok_or(EngineError::NoQuarantineEntry(id))?,
-        };
-        entry.state = QuarantineState::Released;
-        overlay.side.quarantine.insert(id, entry);
+        let identity = quarantine::identity_of_payload(config, &page.channel, &item.raw);
+        held(overlay, identity, item.reason, item.raw)?;
     }
     if let Some(cursor) = page.cursor {
         overlay.side.cursors.insert(page.channel, cursor);

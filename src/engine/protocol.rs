@@ -236,6 +236,9 @@ pub struct IngestReport {
     pub registered: Vec<TicketId>,
     pub duplicates: Vec<TicketId>,
     pub quarantined: Vec<u64>,
+    /// Items already held that came again (counted on their entry, not held anew).
+    #[serde(default)]
+    pub seen_again: Vec<u64>,
     /// One per registered ticket, for subscribers.
     pub changes: Vec<Change>,
 }

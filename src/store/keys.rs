@@ -18,6 +18,7 @@
 //! | `B` | next attempt (order-preserving), id | - (pending outbox entries)           |
 //! | `q` | quarantine id                     | quarantined payload and reason         |
 //! | `Q` | channel 0 quarantine id           | - (items handed back for another read) |
+//! | `h` | channel 0 item identity           | the item's quarantine id, times seen, last seen |
 //! | `g` | channel                           | the channel's sync cursor              |
 //! | `z` | unit id                           | the unit's API token: sha256 hex, issued_at |
 
@@ -35,6 +36,7 @@ pub const OUTBOX: u8 = b'b';
 pub const OUTBOX_DUE: u8 = b'B';
 pub const QUARANTINE: u8 = b'q';
 pub const QUARANTINE_RETRIED: u8 = b'Q';
+pub const QUARANTINE_SIGHTING: u8 = b'h';
 pub const CURSOR: u8 = b'g';
 pub const UNIT_TOKEN: u8 = b'z';
 pub const ALARM: u8 = b'a';
@@ -126,6 +128,14 @@ pub fn quarantine_retried_prefix(channel: &str) -> Vec<u8> {
 pub fn quarantine_retried(channel: &str, id: u64) -> Vec<u8> {
     let mut k = quarantine_retried_prefix(channel);
     k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// A quarantined item by what it is: its channel and its identity (`id:…` or `sha256:…`).
+pub fn quarantine_sighting(channel: &str, identity: &str) -> Vec<u8> {
+    let mut k = tagged(QUARANTINE_SIGHTING, channel.as_bytes());
+    k.push(0);
+    k.extend_from_slice(identity.as_bytes());
     k
 }
 

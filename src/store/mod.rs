@@ -33,6 +33,12 @@ pub const SCHEMA: u64 = 2;
 pub enum StoreError {
     #[error("the store in {dir} is in use by {holder}; attach to it or stop that process first")]
     InUse { dir: PathBuf, holder: String },
+    #[error(
+        "the store in {dir} cannot be closed: {handles} other handle(s) on it are still open in this process"
+    )]
+    StillOpen { dir: PathBuf, handles: usize },
+    #[error("sled did not let go of the store in {dir} within {waited:?}; the next open may find it in use")]
+    NotReleased { dir: PathBuf, waited: std::time::Duration },
     #[error("cannot open the store in {dir}: {detail}")]
     Open { dir: PathBuf, detail: String },
     #[error(
@@ -65,6 +71,9 @@ pub struct Store {
     tree: sled::Tree,
     dir: PathBuf,
     flushes: Arc<AtomicU64>,
+    /// Last, so that it is dropped after this clone's sled handles: the drop of the last clone
+    /// returns only once sled has let go of the directory (see `lock::Release`).
+    release: Arc<lock::Release>,
 }
 
 impl Store {
@@ -83,13 +92,32 @@ impl Store {
             .map_err(|e| lock::explain_open_error(dir, e))?;
         lock::record_holder(dir);
         let tree = db.open_tree("desk")?;
-        let store = Store { db, tree, dir: dir.to_path_buf(), flushes: Arc::new(AtomicU64::new(0)) };
+        let release = Arc::new(lock::Release { dir: dir.to_path_buf(), released: false });
+        let store = Store { db, tree, dir: dir.to_path_buf(), flushes: Arc::new(AtomicU64::new(0)), release };
         migrate::bring_up_to_date(&store)?;
         Ok(store)
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Closes the store: flushes, lets go of sled, and returns once the directory can be
+    /// opened again. Refused while another handle (a `Reader`, a query in flight) is open.
+    /// Dropping the last handle closes it the same way, without the report.
+    pub fn close(self) -> Result<()> {
+        let others = Arc::strong_count(&self.release) - 1;
+        if others > 0 {
+            return Err(StoreError::StillOpen { dir: self.dir.clone(), handles: others });
+        }
+        self.flush()?;
+        let Store { db, tree, dir, release, .. } = self;
+        drop(tree);
+        drop(db);
+        let mut release = Arc::into_inner(release).ok_or(StoreError::StillOpen { dir, handles: 1 })?;
+        let waited = lock::wait_until_released(&release.dir);
+        release.released = true;
+        waited.map(|_| ())
     }
 
     /// Makes every write so far durable.

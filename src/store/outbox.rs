@@ -56,6 +56,18 @@ pub struct QuarantineEntry {
 
 pub const RAW_LIMIT: usize = 1 << 20;
 
+/// How often one item of a channel came in malformed, and which quarantine entry holds it: a
+/// channel that serves a bad item on every poll adds one entry, not one a poll. Kept beside the
+/// entry (not in it) so that entries written by older binaries read as they are.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuarantineSighting {
+    /// The entry holding the item.
+    pub id: u64,
+    /// Times it arrived (the first included).
+    pub seen: u64,
+    pub last_seen: Timestamp,
+}
+
 /// A unit's API token as stored: only the hex SHA-256 of the token, never the token itself.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UnitToken {
@@ -87,6 +99,10 @@ impl WriteSet {
         self.put_raw(keys::quarantine(entry.id), codec::encode(entry));
     }
 
+    pub fn put_quarantine_sighting(&mut self, channel: &str, identity: &str, sighting: &QuarantineSighting) {
+        self.put_raw(keys::quarantine_sighting(channel, identity), codec::encode(sighting));
+    }
+
     pub fn put_cursor(&mut self, channel: &str, cursor: &str) {
         self.put_raw(keys::cursor(channel), cursor.as_bytes().to_vec());
     }
@@ -107,6 +123,11 @@ impl Store {
 
     pub fn quarantine_entry(&self, id: u64) -> Result<Option<QuarantineEntry>> {
         self.get_decoded(&keys::quarantine(id))
+    }
+
+    /// The quarantine entry that holds the item of `channel` with this identity, if one does.
+    pub fn quarantine_sighting(&self, channel: &str, identity: &str) -> Result<Option<QuarantineSighting>> {
+        self.get_decoded(&keys::quarantine_sighting(channel, identity))
     }
 
     /// The hex SHA-256 of the unit's API token, if one is issued.

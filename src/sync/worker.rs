@@ -141,7 +141,15 @@ pub async fn run_channel(
         if *stop.borrow() {
             return;
         }
-        let wait = match pull_once(channel.as_ref(), &engine, clock, &health).await {
+        // A slow or silent channel must not hold up a stop: the pull is given up as soon as
+        // `stop` says so. Nothing is lost: a page is written with its cursor in one command,
+        // which the engine finishes whether or not anyone still waits for its answer, and a
+        // page never written is pulled again from the same cursor at the next start.
+        let pulled = tokio::select! {
+            pulled = pull_once(channel.as_ref(), &engine, clock, &health) => pulled,
+            _ = stop.changed() => return,
+        };
+        let wait = match pulled {
             Ok(caught_up) => {
                 failures = 0;
                 note(&health, &id, |h| {
@@ -286,8 +294,15 @@ pub async fn run_outbox(
 ) {
     let mut not_before = HashMap::new();
     loop {
-        let round =
-            deliver_pending(&engine, &channels, sms.as_ref(), clock, &options, &mut not_before, None).await;
+        if *stop.borrow() {
+            return;
+        }
+        // As for pulls: a stop does not wait for a slow receiver. A delivery given up here
+        // stays pending and is repeated at the next start under the same idempotency key.
+        let round = tokio::select! {
+            round = deliver_pending(&engine, &channels, sms.as_ref(), clock, &options, &mut not_before, None) => round,
+            _ = stop.changed() => return,
+        };
         if let Err(e) = &round {
             tracing::error!(error = %e, "outbox round failed");
         }
