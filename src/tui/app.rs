@@ -439,6 +439,12 @@ impl App {
             }
             return;
         }
+        if matches!(self.popup, Some(Popup::Intake(_)))
+            && key.modifiers.contains(KeyModifiers::CONTROL)
+            && key.code == KeyCode::Char('s')
+        {
+            return self.save_intake();
+        }
         // Typing goes to the field; only keys that are not edits reach the keymap.
         let plain_char = matches!(key.code, KeyCode::Char(_))
             && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
@@ -481,6 +487,18 @@ impl App {
                 self.run(action);
             }
             Resolved::Unbound => self.pending.clear(),
+        }
+    }
+
+    fn save_intake(&mut self) {
+        let Some(Popup::Intake(f)) = &mut self.popup else { return };
+        match f.to_ticket(&self.config, self.now, self.lang) {
+            Ok(t) => {
+                let envelopes =
+                    vec![Envelope { actor: self.me.clone(), command: Command::Register(Box::new(t)) }];
+                self.effects.push(Effect::Ask(Ask::Execute { envelopes, purpose: Purpose::Intake }));
+            }
+            Err(e) => f.error = Some(e),
         }
     }
 
@@ -958,17 +976,13 @@ impl App {
                     f.focus = (f.focus as isize + d).rem_euclid(f.inputs.len() as isize) as usize;
                     true
                 }
+                // Enter moves on; on the last field (or with Ctrl-S anywhere) it saves.
+                Action::Confirm if f.focus + 1 < f.inputs.len() => {
+                    f.focus += 1;
+                    true
+                }
                 Action::Confirm => {
-                    match f.to_ticket(&config, self.now, lang) {
-                        Ok(t) => {
-                            let envelopes = vec![Envelope {
-                                actor: self.me.clone(),
-                                command: Command::Register(Box::new(t)),
-                            }];
-                            self.ask(Ask::Execute { envelopes, purpose: Purpose::Intake });
-                        }
-                        Err(e) => f.error = Some(e),
-                    }
+                    self.save_intake();
                     true
                 }
                 Action::Back => {

@@ -162,7 +162,10 @@ impl Theme {
                         style = if on { style.add_modifier(m) } else { style.remove_modifier(m) };
                     }
                     _ => {
-                        return Err(err(&key, "use fg, bg, bold, reversed, underlined, italic or dim".into()));
+                        return Err(err(
+                            &key,
+                            "use fg, bg, bold, reversed, underlined, italic or dim".into(),
+                        ));
                     }
                 }
             }

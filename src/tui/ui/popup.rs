@@ -304,10 +304,7 @@ fn intake(frame: &mut Frame, app: &App, area: Rect, f: &IntakeForm) {
     }
     match &f.error {
         Some(e) => lines.push(Line::styled(text::fit(e, w), app.theme.style("error"))),
-        None => lines.push(Line::styled(
-            Msg::ConfirmDispatch.text(app.lang).replace("派单", "登记").replace("dispatches", "registers"),
-            app.theme.style("muted"),
-        )),
+        None => lines.push(Line::styled(Msg::Save.text(app.lang), app.theme.style("muted"))),
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

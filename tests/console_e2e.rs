@@ -1,0 +1,261 @@
+//! The console as a clerk meets it: the real binary in a pseudo-terminal (expectrl + vt100), a
+//! real `serve`, the simulator's channels and units over HTTP.
+
+mod console_pty;
+mod support;
+
+use console_pty::{Console, Serve, cli};
+use expectrl::process::unix::Signal;
+use serde_json::Value;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use support::SimProcess;
+
+const NOW: &str = "2026-11-27T10:00:00+08:00";
+
+fn register(data: &Path, id: &str, title: &str, received: &str, town: &str) {
+    cli(
+        data,
+        NOW,
+        &[
+            "ticket",
+            "register",
+            "--channel",
+            "walkin",
+            "--channel-ticket-id",
+            id,
+            "--title",
+            title,
+            "--received-at",
+            received,
+            "--town",
+            town,
+            "--name",
+            "霍敏仪",
+            "--phone",
+            "18023450868",
+            "--respondent",
+            "佛山市顺德区力健健身有限公司",
+            "--facts",
+            "办卡三个月后门店停业，要求退还剩余费用",
+            "--request",
+            "退还剩余费用",
+        ],
+    );
+}
+
+/// The pid of the server of `data`, to stop one the console started.
+fn stop_server(data: &Path) {
+    if let Ok(Some(c)) = rightsdesk::remote::Client::attach(data) {
+        // SAFETY: a signal to a process this test caused to run.
+        unsafe {
+            libc::kill(c.server_pid as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while rightsdesk::remote::Client::attach(data).ok().flatten().is_some() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn the_console_starts_its_server_shows_new_tickets_as_they_come_and_q_restores_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    register(&data, "LF-001", "健身房预付卡退费难", "2026-11-26 09:30", "容桂");
+    let mut c = Console::spawn(&["--data", data.to_str().unwrap()], &[("RIGHTSDESK_NOW", NOW)], 120, 40);
+    c.wait_for("the first ticket", 60, |s| s.contains("健身房预付卡退费难"));
+    // Another clerk's command attaches to the server the console started.
+    register(&data, "LF-002", "空调安装后漏水拒不处理", "2026-11-27 09:10", "大良");
+    c.wait_for("the new ticket, without a key pressed", 20, |s| s.contains("空调安装后漏水拒不处理"));
+    c.send("q");
+    assert_eq!(c.exit_code(20), 0);
+    assert!(c.restored(), "the terminal is left as the shell had it");
+    stop_server(&data);
+}
+
+#[test]
+fn a_ticket_found_by_pinyin_is_dispatched_with_sms_answered_by_its_unit_and_written_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let sim = SimProcess::start(
+        &["--seed", "3", "--tickets", "40", "--rate", "0", "--unit-delay", "10ms..40ms"],
+        NOW,
+    );
+    let _serve = Serve::start(&data, NOW, &["--sim", &sim.base]);
+    // The channels' tickets arrive.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let tickets: Vec<Value> = loop {
+        let list: Vec<Value> =
+            serde_json::from_str(&cli(&data, NOW, &["tickets", "list", "--format", "json"])).unwrap();
+        if list.len() >= 20 {
+            break list;
+        }
+        assert!(Instant::now() < deadline, "tickets did not arrive: {}", list.len());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let config = rightsdesk::config::load(None).unwrap();
+    let (town, pinyin) = tickets
+        .iter()
+        .filter_map(|t| t["town"].as_str())
+        .find_map(|t| config.org.branch_of_town(t).map(|b| (t.to_string(), b.id.clone())))
+        .expect("a ticket in a known town");
+    let mut c = Console::spawn(&["--data", data.to_str().unwrap()], &[("RIGHTSDESK_NOW", NOW)], 120, 40);
+    c.wait_for("the queue", 60, |s| s.contains("全部在办"));
+    c.send("/");
+    c.send(&pinyin);
+    c.send("\r");
+    c.wait_for("the search's matches", 20, |s| s.contains(&format!("/{pinyin}")) && s.contains("条匹配"));
+    c.send("d");
+    c.wait_for("the dispatch panel with its suggestions", 20, |s| s.contains("建议单位"));
+    c.send("\r");
+    let screen = c.wait_for("the dispatch saved", 20, |s| s.contains("已保存 派单"));
+    let id: String = screen
+        .split("已保存 派单: #")
+        .nth(1)
+        .map(|rest| rest.chars().take_while(|ch| ch.is_ascii_digit()).collect())
+        .expect("the ticket number");
+    let shown: Value =
+        serde_json::from_str(&cli(&data, NOW, &["ticket", "show", &id, "--format", "json"])).unwrap();
+    assert_eq!(shown["town"].as_str(), Some(town.as_str()), "the pinyin search found a ticket of {town}");
+    let ext = shown["channel_ticket_id"].as_str().unwrap().to_string();
+    let unit = shown["unit"].as_str().expect("dispatched").to_string();
+    let phone = config.org.unit(&unit).unwrap().phone.clone();
+    // The unit is told by SMS, answers through the units API, and the result goes back.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let ledger = ledger(&sim);
+        let written_back =
+            ledger["writebacks"].as_array().unwrap().iter().any(|w| w["channel_ticket_id"] == ext);
+        let sms = ledger["sms"].as_array().unwrap().iter().any(|s| s["to"] == phone.as_str());
+        if written_back && sms {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no write-back / SMS for {ext} in the ledger: {ledger}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    c.send("q");
+    assert_eq!(c.exit_code(20), 0);
+}
+
+fn ledger(sim: &SimProcess) -> Value {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        http.get(format!("{}/_sim/ledger", sim.base)).send().await.unwrap().json().await.unwrap()
+    })
+}
+
+#[test]
+fn the_overdue_list_shows_an_overdue_ticket() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    register(&data, "LF-010", "美容院办卡后拒绝退款", "2026-11-10 10:00", "乐从");
+    register(&data, "LF-011", "外卖食品变质", "2026-11-27 09:00", "北滘");
+    let _serve = Serve::start(&data, NOW, &[]);
+    let mut c = Console::spawn(&["--data", data.to_str().unwrap()], &[("RIGHTSDESK_NOW", NOW)], 120, 40);
+    c.wait_for("the queue", 60, |s| s.contains("美容院办卡后拒绝退款"));
+    c.send("o");
+    let s = c
+        .wait_for("the overdue list", 20, |s| s.contains("临期与超期") && s.contains("美容院办卡后拒绝退款"));
+    assert!(s.contains("-"), "an overdue ticket shows negative time left:\n{s}");
+    c.send("q");
+    assert_eq!(c.exit_code(20), 0);
+}
+
+#[test]
+fn two_consoles_attached_to_one_serve_see_each_others_dispatch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    register(&data, "LF-020", "健身房预付卡退费难", "2026-11-27 08:30", "容桂");
+    let _serve = Serve::start(&data, NOW, &[]);
+    let args = ["--data", data.to_str().unwrap()];
+    let mut a = Console::spawn(&args, &[("RIGHTSDESK_NOW", NOW), ("USER", "chenli")], 100, 30);
+    let mut b = Console::spawn(&args, &[("RIGHTSDESK_NOW", NOW), ("USER", "lina")], 100, 30);
+    a.wait_for("the ticket in A", 60, |s| s.contains("健身房预付卡退费难"));
+    b.wait_for("the ticket in B", 60, |s| s.contains("健身房预付卡退费难") && s.contains("待分拣"));
+    a.send("d");
+    a.wait_for("A's dispatch panel", 20, |s| s.contains("分拣派单 #"));
+    a.send("\r");
+    a.wait_for("A's dispatch saved", 20, |s| s.contains("已保存 派单"));
+    b.wait_for("A's dispatch on B's screen", 20, |s| {
+        s.contains(rightsdesk::domain::status::Status::Dispatched.zh())
+    });
+    for c in [&mut a, &mut b] {
+        c.send("q");
+        assert_eq!(c.exit_code(20), 0);
+    }
+}
+
+#[test]
+fn sighup_from_a_dropped_session_leaves_the_terminal_restored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    register(&data, "LF-030", "健身房预付卡退费难", "2026-11-27 08:30", "容桂");
+    let _serve = Serve::start(&data, NOW, &[]);
+    let mut c = Console::spawn(&["--data", data.to_str().unwrap()], &[("RIGHTSDESK_NOW", NOW)], 100, 30);
+    c.wait_for("the queue", 60, |s| s.contains("健身房预付卡退费难"));
+    c.signal(Signal::SIGHUP);
+    assert_eq!(c.exit_code(20), 0);
+    assert!(c.restored());
+}
+
+#[test]
+fn a_resize_storm_and_a_20x5_terminal_do_not_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    register(&data, "LF-040", "健身房预付卡退费难", "2026-11-27 08:30", "容桂");
+    let _serve = Serve::start(&data, NOW, &[]);
+    let mut c = Console::spawn(&["--data", data.to_str().unwrap()], &[("RIGHTSDESK_NOW", NOW)], 100, 30);
+    c.wait_for("the queue", 60, |s| s.contains("健身房预付卡退费难"));
+    for i in 0..40u16 {
+        c.resize(40 + (i * 7) % 140, 10 + (i * 3) % 40);
+        c.send("j");
+    }
+    c.resize(20, 5);
+    c.wait_for("the too-small message", 20, |s| s.contains("终端太小"));
+    c.resize(100, 30);
+    c.wait_for("the queue again", 20, |s| s.contains("健身房预付卡退费难"));
+    c.send("q");
+    assert_eq!(c.exit_code(20), 0);
+    assert!(!String::from_utf8_lossy(&c.raw).contains("panicked"));
+}
+
+#[test]
+fn without_a_terminal_or_on_term_dumb_the_console_says_so_and_starts_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
+        .arg("--data")
+        .arg(&data)
+        .env("RIGHTSDESK_NOW", NOW)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"), "{out:?}");
+    let mut c = Console::spawn(
+        &["--data", data.to_str().unwrap()],
+        &[("TERM", "dumb"), ("RIGHTSDESK_NOW", NOW)],
+        100,
+        30,
+    );
+    assert_eq!(c.exit_code(20), 1);
+    assert!(c.screen().contains("TERM=dumb"));
+    assert!(rightsdesk::remote::Client::attach(&data).unwrap().is_none(), "no server was started");
+}
+
+#[test]
+fn the_demo_shows_tickets_from_several_channels_and_cleans_up_after_itself() {
+    let mut c = Console::spawn(&["--demo"], &[], 120, 40);
+    let pid = c.session.get_process().pid();
+    let s = c.wait_for("demo tickets from several channels", 120, |s| {
+        ["12345", "12315", "8180"].iter().filter(|ch| s.contains(*ch)).count() >= 2 && s.contains("全部在办")
+    });
+    assert!(s.contains("临期超期"), "{s}");
+    c.send("q");
+    assert_eq!(c.exit_code(60), 0);
+    assert!(c.restored());
+    let dir = std::env::temp_dir().join(format!("rightsdesk-demo-{pid}"));
+    assert!(!dir.exists(), "the throw-away store is removed: {}", dir.display());
+}
