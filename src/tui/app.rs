@@ -1012,6 +1012,6 @@ pub fn palette_matches(text: &str, lang: Lang) -> Vec<Action> {
             }
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     scored.into_iter().map(|(_, a)| a).collect()
 }

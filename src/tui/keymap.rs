@@ -24,13 +24,10 @@ pub struct Chord {
 
 impl Chord {
     pub fn of(e: &KeyEvent) -> Chord {
-        let code = match e.code {
-            // Terminals send upper-case letters with SHIFT; the letter says it already.
-            KeyCode::Char(c) => KeyCode::Char(c),
-            other => other,
-        };
+        // Terminals send upper-case letters with SHIFT; the letter says it already, so SHIFT
+        // is not part of a chord.
         Chord {
-            code,
+            code: e.code,
             ctrl: e.modifiers.contains(KeyModifiers::CONTROL),
             alt: e.modifiers.contains(KeyModifiers::ALT),
         }
@@ -247,11 +244,10 @@ impl Keymap {
             for (i, k) in keys.iter().enumerate() {
                 match nodes.get(k) {
                     Some(Node::Run(a)) if i + 1 == keys.len() => return Resolved::Run(*a),
-                    Some(Node::Prefix(next)) if i + 1 == keys.len() => {
-                        if !next.is_empty() {
-                            return Resolved::Pending;
-                        }
+                    Some(Node::Prefix(next)) if i + 1 == keys.len() && !next.is_empty() => {
+                        return Resolved::Pending;
                     }
+                    Some(Node::Prefix(_)) if i + 1 == keys.len() => {}
                     Some(Node::Prefix(next)) => {
                         nodes = next;
                         continue;
