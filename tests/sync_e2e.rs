@@ -47,9 +47,18 @@ fn json(out: &std::process::Output) -> Value {
 }
 
 /// A deployment override: shorter request timeouts, so a held request costs the test little.
+/// A `[channel.ID.sync]` table replaces the shipped profile whole, so each is written out in
+/// full with its timeout changed.
 fn short_timeouts(dir: &Path) {
-    let text: String =
-        CHANNELS.iter().map(|c| format!("[channel.\"{c}\".sync]\ntimeout_ms = 1500\n\n")).collect();
+    let config = rightsdesk::config::load(None).unwrap();
+    let text: String = CHANNELS
+        .iter()
+        .map(|c| {
+            let mut profile = config.channels.get(c).and_then(|ch| ch.sync.clone()).unwrap();
+            profile.timeout_ms = 1500;
+            format!("{}\n\n", profile.to_override_toml(c).unwrap())
+        })
+        .collect();
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("channels.toml"), text).unwrap();
 }

@@ -17,6 +17,17 @@ pub enum DeliveryState {
     Delivered,
     /// Given up after too many attempts: an operator looks and retries.
     Dead,
+    /// Cannot be sent until the configuration is fixed (no SMS gateway, no secret for its
+    /// channel): the reason is in `last_error`. Not an attempt; it stays in the due queue and
+    /// goes out once the worker can send it.
+    Waiting,
+}
+
+impl DeliveryState {
+    /// Still to be delivered: in the due queue.
+    pub fn is_open(self) -> bool {
+        matches!(self, DeliveryState::Pending | DeliveryState::Waiting)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,10 +77,10 @@ pub struct UnitToken {
 impl WriteSet {
     /// Writes an outbox entry and keeps the due queue (pending entries by `next_at`) in step.
     pub fn put_outbox(&mut self, old: Option<&OutboxEntry>, new: &OutboxEntry) {
-        if let Some(old) = old.filter(|o| o.state == DeliveryState::Pending) {
+        if let Some(old) = old.filter(|o| o.state.is_open()) {
             self.remove_raw(keys::outbox_due(old.next_at, old.id));
         }
-        if new.state == DeliveryState::Pending {
+        if new.state.is_open() {
             self.put_raw(keys::outbox_due(new.next_at, new.id), Vec::new());
         }
         self.put_raw(keys::outbox(new.id), codec::encode(new));
@@ -136,6 +147,19 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Every entry still to deliver (pending or waiting), in due order, read lazily: a round
+    /// of the outbox can step over entries it cannot send without a limit hiding the rest.
+    pub fn outbox_open(&self) -> impl Iterator<Item = Result<OutboxEntry>> + '_ {
+        self.tree().scan_prefix([keys::OUTBOX_DUE]).keys().filter_map(move |key| {
+            let key = match key {
+                Ok(k) => k,
+                Err(e) => return Some(Err(e.into())),
+            };
+            let (_, id) = keys::parse_outbox_due(&key)?;
+            self.outbox_entry(id).transpose()
+        })
     }
 
     /// The next instant a pending entry becomes due, for a worker to sleep until.
