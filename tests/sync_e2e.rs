@@ -65,7 +65,8 @@ fn short_timeouts(dir: &Path) {
 
 #[test]
 fn with_faults_on_every_channel_each_valid_ticket_lands_once_and_is_signed_for() {
-    let faults = "5xx=0.2,timeout=0.05,malformed=0.05,dup=0.1,reorder=0.1";
+    // The gateway shape (rmw) also refuses inside HTTP 200 now and then.
+    let faults = "5xx=0.2,timeout=0.05,malformed=0.05,dup=0.1,reorder=0.1,rmw:refuse=0.1";
     let sim = SimProcess::start(&["--rate", "0", "--tickets", "300", "--seed", "5", "--faults", faults], NOW);
     let tmp = tempfile::tempdir().unwrap();
     let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));
