@@ -304,3 +304,35 @@ fn the_waiting_outbox_goes_out_after_the_configuration_is_fixed() {
     assert!(outbox(&data, &over).is_empty());
     assert_eq!(ledger(&sim.base)["sms"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn channel_try_shows_how_each_item_maps_or_why_it_would_be_quarantined_and_writes_nothing() {
+    let sim = support::SimProcess::start(
+        &["--rate", "0", "--tickets", "2000", "--seed", "3", "--faults", "malformed=0.3"],
+        NOW,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, over) = (tmp.path().join("data"), tmp.path().join("config"));
+    std::fs::create_dir_all(&over).unwrap();
+    let mut tried = rightsdesk(&data, &over);
+    tried.args(["channel", "try", "rmw", "--limit", "5", "--sim", &sim.base]);
+    let printed = ok(&tried.output().unwrap());
+    assert!(printed.starts_with("rmw: "), "{printed}");
+    assert!(printed.contains("would be quarantined: "), "{printed}");
+    assert!(
+        printed.contains("maps to:") && printed.contains("received_at   2026-11-28T10:00:00+08:00"),
+        "{printed}"
+    );
+    // Phones are masked as on every screen: 3 digits, 4 stars, 4 digits.
+    let phone = printed.lines().find_map(|l| l.trim().strip_prefix("phone")).unwrap().trim().to_string();
+    assert!(phone.contains("****") && phone.chars().count() == 11, "{phone}");
+    assert!(!data.exists(), "channel try opens no store");
+
+    let unconfigured = rightsdesk(&data, &over).args(["channel", "try", "rmw"]).output().unwrap();
+    assert_eq!(unconfigured.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&unconfigured.stderr);
+    assert!(
+        stderr.contains("channel rmw is not configured: environment variable RIGHTSDESK_SECRET_RMW"),
+        "{stderr}"
+    );
+}
