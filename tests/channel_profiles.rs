@@ -336,3 +336,34 @@ fn channel_try_shows_how_each_item_maps_or_why_it_would_be_quarantined_and_write
         "{stderr}"
     );
 }
+
+#[test]
+fn a_page_refused_inside_http_200_is_a_failure_in_health_and_log_with_the_channels_code() {
+    let sim = support::SimProcess::start(
+        &["--rate", "0", "--tickets", "200", "--seed", "3", "--faults", "rmw:refuse=1"],
+        NOW,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, over) = (tmp.path().join("data"), tmp.path().join("config"));
+    let mut profile = profile_of(&config::load(None).unwrap(), "rmw");
+    profile.base_url = format!("{}/rmw", sim.base);
+    write_override(&over, &profile.to_override_toml("rmw").unwrap());
+    let once = rightsdesk(&data, &over)
+        .env("RIGHTSDESK_SECRET_RMW", "sim-rmw-key")
+        .args(["sync", "--once", "--timeout", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(once.status.code(), Some(3), "never an empty page that counts as caught up");
+    let printed = String::from_utf8_lossy(&once.stdout);
+    assert!(
+        printed.contains("last error: refused by the channel: code 5001: 系统繁忙，请稍后再试"),
+        "{printed}"
+    );
+    assert!(String::from_utf8_lossy(&once.stderr).contains("not caught up: rmw"));
+    let logs: String = std::fs::read_dir(data.join("logs"))
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect();
+    assert!(logs.contains("code 5001"), "{logs}");
+    assert!(!logs.contains("resultCode"), "no response body in the log: {logs}");
+}

@@ -281,6 +281,7 @@ pub async fn sync_once(
                     Ok(false) => failures = 0,
                     Err(e) => {
                         failures += 1;
+                        tracing::warn!(channel = %id, failures, error = %e, "pull failed");
                         note(&health, &id, |h| {
                             h.last_error = Some(e.to_string());
                             h.failures = failures;
