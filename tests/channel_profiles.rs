@@ -367,3 +367,13 @@ fn a_page_refused_inside_http_200_is_a_failure_in_health_and_log_with_the_channe
     assert!(logs.contains("code 5001"), "{logs}");
     assert!(!logs.contains("resultCode"), "no response body in the log: {logs}");
 }
+
+#[test]
+fn sms_toml_takes_a_ca_file_for_the_gateway() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text =
+        "gateway_url = \"https://sms.example.internal\"\nca_file = \"/etc/rightsdesk/bureau-ca.pem\"\n";
+    std::fs::write(tmp.path().join("sms.toml"), text).unwrap();
+    let sms = config::load(Some(tmp.path())).unwrap().sms;
+    assert_eq!(sms.ca_file.as_deref(), Some("/etc/rightsdesk/bureau-ca.pem"));
+}
