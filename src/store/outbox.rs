@@ -149,16 +149,21 @@ impl Store {
         Ok(out)
     }
 
-    /// Every entry still to deliver (pending or waiting), in due order, read lazily: a round
-    /// of the outbox can step over entries it cannot send without a limit hiding the rest.
+    /// The ids of every entry still to deliver (pending or waiting), in due order, read
+    /// lazily from the due queue's keys: a round of the outbox can step over entries it knows
+    /// it cannot send without reading them, and without a limit hiding the rest.
+    pub fn outbox_open_ids(&self) -> impl Iterator<Item = Result<u64>> + '_ {
+        self.tree().scan_prefix([keys::OUTBOX_DUE]).keys().filter_map(|key| match key {
+            Ok(k) => keys::parse_outbox_due(&k).map(|(_, id)| Ok(id)),
+            Err(e) => Some(Err(e.into())),
+        })
+    }
+
+    /// Every entry still to deliver (pending or waiting), in due order, read lazily.
     pub fn outbox_open(&self) -> impl Iterator<Item = Result<OutboxEntry>> + '_ {
-        self.tree().scan_prefix([keys::OUTBOX_DUE]).keys().filter_map(move |key| {
-            let key = match key {
-                Ok(k) => k,
-                Err(e) => return Some(Err(e.into())),
-            };
-            let (_, id) = keys::parse_outbox_due(&key)?;
-            self.outbox_entry(id).transpose()
+        self.outbox_open_ids().filter_map(move |id| match id {
+            Ok(id) => self.outbox_entry(id).transpose(),
+            Err(e) => Some(Err(e)),
         })
     }
 

@@ -54,6 +54,10 @@ const IN_FLIGHT: usize = 16;
 /// At most this many entries are taken up in one round.
 const ROUND: usize = 512;
 
+/// How long an entry found waiting is left unread: what this process lacks does not change
+/// while it runs, and reading thousands of waiting SMS every half second would be waste.
+const WAITING_RECHECK: Duration = Duration::from_secs(60);
+
 /// Delivers the outbox's due effects once, several at a time. Backoff between attempts is kept
 /// in memory (`not_before`) so it works whatever the clock: after a restart every pending entry
 /// is tried again at once, which the receivers' idempotency keys make harmless. An entry that
@@ -72,22 +76,22 @@ pub async fn deliver_pending(
 ) -> Result<usize, EngineError> {
     let mut due = Vec::new();
     let mut waits = Vec::new();
-    for entry in engine.reader().store().outbox_open() {
-        let entry = entry?;
-        if let Some(reason) = missing.reason(&entry, channels, sms) {
-            let already = entry.state == DeliveryState::Waiting && entry.last_error.as_ref() == Some(&reason);
-            if !already && engine.is_durable(entry.id) {
-                waits.push(Envelope {
-                    actor: "outbox".into(),
-                    command: Command::Delivery {
-                        outbox: entry.id,
-                        result: DeliveryResult::Waiting { reason },
-                    },
-                });
-            }
+    let store = engine.reader().store();
+    for id in store.outbox_open_ids() {
+        let id = id?;
+        // Backing off, waiting, or not yet flushed: skipped without reading the entry.
+        if !engine.is_durable(id) || not_before.get(&id).is_some_and(|t| *t > Instant::now()) {
             continue;
         }
-        if !engine.is_durable(entry.id) || not_before.get(&entry.id).is_some_and(|t| *t > Instant::now()) {
+        let Some(entry) = store.outbox_entry(id)? else { continue };
+        if let Some(reason) = missing.reason(&entry, channels, sms) {
+            let already = entry.state == DeliveryState::Waiting && entry.last_error.as_ref() == Some(&reason);
+            if !already {
+                let result = DeliveryResult::Waiting { reason };
+                let command = Command::Delivery { outbox: id, result };
+                waits.push(Envelope { actor: "outbox".into(), command });
+            }
+            not_before.insert(id, Instant::now() + WAITING_RECHECK);
             continue;
         }
         due.push(entry);
