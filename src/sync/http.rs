@@ -35,7 +35,7 @@ pub enum SyncError {
     #[error("HTTP {status}")]
     Http { status: u16 },
     /// An answer in HTTP 200 whose result code (the profile's `envelope`) is not a success.
-    #[error("refused by the channel: code {code}: {message}")]
+    #[error("refused by the channel: {}", refusal_text(.code, .message))]
     Refused { code: String, message: String },
     /// Connect, reset, timeout, or the body could not be read.
     #[error("network: {0}")]
@@ -66,6 +66,15 @@ impl SyncError {
             | SyncError::InsecureSecretFile { .. }
             | SyncError::Invalid(_) => false,
         }
+    }
+}
+
+/// `code 2003: 工单当前状态不允许该操作`, or the message alone when the answer had no code.
+fn refusal_text(code: &str, message: &str) -> String {
+    match (code.is_empty(), message.is_empty()) {
+        (true, _) => message.to_string(),
+        (false, true) => format!("code {code}"),
+        (false, false) => format!("code {code}: {message}"),
     }
 }
 
@@ -343,7 +352,9 @@ async fn deliver(
     }
     let Some(envelope) = envelope else { return Ok(()) };
     let bytes = response.bytes().await.map_err(network)?;
-    let answer = mapping::parse_body(&bytes)?;
+    // An answer that is no JSON (a maintenance page served with 200) accepts nothing; it is
+    // tried again like any refusal.
+    let answer = mapping::parse_body(&bytes).unwrap_or(Value::Null);
     accepted(Some(envelope), &answer)
 }
 
@@ -454,6 +465,21 @@ mod tests {
             body,
             serde_json::json!({"text": "已调解", "done_at": "2026-11-28T10:00:00+08:00", "recovered": ""})
         );
+    }
+
+    #[test]
+    fn a_refusal_reads_with_the_channels_code_and_message() {
+        let refused =
+            |code: &str, message: &str| SyncError::Refused { code: code.into(), message: message.into() };
+        assert_eq!(
+            refused("2003", "工单当前状态不允许该操作").to_string(),
+            "refused by the channel: code 2003: 工单当前状态不允许该操作"
+        );
+        assert_eq!(
+            refused("", "no result code at \"resultCode\" in the answer").to_string(),
+            "refused by the channel: no result code at \"resultCode\" in the answer"
+        );
+        assert!(refused("5001", "").is_retryable());
     }
 
     #[test]
