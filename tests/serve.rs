@@ -226,14 +226,21 @@ fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
 }
 
 #[test]
-fn sync_once_through_a_server_whose_channels_lack_secrets_exits_3_naming_them() {
+fn sync_once_through_a_server_whose_channels_lack_secrets_names_them_not_configured_and_exits_0() {
     let d = dirs();
     let server = Server::start_with(&d, &[]);
     let out = desk(&d, &["sync", "--once", "--timeout", "2"]);
+    let health = attach(&d).health().unwrap();
     server.kill();
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not caught up:") && stderr.contains("12345"), "{stderr}");
+    let rmw = health.iter().find(|h| h.channel == "rmw").expect("rmw's health is published");
+    let why = rmw.not_configured.as_deref();
+    assert_eq!(why, Some("environment variable RIGHTSDESK_SECRET_RMW is not set"));
+    assert_eq!((rmw.last_error.as_deref(), rmw.failures), (None, 0), "not configured is no failure");
+    // A channel whose secret is not provided is not configured, which is no failure.
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = "12345      not configured: environment variable RIGHTSDESK_SECRET_12345 is not set";
+    assert!(stdout.contains(line), "{stdout}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use rightsdesk::domain::effect::Effect;
 use rightsdesk::engine::{Command, Engine, EngineHandle, Envelope, Ingest};
 use rightsdesk::sync::http::{BoxFuture, Channel, Pulled, SyncError};
 use rightsdesk::sync::mapping::map_items;
-use rightsdesk::sync::worker::{HealthBoard, SyncOptions, run_channel, run_outbox};
+use rightsdesk::sync::worker::{HealthBoard, Missing, SyncOptions, run_channel, run_outbox};
 use rightsdesk::time::{Clock, Timestamp};
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -136,8 +136,15 @@ async fn a_delivery_that_never_answers_is_given_up_when_the_outbox_is_stopped_an
     let channels = HashMap::from([("12345".to_string(), channel)]);
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let clock = Clock::Fixed(now);
-    let outbox =
-        tokio::spawn(run_outbox(engine.clone(), channels, None, clock, SyncOptions::default(), stop));
+    let outbox = tokio::spawn(run_outbox(
+        engine.clone(),
+        channels,
+        None,
+        Missing::default(),
+        clock,
+        SyncOptions::default(),
+        stop,
+    ));
     until_called(&calls).await;
     stop_tx.send(true).unwrap();
     let ended = tokio::time::timeout(Duration::from_secs(60), outbox).await;

@@ -15,10 +15,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const NOW: &str = "2026-11-28T10:00:00+08:00";
-const PINYIN: [&str; 4] = ["12345", "8180", "mayor", "rmw"];
+const PINYIN: [&str; 3] = ["12345", "8180", "mayor"];
 const NESTED: [&str; 5] = ["12315", "12315-odr", "upper", "dept", "council"];
 const SINCE: [&str; 3] = ["wechat", "miniapp", "station"];
 const MAIL: [&str; 2] = ["email", "media"];
+const GATEWAY: [&str; 1] = ["rmw"];
 
 /// A running simulator, killed when dropped.
 struct Sim {
@@ -60,6 +61,8 @@ impl Sim {
                 .header("X-App-Key", format!("sim-{channel}"))
                 .header("X-Timestamp", &stamp)
                 .header("X-Signature", rightsdesk::sim::sign(channel, method.as_str(), path, &stamp))
+        } else if GATEWAY.contains(&channel) {
+            builder.header("X-Api-Key", format!("sim-{channel}-key"))
         } else {
             builder.bearer_auth(format!("sim-{channel}-token"))
         }
@@ -100,7 +103,19 @@ fn list_path(channel: &str, limit: usize, cursor: Option<&str>) -> String {
 /// Every item of a channel, walking its pages, cursors or since-marks to the end.
 async fn walk(sim: &Sim, channel: &str) -> Vec<Value> {
     let mut all = Vec::new();
-    if PINYIN.contains(&channel) {
+    if GATEWAY.contains(&channel) {
+        for page in 1.. {
+            let path = format!("/{channel}/gateway/workorders?pageNo={page}&pageSize=7");
+            let body = sim.get_json(channel, &path).await;
+            assert_eq!(body["resultCode"], "0000", "{body}");
+            let rows = body["data"]["list"].as_array().unwrap().clone();
+            if rows.is_empty() {
+                assert_eq!(body["data"]["totalCount"].as_u64().unwrap() as usize, all.len());
+                break;
+            }
+            all.extend(rows);
+        }
+    } else if PINYIN.contains(&channel) {
         for page in 1.. {
             let body =
                 sim.get_json(channel, &format!("/{channel}/api/gd/list?page={page}&page_size=7")).await;
@@ -147,7 +162,9 @@ async fn walk(sim: &Sim, channel: &str) -> Vec<Value> {
 }
 
 fn id_of(channel: &str, item: &Value) -> String {
-    let key = if PINYIN.contains(&channel) {
+    let key = if GATEWAY.contains(&channel) {
+        "orderNo"
+    } else if PINYIN.contains(&channel) {
         "gdbh"
     } else if NESTED.contains(&channel) {
         "id"
@@ -211,7 +228,7 @@ async fn every_shape_lists_each_item_exactly_once_across_pages() {
     let sim = Sim::start(&[]);
     let ledger = sim.ledger().await;
     assert_eq!(ledger["generated"].as_array().unwrap().len(), 200);
-    for channel in PINYIN.iter().chain(&NESTED).chain(&SINCE).chain(&MAIL) {
+    for channel in PINYIN.iter().chain(&NESTED).chain(&SINCE).chain(&MAIL).chain(&GATEWAY) {
         let expected = generated(&ledger, channel);
         assert!(expected.iter().all(|(_, valid)| *valid), "no faults, no malformed items");
         let items = walk(&sim, channel).await;
@@ -233,6 +250,8 @@ async fn every_shape_lists_each_item_exactly_once_across_pages() {
     );
     let letter = &sim.get_json("email", "/email/openapi/letters?size=1").await["result"]["list"][0];
     assert!(letter["来信时间"].as_str().unwrap().starts_with("2026/11/28 10:00"));
+    let order = &sim.get_json("rmw", "/rmw/gateway/workorders?pageSize=1").await["data"]["list"][0];
+    assert_eq!(order["acceptTime"], "2026/11/28 10:00:00", "slash dates to the second");
 }
 
 #[tokio::test]
@@ -616,4 +635,41 @@ async fn slow_answers_late_and_a_timeout_is_recorded_before_it_is_held() {
         ledger["signed"],
         json!([{"channel": "dept", "channel_ticket_id": id, "keys": ["ack-dept"], "count": 2}])
     );
+}
+
+#[tokio::test]
+async fn the_gateway_refuses_inside_http_200_and_records_only_what_it_accepts() {
+    let sim = Sim::start(&["--faults", "rmw:refuse=1"]);
+    let ledger = sim.ledger().await;
+    let list = sim.get_json("rmw", "/rmw/gateway/workorders?pageNo=1&pageSize=5").await;
+    assert_eq!(list, json!({"resultCode": "5001", "resultMsg": "系统繁忙，请稍后再试"}));
+    let id = generated(&ledger, "rmw")[0].0.clone();
+    let receive = sim
+        .request(reqwest::Method::POST, "rmw", &format!("/rmw/gateway/workorders/{id}/receive"))
+        .header("Idempotency-Key", "sign:rmw:1")
+        .json(&json!({"receiver": "王文书", "receiveTime": "2026/11/28 10:05:00"}));
+    let answer = receive.send().await.unwrap();
+    assert_eq!(answer.status(), 200, "refused, yet HTTP 200");
+    assert_eq!(answer.json::<Value>().await.unwrap()["resultCode"], "2003");
+    assert_eq!(sim.ledger().await["signed"], json!([]), "a refused sign-for is not recorded");
+
+    let calm = Sim::start(&[]);
+    let id = generated(&calm.ledger().await, "rmw")[0].0.clone();
+    let post = |body: Value, key: &str| {
+        calm.request(reqwest::Method::POST, "rmw", &format!("/rmw/gateway/workorders/{id}/receive"))
+            .header("Idempotency-Key", key)
+            .json(&body)
+    };
+    let dashed = post(json!({"receiver": "王文书", "receiveTime": "2026-11-28 10:05:00"}), "k1");
+    let dashed: Value = dashed.send().await.unwrap().json().await.unwrap();
+    assert_eq!(dashed["resultCode"], "1004", "only slash dates: {dashed}");
+    let slashed = post(json!({"receiver": "王文书", "receiveTime": "2026/11/28 10:05:00"}), "k1");
+    let slashed: Value = slashed.send().await.unwrap().json().await.unwrap();
+    assert_eq!(slashed, json!({"resultCode": "0000", "resultMsg": "成功"}));
+    let wrong_key =
+        calm.http.get(format!("{}/rmw/gateway/workorders", calm.base)).header("X-Api-Key", "nope");
+    let wrong_key: Value = wrong_key.send().await.unwrap().json().await.unwrap();
+    assert_eq!(wrong_key["resultCode"], "1001");
+    let signed = &calm.ledger().await["signed"];
+    assert_eq!(signed, &json!([{"channel": "rmw", "channel_ticket_id": id, "keys": ["k1"], "count": 1}]));
 }

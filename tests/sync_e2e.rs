@@ -47,16 +47,26 @@ fn json(out: &std::process::Output) -> Value {
 }
 
 /// A deployment override: shorter request timeouts, so a held request costs the test little.
+/// A `[channel.ID.sync]` table replaces the shipped profile whole, so each is written out in
+/// full with its timeout changed.
 fn short_timeouts(dir: &Path) {
-    let text: String =
-        CHANNELS.iter().map(|c| format!("[channel.\"{c}\".sync]\ntimeout_ms = 1500\n\n")).collect();
+    let config = rightsdesk::config::load(None).unwrap();
+    let text: String = CHANNELS
+        .iter()
+        .map(|c| {
+            let mut profile = config.channels.get(c).and_then(|ch| ch.sync.clone()).unwrap();
+            profile.timeout_ms = 1500;
+            format!("{}\n\n", profile.to_override_toml(c).unwrap())
+        })
+        .collect();
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("channels.toml"), text).unwrap();
 }
 
 #[test]
 fn with_faults_on_every_channel_each_valid_ticket_lands_once_and_is_signed_for() {
-    let faults = "5xx=0.2,timeout=0.05,malformed=0.05,dup=0.1,reorder=0.1";
+    // The gateway shape (rmw) also refuses inside HTTP 200 now and then.
+    let faults = "5xx=0.2,timeout=0.05,malformed=0.05,dup=0.1,reorder=0.1,rmw:refuse=0.1";
     let sim = SimProcess::start(&["--rate", "0", "--tickets", "300", "--seed", "5", "--faults", faults], NOW);
     let tmp = tempfile::tempdir().unwrap();
     let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));

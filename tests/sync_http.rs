@@ -199,7 +199,7 @@ async fn write_backs_land_in_the_ledger_with_each_shapes_body() {
         ),
         (
             "media",
-            serde_json::json!({"办理结果": "已调解", "办结时间": "2026-11-28 10:00:00", "挽回金额": "120.00"}),
+            serde_json::json!({"办理结果": "已调解", "办结时间": "2026/11/28 10:00", "挽回金额": "120.00"}),
         ),
     ];
     for (id, body) in cases {

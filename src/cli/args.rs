@@ -51,6 +51,11 @@ pub enum TopCommand {
     },
     /// Pull every remote channel and deliver the outbox (until Ctrl-C, or once with --once).
     Sync(SyncArgs),
+    /// Try a channel's profile: `channel try ID` pulls one page and shows how each item maps.
+    Channel {
+        #[command(subcommand)]
+        command: super::channel_cmd::ChannelCommand,
+    },
     /// Effects waiting for delivery: sign-fors, write-backs, SMS.
     Outbox {
         #[command(subcommand)]

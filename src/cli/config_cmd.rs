@@ -60,6 +60,18 @@ pub fn run(command: &ConfigCommand, config_dir: Option<&Path>, _data: Option<&Pa
                             ch.rules.join(", ")
                         );
                     }
+                    // The effective adapter profiles, as an override would write them.
+                    for ch in c.channels.all() {
+                        if let Some(profile) = &ch.sync {
+                            let text = profile.to_override_toml(&ch.id).map_err(|e| {
+                                Failure::new(format!(
+                                    "channel {}: the profile cannot be shown as TOML: {e}",
+                                    ch.id
+                                ))
+                            })?;
+                            println!("\n{text}");
+                        }
+                    }
                 }
                 ShowWhat::Org => {
                     println!("{} ({})", c.org.district_name(), c.org.region_code());

@@ -2,6 +2,7 @@
 //! what went wrong and what to do, with the exit status of INTERFACES.md.
 
 mod args;
+mod channel_cmd;
 mod config_cmd;
 mod context;
 mod import_cmd;
@@ -94,6 +95,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Tickets { command } => ticket_cmd::run_tickets(&ctx, command),
         TopCommand::Ticket { command } => ticket_cmd::run_ticket(&ctx, command),
         TopCommand::Sync(args) => sync_cmd::run(&ctx, &args),
+        TopCommand::Channel { command } => channel_cmd::run(&ctx, command),
         TopCommand::Outbox { command } => outbox_cmd::run_outbox(&ctx, command),
         TopCommand::Quarantine { command } => outbox_cmd::run_quarantine(&ctx, command),
         TopCommand::Unit { command } => unit_cmd::run(&ctx, command),

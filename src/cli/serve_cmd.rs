@@ -80,6 +80,7 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
     }
     let (listener, socket) = server::bind(&ctx.data_dir)?;
     let (syncing, cannot_sync) = (side.channels.len(), side.unusable.len());
+    let not_configured = side.not_configured.len();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     side.spawn(&mut tasks, &engine, ctx.clock, &stop);
@@ -102,7 +103,12 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
         ctx.data_dir.display(),
         socket.display(),
         syncing,
-        if cannot_sync == 0 { String::new() } else { format!(" ({cannot_sync} cannot sync)") }
+        match (cannot_sync, not_configured) {
+            (0, 0) => String::new(),
+            (0, n) => format!(" ({n} not configured)"),
+            (c, 0) => format!(" ({c} cannot sync)"),
+            (c, n) => format!(" ({c} cannot sync, {n} not configured)"),
+        }
     );
     tracing::info!(units = %units_addr, "server running");
     shutdown_signal().await;

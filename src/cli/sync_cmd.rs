@@ -5,9 +5,9 @@ use super::context::Context;
 use super::{Failure, OK, PARTIAL};
 use crate::engine::EngineHandle;
 use crate::remote::Client;
-use crate::sync::http::{Channel, HttpChannel, SecretSource, SmsGateway, point_at_simulator};
-use crate::sync::worker::{self, HealthBoard, OnceReport, SyncOptions, SyncSide};
-use std::collections::HashMap;
+use crate::sync::http::{Channel, HttpChannel, SecretSource, SmsGateway, SyncError, point_at_simulator};
+use crate::sync::worker::{self, Missing, OnceReport, SyncOptions, SyncSide, board_with_not_configured};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,16 +42,26 @@ fn through_server(mut client: Client, args: &SyncArgs) -> Result<i32, Failure> {
         eprintln!("--sim ignored: the server syncs with the channels it was started with");
     }
     let report = client.sync_once(args.timeout)??;
-    Ok(print_once(&report, Vec::new()))
+    Ok(print_once(&report))
 }
 
 /// The channels with a sync profile, as HTTP adapters (pointed at the simulator with `sim`),
-/// and the SMS gateway; the channels that cannot be synced are named on stderr.
+/// and the SMS gateway. A channel whose secret is not provided is not configured (named on
+/// stderr, not a failure); one whose profile cannot be used is named as a failure.
 pub(super) fn connect(ctx: &Context, sim: Option<&str>) -> SyncSide {
-    let client = reqwest::Client::new();
     let secrets = if sim.is_some() { SecretSource::Simulator } else { SecretSource::Environment };
     let mut channels: HashMap<String, Arc<dyn Channel>> = HashMap::new();
     let mut unusable = Vec::new();
+    let mut not_configured = BTreeMap::new();
+    let mut missing = Missing::default();
+    let client = match crate::sync::tls::client(None, "the channels") {
+        Ok(client) => client,
+        Err(e) => {
+            // Without an HTTP client nothing can be synced; every channel is named below.
+            eprintln!("sync: {e}");
+            reqwest::Client::new()
+        }
+    };
     for channel in ctx.config.channels.all() {
         let Some(profile) = &channel.sync else { continue };
         let profile = match sim {
@@ -62,38 +72,71 @@ pub(super) fn connect(ctx: &Context, sim: Option<&str>) -> SyncSide {
             Ok(http) => {
                 channels.insert(channel.id.clone(), Arc::new(http));
             }
+            Err(SyncError::NoSecret { what, .. }) => {
+                eprintln!("{}: not configured: {what}", channel.id);
+                tracing::info!(channel = %channel.id, "not configured: no secret");
+                missing.channels.insert(channel.id.clone(), format!("is not configured: {what}"));
+                not_configured.insert(channel.id.clone(), what);
+            }
             Err(e) => {
                 eprintln!("{}: cannot sync: {e}", channel.id);
+                tracing::warn!(channel = %channel.id, error = %e, "cannot sync");
+                missing.channels.insert(channel.id.clone(), format!("cannot sync: {e}"));
                 unusable.push(channel.id.clone());
             }
         }
     }
-    let sms = match (sim, &ctx.config.sms.gateway_url) {
-        (Some(sim), _) => Some(Arc::new(SmsGateway::new(sim, "sim-sms-token".into(), client.clone()))),
-        (None, Some(url)) => {
-            let token = ctx.config.sms.token_env.as_deref().and_then(|v| std::env::var(v).ok());
-            match token {
-                Some(token) => Some(Arc::new(SmsGateway::new(url, token, client.clone()))),
-                None => {
-                    eprintln!(
-                        "sms: no token (set the variable named by token_env in sms.toml); SMS wait in the outbox"
-                    );
-                    None
-                }
-            }
+    let sms = sms_gateway(ctx, sim, &client, &mut missing);
+    let health = board_with_not_configured(&not_configured);
+    SyncSide { channels, sms, options: SyncOptions::default(), health, unusable, not_configured, missing }
+}
+
+/// The SMS gateway of `sms.toml` (or the simulator's); without one, SMS wait in the outbox and
+/// `missing` says why.
+fn sms_gateway(
+    ctx: &Context,
+    sim: Option<&str>,
+    client: &reqwest::Client,
+    missing: &mut Missing,
+) -> Option<Arc<SmsGateway>> {
+    let sms = &ctx.config.sms;
+    let url = match (sim, &sms.gateway_url) {
+        (Some(sim), _) => {
+            return Some(Arc::new(SmsGateway::new(sim, "sim-sms-token".into(), client.clone())));
         }
-        (None, None) => None,
+        (None, Some(url)) => url,
+        (None, None) => {
+            missing.sms = Some("no SMS gateway configured (gateway_url in sms.toml)".into());
+            return None;
+        }
     };
-    SyncSide { channels, sms, options: SyncOptions::default(), health: HealthBoard::default(), unusable }
+    let token = sms.token_env.as_deref().and_then(|v| std::env::var(v).ok()).filter(|t| !t.trim().is_empty());
+    let Some(token) = token else {
+        let var = sms.token_env.as_deref().unwrap_or("token_env in sms.toml");
+        eprintln!("sms: not configured: {var} is not set; SMS wait in the outbox");
+        missing.sms = Some(format!("the SMS gateway is not configured: {var} is not set"));
+        return None;
+    };
+    let client = match &sms.ca_file {
+        Some(ca_file) => match crate::sync::tls::client(Some(ca_file), "the SMS gateway") {
+            Ok(client) => client,
+            Err(e) => {
+                eprintln!("sms: cannot send: {e}");
+                missing.sms = Some(format!("the SMS gateway cannot be used: {e}"));
+                return None;
+            }
+        },
+        None => client.clone(),
+    };
+    Some(Arc::new(SmsGateway::new(url, token, client)))
 }
 
 async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Result<i32, Failure> {
     let side = connect(ctx, args.sim.as_deref());
     if args.once {
         let timeout = Duration::from_secs(args.timeout);
-        let (channels, sms, options) = (side.channels, side.sms, side.options);
-        let report = worker::sync_once(engine, channels, sms, ctx.clock, options, timeout).await?;
-        return Ok(print_once(&report, side.unusable));
+        let report = worker::sync_once(engine, &side, ctx.clock, timeout).await?;
+        return Ok(print_once(&report));
     }
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
@@ -106,9 +149,14 @@ async fn run_async(ctx: &Context, args: &SyncArgs, engine: EngineHandle) -> Resu
     Ok(OK)
 }
 
-/// What `sync --once` prints, and its exit status: 3 when a channel did not catch up.
-fn print_once(report: &OnceReport, unusable: Vec<String>) -> i32 {
+/// What `sync --once` prints, and its exit status: 3 when a configured channel did not catch
+/// up (or one cannot be used); a channel that is not configured is named, not a failure.
+fn print_once(report: &OnceReport) -> i32 {
     for h in &report.health {
+        if let Some(why) = &h.not_configured {
+            println!("{:<10} not configured: {why}", h.channel);
+            continue;
+        }
         println!(
             "{:<10} {:>6} new {:>6} again {:>4} quarantined{}",
             h.channel,
@@ -118,10 +166,11 @@ fn print_once(report: &OnceReport, unusable: Vec<String>) -> i32 {
             h.last_error.as_deref().map(|e| format!("  last error: {e}")).unwrap_or_default()
         );
     }
-    println!("outbox: {} pending, {} dead", report.pending, report.dead);
-    let mut behind = report.not_caught_up.clone();
-    behind.extend(unusable);
-    behind.sort();
+    println!(
+        "outbox: {} pending, {} waiting for configuration, {} dead",
+        report.pending, report.waiting, report.dead
+    );
+    let behind = &report.not_caught_up;
     if behind.is_empty() {
         return OK;
     }

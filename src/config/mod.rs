@@ -134,6 +134,9 @@ impl Layer {
                 key: None,
                 message: msg,
             })?;
+            if self.name == "channels.toml" {
+                drop_replaced_profiles(&mut base, &over);
+            }
             merge(&mut base, over);
         }
         Ok(base)
@@ -164,6 +167,20 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
             (_, v) => {
                 base.insert(key, v);
             }
+        }
+    }
+}
+
+/// A `[channel.ID.sync]` table in an override replaces the shipped profile whole: an adapter
+/// for another API must not inherit a field path, a body field or an auth scheme of the shipped
+/// one. Everything else in `channels.toml` merges key by key.
+fn drop_replaced_profiles(base: &mut toml::Table, over: &toml::Table) {
+    let Some(toml::Value::Table(over_channels)) = over.get("channel") else { return };
+    let Some(toml::Value::Table(base_channels)) = base.get_mut("channel") else { return };
+    for (id, channel) in over_channels {
+        let replaces = channel.as_table().is_some_and(|c| c.contains_key("sync"));
+        if replaces && let Some(toml::Value::Table(shipped)) = base_channels.get_mut(id) {
+            shipped.remove("sync");
         }
     }
 }

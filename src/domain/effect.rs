@@ -69,6 +69,10 @@ pub struct SmsTemplates {
     /// The environment variable holding the gateway's bearer token.
     #[serde(default)]
     pub token_env: Option<String>,
+    /// A PEM file of the private certificate authority the gateway's HTTPS is signed by,
+    /// trusted besides the system's roots.
+    #[serde(default)]
+    pub ca_file: Option<String>,
 }
 
 fn default_overdue_reminder_hours() -> u32 {

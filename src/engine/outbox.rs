@@ -197,8 +197,15 @@ pub(super) fn delivery(
     now: Timestamp,
 ) -> Result<Outcome, EngineError> {
     let mut entry = outbox_entry(overlay, id)?.ok_or(EngineError::NoOutboxEntry(id))?;
-    if entry.state != DeliveryState::Pending {
+    if !entry.state.is_open() {
         // A late report of an attempt that was already settled changes nothing.
+        return Ok(Outcome::Updated(Vec::new()));
+    }
+    if let DeliveryResult::Waiting { reason } = result {
+        // Nothing was sent: no attempt, and the entry stays due for when it can be.
+        entry.state = DeliveryState::Waiting;
+        entry.last_error = Some(reason);
+        put_outbox(overlay, entry)?;
         return Ok(Outcome::Updated(Vec::new()));
     }
     entry.attempts += 1;
@@ -220,6 +227,7 @@ pub(super) fn delivery(
             }
         }
         DeliveryResult::Failed { error, retry_at } => {
+            entry.state = DeliveryState::Pending;
             entry.last_error = Some(error);
             entry.next_at = retry_at;
         }
@@ -227,6 +235,7 @@ pub(super) fn delivery(
             entry.last_error = Some(error);
             entry.state = DeliveryState::Dead;
         }
+        DeliveryResult::Waiting { .. } => {}
     }
     put_outbox(overlay, entry)?;
     Ok(Outcome::Updated(changes))
@@ -235,7 +244,11 @@ pub(super) fn delivery(
 pub(super) fn retry(overlay: &mut Overlay, id: u64, now: Timestamp) -> Result<Outcome, EngineError> {
     let mut entry = outbox_entry(overlay, id)?.ok_or(EngineError::NoOutboxEntry(id))?;
     if entry.state != DeliveryState::Dead {
-        let state = if entry.state == DeliveryState::Pending { "pending" } else { "delivered" };
+        let state = match entry.state {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Waiting => "waiting",
+            _ => "delivered",
+        };
         return Err(EngineError::NotDead { id, state });
     }
     entry.state = DeliveryState::Pending;

@@ -148,6 +148,10 @@ pub struct ChannelHealth {
     pub registered: u64,
     pub duplicates: u64,
     pub quarantined: u64,
+    /// Why the channel is not synced at all (its secret is not provided): not configured is
+    /// not a failure. None for a configured channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_configured: Option<String>,
 }
 
 impl ChannelHealth {
@@ -163,6 +167,7 @@ impl ChannelHealth {
             registered: 0,
             duplicates: 0,
             quarantined: 0,
+            not_configured: None,
         }
     }
 
@@ -219,6 +224,10 @@ pub enum DeliveryResult {
     /// Too many attempts: the entry is dead until an operator retries it.
     GaveUp {
         error: String,
+    },
+    /// Not sent: something it needs is not configured (`reason` says what). Not an attempt.
+    Waiting {
+        reason: String,
     },
 }
 

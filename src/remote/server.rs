@@ -258,21 +258,10 @@ async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) 
         }
         Request::SyncOnce { id, timeout_secs } => {
             let s = &shared.sync;
-            let report = worker::sync_once(
-                engine.clone(),
-                s.channels.clone(),
-                s.sms.clone(),
-                shared.clock,
-                s.options.clone(),
-                Duration::from_secs(timeout_secs.min(MAX_SYNC_ONCE_SECS)),
-            )
-            .await
-            .map(|mut report| {
-                report.not_caught_up.extend(s.unusable.iter().cloned());
-                report.not_caught_up.sort();
-                report
-            })
-            .map_err(|e| WireError::from(&e));
+            let timeout = Duration::from_secs(timeout_secs.min(MAX_SYNC_ONCE_SECS));
+            let report = worker::sync_once(engine.clone(), s, shared.clock, timeout)
+                .await
+                .map_err(|e| WireError::from(&e));
             Reply::Synced { id, report }
         }
         Request::Health { id } => {

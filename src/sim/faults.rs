@@ -21,9 +21,11 @@ pub enum Fault {
     Malformed,
     Dup,
     Reorder,
+    /// Refused inside HTTP 200 with a result code (shapes with a result envelope only).
+    Refuse,
 }
 
-const KINDS: [(Fault, &str); 7] = [
+const KINDS: [(Fault, &str); 8] = [
     (Fault::Server5xx, "5xx"),
     (Fault::Timeout, "timeout"),
     (Fault::Slow, "slow"),
@@ -31,6 +33,7 @@ const KINDS: [(Fault, &str); 7] = [
     (Fault::Malformed, "malformed"),
     (Fault::Dup, "dup"),
     (Fault::Reorder, "reorder"),
+    (Fault::Refuse, "refuse"),
 ];
 
 /// The name the SMS gateway goes by in a `CHANNEL:` prefix.
@@ -132,6 +135,8 @@ impl FaultSpec {
         let slow = roll(Fault::Slow);
         let dup = roll(Fault::Dup);
         let reorder = roll(Fault::Reorder);
+        // Drawn last, so the draws of the older kinds stay what they were for a seed.
+        let refuse = roll(Fault::Refuse);
         let outcome = if reset {
             Outcome::Reset
         } else if failed {
@@ -142,7 +147,7 @@ impl FaultSpec {
             Outcome::Answer
         };
         let slow = slow.then(|| Duration::from_millis(rng.random_range(500..=2000)));
-        Decision { outcome, slow, dup, reorder, rng }
+        Decision { outcome, slow, dup, reorder, refuse, rng }
     }
 }
 
@@ -165,6 +170,8 @@ pub struct Decision {
     pub slow: Option<Duration>,
     pub dup: bool,
     pub reorder: bool,
+    /// On a shape with a result envelope: answer HTTP 200 with a failure code instead.
+    pub refuse: bool,
     pub rng: StdRng,
 }
 

@@ -15,12 +15,12 @@
 //! Every list serves a channel's items in one stable publication order; items only ever get
 //! appended.
 //!
-//! # The four native shapes
+//! # The five native shapes
 //! Base path `/{channel}`. Absent text is `""` in the pinyin and mail shapes and `null` in the
 //! other two; the kind may be absent (`""` / `null`) on a valid item. No valid item has a text
 //! field over 2,000 characters. Errors answer `{"error": "..."}` with the HTTP status.
 //!
-//! **pinyin** — 12345, 8180, mayor, rmw. `Authorization: Bearer sim-{channel}-token`.
+//! **pinyin** — 12345, 8180, mayor. `Authorization: Bearer sim-{channel}-token`.
 //! - `GET /{ch}/api/gd/list?page=N&page_size=M` (page from 1, default 1; size default 20, at
 //!   most 500) → `{"code":0,"msg":"ok","data":{"total":T,"page":N,"rows":[...]}}`, `total` = items
 //!   published so far; rows `(N-1)*M ..` of the publication order.
@@ -68,6 +68,23 @@
 //!   /{ch}/openapi/letters/{no}/reply` `{"办理结果" (required),"办结时间","挽回金额"}` →
 //!   `{"result":{"success":true}}`.
 //!
+//! **gateway** — rmw. Header `X-Api-Key: sim-{channel}-key`. Every answer is HTTP 200 (but for
+//! the `5xx`, `reset` and `timeout` faults) with `{"resultCode","resultMsg"}`: `"0000"` 成功 is
+//! success; `1001` bad or missing key, `1002` a missing parameter, Idempotency-Key or required
+//! field, `1004` a time not written `2026/11/28 09:30:00`, `2003` refused (the `refuse` fault),
+//! `2004` an unknown ticket, `5001` busy (the `refuse` fault on a list).
+//! - `GET /{ch}/gateway/workorders?pageNo=N&pageSize=M` (pageNo from 1; size as pinyin) →
+//!   `{"resultCode":"0000","resultMsg":"成功","data":{"totalCount":T,"pageNo":N,"list":[...]}}`,
+//!   `totalCount` = items published so far.
+//! - item: `orderNo`, `orderType` 投诉/举报/咨询/建议 or "", `acceptTime` `2026/11/28 09:30:00`
+//!   (China time), `street`, `contactName` `contactPhone` `contactAddr`, `targetName`
+//!   `targetCreditCode` `targetAddr`, `subject`, `demand`, `content`, `involvedAmount` (`"3299.00"`
+//!   or ""), `categoryName`, `problemType`.
+//! - sign-for `POST /{ch}/gateway/workorders/{no}/receive` `{"receiver","receiveTime"}`; write-back
+//!   `POST /{ch}/gateway/workorders/{no}/feedback` `{"handleResult" (required),"finishTime",
+//!   "recoveredAmount"}` → `{"resultCode":"0000","resultMsg":"成功"}`. A refused one is not
+//!   recorded.
+//!
 //! **Rules for every sign-for and write-back**: a wrong or missing credential → 401; no
 //! `Idempotency-Key` header → 400; an id not (yet) published → 404; a write-back without its
 //! required field → 400; nothing of these is recorded. Each arrival that gets (or would have
@@ -83,7 +100,9 @@
 //! pages again within the page (a page may then hold more rows than asked; take the greatest
 //! position/time seen, not the last row, as the next resume point). On sign-for, write-back and
 //! SMS (`sms:` prefix): `5xx`, `reset` (not recorded), `timeout` (recorded, then held) and
-//! `slow`. `malformed` is decided per item at generation (`valid: false` and `malformed` in the
+//! `slow`. `refuse` (gateway shape only; ignored elsewhere): a list, sign-for or write-back is
+//! answered HTTP 200 with a failure code, and a refused effect is not recorded. `malformed` is
+//! decided per item at generation (`valid: false` and `malformed` in the
 //! ledger): `wrong_type` (amount `{}` or id `[1,2,3]`), `missing_field` (no id or no receipt
 //! time), `bad_text` (title with a lone surrogate escape `\udc80`: a page holding one does not
 //! parse as a whole into `serde_json::Value`; parse items as `RawValue` or split first) or

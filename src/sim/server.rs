@@ -62,6 +62,9 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/{channel}/openapi/letters", get(mail_list))
         .route("/{channel}/openapi/letters/{id}/sign", post(mail_sign))
         .route("/{channel}/openapi/letters/{id}/reply", post(mail_reply))
+        .route("/{channel}/gateway/workorders", get(gateway_list))
+        .route("/{channel}/gateway/workorders/{id}/receive", post(gateway_sign))
+        .route("/{channel}/gateway/workorders/{id}/feedback", post(gateway_reply))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
         .with_state(sim)
 }
@@ -99,6 +102,9 @@ async fn since_list(State(sim): St, Path(ch): Path<String>, req: Req) -> Respons
 async fn mail_list(State(sim): St, Path(ch): Path<String>, req: Req) -> Response {
     sim.list(Shape::Mail, &ch, req).await
 }
+async fn gateway_list(State(sim): St, Path(ch): Path<String>, req: Req) -> Response {
+    sim.list(Shape::Gateway, &ch, req).await
+}
 
 type Target = Path<(String, String)>;
 
@@ -125,6 +131,12 @@ async fn mail_sign(State(sim): St, Path((ch, id)): Target, req: Req, body: Bytes
 }
 async fn mail_reply(State(sim): St, Path((ch, id)): Target, req: Req, body: Bytes) -> Response {
     sim.effect(Shape::Mail, Effect::Writeback, &ch, &id, req, body).await
+}
+async fn gateway_sign(State(sim): St, Path((ch, id)): Target, req: Req, body: Bytes) -> Response {
+    sim.effect(Shape::Gateway, Effect::Sign, &ch, &id, req, body).await
+}
+async fn gateway_reply(State(sim): St, Path((ch, id)): Target, req: Req, body: Bytes) -> Response {
+    sim.effect(Shape::Gateway, Effect::Writeback, &ch, &id, req, body).await
 }
 
 async fn sms(State(sim): St, req: Req, body: Bytes) -> Response {
@@ -188,6 +200,10 @@ impl Sim {
     }
 
     fn authorized(&self, shape: Shape, channel: &str, req: &Req) -> bool {
+        if shape == Shape::Gateway {
+            let key = req.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+            return key.map(str::trim) == Some(format!("sim-{channel}-key").as_str());
+        }
         if !shape.signed() {
             return bearer(&req.headers) == Some(format!("sim-{channel}-token").as_str());
         }
@@ -239,16 +255,20 @@ impl Sim {
             return error(StatusCode::NOT_FOUND, "no such channel for this API");
         };
         if !self.authorized(shape, channel, &req) {
-            return error(StatusCode::UNAUTHORIZED, "bad or missing credentials");
+            return refusal(shape, StatusCode::UNAUTHORIZED, code::CREDENTIALS, "bad or missing credentials");
         }
         let page = match parse_page(shape, channel, feed, &req.query) {
             Ok(p) => p,
-            Err(msg) => return error(StatusCode::BAD_REQUEST, &msg),
+            Err(msg) => return refusal(shape, StatusCode::BAD_REQUEST, code::PARAMETER, &msg),
         };
         let mut decision = match self.suffer(channel, &req, false).await {
             Ok(d) => d,
             Err(r) => return r,
         };
+        if shape.coded() && decision.refuse {
+            tracing::debug!(channel, path = %req.path, "fault: refused inside 200");
+            return coded(code::BUSY, "系统繁忙，请稍后再试");
+        }
         let visible = self.visible(feed);
         let (start, end) = match &page {
             Page::Pinyin { page, size } => {
@@ -282,6 +302,9 @@ impl Sim {
         }
         let items = join(feed, &rows);
         let body = match page {
+            Page::Pinyin { page, .. } if shape == Shape::Gateway => format!(
+                r#"{{"resultCode":"0000","resultMsg":"成功","data":{{"totalCount":{visible},"pageNo":{page},"list":[{items}]}}}}"#
+            ),
             Page::Pinyin { page, .. } => format!(
                 r#"{{"code":0,"msg":"ok","data":{{"total":{visible},"page":{page},"rows":[{items}]}}}}"#
             ),
@@ -310,31 +333,40 @@ impl Sim {
             return error(StatusCode::NOT_FOUND, "no such channel for this API");
         };
         if !self.authorized(shape, channel, &req) {
-            return error(StatusCode::UNAUTHORIZED, "bad or missing credentials");
+            return refusal(shape, StatusCode::UNAUTHORIZED, code::CREDENTIALS, "bad or missing credentials");
         }
         let Some(key) = idempotency_key(&req.headers) else {
-            return error(StatusCode::BAD_REQUEST, "an Idempotency-Key header is required");
+            let msg = "an Idempotency-Key header is required";
+            return refusal(shape, StatusCode::BAD_REQUEST, code::PARAMETER, msg);
         };
         let known = feed.position(id).is_some_and(|i| i < self.visible(feed));
         if !known {
-            return error(StatusCode::NOT_FOUND, "no such ticket");
+            return refusal(shape, StatusCode::NOT_FOUND, code::NO_TICKET, "no such ticket");
         }
+        let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let mut recorded_body = None;
         if effect == Effect::Writeback {
             let required = shape.writeback_required();
-            let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             if non_empty(&parsed, required).is_none() {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("expected a JSON body with a non-empty \"{required}\""),
-                );
+                let msg = format!("expected a JSON body with a non-empty \"{required}\"");
+                return refusal(shape, StatusCode::BAD_REQUEST, code::PARAMETER, &msg);
             }
-            recorded_body = Some(parsed);
+            recorded_body = Some(parsed.clone());
+        }
+        if shape == Shape::Gateway
+            && let Some(bad) = gateway_time_mistake(&parsed)
+        {
+            return coded(code::TIME_FORMAT, &bad);
         }
         let decision = match self.suffer(channel, &req, true).await {
             Ok(d) => d,
             Err(r) => return r,
         };
+        if shape.coded() && decision.refuse {
+            // Refused, not recorded: the ledger holds only what the channel accepted.
+            tracing::debug!(channel, path = %req.path, "fault: refused inside 200");
+            return coded(code::REFUSED, "工单当前状态不允许该操作");
+        }
         // Recorded before answering: a client that times out and retries with the same key shows
         // up as one more arrival of one key, which is what a receiver that deduplicates sees.
         self.ledger.record(effect, channel, id, &key, recorded_body);
@@ -348,6 +380,7 @@ impl Sim {
             (Shape::Nested, Effect::Writeback) => json!({ "id": id, "status": "closed" }),
             (Shape::Since, _) => json!({ "ok": true }),
             (Shape::Mail, _) => json!({ "result": { "success": true } }),
+            (Shape::Gateway, _) => json!({ "resultCode": code::OK, "resultMsg": "成功" }),
         };
         json_text(StatusCode::OK, answer.to_string())
     }
@@ -375,6 +408,10 @@ fn parse_page(
         Shape::Pinyin => match number("page", 1)? {
             0 => Err("page counts from 1".into()),
             page => Ok(Page::Pinyin { page, size: size("page_size")? }),
+        },
+        Shape::Gateway => match number("pageNo", 1)? {
+            0 => Err("pageNo counts from 1".into()),
+            page => Ok(Page::Pinyin { page, size: size("pageSize")? }),
         },
         Shape::Nested | Shape::Mail => {
             let (token, limit) = if shape == Shape::Mail { ("token", "size") } else { ("cursor", "limit") };
@@ -442,6 +479,39 @@ fn idempotency_key(headers: &HeaderMap) -> Option<String> {
 
 fn non_empty<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
     body.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+}
+
+/// The gateway shape's result codes.
+mod code {
+    pub const OK: &str = "0000";
+    pub const CREDENTIALS: &str = "1001";
+    pub const PARAMETER: &str = "1002";
+    pub const TIME_FORMAT: &str = "1004";
+    pub const REFUSED: &str = "2003";
+    pub const NO_TICKET: &str = "2004";
+    pub const BUSY: &str = "5001";
+}
+
+/// An answer in HTTP 200 carrying a failure code, as the gateway shape refuses.
+fn coded(code: &str, message: &str) -> Response {
+    json_text(StatusCode::OK, json!({ "resultCode": code, "resultMsg": message }).to_string())
+}
+
+/// A refusal as `shape` answers it: in HTTP 200 with a code, or with the HTTP status.
+fn refusal(shape: Shape, status: StatusCode, code: &str, message: &str) -> Response {
+    if shape.coded() { coded(code, message) } else { error(status, message) }
+}
+
+/// The gateway takes its times as `2026/11/28 09:30:00` and nothing else.
+fn gateway_time_mistake(body: &Value) -> Option<String> {
+    for key in ["receiveTime", "finishTime"] {
+        if let Some(text) = body.get(key).and_then(Value::as_str)
+            && chrono::NaiveDateTime::parse_from_str(text, super::shapes::GATEWAY_TIME).is_err()
+        {
+            return Some(format!("{key} 时间格式错误，应为 yyyy/MM/dd HH:mm:ss"));
+        }
+    }
+    None
 }
 
 fn json_text(status: StatusCode, body: String) -> Response {

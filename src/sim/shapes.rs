@@ -1,4 +1,4 @@
-//! The four native payload shapes, and how a generated ticket is written in each (see the module
+//! The five native payload shapes, and how a generated ticket is written in each (see the module
 //! docs of `sim` for the contract). Items are rendered once, at generation, to JSON text: a list
 //! response is then the concatenation of stored texts, and a malformed item can carry bytes that
 //! no `serde_json::Value` could hold (a lone surrogate escape).
@@ -19,12 +19,16 @@ pub enum Shape {
     Since,
     /// Mailbox systems: Chinese keys, `2026/11/28 10:00`, token paging, signature.
     Mail,
+    /// Government gateways: camelCase keys, `2026/11/28 09:30:00`, page numbers with a total,
+    /// an `X-Api-Key` header, and every answer (errors too) in HTTP 200 with a result code.
+    Gateway,
 }
 
 impl Shape {
     pub fn of(channel: &str) -> Option<Shape> {
         match channel {
-            "12345" | "8180" | "mayor" | "rmw" => Some(Shape::Pinyin),
+            "12345" | "8180" | "mayor" => Some(Shape::Pinyin),
+            "rmw" => Some(Shape::Gateway),
             "12315" | "12315-odr" | "upper" | "dept" | "council" => Some(Shape::Nested),
             "wechat" | "miniapp" | "station" => Some(Shape::Since),
             "email" | "media" => Some(Shape::Mail),
@@ -45,6 +49,9 @@ impl Shape {
             Shape::Mail => {
                 Keys { id: "信件编号", received: "来信时间", amount: "金额", title: "标题" }
             }
+            Shape::Gateway => {
+                Keys { id: "orderNo", received: "acceptTime", amount: "involvedAmount", title: "subject" }
+            }
         }
     }
 
@@ -55,7 +62,13 @@ impl Shape {
             Shape::Nested => "result",
             Shape::Since => "text",
             Shape::Mail => "办理结果",
+            Shape::Gateway => "handleResult",
         }
+    }
+
+    /// Whether refusals are answered in HTTP 200 with a result code.
+    pub fn coded(self) -> bool {
+        self == Shape::Gateway
     }
 }
 
@@ -111,6 +124,7 @@ pub fn render(
         Shape::Nested => nested(t, received),
         Shape::Since => since(t, received),
         Shape::Mail => mail(t, received),
+        Shape::Gateway => gateway(t, received),
     };
     let keys = shape.keys();
     let mut bad_text = false;
@@ -260,6 +274,30 @@ fn mail(t: &NewTicket, received: Timestamp) -> Map<String, Value> {
     }))
 }
 
+/// The gateway's time format, in and out.
+pub const GATEWAY_TIME: &str = "%Y/%m/%d %H:%M:%S";
+
+fn gateway(t: &NewTicket, received: Timestamp) -> Map<String, Value> {
+    object(json!({
+        "orderNo": t.intake.channel_ticket_id,
+        "orderType": t.kind.map(|k| k.zh()).unwrap_or(""),
+        "acceptTime": received.china().format(GATEWAY_TIME).to_string(),
+        "street": text(&t.intake.town),
+        "contactName": text(&t.complainant.name),
+        "contactPhone": text(&t.complainant.phone),
+        "contactAddr": text(&t.complainant.address),
+        "targetName": text(&t.respondent.name),
+        "targetCreditCode": text(&t.respondent.credit_code),
+        "targetAddr": text(&t.respondent.address),
+        "subject": t.dispute.title,
+        "demand": text(&t.dispute.request),
+        "content": text(&t.dispute.facts),
+        "involvedAmount": yuan_text(t.dispute.amount).unwrap_or_default(),
+        "categoryName": text(&t.dispute.category),
+        "problemType": text(&t.dispute.dispute_type),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +331,11 @@ mod tests {
         assert_eq!(s["received_at"].as_str(), Some("2026-11-28T10:00:00+08:00"));
         let m: Value = serde_json::from_str(&render(Shape::Mail, &t, at(), None)).unwrap();
         assert_eq!(m["来信时间"].as_str(), Some("2026/11/28 10:00"));
+        let g: Value = serde_json::from_str(&render(Shape::Gateway, &t, at(), None)).unwrap();
+        assert_eq!(
+            (g["acceptTime"].as_str(), g["involvedAmount"].as_str(), g["orderType"].as_str()),
+            (Some("2026/11/28 10:00:00"), Some("3299.00"), Some("投诉"))
+        );
     }
 
     #[test]

@@ -17,6 +17,17 @@ pub enum DeliveryState {
     Delivered,
     /// Given up after too many attempts: an operator looks and retries.
     Dead,
+    /// Cannot be sent until the configuration is fixed (no SMS gateway, no secret for its
+    /// channel): the reason is in `last_error`. Not an attempt; it stays in the due queue and
+    /// goes out once the worker can send it.
+    Waiting,
+}
+
+impl DeliveryState {
+    /// Still to be delivered: in the due queue.
+    pub fn is_open(self) -> bool {
+        matches!(self, DeliveryState::Pending | DeliveryState::Waiting)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,10 +89,10 @@ pub struct UnitToken {
 impl WriteSet {
     /// Writes an outbox entry and keeps the due queue (pending entries by `next_at`) in step.
     pub fn put_outbox(&mut self, old: Option<&OutboxEntry>, new: &OutboxEntry) {
-        if let Some(old) = old.filter(|o| o.state == DeliveryState::Pending) {
+        if let Some(old) = old.filter(|o| o.state.is_open()) {
             self.remove_raw(keys::outbox_due(old.next_at, old.id));
         }
-        if new.state == DeliveryState::Pending {
+        if new.state.is_open() {
             self.put_raw(keys::outbox_due(new.next_at, new.id), Vec::new());
         }
         self.put_raw(keys::outbox(new.id), codec::encode(new));
@@ -157,6 +168,24 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The ids of every entry still to deliver (pending or waiting), in due order, read
+    /// lazily from the due queue's keys: a round of the outbox can step over entries it knows
+    /// it cannot send without reading them, and without a limit hiding the rest.
+    pub fn outbox_open_ids(&self) -> impl Iterator<Item = Result<u64>> + '_ {
+        self.tree().scan_prefix([keys::OUTBOX_DUE]).keys().filter_map(|key| match key {
+            Ok(k) => keys::parse_outbox_due(&k).map(|(_, id)| Ok(id)),
+            Err(e) => Some(Err(e.into())),
+        })
+    }
+
+    /// Every entry still to deliver (pending or waiting), in due order, read lazily.
+    pub fn outbox_open(&self) -> impl Iterator<Item = Result<OutboxEntry>> + '_ {
+        self.outbox_open_ids().filter_map(move |id| match id {
+            Ok(id) => self.outbox_entry(id).transpose(),
+            Err(e) => Some(Err(e)),
+        })
     }
 
     /// The next instant a pending entry becomes due, for a worker to sleep until.

@@ -1,17 +1,20 @@
 //! Talking to the remote channels over HTTP: one `HttpChannel` per `[channel.ID.sync]` profile
 //! pulls pages and carries out sign-fors and write-backs; `SmsGateway` sends the units' SMS.
 //! What a page means is `mapping`'s business; this module only builds requests (paging,
-//! authentication, bodies from the profile's templates) and classifies failures.
+//! authentication, bodies from the profile's templates) and classifies failures. Nothing a
+//! remote sends back is logged, only its status or result code.
 
+use super::auth::Credentials;
+pub use super::auth::SecretSource;
+use super::body::effect_body;
+use super::envelope;
 use super::mapping::{self, MappedPage, PageError};
-use super::profile::{Auth, Endpoint, Paging, Secret, SyncProfile, TimeFormat};
+use super::profile::{Endpoint, Paging, ResultEnvelope, SyncProfile};
 use crate::domain::effect::Effect;
 use crate::time::Timestamp;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, Url};
-use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use serde_json::Value;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -27,9 +30,13 @@ pub struct Pulled {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    /// The remote answered with a status other than 2xx; `body` is its first 200 characters.
-    #[error("HTTP {status}: {body}")]
-    Http { status: u16, body: String },
+    /// The remote answered with a status other than 2xx. Its body is not kept: it may hold
+    /// personal data, and it is no one's business in a log.
+    #[error("HTTP {status}")]
+    Http { status: u16 },
+    /// An answer in HTTP 200 whose result code (the profile's `envelope`) is not a success.
+    #[error("refused by the channel: {}", refusal_text(.code, .message))]
+    Refused { code: String, message: String },
     /// Connect, reset, timeout, or the body could not be read.
     #[error("network: {0}")]
     Network(String),
@@ -51,12 +58,23 @@ impl SyncError {
     pub fn is_retryable(&self) -> bool {
         match self {
             SyncError::Http { status, .. } => *status >= 500 || *status == 429,
-            SyncError::Network(_) => true,
+            // The channel's codes mean what the channel says; a refusal is tried again (and
+            // counts toward the outbox's limit), so a busy or not-yet-ready channel catches up.
+            SyncError::Network(_) | SyncError::Refused { .. } => true,
             SyncError::Page(_)
             | SyncError::NoSecret { .. }
             | SyncError::InsecureSecretFile { .. }
             | SyncError::Invalid(_) => false,
         }
+    }
+}
+
+/// `code 2003: 工单当前状态不允许该操作`, or the message alone when the answer had no code.
+fn refusal_text(code: &str, message: &str) -> String {
+    match (code.is_empty(), message.is_empty()) {
+        (true, _) => message.to_string(),
+        (false, true) => format!("code {code}"),
+        (false, false) => format!("code {code}: {message}"),
     }
 }
 
@@ -88,88 +106,6 @@ pub trait Channel: Send + Sync {
     ) -> BoxFuture<'a, Result<(), SyncError>>;
 }
 
-/// Where secrets come from.
-#[derive(Clone, Debug, Default)]
-pub enum SecretSource {
-    /// The process environment (a profile's `env`), or its `file`.
-    #[default]
-    Environment,
-    /// Fixed values by environment variable name, instead of the environment (tests). A
-    /// profile's `file` is still read from disk.
-    Fixed(BTreeMap<String, String>),
-    /// The simulator's demo credentials (`--sim`): bearer `sim-{ch}-token`, app key `sim-{ch}`
-    /// with secret `sim-{ch}-secret`, whatever the profile names.
-    Simulator,
-}
-
-/// Credentials resolved once, when the channel is built.
-enum Credentials {
-    Bearer(String),
-    AppKey { key: String, secret: String },
-}
-
-impl SecretSource {
-    fn resolve(&self, channel: &str, secret: &Secret) -> Result<String, SyncError> {
-        let no_secret = |what: String| SyncError::NoSecret { channel: channel.to_string(), what };
-        if let Some(var) = secret.env.as_deref().filter(|v| !v.trim().is_empty()) {
-            let value = match self {
-                SecretSource::Environment => std::env::var(var).ok(),
-                SecretSource::Fixed(map) => map.get(var).cloned(),
-                SecretSource::Simulator => None,
-            };
-            if let Some(value) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
-                return Ok(value);
-            }
-            if secret.file.is_none() {
-                return Err(no_secret(format!("environment variable {var} is not set")));
-            }
-        }
-        match secret.file.as_deref().filter(|f| !f.trim().is_empty()) {
-            Some(path) => read_secret_file(channel, path),
-            None => Err(no_secret("the profile names no environment variable or file".into())),
-        }
-    }
-
-    fn credentials(&self, channel: &str, auth: &Auth) -> Result<Credentials, SyncError> {
-        if let SecretSource::Simulator = self {
-            return Ok(match auth {
-                Auth::Bearer { .. } => Credentials::Bearer(format!("sim-{channel}-token")),
-                Auth::AppKey { .. } => Credentials::AppKey {
-                    key: format!("sim-{channel}"),
-                    secret: format!("sim-{channel}-secret"),
-                },
-            });
-        }
-        Ok(match auth {
-            Auth::Bearer { token } => Credentials::Bearer(self.resolve(channel, token)?),
-            Auth::AppKey { key, secret } => {
-                Credentials::AppKey { key: key.clone(), secret: self.resolve(channel, secret)? }
-            }
-        })
-    }
-}
-
-/// A secret file's first line; it must be readable by its owner only.
-fn read_secret_file(channel: &str, path: &str) -> Result<String, SyncError> {
-    let no_secret = |what: String| SyncError::NoSecret { channel: channel.to_string(), what };
-    let meta = std::fs::metadata(path).map_err(|e| no_secret(format!("secret file {path}: {e}")))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if meta.permissions().mode() & 0o077 != 0 {
-            return Err(SyncError::InsecureSecretFile { path: path.to_string() });
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = meta;
-    let text = std::fs::read_to_string(path).map_err(|e| no_secret(format!("secret file {path}: {e}")))?;
-    let value = text.lines().next().unwrap_or("").trim().to_string();
-    if value.is_empty() {
-        return Err(no_secret(format!("secret file {path} is empty")));
-    }
-    Ok(value)
-}
-
 /// A remote channel driven by its adapter profile.
 pub struct HttpChannel {
     id: String,
@@ -193,6 +129,12 @@ impl HttpChannel {
             SyncError::Invalid(format!("channel {id}: base_url {:?} is not a URL: {e}", profile.base_url))
         })?;
         let credentials = secrets.credentials(id, &profile.auth)?;
+        credentials.check(id)?;
+        // A private authority needs a client of its own; every other channel shares one.
+        let client = match &profile.ca_file {
+            Some(ca_file) => super::tls::client(Some(ca_file), &format!("channel {id}"))?,
+            None => client,
+        };
         Ok(HttpChannel { id: id.to_string(), profile: profile.clone(), base, client, credentials })
     }
 
@@ -253,31 +195,28 @@ impl HttpChannel {
 
     /// A request with the channel's credentials and the profile's timeout.
     fn request(&self, method: Method, url: Url, now: Timestamp) -> reqwest::RequestBuilder {
-        let builder = match &self.credentials {
-            Credentials::Bearer(token) => self.client.request(method, url).bearer_auth(token),
-            Credentials::AppKey { key, secret } => {
-                let stamp = now.millis().to_string();
-                let signature = signature(secret, method.as_str(), url.path(), &stamp);
-                self.client
-                    .request(method, url)
-                    .header("X-App-Key", key)
-                    .header("X-Timestamp", stamp)
-                    .header("X-Signature", signature)
-            }
-        };
+        let builder = self.credentials.request(&self.client, method, url, now);
         builder.timeout(Duration::from_millis(self.profile.timeout_ms.max(1)))
     }
 
-    async fn do_pull(&self, cursor: Option<&str>, now: Timestamp) -> Result<Pulled, SyncError> {
+    /// One page as the channel sent it, once its status and result code say it is a page.
+    pub async fn fetch_page(&self, cursor: Option<&str>, now: Timestamp) -> Result<Value, SyncError> {
         let url = self.list_url(cursor)?;
         let response = self.request(Method::GET, url, now).send().await.map_err(network)?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(network)?;
         if !status.is_success() {
             tracing::debug!(channel = %self.id, status = status.as_u16(), "list refused");
-            return Err(http_error(status.as_u16(), &bytes));
+            return Err(SyncError::Http { status: status.as_u16() });
         }
         let body = mapping::parse_body(&bytes)?;
+        // A refusal inside a 200 is no page, not even an empty one: the cursor stays.
+        accepted(self.profile.envelope.as_ref(), &body)?;
+        Ok(body)
+    }
+
+    async fn do_pull(&self, cursor: Option<&str>, now: Timestamp) -> Result<Pulled, SyncError> {
+        let body = self.fetch_page(cursor, now).await?;
         let page = mapping::map_page(&self.profile, &self.id, &body, now)?;
         let items: &[Value] = mapping::at_path(&body, &self.profile.list.items)
             .and_then(Value::as_array)
@@ -316,8 +255,14 @@ impl HttpChannel {
         let path = endpoint.path.replace("{id}", &encode_path_segment(&effect.channel_ticket_id));
         let url = self.url(&path)?;
         let body = effect_body(&self.profile, endpoint, effect, actor, now);
-        let result = deliver(self.request(Method::POST, url, now), &effect.key, &body).await;
-        tracing::debug!(channel = %self.id, what, delivered = result.is_ok(), "effect sent");
+        let envelope = self.profile.envelope.as_ref();
+        let result = deliver(self.request(Method::POST, url, now), &effect.key, &body, envelope).await;
+        match &result {
+            Err(SyncError::Refused { code, .. }) => {
+                tracing::info!(channel = %self.id, what, code = %code, "effect refused inside HTTP 200")
+            }
+            _ => tracing::debug!(channel = %self.id, what, delivered = result.is_ok(), "effect sent"),
+        }
         result
     }
 }
@@ -380,17 +325,19 @@ impl SmsGateway {
         })?;
         let url = format!("{}/sms/send", self.base);
         let body = serde_json::json!({ "to": to, "text": effect.text });
-        let result = deliver(self.client.post(url).bearer_auth(&self.token), &effect.key, &body).await;
+        let result = deliver(self.client.post(url).bearer_auth(&self.token), &effect.key, &body, None).await;
         tracing::debug!(delivered = result.is_ok(), "sms sent");
         result
     }
 }
 
-/// POSTs an effect's JSON body with its idempotency key; any 2xx is delivered.
+/// POSTs an effect's JSON body with its idempotency key: delivered on a 2xx whose result code,
+/// when the profile has an envelope, is a success.
 async fn deliver(
     request: reqwest::RequestBuilder,
     key: &str,
     body: &serde_json::Value,
+    envelope: Option<&ResultEnvelope>,
 ) -> Result<(), SyncError> {
     let response = request
         .header("Idempotency-Key", key)
@@ -400,11 +347,24 @@ async fn deliver(
         .await
         .map_err(network)?;
     let status = response.status();
-    if status.is_success() {
-        return Ok(());
+    if !status.is_success() {
+        return Err(SyncError::Http { status: status.as_u16() });
     }
-    let bytes = response.bytes().await.unwrap_or_default();
-    Err(http_error(status.as_u16(), &bytes))
+    let Some(envelope) = envelope else { return Ok(()) };
+    let bytes = response.bytes().await.map_err(network)?;
+    // An answer that is no JSON (a maintenance page served with 200) accepts nothing; it is
+    // tried again like any refusal.
+    let answer = mapping::parse_body(&bytes).unwrap_or(Value::Null);
+    accepted(Some(envelope), &answer)
+}
+
+/// Whether an answer's result code (when the profile reads one) says the channel accepted.
+fn accepted(envelope: Option<&ResultEnvelope>, body: &Value) -> Result<(), SyncError> {
+    match envelope {
+        Some(envelope) => envelope::check(envelope, body)
+            .map_err(|r| SyncError::Refused { code: r.code, message: r.message }),
+        None => Ok(()),
+    }
 }
 
 /// The profile with its base URL replaced by `{sim}/{channel}` (for `--sim URL`).
@@ -412,12 +372,6 @@ pub fn point_at_simulator(profile: &SyncProfile, sim_base: &str, channel: &str) 
     let mut p = profile.clone();
     p.base_url = format!("{}/{channel}", sim_base.trim().trim_end_matches('/'));
     p
-}
-
-/// `hex(sha256(secret \n METHOD \n PATH \n timestamp))`, PATH without the query.
-fn signature(secret: &str, method: &str, path: &str, timestamp: &str) -> String {
-    let text = format!("{secret}\n{method}\n{path}\n{timestamp}");
-    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 fn network(e: reqwest::Error) -> SyncError {
@@ -434,11 +388,6 @@ fn network(e: reqwest::Error) -> SyncError {
     SyncError::Network(format!("{what}: {}", e.without_url()))
 }
 
-fn http_error(status: u16, body: &[u8]) -> SyncError {
-    let text = String::from_utf8_lossy(body);
-    SyncError::Http { status, body: text.chars().take(200).collect() }
-}
-
 /// Percent-encodes everything but RFC 3986's unreserved characters, for one path segment.
 fn encode_path_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -452,86 +401,9 @@ fn encode_path_segment(text: &str) -> String {
     out
 }
 
-/// The JSON body of a sign-for or write-back from the endpoint's templates. Values are text,
-/// except a template that is exactly `{now_ms}` (always a number), or exactly `{now}` or
-/// `{amount}` in an `epoch_ms` profile (a number, the amount in yuan; `null` when none).
-fn effect_body(
-    profile: &SyncProfile,
-    endpoint: &Endpoint,
-    effect: &Effect,
-    actor: &str,
-    now: Timestamp,
-) -> Value {
-    let epoch = profile.time_format == TimeFormat::EpochMs;
-    let mut body = Map::new();
-    for (key, template) in &endpoint.body {
-        let value = match template.trim() {
-            "{now_ms}" => Value::from(now.millis()),
-            "{now}" if epoch => Value::from(now.millis()),
-            "{amount}" if epoch => match effect.amount_recovered {
-                Some(fen) => {
-                    serde_json::Number::from_f64(fen.0 as f64 / 100.0).map_or(Value::Null, Value::Number)
-                }
-                None => Value::Null,
-            },
-            _ => Value::String(fill(template, |name| match name {
-                "result" => Some(effect.text.clone()),
-                "amount" => Some(effect.amount_recovered.map(|f| f.yuan_text()).unwrap_or_default()),
-                "now" => Some(time_text(profile.time_format, now)),
-                "now_ms" => Some(now.millis().to_string()),
-                "actor" => Some(actor.to_string()),
-                _ => None,
-            })),
-        };
-        body.insert(key.clone(), value);
-    }
-    Value::Object(body)
-}
-
-fn time_text(format: TimeFormat, now: Timestamp) -> String {
-    match format {
-        TimeFormat::China => now.china().format("%Y-%m-%d %H:%M:%S").to_string(),
-        TimeFormat::EpochMs => now.millis().to_string(),
-        TimeFormat::Rfc3339 => now.rfc3339(),
-    }
-}
-
-/// Replaces each `{name}` that `value` knows, in one pass: a value is never scanned again, so
-/// a result text holding "{actor}" stays as written. Unknown placeholders are kept.
-fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find('}').and_then(|close| Some((close, value(&after[..close])?))) {
-            Some((close, v)) => {
-                out.push_str(&v);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fill_replaces_known_placeholders_once() {
-        let f = |n: &str| match n {
-            "result" => Some("已办结{actor}".to_string()),
-            "actor" => Some("张三".to_string()),
-            _ => None,
-        };
-        assert_eq!(fill("{result} by {actor} {x} {", f), "已办结{actor} by 张三 {x} {");
-    }
 
     fn channel(id: &str) -> HttpChannel {
         let config = crate::config::load(None).expect("the shipped config loads");
@@ -596,13 +468,28 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_reads_with_the_channels_code_and_message() {
+        let refused =
+            |code: &str, message: &str| SyncError::Refused { code: code.into(), message: message.into() };
+        assert_eq!(
+            refused("2003", "工单当前状态不允许该操作").to_string(),
+            "refused by the channel: code 2003: 工单当前状态不允许该操作"
+        );
+        assert_eq!(
+            refused("", "no result code at \"resultCode\" in the answer").to_string(),
+            "refused by the channel: no result code at \"resultCode\" in the answer"
+        );
+        assert!(refused("5001", "").is_retryable());
+    }
+
+    #[test]
     fn a_path_segment_is_percent_encoded() {
         assert_eq!(encode_path_segment("SD-2026/1 信"), "SD-2026%2F1%20%E4%BF%A1");
     }
 
     #[test]
     fn only_5xx_429_and_network_are_retryable() {
-        let http = |status| SyncError::Http { status, body: String::new() };
+        let http = |status| SyncError::Http { status };
         assert!(http(503).is_retryable() && http(429).is_retryable());
         assert!(!http(400).is_retryable() && !http(404).is_retryable());
         assert!(SyncError::Network("reset".into()).is_retryable());

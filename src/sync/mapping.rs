@@ -145,6 +145,12 @@ pub fn map_items(profile: &SyncProfile, channel: &str, items: &[Value], now: Tim
                         None => raw.problem(format!("{} is not a whole number of milliseconds", f.name())),
                     }
                 }
+                (f, Value::String(text)) if f.is_time() => {
+                    match super::body::read_pattern_time(&profile.time_format, text) {
+                        Some(rfc3339) => raw.set(f, &rfc3339),
+                        None => set_from_json(&mut raw, field, value),
+                    }
+                }
                 _ => set_from_json(&mut raw, field, value),
             }
         }

@@ -1,19 +1,17 @@
 //! The sync workers: one loop per remote channel (pull from the stored cursor, write the page
-//! with its new cursor, back off with jitter, open a circuit after repeated failures) and the
-//! outbox loop (deliver due effects with their idempotency keys, retry, give up after N).
+//! with its new cursor, back off with jitter, open a circuit after repeated failures), and
+//! `sync --once`. The outbox loop is in `delivery`.
 
+pub use super::delivery::{Missing, deliver_pending, run_outbox};
 use super::http::{Channel, SmsGateway, SyncError};
-use crate::domain::effect::EffectKind;
-use crate::engine::{
-    ChannelHealth, Command, DeliveryResult, EngineError, EngineHandle, Envelope, Ingest, Outcome,
-};
-use crate::store::outbox::OutboxEntry;
-use crate::time::{Clock, Timestamp};
+use crate::engine::{ChannelHealth, Command, EngineError, EngineHandle, Envelope, Ingest, Outcome};
+use crate::store::outbox::DeliveryState;
+use crate::time::Clock;
 use rand::Rng;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
@@ -188,135 +186,6 @@ pub async fn run_channel(
     }
 }
 
-/// At most this many deliveries are in flight at once: a slow receiver must not hold up the
-/// rest of the outbox.
-const IN_FLIGHT: usize = 16;
-
-/// Delivers the outbox's pending effects once, several at a time. Backoff between attempts is
-/// kept in memory (`not_before`) so it works whatever the clock: after a restart every pending
-/// entry is tried again at once, which the receivers' idempotency keys make harmless. No new
-/// delivery starts after `deadline`.
-pub async fn deliver_pending(
-    engine: &EngineHandle,
-    channels: &HashMap<String, Arc<dyn Channel>>,
-    sms: Option<&Arc<SmsGateway>>,
-    clock: Clock,
-    options: &SyncOptions,
-    not_before: &mut HashMap<u64, Instant>,
-    deadline: Option<tokio::time::Instant>,
-) -> Result<usize, EngineError> {
-    let far = Timestamp::from_millis(i64::MAX / 2);
-    let due: Vec<OutboxEntry> = engine.reader().store().outbox_due(far, 512)?;
-    let mut attempted = 0;
-    let mut flights = tokio::task::JoinSet::new();
-    for entry in due {
-        if !engine.is_durable(entry.id) || not_before.get(&entry.id).is_some_and(|t| *t > Instant::now()) {
-            continue;
-        }
-        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-            break;
-        }
-        while flights.len() >= IN_FLIGHT {
-            if let Some(done) = flights.join_next().await {
-                settle(engine, options, not_before, done).await?;
-            }
-        }
-        attempted += 1;
-        let channel = channels.get(&entry.effect.channel).cloned();
-        let sms = sms.cloned();
-        flights.spawn(async move {
-            let now = clock.now();
-            let actor = format!("sync:{}", entry.effect.channel);
-            let sent: Result<(), SyncError> = match (entry.effect.kind, channel, sms) {
-                (EffectKind::SignFor, Some(ch), _) => ch.sign_for(&entry.effect, &actor, now).await,
-                (EffectKind::WriteBack, Some(ch), _) => ch.write_back(&entry.effect, &actor, now).await,
-                (EffectKind::Sms, _, Some(gateway)) => gateway.send(&entry.effect).await,
-                (EffectKind::Sms, _, None) => Err(SyncError::Network("no SMS gateway configured".into())),
-                (_, None, _) => {
-                    Err(SyncError::Network(format!("no sync worker for channel {}", entry.effect.channel)))
-                }
-            };
-            (entry, sent, now)
-        });
-    }
-    while let Some(done) = flights.join_next().await {
-        settle(engine, options, not_before, done).await?;
-    }
-    Ok(attempted)
-}
-
-type Flight = Result<(OutboxEntry, Result<(), SyncError>, Timestamp), tokio::task::JoinError>;
-
-/// Records how one delivery went.
-async fn settle(
-    engine: &EngineHandle,
-    options: &SyncOptions,
-    not_before: &mut HashMap<u64, Instant>,
-    done: Flight,
-) -> Result<(), EngineError> {
-    let Ok((entry, sent, now)) = done else {
-        // A panicked delivery task leaves its entry pending; the next round tries it again.
-        return Ok(());
-    };
-    let result = match sent {
-        Ok(()) => {
-            not_before.remove(&entry.id);
-            DeliveryResult::Delivered
-        }
-        Err(e) if entry.attempts + 1 >= options.max_attempts || !e.is_retryable() => {
-            not_before.remove(&entry.id);
-            DeliveryResult::GaveUp { error: e.to_string() }
-        }
-        Err(e) => {
-            let delay = backoff(options, entry.attempts + 1);
-            not_before.insert(entry.id, Instant::now() + delay);
-            DeliveryResult::Failed {
-                error: e.to_string(),
-                retry_at: now.plus_seconds(delay.as_secs() as i64),
-            }
-        }
-    };
-    engine
-        .execute(Envelope { actor: "outbox".into(), command: Command::Delivery { outbox: entry.id, result } })
-        .await?;
-    Ok(())
-}
-
-/// Delivers the outbox until `stop` says so: a round whenever the last one did something, else
-/// every half second.
-pub async fn run_outbox(
-    engine: EngineHandle,
-    channels: HashMap<String, Arc<dyn Channel>>,
-    sms: Option<Arc<SmsGateway>>,
-    clock: Clock,
-    options: SyncOptions,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut not_before = HashMap::new();
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        // As for pulls: a stop does not wait for a slow receiver. A delivery given up here
-        // stays pending and is repeated at the next start under the same idempotency key.
-        let round = tokio::select! {
-            round = deliver_pending(&engine, &channels, sms.as_ref(), clock, &options, &mut not_before, None) => round,
-            _ = stop.changed() => return,
-        };
-        if let Err(e) = &round {
-            tracing::error!(error = %e, "outbox round failed");
-        }
-        if matches!(round, Ok(0) | Err(_)) {
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                _ = stop.changed() => return,
-            }
-        } else if *stop.borrow() {
-            return;
-        }
-    }
-}
-
 /// The outside world as the workers reach it: the channels, the SMS gateway, how to retry,
 /// and the board where each channel's health is kept.
 #[derive(Clone)]
@@ -325,8 +194,15 @@ pub struct SyncSide {
     pub sms: Option<Arc<SmsGateway>>,
     pub options: SyncOptions,
     pub health: HealthBoard,
-    /// Channels with a profile that cannot be used (a missing secret …): never caught up.
+    /// Channels with a profile that cannot be used (a secret file others can read, a base URL
+    /// that is no URL …): a failure, never caught up.
     pub unusable: Vec<String>,
+    /// Channels not configured (their secret is not provided) → what is missing: not synced,
+    /// not a failure; their effects wait.
+    pub not_configured: BTreeMap<String, String>,
+    /// What the outbox cannot reach and why (the channels above, the unusable ones, the SMS
+    /// gateway).
+    pub missing: Missing,
 }
 
 impl SyncSide {
@@ -342,33 +218,54 @@ impl SyncSide {
             let (engine, options, health) = (engine.clone(), self.options.clone(), self.health.clone());
             tasks.spawn(run_channel(channel, engine, clock, options, health, stop.clone()));
         }
-        let (channels, sms) = (self.channels.clone(), self.sms.clone());
-        tasks.spawn(run_outbox(engine.clone(), channels, sms, clock, self.options.clone(), stop.clone()));
+        let (channels, sms, missing) = (self.channels.clone(), self.sms.clone(), self.missing.clone());
+        let options = self.options.clone();
+        tasks.spawn(run_outbox(engine.clone(), channels, sms, missing, clock, options, stop.clone()));
     }
 }
 
 /// What `sync --once` achieved before its deadline.
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct OnceReport {
+    /// Configured channels that did not catch up, and channels whose profile is unusable.
     pub not_caught_up: Vec<String>,
     pub pending: usize,
     pub dead: usize,
+    /// Effects waiting for configuration (no secret for their channel, no SMS gateway).
+    #[serde(default)]
+    pub waiting: usize,
+    /// Channels not configured (their secret is not provided): not synced, not a failure.
+    #[serde(default)]
+    pub not_configured: Vec<String>,
     pub health: Vec<Health>,
 }
 
-/// Pulls every channel until it is caught up, then delivers the outbox until nothing is
-/// pending, all within `timeout`.
+/// The board of a side that has just started: the channels that are not configured are on it,
+/// with the reason, before any pull.
+pub fn board_with_not_configured(not_configured: &BTreeMap<String, String>) -> HealthBoard {
+    let board: BTreeMap<String, Health> = not_configured
+        .iter()
+        .map(|(id, why)| {
+            let mut h = ChannelHealth::new(id);
+            h.not_configured = Some(why.clone());
+            (id.clone(), h)
+        })
+        .collect();
+    Arc::new(Mutex::new(board))
+}
+
+/// Pulls every configured channel until it is caught up, then delivers the outbox until nothing
+/// that can be sent is pending, all within `timeout`.
 pub async fn sync_once(
     engine: EngineHandle,
-    channels: HashMap<String, Arc<dyn Channel>>,
-    sms: Option<Arc<SmsGateway>>,
+    side: &SyncSide,
     clock: Clock,
-    options: SyncOptions,
     timeout: Duration,
 ) -> Result<OnceReport, EngineError> {
+    let (channels, sms, options, missing) = (&side.channels, side.sms.as_ref(), &side.options, &side.missing);
     // A day at most: a deadline beyond what the clock can add would panic.
     let deadline = tokio::time::Instant::now() + timeout.min(Duration::from_secs(86_400));
-    let health: HealthBoard = Arc::new(Mutex::new(BTreeMap::new()));
+    let health = board_with_not_configured(&side.not_configured);
     let mut pulls = tokio::task::JoinSet::new();
     for channel in channels.values() {
         let (channel, engine, health, options) =
@@ -392,6 +289,7 @@ pub async fn sync_once(
                     Ok(false) => failures = 0,
                     Err(e) => {
                         failures += 1;
+                        tracing::warn!(channel = %id, failures, error = %e, "pull failed");
                         note(&health, &id, |h| {
                             h.last_error = Some(e.to_string());
                             h.failures = failures;
@@ -411,35 +309,38 @@ pub async fn sync_once(
             Err(e) => tracing::error!(error = %e, "a pull task failed"),
         }
     }
+    not_caught_up.extend(side.unusable.iter().cloned());
     not_caught_up.sort();
     let mut not_before = HashMap::new();
     loop {
-        let attempted = deliver_pending(
-            &engine,
-            &channels,
-            sms.as_ref(),
-            clock,
-            &options,
-            &mut not_before,
-            Some(deadline),
-        )
-        .await?;
-        let pending = engine.reader().store().outbox_due(Timestamp::from_millis(i64::MAX / 2), 1)?.len();
-        if pending == 0 || tokio::time::Instant::now() >= deadline {
+        let attempted =
+            deliver_pending(&engine, channels, sms, missing, clock, options, &mut not_before, Some(deadline))
+                .await?;
+        // Waiting entries cannot go out in this process: only pending ones are worth waiting for.
+        let mut sendable = false;
+        for entry in engine.reader().store().outbox_open() {
+            if entry?.state == DeliveryState::Pending {
+                sendable = true;
+                break;
+            }
+        }
+        if !sendable || tokio::time::Instant::now() >= deadline {
             break;
         }
         if attempted == 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-    let (mut pending, mut dead) = (0, 0);
+    let (mut pending, mut waiting, mut dead) = (0, 0, 0);
     for entry in engine.reader().store().outbox_entries() {
         match entry?.state {
-            crate::store::outbox::DeliveryState::Pending => pending += 1,
-            crate::store::outbox::DeliveryState::Dead => dead += 1,
-            crate::store::outbox::DeliveryState::Delivered => {}
+            DeliveryState::Pending => pending += 1,
+            DeliveryState::Waiting => waiting += 1,
+            DeliveryState::Dead => dead += 1,
+            DeliveryState::Delivered => {}
         }
     }
     let health = health.lock().map(|b| b.values().cloned().collect()).unwrap_or_default();
-    Ok(OnceReport { not_caught_up, pending, dead, health })
+    let not_configured = side.not_configured.keys().cloned().collect();
+    Ok(OnceReport { not_caught_up, pending, dead, waiting, not_configured, health })
 }

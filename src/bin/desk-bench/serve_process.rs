@@ -62,14 +62,14 @@ impl ServeProcess {
         let stderr = child.stderr.take().ok_or("serve's stderr is not piped")?;
         let (tx, rx) = mpsc::channel::<(String, usize)>();
         // Reads serve's stderr to its end: the "serving" line is passed on, the "cannot sync"
-        // lines counted, anything else shown.
+        // and "not configured" lines counted, anything else shown.
         std::thread::spawn(move || {
             let mut not_syncing = 0;
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 if line.starts_with("serving ") {
                     let _ = tx.send((line, not_syncing));
-                } else if line.contains(": cannot sync: ") {
+                } else if line.contains(": cannot sync: ") || line.contains(": not configured: ") {
                     not_syncing += 1;
                 } else if line != "stopping…" {
                     eprintln!("serve: {line}");

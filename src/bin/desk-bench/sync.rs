@@ -218,6 +218,7 @@ impl Rig {
             self.engine.clone(),
             channels,
             Some(sms),
+            worker::Missing::default(),
             Clock::System,
             options,
             self.stop.subscribe(),
