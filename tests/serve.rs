@@ -326,12 +326,15 @@ fn a_client_of_another_protocol_version_is_refused_with_the_reason() {
     BufReader::new(&stream).read_line(&mut line).unwrap();
     let reply: Value = serde_json::from_str(&line).unwrap();
     let reason = reply["refused"]["reason"].as_str().unwrap();
-    assert!(reason.contains("protocol 1") && reason.contains("99"), "{reason}");
+    assert!(
+        reason.contains(&format!("protocol {}", rightsdesk::remote::wire::PROTOCOL)) && reason.contains("99"),
+        "{reason}"
+    );
 
     let mut twice = UnixStream::connect(d.data.join("serve.sock")).unwrap();
     twice
         .write_all(
-            b"{\"hello\":{\"protocol\":1,\"client\":\"t\"}}\n{\"hello\":{\"protocol\":1,\"client\":\"t\"}}\n",
+            b"{\"hello\":{\"protocol\":2,\"client\":\"t\"}}\n{\"hello\":{\"protocol\":2,\"client\":\"t\"}}\n",
         )
         .unwrap();
     let replies: Vec<String> = BufReader::new(&twice).lines().map(Result::unwrap).collect();
@@ -372,7 +375,7 @@ fn commands_sent_back_to_back_on_one_connection_are_applied_in_order_and_answere
     );
     let dispatch = frame(2, TicketAction::Dispatch { unit: "leliu".into() });
     let mut stream = UnixStream::connect(d.data.join("serve.sock")).unwrap();
-    let text = format!("{{\"hello\":{{\"protocol\":1,\"client\":\"raw\"}}}}\n{triage}\n{dispatch}\n");
+    let text = format!("{{\"hello\":{{\"protocol\":2,\"client\":\"raw\"}}}}\n{triage}\n{dispatch}\n");
     stream.write_all(text.as_bytes()).unwrap();
     // The client says it is done sending; what it asked is still answered.
     stream.shutdown(std::net::Shutdown::Write).unwrap();

@@ -52,10 +52,18 @@ pub fn deadline_cell(s: &TicketSummary) -> String {
     }
 }
 
+const TABLE_FIXED: [usize; 8] = [8, 9, 4, 10, 11, 6, 18, 16];
+
+fn title_width() -> usize {
+    terminal_width().saturating_sub(TABLE_FIXED.iter().sum::<usize>() + TABLE_FIXED.len()).max(10)
+}
+
 pub fn print_ticket_table(rows: &[TicketSummary]) {
-    let width = terminal_width();
-    let fixed = [8, 9, 4, 10, 11, 6, 18, 16];
-    let title_width = width.saturating_sub(fixed.iter().sum::<usize>() + fixed.len()).max(10);
+    print_ticket_table_header();
+    print_ticket_table_rows(rows);
+}
+
+fn print_ticket_table_header() {
     let header = [
         pad("编号", 8),
         pad("渠道", 9),
@@ -68,6 +76,10 @@ pub fn print_ticket_table(rows: &[TicketSummary]) {
         "标题".to_string(),
     ];
     println!("{}", header.join(" ").trim_end());
+}
+
+fn print_ticket_table_rows(rows: &[TicketSummary]) {
+    let title_width = title_width();
     for s in rows {
         let kind = crate::domain::ticket::Kind::parse(&s.kind).map(|k| k.zh()).unwrap_or(&s.kind);
         let status = crate::domain::status::Status::parse(&s.status).map(|k| k.zh()).unwrap_or(&s.status);
@@ -89,6 +101,13 @@ pub fn print_ticket_table(rows: &[TicketSummary]) {
 
 pub fn print_ticket_csv(rows: &[TicketSummary]) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    write_csv_header(&mut w)?;
+    write_csv_rows(&mut w, rows)?;
+    w.flush()?;
+    Ok(())
+}
+
+fn write_csv_header<W: std::io::Write>(w: &mut csv::Writer<W>) -> Result<(), csv::Error> {
     w.write_record([
         "id",
         "channel",
@@ -106,7 +125,13 @@ pub fn print_ticket_csv(rows: &[TicketSummary]) -> Result<(), csv::Error> {
         "next_due_at",
         "next_due_clock",
         "next_due_state",
-    ])?;
+    ])
+}
+
+fn write_csv_rows<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    rows: &[TicketSummary],
+) -> Result<(), csv::Error> {
     for s in rows {
         let urgent = s.most_urgent();
         let state =
@@ -130,8 +155,64 @@ pub fn print_ticket_csv(rows: &[TicketSummary]) -> Result<(), csv::Error> {
             state.flatten().unwrap_or_default(),
         ])?;
     }
-    w.flush()?;
     Ok(())
+}
+
+/// Tickets printed page by page as they arrive, in any of the three formats: a list of a
+/// million tickets is never held whole.
+pub enum TicketSink {
+    Table { count: usize },
+    Csv(Box<csv::Writer<std::io::Stdout>>),
+    Json { count: usize },
+}
+
+impl TicketSink {
+    pub fn start(format: super::args::Format) -> Result<TicketSink, csv::Error> {
+        use super::args::Format;
+        Ok(match format {
+            Format::Table => {
+                print_ticket_table_header();
+                TicketSink::Table { count: 0 }
+            }
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(std::io::stdout());
+                write_csv_header(&mut w)?;
+                TicketSink::Csv(Box::new(w))
+            }
+            Format::Json => {
+                print!("[");
+                TicketSink::Json { count: 0 }
+            }
+        })
+    }
+
+    pub fn rows(&mut self, rows: &[TicketSummary]) -> Result<(), csv::Error> {
+        match self {
+            TicketSink::Table { count } => {
+                print_ticket_table_rows(rows);
+                *count += rows.len();
+            }
+            TicketSink::Csv(w) => write_csv_rows(w, rows)?,
+            TicketSink::Json { count } => {
+                for r in rows {
+                    let text = serde_json::to_string_pretty(r).unwrap_or_default();
+                    let indented: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
+                    print!("{}\n{}", if *count == 0 { "" } else { "," }, indented.join("\n"));
+                    *count += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<(), csv::Error> {
+        match self {
+            TicketSink::Table { count } => eprintln!("{count} ticket(s)"),
+            TicketSink::Csv(mut w) => w.flush()?,
+            TicketSink::Json { count } => println!("{}]", if count == 0 { "" } else { "\n" }),
+        }
+        Ok(())
+    }
 }
 
 pub fn print_json<T: serde::Serialize>(value: &T) {

@@ -12,6 +12,7 @@ use crate::domain::ticket::{
     Complainant, Dispute, Fen, Intake, Kind, NewTicket, Respondent, Satisfaction, TicketId,
 };
 use crate::engine::view::TicketDetail;
+use crate::engine::window::{MAX_WINDOW, WindowQuery};
 use crate::engine::{Command, Envelope, ListFilter, Outcome, StatusFilter};
 use crate::remote::Desk;
 use crate::time::Timestamp;
@@ -29,16 +30,22 @@ impl From<KindArg> for Kind {
 
 pub fn run_tickets(ctx: &Context, command: TicketsCommand) -> Result<i32, Failure> {
     let TicketsCommand::List(args) = command;
-    let filter = list_filter(ctx, &args)?;
-    let rows = ctx.open_desk()?.list(filter)?;
-    match args.format {
-        Format::Json => output::print_json(&rows),
-        Format::Csv => output::print_ticket_csv(&rows)?,
-        Format::Table => {
-            output::print_ticket_table(&rows);
-            eprintln!("{} ticket(s)", rows.len());
+    let view = list_filter(ctx, &args)?.view();
+    let mut desk = ctx.open_desk()?;
+    let mut sink = output::TicketSink::start(args.format)?;
+    // Page by page from the view the server keeps: neither side holds the whole list.
+    let limit = args.limit.unwrap_or(usize::MAX);
+    let mut offset = 0;
+    while offset < limit {
+        let page = (limit - offset).min(MAX_WINDOW);
+        let window = desk.window(WindowQuery { view: view.clone(), offset, limit: page, anchor: None })?;
+        sink.rows(&window.rows)?;
+        offset += window.rows.len();
+        if window.rows.is_empty() || offset >= window.total {
+            break;
         }
     }
+    sink.finish()?;
     Ok(OK)
 }
 

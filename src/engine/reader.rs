@@ -1,7 +1,7 @@
 //! Read-only queries over the store. Any number of readers may run beside the engine.
 
 use super::view::{TicketDetail, TicketSummary};
-use super::window::{Counts, Ctx, ViewCache, ViewSpec, Window, WindowQuery};
+use super::window::{Counts, Ctx, Scope, ViewCache, ViewSpec, Window, WindowQuery};
 use crate::config::Config;
 use crate::domain::event::Event;
 use crate::domain::status::Status;
@@ -45,6 +45,29 @@ pub struct ListFilter {
     /// channel ticket id, town and category.
     pub search: Option<String>,
     pub limit: Option<usize>,
+}
+
+impl ListFilter {
+    /// The same filter as a view the reader keeps (nearest deadline first, as `list` orders).
+    pub fn view(&self) -> ViewSpec {
+        let (scope, status) = match &self.status {
+            StatusFilter::Open => (Scope::Open, Vec::new()),
+            StatusFilter::All => (Scope::All, Vec::new()),
+            StatusFilter::Only(list) => (Scope::All, list.clone()),
+        };
+        ViewSpec {
+            scope,
+            status,
+            channel: self.channel.clone(),
+            unit: self.unit.clone(),
+            town: self.town.clone(),
+            owner: self.owner.clone(),
+            overdue: self.overdue,
+            due_soon: self.due_soon,
+            contains: self.search.clone().filter(|s| !s.trim().is_empty()),
+            ..ViewSpec::default()
+        }
+    }
 }
 
 #[derive(Clone)]

@@ -71,6 +71,13 @@ pub struct ViewSpec {
     pub owner: Option<String>,
     /// Only tickets with a clock overdue or due soon.
     pub at_risk: bool,
+    /// Only tickets with a clock overdue (with `due_soon`: either).
+    pub overdue: bool,
+    /// Only tickets with a clock due soon (with `overdue`: either).
+    pub due_soon: bool,
+    /// Exact text, as scripts filter: a phone number or credit code by index, other text in
+    /// the title, channel ticket id, respondent, town or category.
+    pub contains: Option<String>,
     /// Only tickets a unit sent back (退回) and nobody has dispatched again.
     pub returned: bool,
     pub search: Option<String>,
@@ -79,8 +86,20 @@ pub struct ViewSpec {
 }
 
 impl ViewSpec {
-    fn admits(&self, row: &Row, at_risk: impl FnOnce() -> bool) -> bool {
+    fn admits(&self, row: &Row, risk: impl FnOnce() -> (bool, bool)) -> bool {
         let eq = |want: &Option<String>, have: &Option<String>| want.is_none() || want == have;
+        let contains = |n: &str| {
+            super::reader::search_index(n).is_some()
+                || row.title.contains(n)
+                || row.channel_ticket_id.contains(n)
+                || [&row.respondent_name, &row.town, &row.category]
+                    .iter()
+                    .any(|f| f.as_deref().is_some_and(|v| v.contains(n)))
+        };
+        let clocks = |(overdue, due_soon): (bool, bool)| {
+            let (want_o, want_s) = (self.at_risk || self.overdue, self.at_risk || self.due_soon);
+            (want_o && overdue) || (want_s && due_soon)
+        };
         (self.scope == Scope::All || row.status.is_open())
             && (self.status.is_empty() || self.status.contains(&row.status))
             && eq(&self.channel, &Some(row.channel.clone()))
@@ -88,7 +107,8 @@ impl ViewSpec {
             && eq(&self.town, &row.town)
             && eq(&self.owner, &row.owner)
             && (!self.returned || row.flags.contains(&Flag::ReturnedByUnit))
-            && (!self.at_risk || at_risk())
+            && self.contains.as_deref().map(str::trim).is_none_or(contains)
+            && (!(self.at_risk || self.overdue || self.due_soon) || clocks(risk()))
     }
 
     /// The same view without its search text: the order a search ranks within.
@@ -208,9 +228,10 @@ impl Ctx<'_> {
         TicketSummary::of(row, self.config, self.now)
     }
 
-    fn at_risk(&self, row: &Row) -> bool {
+    /// (overdue, due soon) of a row now.
+    fn risk(&self, row: &Row) -> (bool, bool) {
         let s = self.summary(row);
-        s.is_overdue() || s.is_due_soon()
+        (s.is_overdue(), s.is_due_soon())
     }
 
     fn haystack(&self, row: &Row) -> Haystack {
@@ -300,7 +321,7 @@ impl ViewCache {
 
     /// The view's order, built once and then kept current from the event log.
     fn ordered_view(&mut self, ctx: &Ctx, view: &ViewSpec, seq: u64) -> Result<&mut Ordered, StoreError> {
-        let rejudge = view.at_risk;
+        let rejudge = view.at_risk || view.overdue || view.due_soon;
         let stale = match self.ordered.get(view) {
             None => true,
             Some(o) => rejudge && ctx.now.millis() - o.judged_at.millis() > REJUDGE_MS,
@@ -317,13 +338,23 @@ impl ViewCache {
             for id in changed {
                 rows.push((id, self.row(ctx, id)?));
             }
+            let indexed = match view.contains.as_deref() {
+                Some(text) => index_lookup(ctx.store, text)?,
+                None => None,
+            };
             let o = self.ordered.get_mut(view).expect("checked above");
             for (id, row) in rows {
+                if indexed.as_ref().is_some_and(|ids| !ids.contains(&id)) {
+                    if let Some(old) = o.keys.remove(&id) {
+                        o.order.remove(&old);
+                    }
+                    continue;
+                }
                 if let Some(old) = o.keys.remove(&id) {
                     o.order.remove(&old);
                 }
                 if let Some(row) = row
-                    && view.admits(&row, || ctx.at_risk(&row))
+                    && view.admits(&row, || ctx.risk(&row))
                 {
                     let key = key_of(view.sort, &row);
                     o.order.insert(key.clone());
@@ -337,14 +368,28 @@ impl ViewCache {
 
     fn build_ordered(&self, ctx: &Ctx, view: &ViewSpec, seq: u64) -> Result<Ordered, StoreError> {
         let mut keys = HashMap::new();
+        let indexed = match view.contains.as_deref() {
+            Some(text) => index_lookup(ctx.store, text)?,
+            None => None,
+        };
         let mut consider = |row: &Row| {
-            if view.admits(row, || ctx.at_risk(row)) {
+            if indexed.as_ref().is_none_or(|ids| ids.contains(&row.id)) && view.admits(row, || ctx.risk(row))
+            {
                 keys.insert(row.id, key_of(view.sort, row));
             }
         };
-        match view.scope {
-            Scope::Open => self.open.rows.values().for_each(|e| consider(&e.row)),
-            Scope::All => {
+        // Only an open ticket has a running clock to be overdue or due soon.
+        let open_only = view.scope == Scope::Open || view.at_risk || view.overdue || view.due_soon;
+        match &indexed {
+            None if open_only => self.open.rows.values().for_each(|e| consider(&e.row)),
+            Some(ids) => {
+                for id in ids {
+                    if let Some(row) = self.row(ctx, *id)? {
+                        consider(&row);
+                    }
+                }
+            }
+            None => {
                 for id in candidates(ctx.store, view)? {
                     if let Some(row) = self.row(ctx, id)? {
                         consider(&row);
@@ -445,7 +490,7 @@ impl ViewCache {
         for v in views {
             let total = match v.scope {
                 Scope::Open if v.search_text().is_none() => {
-                    self.open.rows.values().filter(|e| v.admits(&e.row, || ctx.at_risk(&e.row))).count()
+                    self.open.rows.values().filter(|e| v.admits(&e.row, || ctx.risk(&e.row))).count()
                 }
                 _ => self.ordered_view(ctx, &v.unsearched(), seq)?.order.len(),
             };

@@ -95,6 +95,16 @@ impl Desk {
         }
     }
 
+    pub fn window(
+        &mut self,
+        q: crate::engine::window::WindowQuery,
+    ) -> Result<crate::engine::window::Window, EngineError> {
+        match self.query(Query::Window(q))? {
+            Answer::Window(w) => Ok(*w),
+            other => Err(mismatch(&other)),
+        }
+    }
+
     pub fn detail(&mut self, ticket: TicketId, reveal: bool) -> Result<Option<TicketDetail>, EngineError> {
         match self.query(Query::Detail { ticket, reveal })? {
             Answer::Detail(d) => Ok(d.map(|d| *d)),
