@@ -215,6 +215,11 @@ fn report(desk: &mut Desk, config: &crate::config::Config, outcome: &Outcome, fo
 
 fn show(ctx: &Context, desk: &mut Desk, target: &Target, reveal: bool) -> Result<i32, Failure> {
     let id = resolve(desk, &target.ticket)?;
+    if reveal {
+        // Seeing the personal data is on the record before it is shown.
+        let action = crate::domain::action::TicketAction::Reveal;
+        desk.execute(Envelope { actor: ctx.actor.clone(), command: Command::Act { ticket: id, action } })?;
+    }
     let detail = desk.detail(id, reveal)?.ok_or_else(|| Failure::new(format!("no ticket #{id}")))?;
     match target.format {
         Format::Json => output::print_json(&detail),

@@ -134,6 +134,8 @@ pub enum TicketAction {
     Remind {
         note: Option<String>,
     },
+    /// Seeing the personal data unmasked: recorded before it is shown.
+    Reveal,
 }
 
 impl TicketAction {
@@ -171,6 +173,7 @@ impl TicketAction {
             TicketAction::Note { .. } => "note",
             TicketAction::Attach { .. } => "attach",
             TicketAction::Remind { .. } => "remind",
+            TicketAction::Reveal => "reveal",
         }
     }
 }

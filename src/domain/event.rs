@@ -142,6 +142,9 @@ pub enum EventBody {
         state: ClockState,
         due_at: Timestamp,
     },
+    /// Someone saw the complainant's name, phone and address unmasked. Last, so that stores
+    /// written before it read unchanged.
+    Revealed,
 }
 
 /// How a timeline names what the log keeps as ids.
@@ -217,6 +220,7 @@ impl EventBody {
             EventBody::Reminded { .. } => "reminded",
             EventBody::DeadlineAlarm { state: ClockState::Overdue, .. } => "overdue",
             EventBody::DeadlineAlarm { .. } => "due_soon",
+            EventBody::Revealed => "revealed",
         }
     }
 
@@ -321,6 +325,7 @@ impl EventBody {
                     _ => format!("临期：{clock} 将于 {due} 到期"),
                 }
             }
+            EventBody::Revealed => "查看投诉人个人信息（未脱敏）".into(),
         }
     }
 }
@@ -476,7 +481,7 @@ fn change(t: &mut Ticket, body: &EventBody, event: &Event) {
         }
         EventBody::Attached(a) => t.attachments.push(a.clone()),
         EventBody::Reminded { .. } => w.reminders += 1,
-        EventBody::DeadlineAlarm { .. } => {}
+        EventBody::DeadlineAlarm { .. } | EventBody::Revealed => {}
     }
 }
 

@@ -416,6 +416,7 @@ pub fn decide(
             from(&handling, "reminders go to the unit handling the ticket")?;
             (EventBody::Reminded { note: note.clone() }, t.status)
         }
+        A::Reveal => (EventBody::Revealed, t.status),
     };
     finish(t, rules, &ctx, body, after, clocks, &milestones, now)
 }

@@ -117,7 +117,6 @@ impl Action {
             Action::Suspend => "suspend",
             Action::Extend => "extend",
             Action::Note => "note",
-            Action::Remind => "remind",
             _ => return None,
         })
     }

@@ -643,8 +643,22 @@ impl App {
             Action::Reveal => {
                 if let Some(d) = &self.detail {
                     let (ticket, reveal) = (d.ticket, !d.revealed);
+                    if reveal {
+                        // On the record before it is on the screen.
+                        let action = crate::domain::action::TicketAction::Reveal;
+                        let envelopes = vec![Envelope {
+                            actor: self.me.clone(),
+                            command: Command::Act { ticket, action },
+                        }];
+                        let purpose = Purpose::Act { name: "reveal".into(), tickets: vec![ticket] };
+                        self.ask(Ask::Execute { envelopes, purpose });
+                    }
                     self.ask(Ask::Detail { ticket, reveal });
                 }
+            }
+            // One key: the 催办 SMS goes out through the outbox from the template.
+            Action::Remind => {
+                self.act("remind", self.targets(), crate::domain::action::TicketAction::Remind { note: None })
             }
             Action::Confirm => {}
             a => {

@@ -208,6 +208,7 @@ pub fn lifecycle(name: &str, lang: Lang) -> &str {
         ("note", "备注"),
         ("attach", "附件"),
         ("remind", "催办"),
+        ("reveal", "查看个人信息"),
     ];
     match lang {
         Lang::Zh => NAMES.iter().find(|(n, _)| *n == name).map(|(_, zh)| *zh).unwrap_or(name),
