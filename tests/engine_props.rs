@@ -706,6 +706,7 @@ fn event_of(action: &TicketAction) -> &'static str {
         A::Note { .. } => "note",
         A::Attach { .. } => "attached",
         A::Remind { .. } => "reminded",
+        A::Reveal => "revealed",
     }
 }
 
