@@ -240,7 +240,10 @@ pub fn save_draft(d: &Draft) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let Some(path) = draft_path() else { return Ok(()) };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        // A walk-in's name and phone: the clerk's eyes only.
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
     let tmp = path.with_extension("tmp");
     let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(true).mode(0o600).open(&tmp)?;
