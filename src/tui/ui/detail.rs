@@ -119,7 +119,7 @@ fn head(app: &App, d: &TicketDetail) -> Vec<Line<'static>> {
         .collect();
     if !flags.is_empty() {
         lines.push(Line::styled(
-            format!("{}: {}", Msg::Flags.text(app.lang), flags.join("，")),
+            format!("{}: {}", Msg::Flags.text(app.lang), flags.join(text::list_separator(app.lang.is_en()))),
             app.theme.style("warn"),
         ));
     }
