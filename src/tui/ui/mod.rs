@@ -65,12 +65,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!(
-            "{} {}×{} < {MIN_WIDTH}×{MIN_HEIGHT}",
+            "{} {}x{} < {MIN_WIDTH}x{MIN_HEIGHT}",
             Msg::TooSmall.text(app.lang),
             area.width,
             area.height
         );
-        frame.render_widget(Paragraph::new(text::fit(&msg, area.width as usize)), area);
+        frame.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
     let a = areas(area, app);
@@ -118,6 +118,8 @@ pub fn block<'a>(app: &App, title: &str, focused: bool) -> Block<'a> {
 fn header(frame: &mut Frame, app: &App, area: Rect) {
     let district = app.config.org.district_name();
     let view = match app.side.get(app.side_active) {
+        _ if app.screen == Screen::Overdue => Msg::OverdueTitle.text(app.lang).to_string(),
+        _ if app.screen == Screen::Health => Msg::Channels.text(app.lang).to_string(),
         Some(super::app::SideItem::View(i)) => app.views[*i].label(app.lang).to_string(),
         Some(super::app::SideItem::Channel(c)) => table::channel_name(app, c),
         _ => Msg::Quarantine.text(app.lang).to_string(),
@@ -126,7 +128,7 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
     let right = format!("{} │ {} ", app.me, text::long_time(app.now));
     let w = area.width as usize;
     let room = w.saturating_sub(text::width(&right) + 1);
-    let line = format!("{}{}", text::pad(&left, room), right);
+    let line = format!("{} {right}", text::pad(&left, room));
     frame.render_widget(Paragraph::new(text::fit(&line, w)).style(app.theme.style("title")), area);
 }
 
@@ -145,7 +147,11 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
             let list = app.list();
             let mut s = format!("{}/{}", (list.cursor + 1).min(list.total()), list.total());
             if let Some(q) = &list.spec.search {
-                s.push_str(&format!("  /{q}  {} {}", list.total(), Msg::Matches.text(app.lang)));
+                let matches = match Msg::Matches.text(app.lang) {
+                    "matches" if list.total() == 1 => "match",
+                    m => m,
+                };
+                s.push_str(&format!("  /{q}  {} {matches}", list.total()));
             }
             if !list.marks.is_empty() {
                 s.push_str(&format!("  {} {}", list.marks.len(), Msg::Marked.text(app.lang)));
