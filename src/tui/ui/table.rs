@@ -207,7 +207,10 @@ pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::styled(Msg::NoTickets.text(app.lang), app.theme.style("muted")));
     }
     let rows = (inner.height as usize).saturating_sub(1);
-    for i in list.top..(list.top + rows).min(list.total()) {
+    // The list scrolled for the height measured at the last resize; the banner or the preview may
+    // have taken rows since. The selected row stays in sight either way.
+    let top = if rows > 0 && list.cursor >= list.top + rows { list.cursor + 1 - rows } else { list.top };
+    for i in top..(top + rows).min(list.total()) {
         let Some(r) = list.row(i) else {
             lines.push(Line::styled(format!(" {}", Msg::Loading.text(app.lang)), app.theme.style("muted")));
             continue;
