@@ -225,3 +225,42 @@ fn the_selected_row_stays_on_screen_when_the_banner_or_the_preview_takes_room() 
     feed_preview(&mut app);
     assert!(cursor_row_shown(&app, 80, 40), "the preview hid the selected row");
 }
+
+#[test]
+fn odd_characters_from_a_channel_do_not_move_the_columns() {
+    // Emoji with a presentation selector, a joined emoji, a combining accent, full-width digits,
+    // a tab and an escape: as channels send them.
+    let odd = [
+        "空调❤\u{fe0f}漏水拒不处理",
+        "👨\u{200d}👩\u{200d}👧亲子乐园退费",
+        "Cafe\u{301} 咖啡馆预付卡１２３",
+        "外卖\t变质\u{1b}[31m红色",
+    ];
+    let rows: Vec<TicketSummary> = odd
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut r = queue_rows()[i].clone();
+            r.title = t.to_string();
+            r.respondent_name = Some(format!("{t}公司"));
+            r
+        })
+        .collect();
+    for (w, h) in [(80, 24), (120, 40), (210, 40)] {
+        for lang in [Lang::Zh, Lang::En] {
+            let b = buffer(&queue_with(lang, w, h, rows.clone()), w, h);
+            let (_, status_x) = title_and_status(&b, lang);
+            let (_, header_y) = find(&b, Msg::ColStatus.text(lang)).unwrap();
+            for y in header_y + 1..header_y + 1 + rows.len() as u16 {
+                let starts: Vec<u16> = cells_of_row(&b, y).iter().map(|(x, _)| *x).collect();
+                assert!(starts.contains(&status_x), "{w}×{h} row {y}: {:?}", row_text(&b, y, 0, w));
+                let status = row_text(&b, y, status_x, status_x + 4);
+                assert!(
+                    !status.trim().is_empty(),
+                    "{w}×{h} row {y}: status pushed off: {:?}",
+                    row_text(&b, y, 0, w)
+                );
+            }
+        }
+    }
+}
