@@ -268,3 +268,15 @@ fn a_panel_keeps_its_left_border_over_chinese_text() {
         assert_eq!(b[(4u16, y)].symbol(), "│", "row {y}: {:?}", row_text(b, y, 0, 10));
     }
 }
+
+#[test]
+fn the_help_scrolled_past_its_end_still_shows_its_last_lines() {
+    let mut app = queue_app(Lang::En, 80, 24);
+    ch(&mut app, '?');
+    for _ in 0..30 {
+        press(&mut app, KeyCode::PageDown);
+    }
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("[global]"), "{text}");
+    assert!(text.contains("Switch language"), "the last binding is on screen:\n{text}");
+}

@@ -132,7 +132,9 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
             ]));
         }
     }
-    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+    // Never scrolled past its last line (the app counts key presses, not lines).
+    let last = lines.len().saturating_sub(inner.height as usize) as u16;
+    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(last), 0)), inner);
 }
 
 fn palette(frame: &mut Frame, app: &App, area: Rect, typed: &str, before: &str, cursor: usize) {
