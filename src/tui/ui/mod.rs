@@ -80,24 +80,21 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(Paragraph::new(line).style(app.theme.style("banner")), b);
     }
     table::sidebar(frame, app, a.sidebar);
-    if let Some(d) = &app.detail {
-        let main = Rect { width: a.table.width + a.preview.map_or(0, |p| p.width), ..a.table };
-        let main = if a.preview.is_some_and(|p| p.y > a.table.y) {
-            Rect { height: a.table.height + a.preview.map_or(0, |p| p.height), ..a.table }
-        } else {
-            main
-        };
-        detail::detail(frame, app, d, main);
+    // The table's area and the preview's together: a screen that has no preview takes both.
+    let main = Rect { width: a.table.width + a.preview.map_or(0, |p| p.width), ..a.table };
+    let main = if a.preview.is_some_and(|p| p.y > a.table.y) {
+        Rect { height: a.table.height + a.preview.map_or(0, |p| p.height), ..a.table }
     } else {
-        match app.screen {
-            Screen::Health => table::health(frame, app, a.table),
-            _ if matches!(app.side.get(app.side_active), Some(super::app::SideItem::Quarantine))
-                && app.screen == Screen::Queue =>
-            {
-                table::quarantine(frame, app, a.table)
-            }
-            _ => table::tickets(frame, app, a.table),
-        }
+        main
+    };
+    if let Some(d) = &app.detail {
+        detail::detail(frame, app, d, main);
+    } else if app.screen == Screen::Health {
+        table::health(frame, app, main);
+    } else if quarantine_shown(app) {
+        table::quarantine(frame, app, main);
+    } else {
+        table::tickets(frame, app, a.table);
         if let Some(p) = a.preview {
             detail::preview(frame, app, p);
         }
@@ -105,6 +102,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     status(frame, app, a.status);
     hints(frame, app, a.hints);
     popup::draw(frame, app, area);
+}
+
+/// The quarantine is on screen (its sidebar line is the active one).
+fn quarantine_shown(app: &App) -> bool {
+    app.screen == Screen::Queue
+        && matches!(app.side.get(app.side_active), Some(super::app::SideItem::Quarantine))
 }
 
 pub fn block<'a>(app: &App, title: &str, focused: bool) -> Block<'a> {
@@ -143,6 +146,9 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
     let (msg, style) = match &app.flash {
         Some((m, Level::Error)) => (m.clone(), app.theme.style("error")),
         Some((m, Level::Info)) => (m.clone(), app.theme.style("ok")),
+        // The health screen and the quarantine have no cursor in a ticket list.
+        None if app.screen == Screen::Health => (String::new(), app.theme.style("muted")),
+        None if quarantine_shown(app) => (app.quarantine.len().to_string(), app.theme.style("muted")),
         None => {
             let list = app.list();
             let mut s = format!("{}/{}", (list.cursor + 1).min(list.total()), list.total());

@@ -309,9 +309,10 @@ pub fn health(frame: &mut Frame, app: &App, area: Rect) {
     // Columns: mark, name, state, last success, tickets registered, the last error.
     let states = [Msg::HealthOk, Msg::HealthLagging, Msg::HealthFailing, Msg::HealthOff];
     let state_w = states.iter().map(|m| text::width(m.text(app.lang))).max().unwrap_or(8);
+    let name_w = if w >= 90 { 30 } else { 20 };
     let header = format!(
         "  {} {} {} +",
-        text::pad(Msg::Channels.text(app.lang), 20),
+        text::pad(Msg::Channels.text(app.lang), name_w),
         text::pad("", state_w),
         text::pad(Msg::LastSuccess.text(app.lang), 12)
     );
@@ -333,7 +334,7 @@ pub fn health(frame: &mut Frame, app: &App, area: Rect) {
         };
         let line = format!(
             " {} {} {} {}  {err}",
-            text::pad(&text::clean(&c.name), 20),
+            text::pad(&text::clean(&c.name), name_w),
             text::pad(state.text(app.lang), state_w),
             text::pad(&last, 12),
             text::pad(&registered, 5),
@@ -352,7 +353,13 @@ pub fn quarantine(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(b, area);
     let mut lines = Vec::new();
     for q in app.quarantine.iter().take(inner.height as usize) {
-        let line = format!("{:>5}  {}  {}", q.id, text::pad(&q.channel, 8), text::clean(&q.reason));
+        let line = format!(
+            "{:>5}  {}  {}  {}",
+            q.id,
+            text::short_time(q.at),
+            text::pad(&channel_name(app, &q.channel), 9),
+            text::clean(&q.reason)
+        );
         lines.push(Line::raw(text::fit(&line, inner.width as usize)));
     }
     if lines.is_empty() {
