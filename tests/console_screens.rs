@@ -280,3 +280,17 @@ fn the_help_scrolled_past_its_end_still_shows_its_last_lines() {
     assert!(text.contains("[global]"), "{text}");
     assert!(text.contains("Switch language"), "the last binding is on screen:\n{text}");
 }
+
+#[test]
+fn the_sidebar_focused_on_the_quarantine_keeps_its_cursor_in_sight_and_lists_the_items() {
+    shots(
+        "sidebar_quarantine",
+        |app| {
+            press(app, KeyCode::Tab);
+            press(app, KeyCode::End);
+            app.on_reply(Reply::Quarantine(quarantine()));
+            let _ = app.take_effects();
+        },
+        false,
+    );
+}

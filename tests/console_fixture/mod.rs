@@ -555,3 +555,26 @@ pub fn select(app: &mut App, id: u64) {
     }
     feed_preview(app);
 }
+
+/// Two items a channel sent that could not be read.
+pub fn quarantine() -> Vec<rightsdesk::store::outbox::QuarantineEntry> {
+    use rightsdesk::store::outbox::{QuarantineEntry, QuarantineState};
+    vec![
+        QuarantineEntry {
+            id: 7,
+            channel: "12345".into(),
+            at: at("2026-11-28T08:12:00+08:00"),
+            reason: "字段 slsj（受理时间）无法解析：\"2026-13-01 25:00\"".into(),
+            raw: "{}".into(),
+            state: QuarantineState::Held,
+        },
+        QuarantineEntry {
+            id: 9,
+            channel: "wechat".into(),
+            at: at("2026-11-28T09:40:00+08:00"),
+            reason: "missing field `title`\nat line 1".into(),
+            raw: "{}".into(),
+            state: QuarantineState::Held,
+        },
+    ]
+}
