@@ -45,6 +45,11 @@ pub fn pad(s: &str, cells: usize) -> String {
     out
 }
 
+/// Between the items of a list in a sentence: `，` in Chinese, `, ` in English.
+pub fn list_separator(en: bool) -> &'static str {
+    if en { ", " } else { "，" }
+}
+
 /// Time left until `due`, as a clerk reads it: `3天`, `5时`, `40分`, overdue `-2天`.
 pub fn time_left(due: Timestamp, now: Timestamp, en: bool) -> String {
     let ms = due.millis() - now.millis();

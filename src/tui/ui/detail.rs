@@ -23,7 +23,7 @@ pub fn preview(frame: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let mut lines = head(app, d);
-    lines.extend(clocks(app, d, false));
+    lines.extend(clocks(app, d, false, inner.width as usize));
     lines.extend(parties(app, d));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
@@ -43,7 +43,7 @@ pub fn detail(frame: &mut Frame, app: &App, view: &DetailView, area: Rect) {
     let mut lines = head(app, d);
     lines.push(Line::raw(""));
     lines.push(section(app, Msg::Clocks));
-    lines.extend(clocks(app, d, true));
+    lines.extend(clocks(app, d, true, inner.width as usize));
     lines.push(Line::raw(""));
     lines.extend(parties(app, d));
     lines.push(Line::raw(""));
@@ -119,14 +119,16 @@ fn head(app: &App, d: &TicketDetail) -> Vec<Line<'static>> {
         .collect();
     if !flags.is_empty() {
         lines.push(Line::styled(
-            format!("{}: {}", Msg::Flags.text(app.lang), flags.join("，")),
+            format!("{}: {}", Msg::Flags.text(app.lang), flags.join(text::list_separator(app.lang.is_en()))),
             app.theme.style("warn"),
         ));
     }
     lines
 }
 
-fn clocks(app: &App, d: &TicketDetail, with_basis: bool) -> Vec<Line<'static>> {
+/// One line per clock (two where `width` is too narrow for its due time: the time goes under it,
+/// indented, rather than wrapping to the start of the next line).
+fn clocks(app: &App, d: &TicketDetail, with_basis: bool, width: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for c in &d.summary.clocks {
         let (state, style) = match c.state {
@@ -144,18 +146,29 @@ fn clocks(app: &App, d: &TicketDetail, with_basis: bool) -> Vec<Line<'static>> {
         } else {
             text::time_left(c.due_at, app.now, app.lang.is_en())
         };
-        let mut spans = vec![
+        let head = vec![
             Span::raw(format!("  {} ", text::pad(&name, 18))),
-            Span::styled(format!("{} {} ", text::pad(state.text(app.lang), 8), text::pad(&left, 6)), style),
-            Span::raw(text::long_time(c.due_at)),
+            Span::styled(format!("{} {}", text::pad(state.text(app.lang), 8), text::pad(&left, 6)), style),
         ];
+        let mut due = vec![Span::raw(text::long_time(c.due_at))];
         if c.provisional {
-            spans.push(Span::styled(
+            due.push(Span::styled(
                 format!(" ({})", Msg::Provisional.text(app.lang)),
                 app.theme.style("provisional"),
             ));
         }
-        out.push(Line::from(spans));
+        let cells = |spans: &[Span]| spans.iter().map(|s| text::width(&s.content)).sum::<usize>();
+        if cells(&head) + 1 + cells(&due) <= width {
+            let mut spans = head;
+            spans.push(Span::raw(" "));
+            spans.extend(due);
+            out.push(Line::from(spans));
+        } else {
+            out.push(Line::from(head));
+            let mut spans = vec![Span::raw("      ")];
+            spans.extend(due);
+            out.push(Line::from(spans));
+        }
         if with_basis && let Some(b) = basis.filter(|b| !b.basis.is_empty()) {
             out.push(Line::styled(format!("      {}", b.basis), app.theme.style("muted")));
         }

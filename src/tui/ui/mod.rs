@@ -65,12 +65,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!(
-            "{} {}×{} < {MIN_WIDTH}×{MIN_HEIGHT}",
+            "{} {}x{} < {MIN_WIDTH}x{MIN_HEIGHT}",
             Msg::TooSmall.text(app.lang),
             area.width,
             area.height
         );
-        frame.render_widget(Paragraph::new(text::fit(&msg, area.width as usize)), area);
+        frame.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
     let a = areas(area, app);
@@ -80,24 +80,21 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(Paragraph::new(line).style(app.theme.style("banner")), b);
     }
     table::sidebar(frame, app, a.sidebar);
-    if let Some(d) = &app.detail {
-        let main = Rect { width: a.table.width + a.preview.map_or(0, |p| p.width), ..a.table };
-        let main = if a.preview.is_some_and(|p| p.y > a.table.y) {
-            Rect { height: a.table.height + a.preview.map_or(0, |p| p.height), ..a.table }
-        } else {
-            main
-        };
-        detail::detail(frame, app, d, main);
+    // The table's area and the preview's together: a screen that has no preview takes both.
+    let main = Rect { width: a.table.width + a.preview.map_or(0, |p| p.width), ..a.table };
+    let main = if a.preview.is_some_and(|p| p.y > a.table.y) {
+        Rect { height: a.table.height + a.preview.map_or(0, |p| p.height), ..a.table }
     } else {
-        match app.screen {
-            Screen::Health => table::health(frame, app, a.table),
-            _ if matches!(app.side.get(app.side_active), Some(super::app::SideItem::Quarantine))
-                && app.screen == Screen::Queue =>
-            {
-                table::quarantine(frame, app, a.table)
-            }
-            _ => table::tickets(frame, app, a.table),
-        }
+        main
+    };
+    if let Some(d) = &app.detail {
+        detail::detail(frame, app, d, main);
+    } else if app.screen == Screen::Health {
+        table::health(frame, app, main);
+    } else if quarantine_shown(app) {
+        table::quarantine(frame, app, main);
+    } else {
+        table::tickets(frame, app, a.table);
         if let Some(p) = a.preview {
             detail::preview(frame, app, p);
         }
@@ -105,6 +102,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     status(frame, app, a.status);
     hints(frame, app, a.hints);
     popup::draw(frame, app, area);
+}
+
+/// The quarantine is on screen (its sidebar line is the active one).
+fn quarantine_shown(app: &App) -> bool {
+    app.screen == Screen::Queue
+        && matches!(app.side.get(app.side_active), Some(super::app::SideItem::Quarantine))
 }
 
 pub fn block<'a>(app: &App, title: &str, focused: bool) -> Block<'a> {
@@ -118,6 +121,8 @@ pub fn block<'a>(app: &App, title: &str, focused: bool) -> Block<'a> {
 fn header(frame: &mut Frame, app: &App, area: Rect) {
     let district = app.config.org.district_name();
     let view = match app.side.get(app.side_active) {
+        _ if app.screen == Screen::Overdue => Msg::OverdueTitle.text(app.lang).to_string(),
+        _ if app.screen == Screen::Health => Msg::Channels.text(app.lang).to_string(),
         Some(super::app::SideItem::View(i)) => app.views[*i].label(app.lang).to_string(),
         Some(super::app::SideItem::Channel(c)) => table::channel_name(app, c),
         _ => Msg::Quarantine.text(app.lang).to_string(),
@@ -126,7 +131,7 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
     let right = format!("{} │ {} ", app.me, text::long_time(app.now));
     let w = area.width as usize;
     let room = w.saturating_sub(text::width(&right) + 1);
-    let line = format!("{}{}", text::pad(&left, room), right);
+    let line = format!("{} {right}", text::pad(&left, room));
     frame.render_widget(Paragraph::new(text::fit(&line, w)).style(app.theme.style("title")), area);
 }
 
@@ -141,11 +146,18 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
     let (msg, style) = match &app.flash {
         Some((m, Level::Error)) => (m.clone(), app.theme.style("error")),
         Some((m, Level::Info)) => (m.clone(), app.theme.style("ok")),
+        // The health screen and the quarantine have no cursor in a ticket list.
+        None if app.screen == Screen::Health => (String::new(), app.theme.style("muted")),
+        None if quarantine_shown(app) => (app.quarantine.len().to_string(), app.theme.style("muted")),
         None => {
             let list = app.list();
             let mut s = format!("{}/{}", (list.cursor + 1).min(list.total()), list.total());
             if let Some(q) = &list.spec.search {
-                s.push_str(&format!("  /{q}  {} {}", list.total(), Msg::Matches.text(app.lang)));
+                let matches = match Msg::Matches.text(app.lang) {
+                    "matches" if list.total() == 1 => "match",
+                    m => m,
+                };
+                s.push_str(&format!("  /{q}  {} {matches}", list.total()));
             }
             if !list.marks.is_empty() {
                 s.push_str(&format!("  {} {}", list.marks.len(), Msg::Marked.text(app.lang)));

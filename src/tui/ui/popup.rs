@@ -23,6 +23,23 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
+/// Empties `r` for a panel. A wide character of the screen behind that starts in the column just
+/// left of the panel covers the panel's first column too: the terminal would show it and drop
+/// the panel's border (ratatui skips a cell hidden by a wide character). It is blanked.
+fn clear(frame: &mut Frame, r: Rect) {
+    frame.render_widget(Clear, r);
+    if r.x == 0 {
+        return;
+    }
+    let buf = frame.buffer_mut();
+    for y in r.top()..r.bottom() {
+        let cell = &mut buf[(r.x - 1, y)];
+        if text::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     match &app.popup {
         None => {}
@@ -35,17 +52,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let r = centered(area, 36, offered.len() as u16 + 2);
             let b = block(app, &format!("#{ticket} {}", Msg::Offered.text(app.lang)), true);
             let inner = b.inner(r);
-            frame.render_widget(Clear, r);
+            clear(frame, r);
             frame.render_widget(b, r);
             let lines: Vec<Line> = offered
                 .iter()
                 .enumerate()
                 .map(|(i, a)| {
                     let style = if i == *cursor { app.theme.style("selected") } else { Style::default() };
-                    Line::styled(
-                        text::pad(&format!(" {}  {a}", i18n::lifecycle(a, app.lang)), inner.width as usize),
-                        style,
-                    )
+                    let label = i18n::lifecycle(a, app.lang);
+                    let line = if label == a { format!(" {a}") } else { format!(" {label}  {a}") };
+                    Line::styled(text::pad(&line, inner.width as usize), style)
                 })
                 .collect();
             frame.render_widget(Paragraph::new(lines), inner);
@@ -55,7 +71,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let ids: Vec<String> = f.tickets.iter().map(|t| format!("#{t}")).collect();
             let b = block(app, &format!("{} {}", i18n::lifecycle(&f.action, app.lang), ids.join(" ")), true);
             let inner = b.inner(r);
-            frame.render_widget(Clear, r);
+            clear(frame, r);
             frame.render_widget(b, r);
             let mut lines = Vec::new();
             for (i, field) in f.fields.iter().enumerate() {
@@ -84,8 +100,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(Popup::Confirm { question, .. }) => {
             let w = (text::width(question) as u16 + 4).clamp(30, area.width);
             let r = centered(area, w, 3);
-            frame.render_widget(Clear, r);
-            let b = block(app, "", true);
+            clear(frame, r);
+            let b = block(app, Action::Confirm.label(app.lang), true);
             let inner = b.inner(r);
             frame.render_widget(b, r);
             frame.render_widget(Paragraph::new(question.clone()).style(app.theme.style("warn")), inner);
@@ -96,7 +112,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 
 fn help(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
     let r = centered(area, 72, area.height.saturating_sub(2));
-    frame.render_widget(Clear, r);
+    clear(frame, r);
     let b = block(app, Msg::HelpTitle.text(app.lang), true);
     let inner = b.inner(r);
     frame.render_widget(b, r);
@@ -116,14 +132,16 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
             ]));
         }
     }
-    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+    // Never scrolled past its last line (the app counts key presses, not lines).
+    let last = lines.len().saturating_sub(inner.height as usize) as u16;
+    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(last), 0)), inner);
 }
 
 fn palette(frame: &mut Frame, app: &App, area: Rect, typed: &str, before: &str, cursor: usize) {
     let matches = palette_matches(typed, app.lang);
     let h = (matches.len() as u16 + 3).min(area.height.saturating_sub(4)).max(4);
     let r = Rect { y: area.y + 2, ..centered(area, 60, h) };
-    frame.render_widget(Clear, r);
+    clear(frame, r);
     let b = block(app, Msg::PaletteTitle.text(app.lang), true);
     let inner = b.inner(r);
     frame.render_widget(b, r);
@@ -163,7 +181,7 @@ fn picker_lines(app: &App, p: &Picker, focused: bool, rows: usize, width: usize)
 
 fn dispatch_panel(frame: &mut Frame, app: &App, area: Rect, d: &Dispatch) {
     let r = centered(area, area.width.saturating_sub(4).min(110), area.height.saturating_sub(2));
-    frame.render_widget(Clear, r);
+    clear(frame, r);
     let ids: Vec<String> = d.tickets.iter().map(|t| format!("#{t}")).collect();
     let b =
         block(app, &format!("{} {}", Action::Dispatch.label(app.lang), text::fit(&ids.join(" "), 40)), true);
@@ -192,10 +210,10 @@ fn dispatch_panel(frame: &mut Frame, app: &App, area: Rect, d: &Dispatch) {
     lines.push(Line::styled(
         text::fit(
             &format!(
-                "{}: {}   {}: ✓",
+                "{}: ✓   {}: {}",
+                Msg::WithSms.text(app.lang),
                 Msg::ClocksApply.text(app.lang),
-                clocks.join("，"),
-                Msg::WithSms.text(app.lang)
+                clocks.join("，")
             ),
             w,
         ),
@@ -217,7 +235,7 @@ fn dispatch_panel(frame: &mut Frame, app: &App, area: Rect, d: &Dispatch) {
                     s.id,
                     super::table::channel_name(app, &s.channel),
                     i18n::status(&s.status, app.lang),
-                    why.join("，"),
+                    why.join(text::list_separator(app.lang.is_en())),
                     text::clean(&s.title)
                 );
                 lines.push(Line::styled(text::fit(&line, w), app.theme.style("warn")));
@@ -237,7 +255,14 @@ fn dispatch_panel(frame: &mut Frame, app: &App, area: Rect, d: &Dispatch) {
     };
     let mut body = vec![Line::styled(title.text(app.lang).to_string(), app.theme.style("header"))];
     match picker {
-        Some(p) => body.extend(picker_lines(app, p, true, rest.height.saturating_sub(1) as usize, w)),
+        Some(p) => {
+            body.extend(picker_lines(app, p, true, rest.height.saturating_sub(1) as usize, w));
+            // The terminal's cursor in the filter, where an input method puts its candidates.
+            if rest.height >= 2 {
+                let x = rest.x + 2 + text::width(p.filter.before_cursor()) as u16;
+                frame.set_cursor_position((x.min(rest.right().saturating_sub(1)), rest.y + 1));
+            }
+        }
         None => {
             for k in Kind::ALL {
                 let style = if k == d.kind { app.theme.style("selected") } else { Style::default() };
@@ -256,7 +281,7 @@ fn dispatch_panel(frame: &mut Frame, app: &App, area: Rect, d: &Dispatch) {
 
 fn intake(frame: &mut Frame, app: &App, area: Rect, f: &IntakeForm) {
     let r = centered(area, area.width.saturating_sub(4).min(100), area.height.saturating_sub(2));
-    frame.render_widget(Clear, r);
+    clear(frame, r);
     let b = block(app, Msg::IntakeTitle.text(app.lang), true);
     let inner = b.inner(r);
     frame.render_widget(b, r);
@@ -291,7 +316,14 @@ fn intake(frame: &mut Frame, app: &App, area: Rect, f: &IntakeForm) {
     let missing = f.missing(app.lang);
     if !missing.is_empty() {
         lines.push(Line::styled(
-            text::fit(&format!("{}: {}", Msg::Missing.text(app.lang), missing.join("，")), w),
+            text::fit(
+                &format!(
+                    "{}: {}",
+                    Msg::Missing.text(app.lang),
+                    missing.join(text::list_separator(app.lang.is_en()))
+                ),
+                w,
+            ),
             app.theme.style("warn"),
         ));
     }

@@ -105,32 +105,65 @@ struct Col {
     width: usize,
 }
 
-fn columns(width: usize) -> Vec<Col> {
+/// The columns for a table `width` cells wide. A column is as wide as its longest value in the
+/// language shown (`short_status`, `short_kind`, `channel_name`), so a status or a channel is
+/// never cut however wide the title is; the title takes what is left.
+fn columns(width: usize, lang: Lang) -> Vec<Col> {
     use Msg as M;
     let c = |title, width| Col { title, width };
+    let (status, kind) = match lang {
+        Lang::Zh => (8, 4),
+        Lang::En => (10, 6),
+    };
+    // `12315-odr` is the longest channel shown by its id.
+    let channel = 9;
     if width >= 104 {
         vec![
             c(M::ColDue, 7),
             c(M::ColReceived, 11),
-            c(M::ColChannel, 8),
-            c(M::ColKind, 4),
+            c(M::ColChannel, channel),
+            c(M::ColKind, kind),
             c(M::ColTitle, 0),
             c(M::ColRespondent, 16),
             c(M::ColTown, 6),
-            c(M::ColStatus, 8),
+            c(M::ColStatus, status),
             c(M::ColOwner, 8),
         ]
     } else if width >= 76 {
         vec![
             c(M::ColDue, 7),
             c(M::ColReceived, 11),
-            c(M::ColChannel, 8),
+            c(M::ColChannel, channel),
             c(M::ColTitle, 0),
             c(M::ColTown, 6),
-            c(M::ColStatus, 8),
+            c(M::ColStatus, status),
         ]
     } else {
-        vec![c(M::ColDue, 7), c(M::ColChannel, 6), c(M::ColTitle, 0), c(M::ColStatus, 6)]
+        vec![c(M::ColDue, 7), c(M::ColChannel, channel), c(M::ColTitle, 0), c(M::ColStatus, status)]
+    }
+}
+
+/// A status short enough for its column: at most 8 cells in Chinese, 10 in English.
+pub fn short_status(code: &str, lang: Lang) -> String {
+    let short = match (code, lang) {
+        ("returned_to_channel", Lang::Zh) => "退回渠道",
+        ("mediation_ended", Lang::En) => "med. ended",
+        ("reporter_told", Lang::En) => "informed",
+        ("written_back", Lang::En) => "wrote back",
+        ("followed_up", Lang::En) => "called",
+        ("returned_to_channel", Lang::En) => "to channel",
+        _ => return i18n::status(code, lang),
+    };
+    short.to_string()
+}
+
+/// A kind short enough for its column: 4 cells in Chinese, 6 in English.
+fn short_kind(code: &str, lang: Lang) -> String {
+    match (code, lang) {
+        ("complaint", Lang::En) => "compl.".into(),
+        ("suggestion", Lang::En) => "sugg.".into(),
+        ("enquiry", Lang::En) => "enq.".into(),
+        _ => i18n::kind_code(code, lang),
     }
 }
 
@@ -146,6 +179,7 @@ pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
             list.total(),
             match app.lang {
                 Lang::Zh => "件",
+                Lang::En if list.total() == 1 => "ticket",
                 Lang::En => "tickets",
             }
         ),
@@ -155,7 +189,7 @@ pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(b, area);
     let w = inner.width as usize;
     // One cell for the mark, one space between columns.
-    let mut cols = columns(w);
+    let mut cols = columns(w, app.lang);
     let fixed: usize = cols.iter().map(|c| c.width).sum::<usize>() + cols.len() + 1;
     for c in &mut cols {
         if c.width == 0 {
@@ -173,7 +207,10 @@ pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::styled(Msg::NoTickets.text(app.lang), app.theme.style("muted")));
     }
     let rows = (inner.height as usize).saturating_sub(1);
-    for i in list.top..(list.top + rows).min(list.total()) {
+    // The list scrolled for the height measured at the last resize; the banner or the preview may
+    // have taken rows since. The selected row stays in sight either way.
+    let top = if rows > 0 && list.cursor >= list.top + rows { list.cursor + 1 - rows } else { list.top };
+    for i in top..(top + rows).min(list.total()) {
         let Some(r) = list.row(i) else {
             lines.push(Line::styled(format!(" {}", Msg::Loading.text(app.lang)), app.theme.style("muted")));
             continue;
@@ -214,17 +251,24 @@ pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
                 Msg::ColReceived => spans
                     .push(cell(r.received_at.map(text::short_time).unwrap_or_default(), Style::default())),
                 Msg::ColChannel => spans.push(cell(channel_name(app, &r.channel), Style::default())),
-                Msg::ColKind => spans.push(cell(i18n::kind_code(&r.kind, app.lang), Style::default())),
+                Msg::ColKind => spans.push(cell(short_kind(&r.kind, app.lang), Style::default())),
                 Msg::ColTitle | Msg::ColRespondent | Msg::ColTown => {
                     let (value, field) = match c.title {
-                        // Grouped by unit: the unit leads the title, so the groups read down the list.
+                        // Grouped by unit: the unit leads the first title of its group (and the
+                        // first on screen), the rest of the group indented under it.
                         Msg::ColTitle if app.grouped && app.screen == Screen::Overdue => {
-                            let unit = r
-                                .unit
-                                .as_deref()
-                                .and_then(|u| app.config.org.unit(u))
-                                .map_or("—", |u| u.name.as_str());
-                            (format!("【{unit}】{}", r.title), Field::Number)
+                            let same_group =
+                                i > list.top && list.row(i - 1).is_some_and(|p| p.unit == r.unit);
+                            if same_group {
+                                (format!("  {}", r.title), Field::Number)
+                            } else {
+                                let unit = r
+                                    .unit
+                                    .as_deref()
+                                    .and_then(|u| app.config.org.unit(u))
+                                    .map_or("—", |u| u.name.as_str());
+                                (format!("【{unit}】{}", r.title), Field::Number)
+                            }
                         }
                         Msg::ColTitle => (r.title.clone(), Field::Title),
                         Msg::ColRespondent => {
@@ -238,7 +282,7 @@ pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
                     spans.extend(line.spans);
                     spans.push(Span::styled(" ".repeat(c.width - used.min(c.width) + 1), base));
                 }
-                Msg::ColStatus => spans.push(cell(i18n::status(&r.status, app.lang), Style::default())),
+                Msg::ColStatus => spans.push(cell(short_status(&r.status, app.lang), Style::default())),
                 _ => spans.push(cell(
                     r.owner
                         .clone()
@@ -261,31 +305,43 @@ pub fn health(frame: &mut Frame, app: &App, area: Rect) {
     let b = block(app, Msg::Channels.text(app.lang), true);
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let mut lines = Vec::new();
+    let w = inner.width as usize;
+    // Columns: mark, name, state, last success, tickets registered, the last error.
+    let states = [Msg::HealthOk, Msg::HealthLagging, Msg::HealthFailing, Msg::HealthOff];
+    let state_w = states.iter().map(|m| text::width(m.text(app.lang))).max().unwrap_or(8);
+    let name_w = if w >= 90 { 30 } else { 20 };
+    let header = format!(
+        "  {} {} {} +",
+        text::pad(Msg::Channels.text(app.lang), name_w),
+        text::pad("", state_w),
+        text::pad(Msg::LastSuccess.text(app.lang), 12)
+    );
+    let mut lines = vec![Line::styled(text::fit(&header, w), app.theme.style("header"))];
     for c in app.config.channels.remote() {
         let (mark, style) = health_mark(app, &c.id);
-        let detail = match app.health.get(&c.id) {
-            None => Msg::HealthOff.text(app.lang).to_string(),
-            Some(h) => {
-                let state = match mark {
+        let (state, last, registered, err) = match app.health.get(&c.id) {
+            None => (Msg::HealthOff, String::new(), String::new(), String::new()),
+            Some(h) => (
+                match mark {
                     "!" => Msg::HealthFailing,
                     "~" => Msg::HealthLagging,
                     _ => Msg::HealthOk,
-                };
-                let last = h.last_success.map(text::short_time).unwrap_or_else(|| "—".into());
-                let err = h.last_error.clone().map(|e| format!("  {}", text::clean(&e))).unwrap_or_default();
-                format!(
-                    "{}  {} {last}  +{}{err}",
-                    state.text(app.lang),
-                    Msg::LastSuccess.text(app.lang),
-                    h.registered
-                )
-            }
+                },
+                h.last_success.map(text::short_time).unwrap_or_else(|| "—".into()),
+                h.registered.to_string(),
+                h.last_error.as_deref().map(text::clean).unwrap_or_default(),
+            ),
         };
-        let line = format!(" {}  {}", text::pad(&c.name, 26), detail);
+        let line = format!(
+            " {} {} {} {}  {err}",
+            text::pad(&text::clean(&c.name), name_w),
+            text::pad(state.text(app.lang), state_w),
+            text::pad(&last, 12),
+            text::pad(&registered, 5),
+        );
         lines.push(Line::from(vec![
             Span::styled(mark, style),
-            Span::raw(text::fit(&line, inner.width as usize - 1)),
+            Span::raw(text::fit(line.trim_end(), w.saturating_sub(1))),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -297,7 +353,13 @@ pub fn quarantine(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(b, area);
     let mut lines = Vec::new();
     for q in app.quarantine.iter().take(inner.height as usize) {
-        let line = format!("{:>5}  {}  {}", q.id, text::pad(&q.channel, 8), text::clean(&q.reason));
+        let line = format!(
+            "{:>5}  {}  {}  {}",
+            q.id,
+            text::short_time(q.at),
+            text::pad(&channel_name(app, &q.channel), 9),
+            text::clean(&q.reason)
+        );
         lines.push(Line::raw(text::fit(&line, inner.width as usize)));
     }
     if lines.is_empty() {

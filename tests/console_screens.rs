@@ -1,0 +1,296 @@
+//! Every console screen drawn into ratatui's `TestBackend` and kept as a reviewed insta snapshot,
+//! at 80×24 and 120×40, in Chinese and English, with Chinese data at a fixed "now"; the colour
+//! rules (overdue, due soon, provisional, selection, NO_COLOR) and the column rules checked on the
+//! cells themselves (`console_screens/colours.rs`, `console_screens/columns.rs`).
+//!
+//! Snapshot lines end in `|` after the last cell so a row's width can be seen; the cell under a
+//! wide character is left out (the fixture checks it is blank).
+
+#[path = "console_screens/colours.rs"]
+mod colours;
+#[path = "console_screens/columns.rs"]
+mod columns;
+mod console_fixture;
+
+use console_fixture::*;
+use crossterm::event::KeyCode;
+use rightsdesk::domain::ticket::TicketId;
+use rightsdesk::tui::action::Action;
+use rightsdesk::tui::app::{App, Popup};
+use rightsdesk::tui::i18n::Lang;
+use rightsdesk::tui::intake::IntakeForm;
+use rightsdesk::tui::link::{ListId, Reply};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn lang_code(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    }
+}
+
+/// One snapshot per size and language of the screen `build` leaves the app on.
+fn shots(name: &str, build: impl Fn(&mut App), cursor: bool) {
+    for (w, h) in SIZES {
+        for lang in [Lang::Zh, Lang::En] {
+            let mut app = queue_app(lang, w, h);
+            build(&mut app);
+            let text = if cursor { typing(&app, w, h) } else { screen(&app, w, h) };
+            insta::assert_snapshot!(format!("{name}_{w}x{h}_{}", lang_code(lang)), text);
+        }
+    }
+}
+
+#[test]
+fn the_queue_shows_view_counts_channel_health_rows_and_the_preview() {
+    shots("queue", |_| {}, false);
+}
+
+#[test]
+fn a_search_in_progress_narrows_the_queue_and_marks_what_matched() {
+    shots(
+        "queue_search_typing",
+        |app| {
+            ch(app, '/');
+            type_text(app, "卡");
+            app.on_reply(Reply::Window { list: ListId::Queue, window: search_window() });
+            feed_preview(app);
+        },
+        true,
+    );
+}
+
+#[test]
+fn a_finished_search_keeps_its_text_and_count_in_the_status_line() {
+    shots(
+        "queue_search_done",
+        |app| {
+            ch(app, '/');
+            type_text(app, "退费");
+            press(app, KeyCode::Enter);
+            app.on_reply(Reply::Window { list: ListId::Queue, window: title_search_window() });
+            feed_preview(app);
+        },
+        false,
+    );
+}
+
+#[test]
+fn the_overdue_list_shows_what_is_overdue_or_due_soon_by_time_left() {
+    shots(
+        "overdue",
+        |app| {
+            ch(app, 'o');
+            app.on_reply(Reply::Window { list: ListId::Overdue, window: window(overdue_by_time_left()) });
+            feed_preview(app);
+        },
+        false,
+    );
+}
+
+#[test]
+fn the_overdue_list_grouped_by_unit_leads_each_title_with_its_unit() {
+    shots(
+        "overdue_grouped",
+        |app| {
+            ch(app, 'o');
+            ch(app, 'U');
+            app.on_reply(Reply::Window { list: ListId::Overdue, window: window(grouped_rows()) });
+            feed_preview(app);
+        },
+        false,
+    );
+}
+
+fn open_detail(app: &mut App) {
+    press(app, KeyCode::Enter);
+    app.on_reply(Reply::Detail {
+        ticket: TicketId(1041),
+        detail: Some(Box::new(detail_1041(false))),
+        revealed: false,
+    });
+    let _ = app.take_effects();
+}
+
+#[test]
+fn the_detail_shows_fields_clocks_with_basis_actions_notes_and_timeline_masked() {
+    shots("detail", open_detail, false);
+}
+
+#[test]
+fn the_detail_scrolled_down_shows_the_timeline() {
+    shots(
+        "detail_scrolled",
+        |app| {
+            open_detail(app);
+            for _ in 0..12 {
+                press(app, KeyCode::Down);
+            }
+        },
+        false,
+    );
+}
+
+fn open_dispatch(app: &mut App) {
+    ch(app, 'd');
+    app.on_reply(Reply::Suggest(TicketId(1041), suggestions()));
+    app.on_reply(Reply::Duplicates(duplicates()));
+    let _ = app.take_effects();
+}
+
+#[test]
+fn the_dispatch_panel_shows_duplicates_clocks_and_ranked_units_with_reasons() {
+    shots("dispatch", open_dispatch, false);
+}
+
+#[test]
+fn the_dispatch_panel_filters_units_as_the_clerk_types() {
+    shots(
+        "dispatch_filtered",
+        |app| {
+            open_dispatch(app);
+            type_text(app, "dl");
+        },
+        true,
+    );
+}
+
+#[test]
+fn the_actions_menu_offers_what_the_ticket_allows_now() {
+    shots("actions_menu", |app| ch(app, 'x'), false);
+}
+
+fn recall_form(app: &mut App) {
+    ch(app, 'x');
+    press(app, KeyCode::Down);
+    press(app, KeyCode::Enter);
+    type_text(app, "单位已自行联系投诉人");
+}
+
+#[test]
+fn an_action_picked_from_the_menu_opens_its_form_with_the_cursor_in_the_field() {
+    shots("form_recall", recall_form, true);
+}
+
+#[test]
+fn the_refusal_form_offers_reason_codes() {
+    shots(
+        "form_refuse",
+        |app| {
+            app.run(Action::Refuse);
+            press(app, KeyCode::Right);
+        },
+        false,
+    );
+}
+
+#[test]
+fn a_destructive_action_asks_before_it_acts() {
+    shots(
+        "confirm_recall",
+        |app| {
+            recall_form(app);
+            press(app, KeyCode::Enter);
+            assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+        },
+        false,
+    );
+}
+
+#[test]
+fn the_palette_lists_the_actions_matching_what_was_typed() {
+    shots(
+        "palette",
+        |app| {
+            ch(app, ':');
+            type_text(app, "dis");
+        },
+        true,
+    );
+}
+
+#[test]
+fn the_help_is_generated_from_the_live_keymap() {
+    shots("help", |app| ch(app, '?'), false);
+}
+
+#[test]
+fn the_intake_form_says_what_is_missing_and_warns_of_duplicates() {
+    shots(
+        "intake",
+        |app| {
+            // Built as `n` builds it, without the draft on this machine's disk.
+            app.popup = Some(Popup::Intake(Box::new(IntakeForm::new(now()))));
+            type_text(app, "霍女士");
+            press(app, KeyCode::Down);
+            type_text(app, "18022340868");
+            for _ in 0..4 {
+                press(app, KeyCode::Down);
+            }
+            type_text(app, "容桂悦城购物中心3楼");
+            app.on_reply(Reply::Duplicates(duplicates()));
+            let _ = app.take_effects();
+        },
+        true,
+    );
+}
+
+#[test]
+fn the_health_screen_shows_each_remote_channel_ok_lagging_or_failing() {
+    shots("health", |app| ch(app, 'H'), false);
+}
+
+#[test]
+fn a_lost_server_shows_a_banner_over_the_queue() {
+    shots("disconnected", |app| app.on_reply(Reply::Connected(false)), false);
+}
+
+#[test]
+fn a_terminal_below_the_minimum_gets_a_message_not_a_garbled_screen() {
+    for (w, h) in [(20, 5), (59, 15)] {
+        for lang in [Lang::Zh, Lang::En] {
+            let app = queue_app(lang, w, h);
+            insta::assert_snapshot!(format!("too_small_{w}x{h}_{}", lang_code(lang)), screen(&app, w, h));
+        }
+    }
+}
+
+#[test]
+fn a_panel_keeps_its_left_border_over_chinese_text() {
+    // The help (72 wide) starts at column 4 of an 80-column screen, where the sidebar's Chinese
+    // view names have a wide character in columns 3–4.
+    let mut app = queue_app(Lang::Zh, 80, 24);
+    ch(&mut app, '?');
+    let term = draw(&app, 80, 24);
+    let b = term.backend().buffer();
+    for y in 2..22 {
+        assert_eq!(b[(4u16, y)].symbol(), "│", "row {y}: {:?}", row_text(b, y, 0, 10));
+    }
+}
+
+#[test]
+fn the_help_scrolled_past_its_end_still_shows_its_last_lines() {
+    let mut app = queue_app(Lang::En, 80, 24);
+    ch(&mut app, '?');
+    for _ in 0..30 {
+        press(&mut app, KeyCode::PageDown);
+    }
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("[global]"), "{text}");
+    assert!(text.contains("Switch language"), "the last binding is on screen:\n{text}");
+}
+
+#[test]
+fn the_sidebar_focused_on_the_quarantine_keeps_its_cursor_in_sight_and_lists_the_items() {
+    shots(
+        "sidebar_quarantine",
+        |app| {
+            press(app, KeyCode::Tab);
+            press(app, KeyCode::End);
+            app.on_reply(Reply::Quarantine(quarantine()));
+            let _ = app.take_effects();
+        },
+        false,
+    );
+}
