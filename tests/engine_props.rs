@@ -372,6 +372,7 @@ impl World {
             intake: Intake {
                 channel: channel.to_string(),
                 channel_ticket_id: ext,
+                business_district: None,
                 order_no: (channel == "12345").then(|| format!("GD{}", 20260302000 + u64::from(r.serial))),
                 received_at,
                 caller_number: matches!(r.person, 0 | 2 | 4).then(|| phone.to_string()),

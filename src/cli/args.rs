@@ -440,11 +440,14 @@ pub struct RegisterArgs {
     /// A manual channel: walkin, letter or phone (or any channel id).
     #[arg(long)]
     pub channel: String,
-    /// The ticket's id in its channel; default: CHANNEL-YYYYMMDD-HHMMSS.
+    /// The ticket's id in its channel; default for walkin, letter and phone: CHANNEL-YYYYMMDD-N
+    /// with the bureau's ticket number N, so every registration is a ticket of its own.
     #[arg(long)]
     pub channel_ticket_id: Option<String>,
-    #[arg(long, value_enum)]
-    pub kind: Option<KindArg>,
+    /// complaint, report, enquiry, suggestion (or 投诉, 举报, 咨询, 建议), checked as an
+    /// import checks its kind column.
+    #[arg(long)]
+    pub kind: Option<String>,
     /// Default: now. RFC 3339 or "YYYY-MM-DD HH:MM" (China time).
     #[arg(long)]
     pub received_at: Option<String>,
@@ -468,6 +471,10 @@ pub struct RegisterArgs {
     pub respondent_address: Option<String>,
     #[arg(long)]
     pub town: Option<String>,
+    /// 商圈 (mall, market or street); default: that of the station whose venue the
+    /// respondent's address names.
+    #[arg(long)]
+    pub business_district: Option<String>,
     #[arg(long)]
     pub category: Option<String>,
     #[arg(long)]

@@ -121,6 +121,10 @@ pub struct Intake {
     pub region_code: Option<String>,
     /// Canonical town/street name from the organisation, or the raw text when it is not one (flagged).
     pub town: Option<String>,
+    /// 商圈: the mall, market or street the matter belongs to, as given, or the business district
+    /// of the station whose venue the merchant's address names. Added in record version 3.
+    #[serde(default, deserialize_with = "crate::store::codec::since_v3")]
+    pub business_district: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -198,6 +202,9 @@ pub enum Flag {
     PossiblyTimeBarred,
     /// A deadline crosses a year whose holiday calendar is not loaded.
     ProvisionalDeadline,
+    /// A phone number with letters or other text in it, kept as written (never stripped to its
+    /// digits, which would dial someone else). Last: records store a flag by its place.
+    BadPhone,
 }
 
 impl Flag {
@@ -215,6 +222,7 @@ impl Flag {
             Flag::UnknownTown => "unknown_town",
             Flag::PossiblyTimeBarred => "possibly_time_barred",
             Flag::ProvisionalDeadline => "provisional_deadline",
+            Flag::BadPhone => "bad_phone",
         }
     }
     pub fn zh(self) -> &'static str {
@@ -231,6 +239,7 @@ impl Flag {
             Flag::UnknownTown => "镇街不明",
             Flag::PossiblyTimeBarred => "可能超三年时效",
             Flag::ProvisionalDeadline => "期限暂估",
+            Flag::BadPhone => "电话号码有误",
         }
     }
 }

@@ -7,6 +7,7 @@ use super::{Engine, EngineError};
 use crate::config::Config;
 use crate::domain::action::TicketAction;
 use crate::domain::alarm::FiredAlarm;
+use crate::domain::channel::manual_ticket_id;
 use crate::domain::event::{self, Event, EventBody};
 use crate::domain::lifecycle::{self, Decision, Rules};
 use crate::domain::status::Status;
@@ -214,7 +215,15 @@ pub(super) fn run_one(
         Command::SetUnitToken { unit, token_hash } => {
             super::outbox::set_unit_token(overlay, rules, unit, token_hash, now)
         }
-        Command::Register(new) => {
+        Command::Register(mut new) => {
+            // A ticket typed in by hand without a number is a new ticket each time: it is
+            // numbered here, with the id it is about to get, never matched as a repeat.
+            let manual = rules.channels.get(&new.intake.channel).is_some_and(|c| !c.is_remote());
+            if manual && new.intake.channel_ticket_id.trim().is_empty() {
+                let day = new.intake.received_at.unwrap_or(now).china_date();
+                new.intake.channel_ticket_id =
+                    manual_ticket_id(&new.intake.channel, day, TicketId(overlay.next_id));
+            }
             let (channel, ext) =
                 (new.intake.channel.clone(), new.intake.channel_ticket_id.trim().to_string());
             if let Some(existing) = overlay.external(&channel, &ext)? {

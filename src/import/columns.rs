@@ -28,6 +28,11 @@ pub const COLUMNS: &[(&str, &[&str], &str)] = &[
     ("caller_number", &["来电号码"], "the number the call came from"),
     ("region_code", &["行政区划代码", "区划代码"], "GB/T 2260 region code, six digits (Shunde: 440606)"),
     ("town", &["镇街", "所属镇街", "镇街道"], "town or street (镇街), e.g. 大良 or 大良街道"),
+    (
+        "business_district",
+        &["商圈", "所属商圈"],
+        "business district (商圈): the mall, market or street, e.g. 大良中心商圈 (default: from the stations' venues)",
+    ),
     ("complainant_name", &["投诉人", "投诉人姓名", "举报人", "姓名", "诉求人"], "the complainant's name"),
     ("complainant_phone", &["联系电话", "投诉人电话", "手机号码", "电话"], "the complainant's phone"),
     ("complainant_address", &["投诉人地址", "联系地址"], "the complainant's address"),
@@ -74,6 +79,7 @@ pub(crate) enum Field {
     CallerNumber,
     RegionCode,
     Town,
+    BusinessDistrict,
     ComplainantName,
     ComplainantPhone,
     ComplainantAddress,
@@ -98,7 +104,7 @@ pub(crate) enum Field {
     Channel,
 }
 
-pub(crate) const FIELD_COUNT: usize = 29;
+pub(crate) const FIELD_COUNT: usize = 30;
 
 impl Field {
     pub(crate) const ALL: [Field; FIELD_COUNT] = [
@@ -109,6 +115,7 @@ impl Field {
         Field::CallerNumber,
         Field::RegionCode,
         Field::Town,
+        Field::BusinessDistrict,
         Field::ComplainantName,
         Field::ComplainantPhone,
         Field::ComplainantAddress,

@@ -6,11 +6,14 @@
 
 pub(crate) mod columns;
 mod delimited;
+pub mod intake;
 pub(crate) mod jsonl;
 pub(crate) mod row;
 mod xlsx;
 
 pub use columns::COLUMNS;
+pub use intake::{IntakeFields, IntakeRefused, UnknownField, validate_intake};
+pub use row::RowRules;
 
 use crate::domain::ticket::NewTicket;
 use crate::time::Timestamp;
