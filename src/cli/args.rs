@@ -93,9 +93,21 @@ pub struct ImportArgs {
     /// The channel every ticket of the file came through (e.g. 12345, walkin, letter).
     #[arg(long)]
     pub channel: String,
-    /// Import the good rows and report the bad ones, instead of rejecting the whole file.
+    /// Import the good rows and report the bad ones, instead of rejecting the whole file
+    /// (exit status 3 when rows were skipped).
     #[arg(long)]
     pub skip_bad: bool,
+    /// Map a column of an unseen export: HEADER=FIELD, FIELD a snake_case field name (or `-`
+    /// for none). Repeatable; wins over the profile.
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    pub map: Vec<String>,
+    /// Read the file with a profile of imports.toml in the config directory: its column
+    /// mapping, date format, kind vocabulary and default town.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Show the mapping and the first rows, and check every row; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

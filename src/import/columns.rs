@@ -1,6 +1,6 @@
 //! The columns an import file may carry and how a header cell is matched to one.
 
-use super::ImportError;
+use super::{ImportError, ReadOptions};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -186,21 +186,36 @@ impl Field {
 pub(crate) struct Header {
     pub fields: Vec<Option<Field>>,
     pub ignored: Vec<String>,
+    pub columns: Vec<(String, Option<&'static str>)>,
+}
+
+/// What a reader tells about the columns of its file.
+pub(crate) struct ReadColumns {
+    pub columns: Vec<(String, Option<&'static str>)>,
+    pub ignored: Vec<String>,
 }
 
 impl Header {
     /// Refuses a header that cannot describe tickets: blank, with no known column, with a
-    /// field twice (which value would be meant is a guess), or without an id or receipt time.
-    pub(crate) fn read(cells: &[String], path: &Path) -> Result<Header, ImportError> {
+    /// field twice (which value would be meant is a guess), or without an id or receipt time;
+    /// and a mapping of a column the file does not have (a typo would leave a field empty).
+    pub(crate) fn read(cells: &[String], path: &Path, options: &ReadOptions) -> Result<Header, ImportError> {
         let names: Vec<&str> = cells.iter().map(|c| c.trim().trim_start_matches('\u{feff}').trim()).collect();
         if names.iter().all(|n| n.is_empty()) {
             return Err(ImportError::NoHeader { path: path.to_path_buf() });
+        }
+        if let Some(missing) = options.mapped_headers().find(|h| !names.contains(h)) {
+            return Err(ImportError::MappedColumnMissing {
+                path: path.to_path_buf(),
+                header: missing.to_owned(),
+                found: names.iter().filter(|n| !n.is_empty()).map(|n| (*n).to_owned()).collect(),
+            });
         }
         let mut fields = Vec::with_capacity(names.len());
         let mut ignored: Vec<String> = Vec::new();
         let mut first_column_of: Vec<Option<&str>> = vec![None; FIELD_COUNT];
         for name in &names {
-            let field = Field::from_header(name);
+            let field = options.field_of(name);
             match field {
                 Some(f) => {
                     if let Some(first) = first_column_of[f as usize] {
@@ -229,7 +244,12 @@ impl Header {
                 return Err(missing_column(required, path));
             }
         }
-        Ok(Header { fields, ignored })
+        let columns = names.iter().zip(&fields).map(|(n, f)| ((*n).to_owned(), f.map(Field::name))).collect();
+        Ok(Header { fields, ignored, columns })
+    }
+
+    pub(crate) fn into_read(self) -> ReadColumns {
+        ReadColumns { columns: self.columns, ignored: self.ignored }
     }
 }
 

@@ -96,7 +96,6 @@ impl<'a> Builder<'a> {
     }
 
     /// A builder that hands each row to `emit` as it is built instead of keeping it.
-    #[allow(dead_code)] // the streaming import is the next step
     pub fn streaming(
         channel: &str,
         now: Timestamp,
