@@ -189,3 +189,54 @@ fn a_large_file_is_written_in_batches_and_reimporting_adds_nothing() {
     let again = ok(&desk(&data, None, &["import", path, "--channel", "12345"]));
     assert!(again.contains("0 registered, 9000 already registered"), "{again}");
 }
+
+#[test]
+fn map_on_the_command_line_wins_over_the_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));
+    std::fs::create_dir_all(&config).unwrap();
+    write(&config, "imports.toml", IMPORTS_TOML);
+    let file = write(tmp.path(), "来信.csv", OLD_LETTERS);
+    let args = ["import", file.to_str().unwrap(), "--channel", "letter", "--profile", "old-letters"];
+    // The profile reads 反映内容 as the facts; this export's clerks wrote the request there.
+    let out = desk(&data, Some(&config), &[&args[..], &["--map", "反映内容=request"]].concat());
+    ok(&out);
+    let shown = ok(&desk(&data, None, &["ticket", "show", "letter:LX2024-0001", "--format", "json"]));
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["dispute"]["request"], "健身房停业拒不退还会员费");
+    assert_eq!(shown["dispute"]["facts"], Value::Null);
+}
+
+#[test]
+fn an_import_killed_part_way_is_finished_by_importing_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut csv = String::from("工单编号,受理时间,镇街,被投诉人,标题\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!(
+            "SD2026{i:07},2026-11-{:02} 10:{:02},容桂,某某美容店{i},预付卡退费\n",
+            1 + i % 27,
+            i % 60
+        ));
+    }
+    let file = write(tmp.path(), "12345.csv", &csv);
+    let path = file.to_str().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
+        .arg("--data")
+        .arg(&data)
+        .args(["import", path, "--channel", "12345"])
+        .env("RIGHTSDESK_NOW", NOW)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wherever it is by then (checking, writing, or done): killed without a chance to clean up.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = ok(&desk(&data, None, &["import", path, "--channel", "12345"]));
+    assert!(out.contains("20000 row(s)"), "{out}");
+    assert_eq!(tickets(&data).len(), 20_000);
+    let again = ok(&desk(&data, None, &["import", path, "--channel", "12345"]));
+    assert!(again.contains("0 registered, 20000 already registered"), "{again}");
+}
