@@ -240,3 +240,13 @@ fn an_import_killed_part_way_is_finished_by_importing_again() {
     let again = ok(&desk(&data, None, &["import", path, "--channel", "12345"]));
     assert!(again.contains("0 registered, 20000 already registered"), "{again}");
 }
+
+#[test]
+fn import_help_lists_every_column_the_messages_point_to() {
+    let tmp = tempfile::tempdir().unwrap();
+    let help = ok(&desk(&tmp.path().join("data"), None, &["import", "--help"]));
+    for column in ["channel_ticket_id (工单编号", "received_at (受理时间", "business_district (商圈"]
+    {
+        assert!(help.contains(column), "{column} missing from:\n{help}");
+    }
+}

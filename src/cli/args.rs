@@ -87,6 +87,7 @@ pub enum UnitTokenCommand {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = crate::import::columns_help())]
 pub struct ImportArgs {
     /// The file: .csv, .jsonl/.ndjson or .xlsx (the content decides when the extension does not).
     pub file: PathBuf,

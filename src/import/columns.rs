@@ -69,6 +69,16 @@ pub const COLUMNS: &[(&str, &[&str], &str)] = &[
     ("channel", &["渠道", "来源渠道", "受理渠道"], "if present, must equal the --channel of the import"),
 ];
 
+/// The columns an import may carry, one a line with their Chinese headers and what they hold:
+/// the help of `rightsdesk import`, which messages about columns point to.
+pub fn columns_help() -> String {
+    let mut out = String::from("Columns (field name, then the Chinese headers accepted for it):\n");
+    for (name, aliases, what) in COLUMNS {
+        out.push_str(&format!("  {name} ({}): {what}\n", aliases.join(", ")));
+    }
+    out
+}
+
 /// A known column; `field as usize` indexes [`COLUMNS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Field {

@@ -13,7 +13,7 @@ pub(crate) mod row;
 mod source;
 mod xlsx;
 
-pub use columns::COLUMNS;
+pub use columns::{COLUMNS, columns_help};
 pub use intake::{IntakeFields, IntakeRefused, UnknownField, validate_intake};
 pub use row::RowRules;
 
