@@ -132,7 +132,10 @@ fn one_bad_row_rejects_the_whole_file_naming_its_line_and_skip_bad_imports_the_r
     assert!(err.contains("nothing was imported"), "{err}");
     let list = json(&desk(&data, &["tickets", "list", "--format", "json"]));
     assert_eq!(list.as_array().unwrap().len(), 0, "the store is unchanged");
-    let out = ok(&desk(&data, &["import", file.to_str().unwrap(), "--channel", "12345", "--skip-bad"]));
+    // Rows were skipped: a partial import, exit status 3.
+    let partial = desk(&data, &["import", file.to_str().unwrap(), "--channel", "12345", "--skip-bad"]);
+    assert_eq!(partial.status.code(), Some(3));
+    let out = String::from_utf8_lossy(&partial.stdout);
     assert!(out.contains("2 registered") && out.contains("1 skipped"), "{out}");
 }
 

@@ -374,6 +374,7 @@ impl World {
             intake: Intake {
                 channel: channel.to_string(),
                 channel_ticket_id: ext,
+                business_district: None,
                 order_no: (channel == "12345").then(|| format!("GD{}", 20260302000 + u64::from(r.serial))),
                 received_at,
                 caller_number: matches!(r.person, 0 | 2 | 4).then(|| phone.to_string()),
@@ -634,9 +635,15 @@ fn check_applied(store: &Store, command: &Command, changes: &[Change], what: &st
         Command::Register(new) => {
             assert_eq!(names, ["registered"], "{what}");
             let id = changes[0].ticket;
-            let ext = new.intake.channel_ticket_id.trim();
+            // A walk-in, letter or call given without a number is numbered by the engine.
+            let ext = match new.intake.channel_ticket_id.trim() {
+                "" => {
+                    store.ticket(id).unwrap().expect("a registered ticket is stored").intake.channel_ticket_id
+                }
+                given => given.to_string(),
+            };
             assert_eq!(
-                store.external(&new.intake.channel, ext).unwrap(),
+                store.external(&new.intake.channel, &ext).unwrap(),
                 Some(id),
                 "{what}: the new ticket owns its id"
             );

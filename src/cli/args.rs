@@ -97,15 +97,28 @@ pub enum UnitTokenCommand {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = crate::import::columns_help())]
 pub struct ImportArgs {
     /// The file: .csv, .jsonl/.ndjson or .xlsx (the content decides when the extension does not).
     pub file: PathBuf,
     /// The channel every ticket of the file came through (e.g. 12345, walkin, letter).
     #[arg(long)]
     pub channel: String,
-    /// Import the good rows and report the bad ones, instead of rejecting the whole file.
+    /// Import the good rows and report the bad ones, instead of rejecting the whole file
+    /// (exit status 3 when rows were skipped).
     #[arg(long)]
     pub skip_bad: bool,
+    /// Map a column of an unseen export: HEADER=FIELD, FIELD a snake_case field name (or `-`
+    /// for none). Repeatable; wins over the profile.
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    pub map: Vec<String>,
+    /// Read the file with a profile of imports.toml in the config directory: its column
+    /// mapping, date format, kind vocabulary and default town.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Show the mapping and the first rows, and check every row; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -450,11 +463,14 @@ pub struct RegisterArgs {
     /// A manual channel: walkin, letter or phone (or any channel id).
     #[arg(long)]
     pub channel: String,
-    /// The ticket's id in its channel; default: CHANNEL-YYYYMMDD-HHMMSS.
+    /// The ticket's id in its channel; default for walkin, letter and phone: CHANNEL-YYYYMMDD-N
+    /// with the bureau's ticket number N, so every registration is a ticket of its own.
     #[arg(long)]
     pub channel_ticket_id: Option<String>,
-    #[arg(long, value_enum)]
-    pub kind: Option<KindArg>,
+    /// complaint, report, enquiry, suggestion (or 投诉, 举报, 咨询, 建议), checked as an
+    /// import checks its kind column.
+    #[arg(long)]
+    pub kind: Option<String>,
     /// Default: now. RFC 3339 or "YYYY-MM-DD HH:MM" (China time).
     #[arg(long)]
     pub received_at: Option<String>,
@@ -478,6 +494,10 @@ pub struct RegisterArgs {
     pub respondent_address: Option<String>,
     #[arg(long)]
     pub town: Option<String>,
+    /// 商圈 (mall, market or street); default: that of the station whose venue the
+    /// respondent's address names.
+    #[arg(long)]
+    pub business_district: Option<String>,
     #[arg(long)]
     pub category: Option<String>,
     #[arg(long)]

@@ -11,6 +11,8 @@ const SYSTEM_CONFIG: &str = "/etc/rightsdesk/config.toml";
 
 pub struct Context {
     pub config: Arc<Config>,
+    /// Where the overrides were read from, if anywhere (import profiles live there too).
+    pub config_dir: Option<PathBuf>,
     pub data_dir: PathBuf,
     pub clock: Clock,
     pub actor: String,
@@ -59,7 +61,7 @@ impl Context {
             },
         };
         let actor = actor.map(str::to_string).unwrap_or_else(login_name);
-        Ok(Context { config: Arc::new(config), data_dir, clock, actor })
+        Ok(Context { config: Arc::new(config), config_dir, data_dir, clock, actor })
     }
 
     pub fn open_engine(&self) -> Result<Engine, EngineError> {

@@ -8,12 +8,11 @@ use super::{Failure, OK, output};
 use crate::domain::action::TicketAction;
 use crate::domain::mask;
 use crate::domain::status::Status;
-use crate::domain::ticket::{
-    Complainant, Dispute, Fen, Intake, Kind, NewTicket, Respondent, Satisfaction, TicketId,
-};
+use crate::domain::ticket::{Fen, Kind, NewTicket, Satisfaction, TicketId};
 use crate::engine::view::TicketDetail;
 use crate::engine::window::{MAX_WINDOW, WindowQuery};
 use crate::engine::{Command, Envelope, ListFilter, Outcome, StatusFilter};
+use crate::import::{IntakeFields, validate_intake};
 use crate::remote::Desk;
 use crate::time::Timestamp;
 
@@ -238,6 +237,7 @@ fn print_detail(config: &crate::config::Config, d: &TicketDetail) {
     println!("  渠道    {channel}  {}", s.channel_ticket_id);
     println!("  受理    {}", s.received_at.map(|t| t.to_string()).unwrap_or_else(|| "-".into()));
     println!("  镇街    {}", s.town.as_deref().unwrap_or("-"));
+    println!("  商圈    {}", s.business_district.as_deref().unwrap_or("-"));
     println!(
         "  投诉人  {}  {}  {}",
         d.complainant.name.as_deref().unwrap_or("-"),
@@ -289,52 +289,21 @@ fn print_detail(config: &crate::config::Config, d: &TicketDetail) {
 }
 
 fn register(ctx: &Context, desk: &mut Desk, a: &RegisterArgs) -> Result<i32, Failure> {
-    let now = ctx.clock.now();
-    let received_at = match &a.received_at {
-        Some(text) => Timestamp::parse(text).ok_or_else(|| {
-            Failure::usage(format!("--received-at {text:?} is not a time (e.g. 2026-11-28 09:30)"))
-        })?,
-        None => now,
-    };
-    let channel_ticket_id = a
-        .channel_ticket_id
-        .clone()
-        .unwrap_or_else(|| format!("{}-{}", a.channel.to_uppercase(), now.china().format("%Y%m%d-%H%M%S")));
-    let new = NewTicket {
-        kind: a.kind.map(Kind::from),
-        intake: Intake {
-            channel: a.channel.clone(),
-            channel_ticket_id,
-            received_at: Some(received_at),
-            town: a.town.clone(),
-            ..Intake::default()
-        },
-        complainant: Complainant {
-            name: a.name.clone(),
-            phone: a.phone.clone(),
-            address: a.address.clone(),
-            ..Complainant::default()
-        },
-        respondent: Respondent {
-            name: a.respondent.clone(),
-            credit_code: a.credit_code.clone(),
-            address: a.respondent_address.clone(),
-            ..Respondent::default()
-        },
-        dispute: Dispute {
-            title: a.title.clone(),
-            request: a.request.clone(),
-            facts: a.facts.clone(),
-            amount: yuan(&a.amount)?,
-            category: a.category.clone(),
-            dispute_type: a.dispute_type.clone(),
-            ..Dispute::default()
-        },
-        attachments: Vec::new(),
-    };
+    let new = new_ticket(a, ctx.clock.now())?;
     let outcome =
         desk.execute(Envelope { actor: ctx.actor.clone(), command: Command::Register(Box::new(new)) })?;
     report(desk, &ctx.config, &outcome, a.format);
+    // What the clerk should put right now, while the consumer is still at the counter.
+    if a.format != Format::Json
+        && let Some(id) = outcome.ticket()
+        && let Some(detail) = desk.detail(id, false)?
+    {
+        let s = &detail.summary;
+        println!("  {}:{}", s.channel, s.channel_ticket_id);
+        if !s.flags.is_empty() {
+            println!("  提示: {}", s.flags.join(", "));
+        }
+    }
     if a.format != Format::Json
         && let Some(phone) = &a.phone
     {
@@ -346,4 +315,35 @@ fn register(ctx: &Context, desk: &mut Desk, a: &RegisterArgs) -> Result<i32, Fai
         }
     }
     Ok(OK)
+}
+
+/// The ticket a `ticket register` describes, through the check every imported row goes through
+/// (`import::validate_intake`): what import refuses, register refuses with the same words.
+fn new_ticket(a: &RegisterArgs, now: Timestamp) -> Result<NewTicket, Failure> {
+    let received_at = a.received_at.clone().unwrap_or_else(|| now.rfc3339());
+    let mut fields = IntakeFields::new();
+    let given: [(&str, Option<&str>); 17] = [
+        ("channel_ticket_id", a.channel_ticket_id.as_deref()),
+        ("kind", a.kind.as_deref()),
+        ("received_at", Some(&received_at)),
+        ("title", Some(&a.title)),
+        ("facts", a.facts.as_deref()),
+        ("request", a.request.as_deref()),
+        ("complainant_name", a.name.as_deref()),
+        ("complainant_phone", a.phone.as_deref()),
+        ("complainant_address", a.address.as_deref()),
+        ("respondent_name", a.respondent.as_deref()),
+        ("credit_code", a.credit_code.as_deref()),
+        ("respondent_address", a.respondent_address.as_deref()),
+        ("town", a.town.as_deref()),
+        ("business_district", a.business_district.as_deref()),
+        ("category", a.category.as_deref()),
+        ("dispute_type", a.dispute_type.as_deref()),
+        ("amount", a.amount.as_deref()),
+    ];
+    for (field, text) in given {
+        fields.set_opt(field, text).map_err(|e| Failure::new(e.to_string()))?;
+    }
+    validate_intake(&fields, &a.channel, now)
+        .map_err(|refused| Failure::new(format!("not registered: {refused}. Correct it and register again")))
 }

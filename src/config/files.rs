@@ -18,6 +18,8 @@ pub const KNOWN_FILES: &[&str] = &[
     "org.toml",
     "sla.toml",
     "sms.toml",
+    // Import profiles (`import --profile NAME`).
+    "imports.toml",
     // Read by the terminal console.
     "console.toml",
     "keymap.toml",

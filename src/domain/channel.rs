@@ -56,6 +56,19 @@ impl Channel {
     }
 }
 
+/// The number a ticket typed in by hand (a walk-in, a letter, a call) gets in its channel when
+/// the clerk gives none: the channel, the day of receipt and the bureau's own ticket number,
+/// e.g. `WALKIN-20261128-N17`. The bureau's number is unique, so two walk-ins registered in the
+/// same second are two tickets; the `N` keeps these apart from the `WALKIN-20261128-093000`
+/// (time of day) numbers earlier versions gave, which could otherwise be taken for a repeat.
+pub fn manual_ticket_id(
+    channel: &str,
+    received: chrono::NaiveDate,
+    ticket: crate::domain::ticket::TicketId,
+) -> String {
+    format!("{}-{}-N{}", channel.to_uppercase(), received.format("%Y%m%d"), ticket.0)
+}
+
 /// `config/channels.toml` as parsed (after the loader merged any override file into the defaults).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -377,6 +377,12 @@ impl OrgFile {
             }
         }
         let by_id = by_id.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let mut venues_by_first_char: HashMap<char, Vec<usize>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            if let Some(first) = u.venue.as_deref().and_then(|v| v.chars().next()) {
+                venues_by_first_char.entry(first).or_default().push(i);
+            }
+        }
 
         Ok(Organisation {
             district_name,
@@ -387,6 +393,7 @@ impl OrgFile {
             towns,
             town_texts,
             stations_of,
+            venues_by_first_char,
         })
     }
 }
@@ -416,6 +423,9 @@ pub struct Organisation {
     /// Every accepted spelling of a town → canonical name.
     town_texts: HashMap<String, String>,
     stations_of: HashMap<String, Vec<usize>>,
+    /// Stations by the first character of their venue: an import looks up every ticket's
+    /// address, and trying each of 143 venues on each of a million addresses is seconds.
+    venues_by_first_char: HashMap<char, Vec<usize>>,
 }
 
 /// Prefixes that name the district or a level above it; a town given with them is still the town.
@@ -482,6 +492,22 @@ impl Organisation {
         let canonical = self.resolve_town(town)?;
         self.towns.get(canonical).map(|&i| &self.units[i])
     }
+    /// The 商圈 of the station whose venue (mall, market, street) `address` names: the station's
+    /// business district, or its venue when it has none. The longest venue named wins, so
+    /// "凤城时代广场二期" is not taken for another venue whose name it contains.
+    pub fn business_district_named_in(&self, address: &str) -> Option<&str> {
+        let mut best: Option<(&str, &Unit)> = None;
+        for (at, c) in address.char_indices() {
+            for unit in self.venues_by_first_char.get(&c).into_iter().flatten().map(|i| &self.units[*i]) {
+                let Some(venue) = unit.venue.as_deref() else { continue };
+                if address[at..].starts_with(venue) && best.is_none_or(|(b, _)| venue.len() > b.len()) {
+                    best = Some((venue, unit));
+                }
+            }
+        }
+        best.map(|(venue, u)| u.district.as_deref().unwrap_or(venue))
+    }
+
     /// A branch's stations, in id order; empty for an unknown branch.
     pub fn stations_of_branch(&self, branch_id: &str) -> Vec<&Unit> {
         self.stations_of

@@ -121,6 +121,10 @@ pub struct Intake {
     pub region_code: Option<String>,
     /// Canonical town/street name from the organisation, or the raw text when it is not one (flagged).
     pub town: Option<String>,
+    /// 商圈: the mall, market or street the matter belongs to, as given, or the business district
+    /// of the station whose venue the merchant's address names. Added in record version 3.
+    #[serde(default, deserialize_with = "crate::store::codec::since_v3")]
+    pub business_district: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -198,13 +202,16 @@ pub enum Flag {
     PossiblyTimeBarred,
     /// A deadline crosses a year whose holiday calendar is not loaded.
     ProvisionalDeadline,
-    /// A unit sent the ticket back (退回); cleared when it is dispatched again. Last, so that
-    /// stores written before it read unchanged.
+    /// A unit sent the ticket back (退回); cleared when it is dispatched again. After the
+    /// others: records store a flag by its place.
     ReturnedByUnit,
+    /// A phone number with letters or other text in it, kept as written (never stripped to its
+    /// digits, which would dial someone else). Last: records store a flag by its place.
+    BadPhone,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 13] = [
+    pub const ALL: [Flag; 14] = [
         Flag::KindAssumed,
         Flag::MissingComplainantName,
         Flag::MissingComplainantPhone,
@@ -218,6 +225,7 @@ impl Flag {
         Flag::PossiblyTimeBarred,
         Flag::ProvisionalDeadline,
         Flag::ReturnedByUnit,
+        Flag::BadPhone,
     ];
 
     pub fn from_code(code: &str) -> Option<Flag> {
@@ -239,6 +247,7 @@ impl Flag {
             Flag::PossiblyTimeBarred => "possibly_time_barred",
             Flag::ProvisionalDeadline => "provisional_deadline",
             Flag::ReturnedByUnit => "returned_by_unit",
+            Flag::BadPhone => "bad_phone",
         }
     }
     pub fn zh(self) -> &'static str {
@@ -256,6 +265,7 @@ impl Flag {
             Flag::PossiblyTimeBarred => "可能超三年时效",
             Flag::ProvisionalDeadline => "期限暂估",
             Flag::ReturnedByUnit => "被退回",
+            Flag::BadPhone => "电话号码有误",
         }
     }
 }

@@ -27,9 +27,15 @@ fn trim_string(s: &mut String) {
     }
 }
 
-/// Keeps what dials: digits, '+' and '-'. Full-width digits become ASCII. Two numbers in one field
-/// ("138…/0757-…", "138…，139…") stay apart, joined by '/', instead of fusing into one long number.
+/// Keeps what dials: digits, '+' and '-'; spaces, dots and brackets go. Full-width digits become
+/// ASCII. Two numbers in one field ("138…/0757-…", "138…，139…") stay apart, joined by '/',
+/// instead of fusing into one long number. Text with no digit at all ("无", "-") is no number.
+///
+/// A number with anything else in it (`138ABCD1234`, `13800001234转8001`) is kept exactly as
+/// written, never stripped to the digits (which would dial someone else): the engine flags it
+/// [`Flag::BadPhone`] for a clerk to correct.
 pub fn normalise_phone(text: &str) -> Option<String> {
+    let text = &without_notes(text);
     let mut numbers: Vec<String> = Vec::new();
     let mut current = String::new();
     for c in text.chars() {
@@ -44,7 +50,14 @@ pub fn normalise_phone(text: &str) -> Option<String> {
             '/' | '／' | ',' | '，' | ';' | '；' | '、' | '|' | '或' => {
                 numbers.push(std::mem::take(&mut current));
             }
-            _ => {}
+            c if is_phone_punctuation(c) => {}
+            _ => {
+                let kept = text.trim();
+                return kept
+                    .chars()
+                    .any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+                    .then(|| kept.to_string());
+            }
         }
     }
     numbers.push(current);
@@ -54,6 +67,46 @@ pub fn normalise_phone(text: &str) -> Option<String> {
         .filter(|n| n.chars().any(|c| c.is_ascii_digit()))
         .collect();
     if numbers.is_empty() { None } else { Some(numbers.join("/")) }
+}
+
+/// The text without bracketed notes that hold no digit (`138…（手机）`, `0757…(办公室)`): they
+/// say whose number it is, and dropping them changes no digit. A bracket with a digit (an area
+/// code, `(0757)`) stays.
+fn without_notes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find(['(', '（']) {
+        let after_open = &rest[open..];
+        let close = after_open.find([')', '）']);
+        match close {
+            Some(close)
+                if !after_open[..close].chars().any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c)) =>
+            {
+                out.push_str(&rest[..open]);
+                let close_len = after_open[close..].chars().next().map_or(1, char::len_utf8);
+                rest = &after_open[close + close_len..];
+            }
+            _ => {
+                let open_len = after_open.chars().next().map_or(1, char::len_utf8);
+                out.push_str(&rest[..open + open_len]);
+                rest = &after_open[open_len..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What people write between the digits of a number without changing it.
+fn is_phone_punctuation(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '(' | ')' | '（' | '）' | '.' | '·' | '_')
+}
+
+/// A phone field that dials: after [`normalise_phone`], only digits, '+', '-' and the '/'
+/// between two numbers.
+pub fn phone_dials(text: &str) -> bool {
+    normalise_phone(text)
+        .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '/')))
 }
 
 /// Tidies a new ticket in place: blank text becomes `None`, the town becomes its canonical name when
@@ -70,6 +123,7 @@ pub fn normalise_new_ticket(t: &mut NewTicket, org: &Organisation) {
         i.town = Some(canonical.to_string());
     }
     i.caller_number = i.caller_number.as_deref().and_then(normalise_phone);
+    trim(&mut i.business_district);
 
     let c = &mut t.complainant;
     for f in [&mut c.name, &mut c.phone, &mut c.address] {
@@ -92,6 +146,13 @@ pub fn normalise_new_ticket(t: &mut NewTicket, org: &Organisation) {
     for a in &mut t.attachments {
         trim_string(&mut a.name);
         trim_string(&mut a.uri);
+    }
+
+    // 商圈 for statistics: the venue of a station named in the merchant's premises or address.
+    if t.intake.business_district.is_none() {
+        let places = [t.respondent.premises.as_deref(), t.respondent.address.as_deref()];
+        t.intake.business_district =
+            places.into_iter().flatten().find_map(|p| org.business_district_named_in(p)).map(str::to_string);
     }
 }
 
@@ -142,6 +203,11 @@ pub fn intake_flags(t: &NewTicket, org: &Organisation, today: NaiveDate) -> BTre
         flags.insert(Flag::BadCreditCode);
     }
 
+    let phones = [c.phone.as_deref(), t.intake.caller_number.as_deref()];
+    if phones.into_iter().flatten().any(|p| !p.trim().is_empty() && !phone_dials(p)) {
+        flags.insert(Flag::BadPhone);
+    }
+
     if t.intake.town.as_deref().is_some_and(|s| !s.trim().is_empty() && org.resolve_town(s).is_none()) {
         flags.insert(Flag::UnknownTown);
     }
@@ -167,6 +233,17 @@ mod tests {
         assert_eq!(normalise_phone("１３８００１３８０００").as_deref(), Some("13800138000"));
         assert_eq!(normalise_phone("无"), None);
         assert_eq!(normalise_phone("-"), None);
+    }
+
+    #[test]
+    fn a_phone_with_letters_is_kept_as_written_not_stripped() {
+        assert_eq!(normalise_phone(" 138ABCD1234 ").as_deref(), Some("138ABCD1234"));
+        assert_eq!(normalise_phone("13800001234转8001").as_deref(), Some("13800001234转8001"));
+        assert!(!phone_dials("138ABCD1234"));
+        assert!(phone_dials("(0757) 2222.3333"));
+        assert!(phone_dials("13800138000 / 0757-22223333"));
+        assert_eq!(normalise_phone("138-0013-8000（手机）").as_deref(), Some("138-0013-8000"));
+        assert_eq!(normalise_phone("(0757)2222-3333").as_deref(), Some("07572222-3333"));
     }
 
     #[test]

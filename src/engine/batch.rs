@@ -7,6 +7,7 @@ use super::{Engine, EngineError};
 use crate::config::Config;
 use crate::domain::action::TicketAction;
 use crate::domain::alarm::FiredAlarm;
+use crate::domain::channel::manual_ticket_id;
 use crate::domain::event::{self, Event, EventBody};
 use crate::domain::lifecycle::{self, Decision, Rules};
 use crate::domain::status::Status;
@@ -142,11 +143,13 @@ pub(super) fn run_group(engine: &mut Engine, group: Vec<Envelope>) -> Result<Gro
     let now = engine.clock.now();
     let config = engine.config.clone();
     let rules = Rules { sla: &config.sla, channels: &config.channels, org: &config.org };
+    // Sized for the group up front: a burst of registrations (an import) otherwise spends a
+    // tenth of its time growing these maps of whole tickets.
     let mut overlay = Overlay {
         store: &engine.store,
-        touched: HashMap::new(),
-        order: Vec::new(),
-        externals: HashMap::new(),
+        touched: HashMap::with_capacity(group.len()),
+        order: Vec::with_capacity(group.len()),
+        externals: HashMap::with_capacity(group.len()),
         events: Vec::new(),
         next_seq: engine.next_seq,
         next_id: engine.next_id,
@@ -214,7 +217,15 @@ pub(super) fn run_one(
         Command::SetUnitToken { unit, token_hash } => {
             super::outbox::set_unit_token(overlay, rules, unit, token_hash, now)
         }
-        Command::Register(new) => {
+        Command::Register(mut new) => {
+            // A ticket typed in by hand without a number is a new ticket each time: it is
+            // numbered here, with the id it is about to get, never matched as a repeat.
+            let manual = rules.channels.get(&new.intake.channel).is_some_and(|c| !c.is_remote());
+            if manual && new.intake.channel_ticket_id.trim().is_empty() {
+                let day = new.intake.received_at.unwrap_or(now).china_date();
+                new.intake.channel_ticket_id =
+                    manual_ticket_id(&new.intake.channel, day, TicketId(overlay.next_id));
+            }
             let (channel, ext) =
                 (new.intake.channel.clone(), new.intake.channel_ticket_id.trim().to_string());
             if let Some(existing) = overlay.external(&channel, &ext)? {

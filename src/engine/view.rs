@@ -21,6 +21,9 @@ pub struct TicketSummary {
     pub received_at: Option<Timestamp>,
     pub title: String,
     pub town: Option<String>,
+    /// 商圈, or null.
+    #[serde(default)]
+    pub business_district: Option<String>,
     pub respondent_name: Option<String>,
     pub category: Option<String>,
     pub unit: Option<String>,
@@ -41,6 +44,7 @@ impl TicketSummary {
             received_at: row.received_at,
             title: row.title.clone(),
             town: row.town.clone(),
+            business_district: row.business_district.clone(),
             respondent_name: row.respondent_name.clone(),
             category: row.category.clone(),
             unit: row.unit.clone(),

@@ -245,7 +245,7 @@ impl Ctx<'_> {
             respondent: row.respondent_name.as_deref(),
             town: row.town.as_deref(),
             town_id,
-            district: None,
+            district: row.business_district.as_deref(),
             unit_name: unit.map(|u| u.name.as_str()),
             unit_id: row.unit.as_deref(),
             category: row.category.as_deref(),

@@ -1,6 +1,6 @@
 //! The columns an import file may carry and how a header cell is matched to one.
 
-use super::ImportError;
+use super::{ImportError, ReadOptions};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -28,6 +28,11 @@ pub const COLUMNS: &[(&str, &[&str], &str)] = &[
     ("caller_number", &["来电号码"], "the number the call came from"),
     ("region_code", &["行政区划代码", "区划代码"], "GB/T 2260 region code, six digits (Shunde: 440606)"),
     ("town", &["镇街", "所属镇街", "镇街道"], "town or street (镇街), e.g. 大良 or 大良街道"),
+    (
+        "business_district",
+        &["商圈", "所属商圈"],
+        "business district (商圈): the mall, market or street, e.g. 大良中心商圈 (default: from the stations' venues)",
+    ),
     ("complainant_name", &["投诉人", "投诉人姓名", "举报人", "姓名", "诉求人"], "the complainant's name"),
     ("complainant_phone", &["联系电话", "投诉人电话", "手机号码", "电话"], "the complainant's phone"),
     ("complainant_address", &["投诉人地址", "联系地址"], "the complainant's address"),
@@ -64,6 +69,16 @@ pub const COLUMNS: &[(&str, &[&str], &str)] = &[
     ("channel", &["渠道", "来源渠道", "受理渠道"], "if present, must equal the --channel of the import"),
 ];
 
+/// The columns an import may carry, one a line with their Chinese headers and what they hold:
+/// the help of `rightsdesk import`, which messages about columns point to.
+pub fn columns_help() -> String {
+    let mut out = String::from("Columns (field name, then the Chinese headers accepted for it):\n");
+    for (name, aliases, what) in COLUMNS {
+        out.push_str(&format!("  {name} ({}): {what}\n", aliases.join(", ")));
+    }
+    out
+}
+
 /// A known column; `field as usize` indexes [`COLUMNS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Field {
@@ -74,6 +89,7 @@ pub(crate) enum Field {
     CallerNumber,
     RegionCode,
     Town,
+    BusinessDistrict,
     ComplainantName,
     ComplainantPhone,
     ComplainantAddress,
@@ -98,7 +114,7 @@ pub(crate) enum Field {
     Channel,
 }
 
-pub(crate) const FIELD_COUNT: usize = 29;
+pub(crate) const FIELD_COUNT: usize = 30;
 
 impl Field {
     pub(crate) const ALL: [Field; FIELD_COUNT] = [
@@ -109,6 +125,7 @@ impl Field {
         Field::CallerNumber,
         Field::RegionCode,
         Field::Town,
+        Field::BusinessDistrict,
         Field::ComplainantName,
         Field::ComplainantPhone,
         Field::ComplainantAddress,
@@ -179,21 +196,36 @@ impl Field {
 pub(crate) struct Header {
     pub fields: Vec<Option<Field>>,
     pub ignored: Vec<String>,
+    pub columns: Vec<(String, Option<&'static str>)>,
+}
+
+/// What a reader tells about the columns of its file.
+pub(crate) struct ReadColumns {
+    pub columns: Vec<(String, Option<&'static str>)>,
+    pub ignored: Vec<String>,
 }
 
 impl Header {
     /// Refuses a header that cannot describe tickets: blank, with no known column, with a
-    /// field twice (which value would be meant is a guess), or without an id or receipt time.
-    pub(crate) fn read(cells: &[String], path: &Path) -> Result<Header, ImportError> {
+    /// field twice (which value would be meant is a guess), or without an id or receipt time;
+    /// and a mapping of a column the file does not have (a typo would leave a field empty).
+    pub(crate) fn read(cells: &[String], path: &Path, options: &ReadOptions) -> Result<Header, ImportError> {
         let names: Vec<&str> = cells.iter().map(|c| c.trim().trim_start_matches('\u{feff}').trim()).collect();
         if names.iter().all(|n| n.is_empty()) {
             return Err(ImportError::NoHeader { path: path.to_path_buf() });
+        }
+        if let Some(missing) = options.mapped_headers().find(|h| !names.contains(h)) {
+            return Err(ImportError::MappedColumnMissing {
+                path: path.to_path_buf(),
+                header: missing.to_owned(),
+                found: names.iter().filter(|n| !n.is_empty()).map(|n| (*n).to_owned()).collect(),
+            });
         }
         let mut fields = Vec::with_capacity(names.len());
         let mut ignored: Vec<String> = Vec::new();
         let mut first_column_of: Vec<Option<&str>> = vec![None; FIELD_COUNT];
         for name in &names {
-            let field = Field::from_header(name);
+            let field = options.field_of(name);
             match field {
                 Some(f) => {
                     if let Some(first) = first_column_of[f as usize] {
@@ -222,7 +254,12 @@ impl Header {
                 return Err(missing_column(required, path));
             }
         }
-        Ok(Header { fields, ignored })
+        let columns = names.iter().zip(&fields).map(|(n, f)| ((*n).to_owned(), f.map(Field::name))).collect();
+        Ok(Header { fields, ignored, columns })
+    }
+
+    pub(crate) fn into_read(self) -> ReadColumns {
+        ReadColumns { columns: self.columns, ignored: self.ignored }
     }
 }
 

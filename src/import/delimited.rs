@@ -1,18 +1,36 @@
 //! CSV (and tab-separated) text, already decoded.
 
-use super::ImportError;
-use super::columns::{Header, is_banner};
+use super::columns::{Header, ReadColumns, is_banner};
 use super::row::{Builder, RawRow};
+use super::source::{Source, tail_from_line};
+use super::{ImportError, ReadOptions};
+use std::io::Read;
 use std::path::Path;
 
-/// Reads the header and every record; returns the ignored column names.
-pub(super) fn read(text: &str, path: &Path, out: &mut Builder) -> Result<Vec<String>, ImportError> {
-    let delimiter = delimiter(text);
+/// The longest last record checked for an open quote: one longer holds a field beyond any
+/// field's limit and is rejected for that anyway.
+const TAIL_LIMIT: usize = 8 << 20;
+
+/// Reads the header and every record of `text`, streamed; `source` is read again for the
+/// delimiter and, at the end, for the last record.
+pub(super) fn read(
+    text: Box<dyn Read + '_>,
+    source: Source,
+    encoding: &'static str,
+    path: &Path,
+    options: &ReadOptions,
+    out: &mut Builder,
+) -> Result<ReadColumns, ImportError> {
+    let io = |e: std::io::Error| ImportError::Io { path: path.to_path_buf(), source: e };
+    let mut head = Vec::new();
+    source.text(encoding).map_err(io)?.take(64 * 1024).read_to_end(&mut head).map_err(io)?;
+    let delimiter = delimiter(&String::from_utf8_lossy(&head));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+        .buffer_capacity(1 << 20)
+        .from_reader(text);
     let mut records = reader.records().peekable();
     let header = loop {
         let record = match records.next() {
@@ -25,7 +43,7 @@ pub(super) fn read(text: &str, path: &Path, out: &mut Builder) -> Result<Vec<Str
         }
     };
     let names: Vec<String> = header.iter().map(str::to_owned).collect();
-    let header = Header::read(&names, path)?;
+    let header = Header::read(&names, path, options)?;
     let width = header.fields.len();
     let mut last_line = 1;
     while let Some(result) = records.next() {
@@ -48,8 +66,8 @@ pub(super) fn read(text: &str, path: &Path, out: &mut Builder) -> Result<Vec<Str
         // The reader runs an unclosed quote to the end of the file without complaint, taking
         // every later row into one field; only the last record can be such a field.
         if records.peek().is_none() {
-            let start = record.position().map_or(0, |p| p.byte() as usize);
-            if ends_inside_quotes(text.get(start..).unwrap_or(""), delimiter) {
+            let tail = tail_from_line(source, encoding, line, TAIL_LIMIT).map_err(io)?;
+            if tail.is_some_and(|tail| ends_inside_quotes(&tail, delimiter)) {
                 out.reject(
                     line,
                     "a quote opened in this record is never closed, so it runs to the end of the file".into(),
@@ -77,7 +95,7 @@ pub(super) fn read(text: &str, path: &Path, out: &mut Builder) -> Result<Vec<Str
         }
         out.push(raw);
     }
-    Ok(header.ignored)
+    Ok(header.into_read())
 }
 
 /// Whether `raw` (a record and all that follows it) ends inside a quoted field, read by the

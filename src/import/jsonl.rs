@@ -1,23 +1,41 @@
 //! JSON lines: one object per line, keys named like CSV headers.
 
-use super::ImportError;
-use super::columns::{FIELD_COUNT, Field, missing_column};
+use super::columns::{FIELD_COUNT, Field, ReadColumns, missing_column};
 use super::row::{Builder, RawRow};
+use super::{ImportError, ReadOptions};
 use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-/// Reads every non-blank line; returns the keys that are not a known field.
-pub(super) fn read(text: &str, path: &Path, out: &mut Builder) -> Result<Vec<String>, ImportError> {
-    if text.trim_start().starts_with('[') {
-        return Err(ImportError::JsonArray { path: path.to_path_buf() });
-    }
+/// Reads every non-blank line, streamed; returns the keys and the fields they feed.
+pub(super) fn read(
+    text: Box<dyn Read + '_>,
+    path: &Path,
+    options: &ReadOptions,
+    out: &mut Builder,
+) -> Result<ReadColumns, ImportError> {
+    let io = |e: std::io::Error| ImportError::Io { path: path.to_path_buf(), source: e };
+    let mut reader = BufReader::with_capacity(1 << 20, text);
     let mut ignored: Vec<String> = Vec::new();
+    let mut columns: Vec<(String, Option<&'static str>)> = Vec::new();
     let mut objects = 0usize;
     let mut key_seen = [false; FIELD_COUNT];
-    for (index, line) in text.split('\n').enumerate() {
-        let line_no = index + 1;
+    let mut buf = Vec::new();
+    let mut line_no = 0;
+    let mut first = true;
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf).map_err(io)? == 0 {
+            break;
+        }
+        line_no += 1;
+        let line = String::from_utf8_lossy(&buf);
+        let line = line.strip_suffix('\n').unwrap_or(&line);
         if line.trim().is_empty() {
             continue;
+        }
+        if std::mem::take(&mut first) && line.trim_start().starts_with('[') {
+            return Err(ImportError::JsonArray { path: path.to_path_buf() });
         }
         let map = match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(map)) => map,
@@ -34,7 +52,10 @@ pub(super) fn read(text: &str, path: &Path, out: &mut Builder) -> Result<Vec<Str
         let mut raw = RawRow::new(line_no);
         let mut key_of: [Option<&str>; FIELD_COUNT] = [None; FIELD_COUNT];
         for (key, value) in &map {
-            let Some(field) = Field::from_header(key) else {
+            if !columns.iter().any(|(k, _)| k == key) {
+                columns.push((key.clone(), options.field_of(key).map(Field::name)));
+            }
+            let Some(field) = options.field_of(key) else {
                 if !ignored.contains(key) {
                     ignored.push(key.clone());
                 }
@@ -58,7 +79,14 @@ pub(super) fn read(text: &str, path: &Path, out: &mut Builder) -> Result<Vec<Str
             }
         }
     }
-    Ok(ignored)
+    if let Some(missing) = options.mapped_headers().find(|h| !columns.iter().any(|(k, _)| k == h)) {
+        return Err(ImportError::MappedColumnMissing {
+            path: path.to_path_buf(),
+            header: missing.to_owned(),
+            found: columns.into_iter().map(|(k, _)| k).collect(),
+        });
+    }
+    Ok(ReadColumns { columns, ignored })
 }
 
 /// Sets a field from a JSON value: text and numbers as their text, a boolean for a flag, a

@@ -6,14 +6,21 @@
 
 pub(crate) mod columns;
 mod delimited;
+pub mod intake;
 pub(crate) mod jsonl;
+pub mod profile;
 pub(crate) mod row;
+mod source;
 mod xlsx;
 
-pub use columns::COLUMNS;
+pub use columns::{COLUMNS, columns_help};
+pub use intake::{IntakeFields, IntakeRefused, UnknownField, validate_intake};
+pub use row::RowRules;
 
 use crate::domain::ticket::NewTicket;
 use crate::time::Timestamp;
+use columns::Field;
+use source::Source;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -118,6 +125,13 @@ pub enum ImportError {
     )]
     DuplicateColumn { path: PathBuf, field: &'static str, first: String, second: String },
 
+    #[error(
+        "{}: no column is headed \"{header}\", which --map or the profile maps; the columns are: {}",
+        path.display(),
+        found.join(", ")
+    )]
+    MappedColumnMissing { path: PathBuf, header: String, found: Vec<String> },
+
     #[error("{} cannot be read as CSV ({detail}); save it again as CSV (UTF-8) and retry", path.display())]
     Csv { path: PathBuf, detail: String },
 
@@ -135,13 +149,82 @@ pub enum ImportError {
     Xlsx { path: PathBuf, detail: String },
 }
 
-/// Reads `path`, taking the format from its extension or, failing that, from its content.
-///
-/// `channel` goes into every ticket; `now` bounds `received_at` (at most one day ahead).
+/// How to read a file beyond its own header: columns mapped by hand (`--map`, a profile's
+/// `columns`) and a profile's rules for dates, kinds and the default town.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// A column's header → the field it holds; `None`: deliberately not imported.
+    map: Vec<(String, Option<Field>)>,
+    pub rules: RowRules,
+}
+
+/// The field name that maps a column to nothing.
+pub const NOT_IMPORTED: &str = "-";
+
+impl ReadOptions {
+    /// Maps the column headed `header` to `field`, a snake_case field name (or a Chinese alias),
+    /// or [`NOT_IMPORTED`]. A later mapping of the same header replaces an earlier one.
+    pub fn map_column(&mut self, header: &str, field: &str) -> Result<(), UnknownField> {
+        let target = match field.trim() {
+            NOT_IMPORTED => None,
+            name => Some(Field::from_header(name).ok_or_else(|| UnknownField(name.to_owned()))?),
+        };
+        let header = header.trim().to_owned();
+        self.map.retain(|(h, _)| *h != header);
+        self.map.push((header, target));
+        Ok(())
+    }
+
+    /// The field a header feeds: the mapping when there is one, else the known names.
+    pub(crate) fn field_of(&self, header: &str) -> Option<Field> {
+        let header = header.trim().trim_start_matches('\u{feff}').trim();
+        match self.map.iter().find(|(h, _)| h == header) {
+            Some((_, field)) => *field,
+            None => Field::from_header(header),
+        }
+    }
+
+    pub(crate) fn mapped_headers(&self) -> impl Iterator<Item = &str> {
+        self.map.iter().map(|(h, _)| h.as_str())
+    }
+}
+
+/// What a file is, as read: format, encoding and what each column feeds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileInfo {
+    pub format: Format,
+    pub encoding: &'static str,
+    /// Each column's header and the field it feeds (`None`: not imported), in file order.
+    pub columns: Vec<(String, Option<&'static str>)>,
+    /// Headers (or JSON keys) that feed no field, reported, never used.
+    pub ignored_columns: Vec<String>,
+}
+
+/// Reads `path` row by row, handing each row (or the reason it cannot be a ticket) to `on_row`
+/// in file order, without holding the file: CSV and JSON lines are streamed (an XLSX workbook
+/// is a zip and is read whole). The format comes from the extension or, failing that, the
+/// content; `channel` goes into every ticket; `now` bounds `received_at`.
+pub fn read_file(
+    path: &Path,
+    channel: &str,
+    now: Timestamp,
+    options: &ReadOptions,
+    on_row: impl FnMut(Result<ImportRow, RowError>),
+) -> Result<FileInfo, ImportError> {
+    let source = Source::File(path);
+    let head = source.head(4096).map_err(|e| ImportError::Io { path: path.to_path_buf(), source: e })?;
+    let format = detect_format(path, &head);
+    read_source(source, format, channel, now, options, path, on_row)
+}
+
+/// Reads `path` whole into [`Parsed`] (tests and small files).
 pub fn parse_file(path: &Path, channel: &str, now: Timestamp) -> Result<Parsed, ImportError> {
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
-    let format = detect_format(path, &bytes);
-    parse_bytes(&bytes, format, channel, now, &path.display().to_string())
+    let (mut rows, mut rejected) = (Vec::new(), Vec::new());
+    let info = read_file(path, channel, now, &ReadOptions::default(), |row| match row {
+        Ok(row) => rows.push(row),
+        Err(e) => rejected.push(e),
+    })?;
+    Ok(parsed(info, rows, rejected))
 }
 
 /// Parses bytes already read; `name_for_errors` names the file in [`ImportError`]s.
@@ -152,31 +235,68 @@ pub fn parse_bytes(
     now: Timestamp,
     name_for_errors: &str,
 ) -> Result<Parsed, ImportError> {
+    let (mut rows, mut rejected) = (Vec::new(), Vec::new());
     let path = PathBuf::from(name_for_errors);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ImportError::Empty { path });
+    let options = ReadOptions::default();
+    let info = read_source(Source::Bytes(bytes), format, channel, now, &options, &path, |row| match row {
+        Ok(row) => rows.push(row),
+        Err(e) => rejected.push(e),
+    })?;
+    Ok(parsed(info, rows, rejected))
+}
+
+fn parsed(info: FileInfo, rows: Vec<ImportRow>, rejected: Vec<RowError>) -> Parsed {
+    Parsed {
+        format: info.format,
+        encoding: info.encoding,
+        rows,
+        rejected,
+        ignored_columns: info.ignored_columns,
     }
-    let mut rows = row::Builder::new(channel, now);
-    let (encoding, ignored_columns) = match format {
+}
+
+fn read_source(
+    source: Source,
+    format: Format,
+    channel: &str,
+    now: Timestamp,
+    options: &ReadOptions,
+    path: &Path,
+    mut on_row: impl FnMut(Result<ImportRow, RowError>),
+) -> Result<FileInfo, ImportError> {
+    let io = |e: std::io::Error| ImportError::Io { path: path.to_path_buf(), source: e };
+    let mut any_row = false;
+    let mut rows = row::Builder::streaming(channel, now, options.rules.clone(), |row| {
+        any_row = true;
+        on_row(row)
+    });
+    let (encoding, read) = match format {
         Format::Csv | Format::JsonLines => {
-            let (text, encoding) = decode(bytes, &path)?;
-            if text.trim().is_empty() {
-                return Err(ImportError::Empty { path });
+            let (encoding, blank) = source::detect_encoding(source, path)?;
+            if blank {
+                return Err(ImportError::Empty { path: path.to_path_buf() });
             }
-            let ignored = if format == Format::Csv {
-                delimited::read(&text, &path, &mut rows)?
+            let text = source.text(encoding).map_err(io)?;
+            let read = if format == Format::Csv {
+                delimited::read(text, source, encoding, path, options, &mut rows)?
             } else {
-                jsonl::read(&text, &path, &mut rows)?
+                jsonl::read(text, path, options, &mut rows)?
             };
-            (encoding, ignored)
+            (encoding, read)
         }
-        Format::Xlsx => (ENCODING_UTF8, xlsx::read(bytes, &path, &mut rows)?),
+        Format::Xlsx => {
+            let bytes = source.all().map_err(io)?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(ImportError::Empty { path: path.to_path_buf() });
+            }
+            (ENCODING_UTF8, xlsx::read(&bytes, path, options, &mut rows)?)
+        }
     };
-    let (rows, rejected) = rows.finish();
-    if rows.is_empty() && rejected.is_empty() {
-        return Err(ImportError::Empty { path });
+    drop(rows);
+    if !any_row {
+        return Err(ImportError::Empty { path: path.to_path_buf() });
     }
-    Ok(Parsed { format, encoding, rows, rejected, ignored_columns })
+    Ok(FileInfo { format, encoding, columns: read.columns, ignored_columns: read.ignored })
 }
 
 /// The format a file is in: a zip is always a workbook (no CSV or JSON starts with `PK\x03\x04`),
@@ -199,35 +319,5 @@ fn sniff(bytes: &[u8]) -> Format {
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => Format::JsonLines,
         _ => Format::Csv,
-    }
-}
-
-/// UTF-8 (with or without BOM), else GB18030 when it decodes cleanly; anything else is refused
-/// rather than imported as mojibake.
-fn decode(bytes: &[u8], path: &Path) -> Result<(String, &'static str), ImportError> {
-    let refuse = |detail: String| ImportError::Encoding { path: path.to_path_buf(), detail };
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err(refuse("it starts with a UTF-16 byte-order mark".into()));
-    }
-    // GB18030 maps NUL to NUL, so UTF-16 without a BOM and binary files would "decode": a text
-    // export never holds NUL bytes.
-    if bytes.contains(&0) {
-        return Err(refuse("it contains NUL bytes, as UTF-16 text or a binary file does".into()));
-    }
-    if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return match std::str::from_utf8(body) {
-            Ok(text) => Ok((text.to_owned(), ENCODING_UTF8_BOM)),
-            Err(e) => Err(refuse(format!(
-                "it has a UTF-8 byte-order mark but invalid UTF-8 at byte {}",
-                e.valid_up_to() + 3
-            ))),
-        };
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((text.to_owned(), ENCODING_UTF8));
-    }
-    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
-        Some(text) => Ok((text.into_owned(), ENCODING_GB18030)),
-        None => Err(refuse("it is not valid UTF-8 and has byte sequences GB18030 does not define".into())),
     }
 }

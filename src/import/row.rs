@@ -39,7 +39,7 @@ impl RawRow {
         self.problems.push(reason);
     }
 
-    fn get(&self, field: Field) -> Option<&str> {
+    pub(crate) fn get(&self, field: Field) -> Option<&str> {
         self.values[field as usize].as_deref()
     }
 }
@@ -53,118 +53,216 @@ fn unwrap_excel_text(text: &str) -> &str {
     }
 }
 
-/// Turns raw rows into tickets, remembering ids already seen in this file.
-pub(crate) struct Builder {
-    channel: String,
-    now: Timestamp,
-    first_line_of_id: HashMap<String, usize>,
-    rows: Vec<ImportRow>,
-    rejected: Vec<RowError>,
+/// What a source says beyond its columns (an import profile, INTERFACES.md "Import"): a date
+/// format its times are written in, its own words for the kinds, and the town of rows that
+/// name none. The default reads every source the same way.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RowRules {
+    /// A chrono format (`%Y年%m月%d日 %H时%M分`, `%d/%m/%Y`) tried before the usual spellings.
+    pub date_format: Option<String>,
+    /// The source's word for a kind (`来访投诉`) and the kind it means.
+    pub kinds: Vec<(String, Kind)>,
+    /// The town of a row that has none.
+    pub default_town: Option<String>,
 }
 
-impl Builder {
+/// Where a built row goes: kept for the caller, or handed on one at a time so that a file of a
+/// million rows is never held whole.
+type Emit<'a> = Box<dyn FnMut(Result<ImportRow, RowError>) + 'a>;
+
+/// Turns raw rows into tickets, remembering ids already seen in this file.
+pub(crate) struct Builder<'a> {
+    channel: String,
+    now: Timestamp,
+    rules: RowRules,
+    /// The ids seen so far, as 128-bit hashes: a million ids as strings would cost 100 MB.
+    first_line_of_id: HashMap<(u64, u64), usize>,
+    rows: Vec<ImportRow>,
+    rejected: Vec<RowError>,
+    emit: Option<Emit<'a>>,
+}
+
+impl<'a> Builder<'a> {
     pub fn new(channel: &str, now: Timestamp) -> Self {
         Builder {
             channel: channel.to_owned(),
             now,
+            rules: RowRules::default(),
             first_line_of_id: HashMap::new(),
             rows: Vec::new(),
             rejected: Vec::new(),
+            emit: None,
         }
+    }
+
+    /// A builder that hands each row to `emit` as it is built instead of keeping it.
+    pub fn streaming(
+        channel: &str,
+        now: Timestamp,
+        rules: RowRules,
+        emit: impl FnMut(Result<ImportRow, RowError>) + 'a,
+    ) -> Self {
+        Builder { rules, emit: Some(Box::new(emit)), ..Builder::new(channel, now) }
     }
 
     /// A row the reader could not even split into fields.
     pub fn reject(&mut self, line: usize, reason: String) {
-        self.rejected.push(RowError { line, reason });
+        self.give(Err(RowError { line, reason }));
     }
 
     pub fn push(&mut self, raw: RawRow) {
         let line = raw.line;
-        match self.build(raw) {
-            Ok(ticket) => self.rows.push(ImportRow { line, ticket }),
+        let built = self.build(raw);
+        self.give(match built {
+            Ok(ticket) => Ok(ImportRow { line, ticket }),
             // Every problem of the row at once, so one round of fixing is enough.
-            Err(problems) => self.rejected.push(RowError { line, reason: problems.join("; ") }),
-        }
+            Err(problems) => Err(RowError { line, reason: problems.join("; ") }),
+        });
     }
 
     pub fn finish(self) -> (Vec<ImportRow>, Vec<RowError>) {
         (self.rows, self.rejected)
     }
 
-    fn build(&mut self, mut raw: RawRow) -> Result<NewTicket, Vec<String>> {
-        let mut problems = std::mem::take(&mut raw.problems);
-        let mut check = Check { raw: &raw, problems: &mut problems };
+    fn give(&mut self, row: Result<ImportRow, RowError>) {
+        match (&mut self.emit, row) {
+            (Some(emit), row) => emit(row),
+            (None, Ok(row)) => self.rows.push(row),
+            (None, Err(e)) => self.rejected.push(e),
+        }
+    }
 
-        let id = check.text(Field::ChannelTicketId);
-        match &id {
-            None => check.problems.push("no channel_ticket_id".into()),
-            Some(id) => {
-                if let Some(first) = self.first_line_of_id.get(id) {
-                    check.problems.push(format!("channel_ticket_id {} repeats line {first}", cut(id)));
-                } else {
-                    self.first_line_of_id.insert(id.clone(), raw.line);
+    fn build(&mut self, mut raw: RawRow) -> Result<NewTicket, Vec<String>> {
+        let mut repeat = None;
+        if let Some(id) = raw.get(Field::ChannelTicketId) {
+            let key = id_hash(id);
+            match self.first_line_of_id.get(&key) {
+                Some(first) => repeat = Some(format!("channel_ticket_id {} repeats line {first}", cut(id))),
+                None => {
+                    self.first_line_of_id.insert(key, raw.line);
                 }
             }
         }
-        if let Some(given) = raw.get(Field::Channel)
-            && !given.eq_ignore_ascii_case(&self.channel)
-        {
-            check.problems.push(format!(
-                "the channel column says {} but the file is imported for channel {}",
-                shown(given),
-                self.channel
-            ));
+        self.rules.apply(&mut raw);
+        let reader_problems = raw.problems.len();
+        let checked = check_row(&raw, &self.channel, self.now, self.rules.date_format.as_deref(), true);
+        match (checked, repeat) {
+            (Ok(ticket), None) => Ok(ticket),
+            (Ok(_), Some(repeat)) => Err(vec![repeat]),
+            (Err(mut problems), Some(repeat)) => {
+                // The reader's problems, then the id's, then the other fields'.
+                problems.insert(reader_problems.min(problems.len()), repeat);
+                Err(problems)
+            }
+            (Err(problems), None) => Err(problems),
         }
-        let received_at = check.received_at(self.now);
-        let kind = check.kind();
-
-        let ticket = NewTicket {
-            kind,
-            intake: Intake {
-                channel: self.channel.clone(),
-                channel_ticket_id: id.clone().unwrap_or_default(),
-                order_no: check.text(Field::OrderNo),
-                received_at,
-                caller_number: check.text(Field::CallerNumber),
-                region_code: check.text(Field::RegionCode),
-                town: check.text(Field::Town),
-            },
-            complainant: Complainant {
-                name: check.text(Field::ComplainantName),
-                phone: check.text(Field::ComplainantPhone),
-                address: check.text(Field::ComplainantAddress),
-                id_verified: check.boolean(Field::IdVerified),
-                proxy: check.boolean(Field::Proxy),
-            },
-            respondent: Respondent {
-                name: check.text(Field::RespondentName),
-                credit_code: check.text(Field::CreditCode),
-                address: check.text(Field::RespondentAddress),
-                premises: check.text(Field::Premises),
-                platform: check.text(Field::Platform),
-                odr: check.boolean(Field::Odr),
-            },
-            dispute: Dispute {
-                title: String::new(),
-                request: check.text(Field::Request),
-                facts: check.text(Field::Facts),
-                purchase_date: check.date(Field::PurchaseDate),
-                harm_known_date: check.date(Field::HarmKnownDate),
-                amount: check.amount(),
-                category: check.text(Field::Category),
-                dispute_type: check.text(Field::DisputeType),
-                gb_code: check.text(Field::GbCode),
-            },
-            attachments: check.attachments(),
-        };
-        let title = check.text(Field::Title);
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        let mut ticket = ticket;
-        ticket.dispute.title = title.unwrap_or_else(|| default_title(&ticket.dispute));
-        Ok(ticket)
     }
+}
+
+impl RowRules {
+    /// The source's words made ours: its kind vocabulary and its default town.
+    fn apply(&self, raw: &mut RawRow) {
+        if let Some(text) = raw.get(Field::Kind)
+            && let Some((_, kind)) = self.kinds.iter().find(|(word, _)| word == text)
+        {
+            let code = kind.code();
+            raw.set(Field::Kind, code);
+        }
+        if raw.get(Field::Town).is_none()
+            && let Some(town) = &self.default_town
+        {
+            let town = town.clone();
+            raw.set(Field::Town, &town);
+        }
+    }
+}
+
+fn id_hash(id: &str) -> (u64, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut first = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut first);
+    let mut second = std::collections::hash_map::DefaultHasher::new();
+    (0x5eed_u16, id).hash(&mut second);
+    (first.finish(), second.finish())
+}
+
+/// The one check of a ticket's fields, whatever brought them: a row of a file, a channel's
+/// item, the `ticket register` command or the console's intake form (through
+/// [`super::intake::validate_intake`]). `id_required` is false for a ticket typed in by hand,
+/// which the engine numbers when it has no number.
+pub(crate) fn check_row(
+    raw: &RawRow,
+    channel: &str,
+    now: Timestamp,
+    date_format: Option<&str>,
+    id_required: bool,
+) -> Result<NewTicket, Vec<String>> {
+    let mut problems = raw.problems.clone();
+    let mut check = Check { raw, problems: &mut problems, date_format };
+
+    let id = check.text(Field::ChannelTicketId);
+    if id.is_none() && id_required {
+        check.problems.push("no channel_ticket_id".into());
+    }
+    if let Some(given) = raw.get(Field::Channel)
+        && !given.eq_ignore_ascii_case(channel)
+    {
+        check.problems.push(format!(
+            "the channel column says {} but the file is imported for channel {}",
+            shown(given),
+            channel
+        ));
+    }
+    let received_at = check.received_at(now);
+    let kind = check.kind();
+
+    let ticket = NewTicket {
+        kind,
+        intake: Intake {
+            channel: channel.to_owned(),
+            channel_ticket_id: id.unwrap_or_default(),
+            order_no: check.text(Field::OrderNo),
+            received_at,
+            caller_number: check.text(Field::CallerNumber),
+            region_code: check.text(Field::RegionCode),
+            town: check.text(Field::Town),
+            business_district: check.text(Field::BusinessDistrict),
+        },
+        complainant: Complainant {
+            name: check.text(Field::ComplainantName),
+            phone: check.text(Field::ComplainantPhone),
+            address: check.text(Field::ComplainantAddress),
+            id_verified: check.boolean(Field::IdVerified),
+            proxy: check.boolean(Field::Proxy),
+        },
+        respondent: Respondent {
+            name: check.text(Field::RespondentName),
+            credit_code: check.text(Field::CreditCode),
+            address: check.text(Field::RespondentAddress),
+            premises: check.text(Field::Premises),
+            platform: check.text(Field::Platform),
+            odr: check.boolean(Field::Odr),
+        },
+        dispute: Dispute {
+            title: String::new(),
+            request: check.text(Field::Request),
+            facts: check.text(Field::Facts),
+            purchase_date: check.date(Field::PurchaseDate),
+            harm_known_date: check.date(Field::HarmKnownDate),
+            amount: check.amount(),
+            category: check.text(Field::Category),
+            dispute_type: check.text(Field::DisputeType),
+            gb_code: check.text(Field::GbCode),
+        },
+        attachments: check.attachments(),
+    };
+    let title = check.text(Field::Title);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut ticket = ticket;
+    ticket.dispute.title = title.unwrap_or_else(|| default_title(&ticket.dispute));
+    Ok(ticket)
 }
 
 /// 2000-01-01 00:00 China time: nothing the bureau handles is older, so an earlier time is a
@@ -175,6 +273,7 @@ const EARLIEST_RECEIVED_MS: i64 = 946_656_000_000;
 struct Check<'a> {
     raw: &'a RawRow,
     problems: &'a mut Vec<String>,
+    date_format: Option<&'a str>,
 }
 
 impl Check<'_> {
@@ -197,7 +296,7 @@ impl Check<'_> {
             self.problems.push("no received_at".into());
             return None;
         };
-        let Some(at) = parse_time(text) else {
+        let Some(at) = parse_time_as(text, self.date_format) else {
             self.problems.push(format!(
                 "received_at {} is not a time (write e.g. 2026-11-28 09:30, China time)",
                 shown(text)
@@ -247,7 +346,7 @@ impl Check<'_> {
 
     fn date(&mut self, field: Field) -> Option<NaiveDate> {
         let text = self.raw.get(field)?;
-        let date = parse_time(text).map(Timestamp::china_date);
+        let date = parse_time_as(text, self.date_format).map(Timestamp::china_date);
         if date.is_none() {
             self.problems.push(format!(
                 "{} {} is not a date (write e.g. 2026-11-01)",
@@ -317,6 +416,20 @@ fn cut(text: &str) -> String {
     } else {
         text.to_owned()
     }
+}
+
+/// A time in the source's own format when it has one, else in any spelling [`parse_time`] knows.
+pub(crate) fn parse_time_as(text: &str, format: Option<&str>) -> Option<Timestamp> {
+    let text = text.trim();
+    if let Some(format) = format {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(Timestamp::from_china(naive));
+        }
+        if let Ok(date) = NaiveDate::parse_from_str(text, format) {
+            return Some(Timestamp::from_china(date.and_hms_opt(0, 0, 0)?));
+        }
+    }
+    parse_time(text)
 }
 
 /// [`Timestamp::parse`], plus what spreadsheets and channel exports also produce: fractional

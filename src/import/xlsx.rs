@@ -1,15 +1,20 @@
 //! XLSX workbooks: the first sheet, its first non-empty row (below any banner) as the header.
 
-use super::ImportError;
-use super::columns::{Field, Header, is_banner};
+use super::columns::{Field, Header, ReadColumns, is_banner};
 use super::row::{Builder, RawRow};
+use super::{ImportError, ReadOptions};
 use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Reader, Xlsx};
 use chrono::{NaiveDate, TimeDelta};
 use std::io::Cursor;
 use std::path::Path;
 
 /// Reads the first sheet; returns the ignored column names.
-pub(super) fn read(bytes: &[u8], path: &Path, out: &mut Builder) -> Result<Vec<String>, ImportError> {
+pub(super) fn read(
+    bytes: &[u8],
+    path: &Path,
+    options: &ReadOptions,
+    out: &mut Builder,
+) -> Result<ReadColumns, ImportError> {
     let bad = |detail: String| ImportError::Xlsx { path: path.to_path_buf(), detail };
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(bad("it is an Excel 97-2003 .xls workbook: save it as .xlsx".into()));
@@ -37,7 +42,7 @@ pub(super) fn read(bytes: &[u8], path: &Path, out: &mut Builder) -> Result<Vec<S
             break names;
         }
     };
-    let header = Header::read(&names, path)?;
+    let header = Header::read(&names, path, options)?;
     for (line, cells) in rows {
         if cells.iter().all(is_blank) {
             continue;
@@ -52,7 +57,7 @@ pub(super) fn read(bytes: &[u8], path: &Path, out: &mut Builder) -> Result<Vec<S
         }
         out.push(raw);
     }
-    Ok(header.ignored)
+    Ok(header.into_read())
 }
 
 fn is_blank(cell: &Data) -> bool {

@@ -27,6 +27,9 @@ pub struct Row {
     /// Earliest due instant of a running clock, as the deadline index has it.
     pub earliest_due: Option<Timestamp>,
     pub updated_at: Timestamp,
+    /// 商圈 (record version 3 on).
+    #[serde(default, deserialize_with = "super::codec::since_v3")]
+    pub business_district: Option<String>,
 }
 
 impl Row {
@@ -48,6 +51,7 @@ impl Row {
             clocks: t.clocks.clone(),
             earliest_due,
             updated_at: t.updated_at,
+            business_district: t.intake.business_district.clone(),
         }
     }
 }

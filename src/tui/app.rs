@@ -414,7 +414,7 @@ impl App {
             Some(Popup::Palette { cursor, .. }) => *cursor = 0,
             Some(Popup::Intake(f)) => {
                 let draft = f.draft();
-                let probe = f.to_ticket(&self.config, self.now, self.lang).ok();
+                let probe = f.to_ticket(self.now).ok();
                 self.effects.push(Effect::SaveDraft(draft));
                 if let Some(t) = probe {
                     self.ask(Ask::Duplicates(Probe::Draft(Box::new(t))));
@@ -492,7 +492,7 @@ impl App {
 
     fn save_intake(&mut self) {
         let Some(Popup::Intake(f)) = &mut self.popup else { return };
-        match f.to_ticket(&self.config, self.now, self.lang) {
+        match f.to_ticket(self.now) {
             Ok(t) => {
                 let envelopes =
                     vec![Envelope { actor: self.me.clone(), command: Command::Register(Box::new(t)) }];

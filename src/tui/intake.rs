@@ -4,8 +4,8 @@
 
 use super::i18n::{Lang, Msg};
 use super::input::Input;
-use crate::config::Config;
-use crate::domain::ticket::{Complainant, Dispute, Fen, Intake as IntakeFields, Kind, NewTicket, Respondent};
+use crate::domain::ticket::{Kind, NewTicket};
+use crate::import::{IntakeFields, validate_intake};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -169,62 +169,42 @@ impl IntakeForm {
             .collect()
     }
 
-    /// The ticket to register, or what must be fixed first. Missing materials do not stop a
-    /// registration (they are flagged for the unit); an unreadable time, amount or phone does.
-    pub fn to_ticket(&self, config: &Config, now: Timestamp, lang: Lang) -> Result<NewTicket, String> {
-        let opt = |s: Slot| Some(self.value(s).to_string()).filter(|v| !v.is_empty());
-        let title = self.value(Slot::Title);
-        if title.is_empty() {
-            return Err(format!("{}: {}", Msg::Title.text(lang), Msg::Required.text(lang)));
-        }
-        let received_at = Timestamp::parse(self.value(Slot::Received))
-            .ok_or_else(|| format!("{}: {:?}", Msg::Received.text(lang), self.value(Slot::Received)))?;
-        let amount = match opt(Slot::Amount) {
-            Some(t) => Some(Fen::parse_yuan(&t).ok_or_else(|| format!("{}: {t:?}", Msg::Amount.text(lang)))?),
-            None => None,
-        };
-        if let Some(p) = opt(Slot::Phone)
-            && crate::domain::validate::normalise_phone(&p)
-                .is_none_or(|_| p.chars().any(|c| c.is_alphabetic()))
-        {
-            return Err(format!("{}: {p:?}", Msg::Phone.text(lang)));
-        }
-        let channel = MANUAL_CHANNELS[self.channel];
-        let town = opt(Slot::Town).map(|t| config.org.resolve_town(&t).map(str::to_string).unwrap_or(t));
-        Ok(NewTicket {
-            kind: Some(Kind::ALL[self.kind]),
-            intake: IntakeFields {
-                channel: channel.to_string(),
-                channel_ticket_id: format!(
-                    "{}-{}",
-                    channel.to_uppercase(),
-                    now.china().format("%Y%m%d-%H%M%S%3f")
-                ),
-                received_at: Some(received_at),
-                town,
-                ..IntakeFields::default()
-            },
-            complainant: Complainant {
-                name: opt(Slot::Name),
-                phone: opt(Slot::Phone),
-                address: opt(Slot::Address),
-                ..Complainant::default()
-            },
-            respondent: Respondent {
-                name: opt(Slot::Respondent),
-                credit_code: opt(Slot::CreditCode),
-                premises: opt(Slot::Premises),
-                ..Respondent::default()
-            },
-            dispute: Dispute {
-                title: title.to_string(),
-                request: opt(Slot::Request),
-                facts: opt(Slot::Facts),
-                amount,
-                ..Dispute::default()
-            },
-            attachments: Vec::new(),
+    /// The import field each typed slot fills.
+    fn field(slot: Slot) -> Option<&'static str> {
+        Some(match slot {
+            Slot::Received => "received_at",
+            Slot::Name => "complainant_name",
+            Slot::Phone => "complainant_phone",
+            Slot::Address => "complainant_address",
+            Slot::Respondent => "respondent_name",
+            Slot::CreditCode => "credit_code",
+            Slot::Premises => "premises",
+            Slot::Town => "town",
+            Slot::Title => "title",
+            Slot::Facts => "facts",
+            Slot::Request => "request",
+            Slot::Amount => "amount",
+            Slot::Channel | Slot::Kind => return None,
         })
+    }
+
+    /// The ticket to register, or what must be fixed first: checked exactly as `import` and
+    /// `ticket register` check a row (one code path). Missing materials do not stop a
+    /// registration (they are flagged for the unit); an unreadable time or amount does.
+    pub fn to_ticket(&self, now: Timestamp) -> Result<NewTicket, String> {
+        let mut fields = IntakeFields::new();
+        let kind = Kind::ALL[self.kind].code();
+        let set = |f: &mut IntakeFields, name: &str, value: &str| {
+            f.set(name, value).map(|_| ()).map_err(|e| format!("{name}: {e}"))
+        };
+        set(&mut fields, "kind", kind)?;
+        for slot in Slot::ALL {
+            if let Some(name) = Self::field(slot) {
+                set(&mut fields, name, self.value(slot))?;
+            }
+        }
+        // The engine numbers a hand-registered ticket; two walk-ins in one second are two.
+        validate_intake(&fields, MANUAL_CHANNELS[self.channel], now).map_err(|r| r.problems.join("；"))
     }
 }
 

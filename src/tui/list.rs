@@ -209,6 +209,7 @@ mod tests {
             title: "预付卡退费".into(),
             town: Some("容桂".into()),
             respondent_name: None,
+            business_district: None,
             category: None,
             unit: None,
             owner: None,

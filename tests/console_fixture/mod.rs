@@ -74,6 +74,7 @@ fn row(
         title: title.into(),
         town: town.map(Into::into),
         respondent_name: respondent.map(Into::into),
+        business_district: None,
         category: None,
         unit: unit.map(Into::into),
         owner: owner.map(Into::into),

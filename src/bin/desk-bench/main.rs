@@ -8,12 +8,15 @@
 //!   what a clerk waits for.
 //! - `sync` (see `sync.rs`): ingest over HTTP from the simulator, how soon a new ticket reaches
 //!   subscribers, and memory over a soak.
+//! - `import` (see `import.rs`): the real `rightsdesk import` of a generated million-row CSV
+//!   export: rows a second, peak memory, reopening the store after it.
 //! - `serve` (see `serve.rs`): the real `rightsdesk serve` on a filled store, and what clients
 //!   of its socket wait for: attaching, reading, commands alone and at once, changes pushed.
 
 #[global_allocator]
 static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
 
+mod import;
 mod serve;
 mod serve_process;
 mod sim_process;
@@ -32,23 +35,25 @@ enum Suite {
     Ui,
     Stats,
     Serve,
+    Import,
 }
 
 #[derive(Parser)]
 #[command(name = "desk-bench", about = "Performance figures of rightsdesk, one suite at a time")]
 pub struct Args {
     suite: Suite,
-    /// Tickets to generate (store: 1,000,000; sync: 100,000 for the ingest run; serve: 100,000).
+    /// Tickets to generate (store, import: 1,000,000; sync: 100,000 for the ingest run; serve:
+    /// 100,000).
     #[arg(long)]
     pub tickets: Option<usize>,
     /// One JSON object instead of `name: value unit` lines.
     #[arg(long)]
     pub json: bool,
-    /// store, serve: the store directory (must be empty or absent); default: a new directory
+    /// store, serve, import: the store directory (must be empty or absent); default: a new directory
     /// under the system temp dir. sync always uses fresh temporary stores.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// store, serve: keep the store after the run.
+    /// store, serve, import: keep the store after the run.
     #[arg(long)]
     pub keep: bool,
     /// Generator seed: the same seed gives the same tickets.
@@ -91,11 +96,13 @@ fn main() -> ExitCode {
         Suite::Ui => "ui",
         Suite::Stats => "stats",
         Suite::Serve => "serve",
+        Suite::Import => "import",
     };
     let result = match args.suite {
         Suite::Store => store::run(&args),
         Suite::Sync => sync::run(&args),
         Suite::Serve => serve::run(&args),
+        Suite::Import => import::run(&args),
         Suite::Ui | Suite::Stats => {
             eprintln!("suite {name} arrives with a later issue");
             return ExitCode::from(2);

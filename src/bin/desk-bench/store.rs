@@ -246,7 +246,7 @@ fn run_store(
 }
 
 /// Bytes of every file under `dir`: what the store takes on disk.
-fn dir_size(dir: &Path) -> u64 {
+pub fn dir_size(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
     entries
         .flatten()
