@@ -113,6 +113,8 @@ pub struct App {
     /// Changes arrived: the lists, counts and open ticket are asked again at the next tick.
     pub stale: bool,
     pub server: String,
+    /// The intake draft as last kept on disk (the runner loads it at start).
+    pub draft: Option<intake::Draft>,
     effects: Vec<Effect>,
 }
 
@@ -161,6 +163,7 @@ impl App {
             quit: false,
             stale: false,
             server: String::new(),
+            draft: None,
             effects: Vec::new(),
         }
     }
@@ -338,6 +341,7 @@ impl App {
                 None => {
                     let id = results.iter().find_map(|r| r.as_ref().ok().and_then(|o| o.ticket()));
                     self.popup = None;
+                    self.draft = None;
                     self.effects.push(Effect::DeleteDraft);
                     self.say(format!("{} #{}", Msg::Saved.text(self.lang), id.map_or(0, |i| i.0)));
                 }
@@ -415,6 +419,7 @@ impl App {
             Some(Popup::Intake(f)) => {
                 let draft = f.draft();
                 let probe = f.to_ticket(self.now).ok();
+                self.draft = Some(draft.clone());
                 self.effects.push(Effect::SaveDraft(draft));
                 if let Some(t) = probe {
                     self.ask(Ask::Duplicates(Probe::Draft(Box::new(t))));
@@ -625,8 +630,8 @@ impl App {
                 self.ask(Ask::Health);
             }
             Action::Intake => {
-                let form = match intake::load_draft() {
-                    Some(d) if !d.values.is_empty() => IntakeForm::from_draft(&d, self.now),
+                let form = match &self.draft {
+                    Some(d) if !d.values.is_empty() => IntakeForm::from_draft(d, self.now),
                     _ => IntakeForm::new(self.now),
                 };
                 if form.restored {
@@ -672,13 +677,20 @@ impl App {
     fn targets(&self) -> Vec<TicketId> {
         match &self.detail {
             Some(d) => vec![d.ticket],
+            // The quarantine holds payloads, not tickets: nothing to act on.
+            None if self.quarantine_shown() => Vec::new(),
             None => self.list().targets(),
         }
+    }
+
+    pub fn quarantine_shown(&self) -> bool {
+        self.screen == Screen::Queue && matches!(self.side.get(self.side_active), Some(SideItem::Quarantine))
     }
 
     fn current_ticket(&self) -> Option<TicketId> {
         match &self.detail {
             Some(d) => Some(d.ticket),
+            None if self.quarantine_shown() => None,
             None => self.list().selected,
         }
     }
@@ -699,14 +711,17 @@ impl App {
             return;
         }
         if let Some(d) = &mut self.detail {
+            // Never past the end: the last screenful stays in sight.
+            let end = d.detail.as_deref().map_or(0, detail_lines).saturating_sub(10) as u16;
             d.scroll = match action {
                 Action::MoveUp => d.scroll.saturating_sub(1),
                 Action::MoveDown => d.scroll.saturating_add(1),
                 Action::PageUp => d.scroll.saturating_sub(10),
                 Action::PageDown => d.scroll.saturating_add(10),
                 Action::GoTop => 0,
-                _ => d.scroll.saturating_add(200),
-            };
+                _ => end,
+            }
+            .min(end);
             return;
         }
         let list = self.list_mut();
@@ -753,7 +768,7 @@ impl App {
             self.focus = Focus::Table;
             return;
         }
-        if let Some(id) = self.list().selected {
+        if let Some(id) = self.current_ticket() {
             self.detail = Some(DetailView { ticket: id, detail: None, revealed: false, scroll: 0 });
             self.ask(Ask::Detail { ticket: id, reveal: false });
         }
@@ -768,7 +783,8 @@ impl App {
             Some(d) => d.detail.as_ref().map(|d| d.summary.clone()),
             None => self.list().current().cloned(),
         };
-        self.popup = Some(Popup::Dispatch(Box::new(Dispatch::new(tickets.clone(), first, &self.config))));
+        self.popup =
+            Some(Popup::Dispatch(Box::new(Dispatch::new(tickets.clone(), first, &self.config, self.lang))));
         self.ask(Ask::Suggest(tickets[0]));
         self.ask(Ask::Duplicates(Probe::Ticket(tickets[0])));
     }
@@ -1009,6 +1025,18 @@ impl App {
             Popup::Confirm { .. } => true,
         }
     }
+}
+
+/// About how many lines the detail screen takes (long texts wrap at ~80 cells).
+fn detail_lines(d: &TicketDetail) -> usize {
+    let wrapped = |t: &Option<String>| t.as_deref().map_or(0, |t| super::text::width(t) / 80 + 1);
+    24 + 2 * d.summary.clocks.len()
+        + wrapped(&d.dispute.facts)
+        + wrapped(&d.dispute.request)
+        + wrapped(&d.workflow.result)
+        + d.notes.len()
+        + d.attachments.len()
+        + d.timeline.iter().map(|e| super::text::width(&e.detail) / 80 + 1).sum::<usize>()
 }
 
 /// The palette's actions for what was typed: by name or label, fuzzy.

@@ -49,7 +49,12 @@ fn items(list: &[&str]) -> Vec<Item> {
 }
 
 impl Dispatch {
-    pub fn new(tickets: Vec<TicketId>, first: Option<TicketSummary>, config: &Config) -> Dispatch {
+    pub fn new(
+        tickets: Vec<TicketId>,
+        first: Option<TicketSummary>,
+        config: &Config,
+        lang: Lang,
+    ) -> Dispatch {
         let kind = first.as_ref().and_then(|f| Kind::parse(&f.kind)).unwrap_or(Kind::Complaint);
         let mut category = Picker::new(items(vocab::CATEGORIES));
         category.preselect(first.as_ref().and_then(|f| f.category.as_deref()));
@@ -58,7 +63,7 @@ impl Dispatch {
         } else {
             vocab::DISPUTE_TYPES
         }));
-        let unit = Picker::new(unit_items(config, &[], Lang::Zh));
+        let unit = Picker::new(unit_items(config, &[], lang));
         Dispatch {
             tickets,
             first,
@@ -140,7 +145,7 @@ fn unit_items(config: &Config, suggestions: &[Suggestion], lang: Lang) -> Vec<It
         .map(|s| Item {
             code: s.unit.clone(),
             label: s.name.clone(),
-            note: format!("★ {}", reasons(&s.reasons, lang)),
+            note: format!("+ {}", reasons(&s.reasons, lang)),
         })
         .collect();
     for kind in [UnitKind::Section, UnitKind::Branch, UnitKind::Station] {
@@ -148,10 +153,14 @@ fn unit_items(config: &Config, suggestions: &[Suggestion], lang: Lang) -> Vec<It
             if suggestions.iter().any(|s| s.unit == u.id) {
                 continue;
             }
+            let kind_name = match lang {
+                Lang::Zh => kind.zh(),
+                Lang::En => kind.table(),
+            };
             let note = match (&u.venue, &u.town) {
-                (Some(v), Some(t)) => format!("{} {t} {v}", kind.zh()),
-                (None, Some(t)) => format!("{} {t}", kind.zh()),
-                _ => kind.zh().to_string(),
+                (Some(v), Some(t)) => format!("{kind_name} {t} {v}"),
+                (None, Some(t)) => format!("{kind_name} {t}"),
+                _ => kind_name.to_string(),
             };
             out.push(Item { code: u.id.clone(), label: u.name.clone(), note });
         }

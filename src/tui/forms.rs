@@ -69,8 +69,11 @@ pub struct Form {
     pub error: Option<String>,
 }
 
-fn reasons(table: &[(&str, &str)]) -> Vec<(String, String)> {
-    table.iter().map(|(c, zh)| (c.to_string(), zh.to_string())).collect()
+fn reasons(table: &[(&str, &str)], lang: Lang) -> Vec<(String, String)> {
+    table
+        .iter()
+        .map(|(c, zh)| (c.to_string(), if lang.is_en() { c.replace('_', " ") } else { zh.to_string() }))
+        .collect()
 }
 
 fn kinds(lang: Lang) -> Vec<(String, String)> {
@@ -89,12 +92,12 @@ pub fn form_for(
         "recall" | "suspend" | "reopen" | "end_mediation" => vec![Field::text("reason", M::Reason, true)],
         "redispatch" => vec![Field::text("unit", M::Unit, true), Field::text("reason", M::Reason, true)],
         "refuse" => vec![
-            Field::choice("reason", M::ReasonCode, reasons(REFUSAL_REASONS)),
+            Field::choice("reason", M::ReasonCode, reasons(REFUSAL_REASONS, lang)),
             Field::text("note", M::Notes, false),
         ],
         "return" | "return_to_channel" => {
             vec![
-                Field::choice("reason", M::ReasonCode, reasons(RETURN_REASONS)),
+                Field::choice("reason", M::ReasonCode, reasons(RETURN_REASONS, lang)),
                 Field::text("note", M::Notes, false),
             ]
         }

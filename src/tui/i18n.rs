@@ -125,6 +125,7 @@ messages! {
     HealthLagging = "滞后", "lagging";
     HealthFailing = "故障", "failing";
     HealthOff = "未配置", "not configured";
+    HealthUnknown = "未报告", "no report yet";
     LastSuccess = "上次成功", "last success";
     HelpTitle = "按键帮助", "Keys";
     PaletteTitle = "命令", "Command";

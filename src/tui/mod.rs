@@ -163,6 +163,12 @@ async fn event_loop(app: &mut App, data_dir: &Path, clock: Clock) -> Result<i32,
     let mut dirty = true;
     loop {
         if dirty {
+            // The list's height follows the layout: a banner or the preview can take rows.
+            if let Ok(size) = term.size() {
+                let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                app.set_list_height(ui::list_rows(&ui::areas(area, app)));
+                apply(app.take_effects(), &link, &mut term);
+            }
             let _ = term.draw(|f| ui::draw(f, app));
             dirty = false;
         }

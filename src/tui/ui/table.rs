@@ -40,10 +40,13 @@ pub fn channel_name(app: &App, id: &str) -> String {
 /// ok / lagging / failing / not configured, from the channel's health.
 fn health_mark(app: &App, id: &str) -> (&'static str, Style) {
     let Some(h) = app.health.get(id) else {
+        // A remote channel the server has not reported on (yet).
         let remote = app.config.channels.get(id).is_some_and(|c| c.is_remote());
-        return if remote { ("-", app.theme.style("muted")) } else { (" ", Style::default()) };
+        return if remote { ("?", app.theme.style("muted")) } else { (" ", Style::default()) };
     };
-    if h.circuit != Circuit::Closed || h.failures >= 3 {
+    if h.not_configured.is_some() {
+        ("-", app.theme.style("muted"))
+    } else if h.circuit != Circuit::Closed || h.failures >= 3 {
         ("!", app.theme.style("error"))
     } else if h.lag_seconds(app.now).is_none_or(|s| s > 300) {
         ("~", app.theme.style("warn"))
@@ -307,7 +310,7 @@ pub fn health(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(b, area);
     let w = inner.width as usize;
     // Columns: mark, name, state, last success, tickets registered, the last error.
-    let states = [Msg::HealthOk, Msg::HealthLagging, Msg::HealthFailing, Msg::HealthOff];
+    let states = [Msg::HealthOk, Msg::HealthLagging, Msg::HealthFailing, Msg::HealthOff, Msg::HealthUnknown];
     let state_w = states.iter().map(|m| text::width(m.text(app.lang))).max().unwrap_or(8);
     let name_w = if w >= 90 { 30 } else { 20 };
     let header = format!(
@@ -320,16 +323,17 @@ pub fn health(frame: &mut Frame, app: &App, area: Rect) {
     for c in app.config.channels.remote() {
         let (mark, style) = health_mark(app, &c.id);
         let (state, last, registered, err) = match app.health.get(&c.id) {
-            None => (Msg::HealthOff, String::new(), String::new(), String::new()),
+            None => (Msg::HealthUnknown, String::new(), String::new(), String::new()),
             Some(h) => (
                 match mark {
+                    "-" => Msg::HealthOff,
                     "!" => Msg::HealthFailing,
                     "~" => Msg::HealthLagging,
                     _ => Msg::HealthOk,
                 },
                 h.last_success.map(text::short_time).unwrap_or_else(|| "—".into()),
                 h.registered.to_string(),
-                h.last_error.as_deref().map(text::clean).unwrap_or_default(),
+                h.not_configured.as_deref().or(h.last_error.as_deref()).map(text::clean).unwrap_or_default(),
             ),
         };
         let line = format!(
