@@ -358,3 +358,43 @@ fn a_backfilled_ticket_is_found_by_its_trimmed_channel_id_and_a_blank_id_is_refu
         .execute(Envelope { actor: "migration".into(), command: Command::Backfill(Box::new(historical)) });
     assert!(matches!(blank, Err(EngineError::Rule(_))));
 }
+
+#[test]
+fn a_dispatch_without_sms_tells_the_unit_nothing_and_a_dispatch_does() {
+    use rightsdesk::domain::action::TicketAction;
+    use rightsdesk::engine::{Answer, Query};
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::sync::Arc::new(rightsdesk::config::load(None).unwrap());
+    let now = rightsdesk::time::Timestamp::parse("2026-11-27T10:00:00+08:00").unwrap();
+    let mut engine =
+        rightsdesk::engine::Engine::open(dir.path(), config, rightsdesk::time::Clock::Fixed(now)).unwrap();
+    let sms_count =
+        |engine: &rightsdesk::engine::Engine| match engine.reader().query(&Query::Outbox { all: true }) {
+            Ok(Answer::Outbox(entries)) => entries.iter().filter(|e| e.effect.kind.code() == "sms").count(),
+            _ => panic!("the outbox answers"),
+        };
+    for (n, quiet) in [(1u64, true), (2, false)] {
+        let mut t = rightsdesk::domain::ticket::NewTicket::default();
+        t.intake.channel = "walkin".into();
+        t.intake.channel_ticket_id = format!("LF-SMS-{n}");
+        t.intake.received_at = Some(now);
+        t.dispute.title = "健身房预付卡退费难".into();
+        let id = engine
+            .execute(Envelope { actor: "陈丽".into(), command: Command::Register(Box::new(t)) })
+            .unwrap()
+            .ticket()
+            .unwrap();
+        let act = |action| Envelope { actor: "陈丽".into(), command: Command::Act { ticket: id, action } };
+        engine
+            .execute(act(TicketAction::Triage { kind: Kind::Complaint, category: None, dispute_type: None }))
+            .unwrap();
+        let before = sms_count(&engine);
+        let unit = "ronggui".to_string();
+        let action =
+            if quiet { TicketAction::DispatchWithoutSms { unit } } else { TicketAction::Dispatch { unit } };
+        engine.execute(act(action)).unwrap();
+        assert_eq!(sms_count(&engine) - before, usize::from(!quiet), "quiet = {quiet}");
+        let detail = engine.reader().detail(id, false).unwrap().unwrap();
+        assert_eq!(detail.summary.status, "dispatched");
+    }
+}

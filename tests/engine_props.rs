@@ -714,6 +714,7 @@ fn event_of(action: &TicketAction) -> &'static str {
         A::Attach { .. } => "attached",
         A::Remind { .. } => "reminded",
         A::Reveal => "revealed",
+        A::DispatchWithoutSms { .. } => "dispatched",
     }
 }
 

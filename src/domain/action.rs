@@ -136,6 +136,10 @@ pub enum TicketAction {
     },
     /// Seeing the personal data unmasked: recorded before it is shown.
     Reveal,
+    /// 派单 without the SMS to the unit (the clerk has told it otherwise, e.g. by phone).
+    DispatchWithoutSms {
+        unit: String,
+    },
 }
 
 impl TicketAction {
@@ -174,6 +178,7 @@ impl TicketAction {
             TicketAction::Attach { .. } => "attach",
             TicketAction::Remind { .. } => "remind",
             TicketAction::Reveal => "reveal",
+            TicketAction::DispatchWithoutSms { .. } => "dispatch_without_sms",
         }
     }
 }

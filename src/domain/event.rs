@@ -142,9 +142,13 @@ pub enum EventBody {
         state: ClockState,
         due_at: Timestamp,
     },
-    /// Someone saw the complainant's name, phone and address unmasked. Last, so that stores
-    /// written before it read unchanged.
+    /// Someone saw the complainant's name, phone and address unmasked. After the others, so
+    /// that stores written before it read unchanged.
     Revealed,
+    /// 派单 with no SMS to the unit. Last, so that stores written before it read unchanged.
+    DispatchedWithoutSms {
+        unit: String,
+    },
 }
 
 /// How a timeline names what the log keeps as ids.
@@ -187,7 +191,7 @@ impl EventBody {
             EventBody::SplitOut { .. } => "split_out",
             EventBody::Backfilled(_) => "backfilled",
             EventBody::Triaged { .. } => "triaged",
-            EventBody::Dispatched { .. } => "dispatched",
+            EventBody::Dispatched { .. } | EventBody::DispatchedWithoutSms { .. } => "dispatched",
             EventBody::Signed { .. } => "signed",
             EventBody::Contacted { .. } => "contacted",
             EventBody::Accepted => "accepted",
@@ -257,6 +261,7 @@ impl EventBody {
                 dispute_type.as_deref().map(|c| format!(" / {c}")).unwrap_or_default()
             ),
             EventBody::Dispatched { unit: u } => format!("派单至 {}", unit(u)),
+            EventBody::DispatchedWithoutSms { unit: u } => format!("派单至 {}（未发短信）", unit(u)),
             EventBody::Signed { unit: u } => format!("{} 签收", unit(u)),
             EventBody::Contacted { note } => format!("首次联系消费者：{note}"),
             EventBody::Accepted => "受理".into(),
@@ -394,7 +399,7 @@ fn change(t: &mut Ticket, body: &EventBody, event: &Event) {
             t.dispute.dispute_type = dispute_type.clone().or(t.dispute.dispute_type.take());
             t.flags.remove(&Flag::KindAssumed);
         }
-        EventBody::Dispatched { unit } => {
+        EventBody::Dispatched { unit } | EventBody::DispatchedWithoutSms { unit } => {
             t.flags.remove(&Flag::ReturnedByUnit);
             w.unit = Some(unit.clone());
             w.dispatched_at = Some(at);

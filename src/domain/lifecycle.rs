@@ -162,14 +162,17 @@ pub fn decide(
             let ctx = ClockContext { kind: *kind, ..ctx };
             return finish(t, rules, &ctx, body, S::Triaged, clocks, &milestones, now);
         }
-        A::Dispatch { unit } => {
+        A::Dispatch { unit } | A::DispatchWithoutSms { unit } => {
             from(
                 &[S::Triaged, S::Reopened],
                 "dispatch needs a triaged ticket (triage it first, or redispatch)",
             )?;
             let unit = known_unit(rules, unit)?;
             milestones.push(Milestone::Dispatched);
-            (EventBody::Dispatched { unit }, S::Dispatched)
+            match action {
+                A::DispatchWithoutSms { .. } => (EventBody::DispatchedWithoutSms { unit }, S::Dispatched),
+                _ => (EventBody::Dispatched { unit }, S::Dispatched),
+            }
         }
         A::Sign => {
             from(&[S::Dispatched], "only a dispatched ticket can be signed for")?;

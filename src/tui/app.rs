@@ -521,6 +521,7 @@ impl App {
             },
             Some(Popup::Intake(f)) if f.slot().is_choice() => f.cycle(delta),
             Some(Popup::Dispatch(d)) if d.part == Part::Kind => d.cycle_kind(delta),
+            Some(Popup::Dispatch(d)) if d.part == Part::Sms => d.sms = !d.sms,
             _ => return false,
         }
         true
@@ -952,8 +953,10 @@ impl App {
             },
             Popup::Dispatch(d) => match action {
                 Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown => {
+                    let part = d.part;
                     match d.picker() {
                         Some(p) => p.move_by(step(action)),
+                        None if part == Part::Sms => d.sms = !d.sms,
                         None => d.cycle_kind(step(action)),
                     }
                     true
@@ -966,7 +969,7 @@ impl App {
                     true
                 }
                 Action::Confirm => {
-                    if d.part != Part::Unit {
+                    if d.part != Part::Unit && d.part != Part::Sms {
                         if let Some(p) = d.picker() {
                             p.choose();
                         }

@@ -20,10 +20,12 @@ pub enum Part {
     Category,
     DisputeType,
     Unit,
+    /// Whether the unit gets the dispatch SMS.
+    Sms,
 }
 
 impl Part {
-    const ORDER: [Part; 4] = [Part::Kind, Part::Category, Part::DisputeType, Part::Unit];
+    const ORDER: [Part; 5] = [Part::Kind, Part::Category, Part::DisputeType, Part::Unit, Part::Sms];
     pub fn next(self) -> Part {
         let i = Part::ORDER.iter().position(|p| *p == self).unwrap_or(0);
         Part::ORDER[(i + 1) % Part::ORDER.len()]
@@ -42,6 +44,8 @@ pub struct Dispatch {
     pub suggestions: Vec<Suggestion>,
     pub duplicates: Option<Vec<Duplicate>>,
     pub error: Option<String>,
+    /// Send the unit the dispatch SMS (the default).
+    pub sms: bool,
 }
 
 fn items(list: &[&str]) -> Vec<Item> {
@@ -75,6 +79,7 @@ impl Dispatch {
             suggestions: Vec::new(),
             duplicates: None,
             error: None,
+            sms: true,
         }
     }
 
@@ -87,7 +92,7 @@ impl Dispatch {
 
     pub fn picker(&mut self) -> Option<&mut Picker> {
         match self.part {
-            Part::Kind => None,
+            Part::Kind | Part::Sms => None,
             Part::Category => Some(&mut self.category),
             Part::DisputeType => Some(&mut self.dispute),
             Part::Unit => Some(&mut self.unit),
@@ -118,7 +123,15 @@ impl Dispatch {
                     dispute_type: self.dispute.chosen.clone(),
                 },
             ));
-            out.push((*t, TicketAction::Dispatch { unit: unit.clone() }));
+            let unit = unit.clone();
+            out.push((
+                *t,
+                if self.sms {
+                    TicketAction::Dispatch { unit }
+                } else {
+                    TicketAction::DispatchWithoutSms { unit }
+                },
+            ));
         }
         Ok(out)
     }
@@ -203,4 +216,20 @@ pub fn duplicate_reason(code: &str, lang: Lang) -> &'static str {
 
 pub fn kind_label(k: Kind, lang: Lang) -> &'static str {
     i18n::kind(k, lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dispatch_without_sms_is_asked_for_when_the_clerk_turns_it_off() {
+        let config = crate::config::load(None).unwrap();
+        let mut d = Dispatch::new(vec![TicketId(7)], None, &config, Lang::Zh);
+        d.unit.chosen = Some("ronggui".into());
+        let last = |d: &Dispatch| d.actions().unwrap().pop().unwrap().1;
+        assert_eq!(last(&d), TicketAction::Dispatch { unit: "ronggui".into() });
+        d.sms = false;
+        assert_eq!(last(&d), TicketAction::DispatchWithoutSms { unit: "ronggui".into() });
+    }
 }

@@ -207,18 +207,25 @@ fn dispatch_panel(frame: &mut Frame, app: &App, area: Rect, d: &Dispatch) {
         Span::raw(d.unit.chosen_label().unwrap_or("—").to_string()),
     ]));
     let clocks = d.clocks(&app.config);
-    lines.push(Line::styled(
-        text::fit(
-            &format!(
-                "{}: ✓   {}: {}",
-                Msg::WithSms.text(app.lang),
-                Msg::ClocksApply.text(app.lang),
-                clocks.join("，")
+    let yes_no = |on: bool| match (on, app.lang.is_en()) {
+        (true, false) => "是",
+        (false, false) => "否",
+        (true, true) => "yes",
+        (false, true) => "no",
+    };
+    let sms = format!("‹ {} ›   ", yes_no(d.sms));
+    let used = text::width(Msg::WithSms.text(app.lang)) + 2 + text::width(&sms);
+    lines.push(Line::from(vec![
+        label(Part::Sms, Msg::WithSms),
+        Span::raw(sms),
+        Span::styled(
+            text::fit(
+                &format!("{}: {}", Msg::ClocksApply.text(app.lang), clocks.join("，")),
+                w.saturating_sub(used),
             ),
-            w,
+            app.theme.style("muted"),
         ),
-        app.theme.style("muted"),
-    ));
+    ]));
     // Duplicates before anything is sent.
     match &d.duplicates {
         Some(dups) if !dups.is_empty() => {
@@ -252,6 +259,7 @@ fn dispatch_panel(frame: &mut Frame, app: &App, area: Rect, d: &Dispatch) {
         Part::DisputeType => (Some(&d.dispute), Msg::DisputeType),
         Part::Unit => (Some(&d.unit), if d.suggestions.is_empty() { Msg::AllUnits } else { Msg::Suggested }),
         Part::Kind => (None, Msg::Kind),
+        Part::Sms => (None, Msg::WithSms),
     };
     let mut body = vec![Line::styled(title.text(app.lang).to_string(), app.theme.style("header"))];
     match picker {
@@ -261,6 +269,12 @@ fn dispatch_panel(frame: &mut Frame, app: &App, area: Rect, d: &Dispatch) {
             if rest.height >= 2 {
                 let x = rest.x + 2 + text::width(p.filter.before_cursor()) as u16;
                 frame.set_cursor_position((x.min(rest.right().saturating_sub(1)), rest.y + 1));
+            }
+        }
+        None if d.part == Part::Sms => {
+            for on in [true, false] {
+                let style = if on == d.sms { app.theme.style("selected") } else { Style::default() };
+                body.push(Line::styled(format!(" {}", yes_no(on)), style));
             }
         }
         None => {
