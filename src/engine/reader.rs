@@ -161,6 +161,13 @@ impl Reader {
         };
         detail.actions =
             crate::domain::offer::offered(&t, rules, self.now()).into_iter().map(str::to_string).collect();
+        // The due queue holds only what is still to deliver: small, whatever the store's age.
+        for entry in self.store.outbox_open() {
+            let entry = entry?;
+            if entry.effect.ticket == id {
+                detail.undelivered.push(entry);
+            }
+        }
         Ok(Some(detail))
     }
 

@@ -149,6 +149,10 @@ pub struct TicketDetail {
     /// Each clock's legal basis, by rule id.
     #[serde(default)]
     pub bases: Vec<ClockBasis>,
+    /// Sign-fors, write-backs and SMS of this ticket not delivered yet (pending, waiting for
+    /// configuration): what a clerk asks when a channel says it never heard back.
+    #[serde(default)]
+    pub undelivered: Vec<crate::store::outbox::OutboxEntry>,
 }
 
 /// A clock's name and the rule it rests on, for the detail screen.
@@ -192,6 +196,7 @@ impl TicketDetail {
             updated_at: t.updated_at,
             timeline: events.iter().map(|e| TimelineEntry::of(e, config)).collect(),
             actions: Vec::new(),
+            undelivered: Vec::new(),
             bases: t
                 .clocks
                 .iter()

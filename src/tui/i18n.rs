@@ -89,6 +89,13 @@ messages! {
     Attachments = "附件", "Attachments";
     Flags = "提示", "Flags";
     Delivery = "回填与短信", "Write-back and SMS";
+    AllSent = "没有待发送的签收、回填或短信", "Nothing waiting to be sent";
+    SignFor = "签收", "Sign-for";
+    WriteBack = "回填", "Write-back";
+    Sms = "短信", "SMS";
+    Waiting = "等待配置", "waiting for configuration";
+    Pending = "待发送", "pending";
+    Attempts = "次尝试", "attempts";
     Offered = "可执行操作", "Actions now";
     Provisional = "暂估", "provisional";
     Overdue = "超期", "overdue";

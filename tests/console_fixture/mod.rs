@@ -429,6 +429,25 @@ pub fn detail_1041(revealed: bool) -> TicketDetail {
             .map(String::from)
             .to_vec(),
         bases: vec![basis("complaint_acceptance")],
+        undelivered: vec![rightsdesk::store::outbox::OutboxEntry {
+            id: 88,
+            effect: rightsdesk::domain::effect::Effect {
+                kind: rightsdesk::domain::effect::EffectKind::Sms,
+                key: "sms:dispatch:5120".into(),
+                ticket: rightsdesk::domain::ticket::TicketId(1041),
+                channel: "12345".into(),
+                channel_ticket_id: "SD2026112600123".into(),
+                to: Some("0757-22312345".into()),
+                text: "【顺德区市场监管局】请签收工单1041".into(),
+                amount_recovered: None,
+                at: at("2026-11-26 15:02"),
+            },
+            state: rightsdesk::store::outbox::DeliveryState::Waiting,
+            attempts: 0,
+            next_at: at("2026-11-26 15:02"),
+            last_error: Some("no SMS gateway configured (sms.toml)".into()),
+            delivered_at: None,
+        }],
     }
 }
 

@@ -50,6 +50,33 @@ pub fn detail(frame: &mut Frame, app: &App, view: &DetailView, area: Rect) {
     lines.push(section(app, Msg::Offered));
     let offered: Vec<String> = d.actions.iter().map(|a| i18n::lifecycle(a, app.lang).to_string()).collect();
     lines.push(Line::raw(format!("  {}", offered.join("  "))));
+    lines.push(Line::raw(""));
+    lines.push(section(app, Msg::Delivery));
+    if d.undelivered.is_empty() {
+        lines.push(Line::styled(format!("  {}", Msg::AllSent.text(app.lang)), app.theme.style("muted")));
+    }
+    for e in &d.undelivered {
+        let what = match e.effect.kind.code() {
+            "sign_for" => Msg::SignFor,
+            "write_back" => Msg::WriteBack,
+            _ => Msg::Sms,
+        };
+        let state = match e.state {
+            crate::store::outbox::DeliveryState::Waiting => Msg::Waiting,
+            _ => Msg::Pending,
+        };
+        let error = e.last_error.as_deref().map(|x| format!("  {}", text::clean(x))).unwrap_or_default();
+        lines.push(Line::styled(
+            format!(
+                "  {} {}  {} {}{error}",
+                what.text(app.lang),
+                state.text(app.lang),
+                e.attempts,
+                Msg::Attempts.text(app.lang)
+            ),
+            app.theme.style("warn"),
+        ));
+    }
     if !d.notes.is_empty() {
         lines.push(Line::raw(""));
         lines.push(section(app, Msg::Notes));
