@@ -117,9 +117,10 @@ fn a_holiday_file_whose_year_disagrees_with_its_name_is_refused() {
 fn the_files_the_console_reads_and_a_new_holiday_year_are_accepted() {
     let tmp = tempfile::tempdir().unwrap();
     let config = initialised(tmp.path());
-    write(&config.join("keymap.toml"), "[normal]\nj = \"down\"\n");
-    write(&config.join("theme.toml"), "name = \"high-contrast\"\n");
-    write(&config.join("views.toml"), "[view.大良临期]\nfilter = \"town:大良 due_soon\"\n");
+    write(&config.join("keymap.toml"), "base = \"vim\"\n[list]\n\"J\" = \"page_down\"\n");
+    write(&config.join("theme.toml"), "base = \"high-contrast\"\n[styles.overdue]\nfg = \"#ff00ff\"\n");
+    write(&config.join("views.toml"), "[[view]]\nname = \"大良临期\"\nfilter = { town = \"大良\", at_risk = true }\n");
+    write(&config.join("console.toml"), "language = \"en\"\nascii_borders = true\n");
     write(&config.join("holidays/2027.toml"), HOLIDAYS_2027);
     // A version-control directory beside the files is not configuration.
     write(&config.join(".git/HEAD"), "ref: refs/heads/main\n");
@@ -140,4 +141,23 @@ fn every_mistake_in_a_directory_is_listed_at_once() {
     let err = stderr(&out);
     assert!(err.contains("SLA.toml") && err.contains("holidays/2027.toml:2: year"), "{err}");
     assert!(err.contains("2 configuration problem(s)"), "{err}");
+}
+
+#[test]
+fn a_typo_in_the_consoles_keymap_or_views_is_refused_by_config_check_naming_file_line_and_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = initialised(tmp.path());
+    let data = tmp.path().join("data");
+    write(&dir.join("keymap.toml"), "base = \"vim\"\n[list]\n\"x\" = \"dispach\"\n");
+    let out = desk(&dir, &data, &["config", "check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("keymap.toml:3: x: no action \"dispach\""), "{}", stderr(&out));
+    std::fs::remove_file(dir.join("keymap.toml")).unwrap();
+    write(&dir.join("views.toml"), "[[view]]\nname = \"容桂\"\nfilter = { twon = \"容桂\" }\n");
+    let out = desk(&dir, &data, &["config", "check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("views.toml:3") && stderr(&out).contains("twon"), "{}", stderr(&out));
+    std::fs::remove_file(dir.join("views.toml")).unwrap();
+    let out = desk(&dir, &data, &["config", "check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }

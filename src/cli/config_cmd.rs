@@ -25,20 +25,28 @@ pub fn run(command: &ConfigCommand, config_dir: Option<&Path>, _data: Option<&Pa
         }
         ConfigCommand::Check => {
             let dir = context::config_dir(config_dir);
-            match config::load(dir.as_deref()) {
-                Ok(c) => {
+            // The console's own files (keymap, theme, views, console settings) are checked too:
+            // a typo there must not wait for the first console to be found.
+            let console = crate::tui::setup(dir.as_deref(), crate::tui::theme::ColorMode::TrueColor);
+            match (config::load(dir.as_deref()), console) {
+                (Ok(_), Err(e)) => {
+                    eprintln!("{e}");
+                    Err(Failure::new("1 configuration problem(s)"))
+                }
+                (Ok(c), Ok((_, _, _, views))) => {
                     let source =
                         dir.map(|d| d.display().to_string()).unwrap_or_else(|| "built-in defaults".into());
                     println!(
-                        "configuration OK ({source}): {} channels, {} units, {} deadline rules, holidays for {}",
+                        "configuration OK ({source}): {} channels, {} units, {} deadline rules, holidays for {}, {} saved views",
                         c.channels.ids().len(),
                         c.org.units().count(),
                         c.sla.rules.len(),
-                        c.calendar.known_years().iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ")
+                        c.calendar.known_years().iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", "),
+                        views.len()
                     );
                     Ok(OK)
                 }
-                Err(errors) => {
+                (Err(errors), _) => {
                     for e in &errors.0 {
                         eprintln!("{e}");
                     }

@@ -124,6 +124,13 @@ impl Theme {
     }
 
     fn apply(&mut self, file: &str, table: &toml::Table, mode: ColorMode) -> Result<(), ThemeError> {
+        if let Some(key) = table.keys().find(|k| !["base", "ascii", "styles"].contains(&k.as_str())) {
+            return Err(ThemeError {
+                file: file.into(),
+                key: key.clone(),
+                message: "not a theme key: use base, ascii or [styles.ROLE]".into(),
+            });
+        }
         if let Some(a) = table.get("ascii").and_then(|a| a.as_bool()) {
             self.ascii |= a;
         }
