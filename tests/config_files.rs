@@ -119,7 +119,10 @@ fn the_files_the_console_reads_and_a_new_holiday_year_are_accepted() {
     let config = initialised(tmp.path());
     write(&config.join("keymap.toml"), "base = \"vim\"\n[list]\n\"J\" = \"page_down\"\n");
     write(&config.join("theme.toml"), "base = \"high-contrast\"\n[styles.overdue]\nfg = \"#ff00ff\"\n");
-    write(&config.join("views.toml"), "[[view]]\nname = \"大良临期\"\nfilter = { town = \"大良\", at_risk = true }\n");
+    write(
+        &config.join("views.toml"),
+        "[[view]]\nname = \"大良临期\"\nfilter = { town = \"大良\", at_risk = true }\n",
+    );
     write(&config.join("console.toml"), "language = \"en\"\nascii_borders = true\n");
     write(&config.join("holidays/2027.toml"), HOLIDAYS_2027);
     // A version-control directory beside the files is not configuration.

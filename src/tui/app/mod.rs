@@ -1,0 +1,513 @@
+//! The console's state and what keys and answers do to it. Pure: no terminal, no socket — keys
+//! and replies come in, `Effect`s (asks for the server, a copy, a redraw) go out, so every
+//! screen can be driven in a test.
+
+use super::action::{Action, Context};
+use super::dispatch::Dispatch;
+use super::forms::{self, Form};
+use super::i18n::{Lang, Msg};
+use super::input::{Edit, Input};
+use super::intake::{self, IntakeForm};
+use super::keymap::{Chord, Keymap, Resolved};
+use super::link::{Ask, ListId, Purpose, Reply};
+use super::list::TicketList;
+use super::theme::Theme;
+use super::views::SavedView;
+
+mod actions;
+mod panels;
+use crate::config::Config;
+use crate::domain::ticket::TicketId;
+use crate::engine::matters::Probe;
+use crate::engine::view::TicketDetail;
+use crate::engine::window::{Counts, Sort, ViewSpec};
+use crate::engine::{ChannelHealth, Command, Envelope};
+use crate::remote::client::Notice;
+use crate::store::outbox::QuarantineEntry;
+use crate::time::Timestamp;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+pub use panels::palette_matches;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What the console must do outside its state.
+#[derive(Debug)]
+pub enum Effect {
+    Ask(Ask),
+    /// Put text on the clipboard of the clerk's own terminal (OSC 52, works over SSH).
+    Copy(String),
+    /// Clear and redraw the whole screen.
+    Clear,
+    SaveDraft(intake::Draft),
+    DeleteDraft,
+}
+
+/// A line in the sidebar.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SideItem {
+    View(usize),
+    Channel(String),
+    Quarantine,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Sidebar,
+    Table,
+}
+
+pub struct DetailView {
+    pub ticket: TicketId,
+    pub detail: Option<Box<TicketDetail>>,
+    pub revealed: bool,
+    pub scroll: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Queue,
+    Overdue,
+    Health,
+}
+
+pub enum Popup {
+    Help { scroll: u16 },
+    Palette { input: Input, cursor: usize },
+    Dispatch(Box<Dispatch>),
+    Actions { ticket: TicketId, offered: Vec<String>, cursor: usize },
+    Form(Box<Form>),
+    Confirm { question: String, envelopes: Vec<Envelope>, purpose: Purpose },
+    Intake(Box<IntakeForm>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+pub struct App {
+    pub lang: Lang,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub config: Arc<Config>,
+    pub me: String,
+    pub now: Timestamp,
+    pub views: Vec<SavedView>,
+    pub side: Vec<SideItem>,
+    pub side_cursor: usize,
+    pub side_active: usize,
+    pub focus: Focus,
+    pub screen: Screen,
+    pub queue: TicketList,
+    pub overdue: TicketList,
+    pub grouped: bool,
+    pub detail: Option<DetailView>,
+    pub popup: Option<Popup>,
+    pub searching: Option<Input>,
+    pub preview_on: bool,
+    pub preview: Option<Box<TicketDetail>>,
+    pub counts: Counts,
+    pub health: BTreeMap<String, ChannelHealth>,
+    pub quarantine: Vec<QuarantineEntry>,
+    pub connected: bool,
+    pub flash: Option<(String, Level)>,
+    pub pending: Vec<Chord>,
+    pub quit: bool,
+    /// Changes arrived: the lists, counts and open ticket are asked again at the next tick.
+    pub stale: bool,
+    pub server: String,
+    /// The intake draft as last kept on disk (the runner loads it at start).
+    pub draft: Option<intake::Draft>,
+    effects: Vec<Effect>,
+}
+
+impl App {
+    pub fn new(
+        config: Arc<Config>,
+        keymap: Keymap,
+        theme: Theme,
+        lang: Lang,
+        me: String,
+        views: Vec<SavedView>,
+        now: Timestamp,
+    ) -> App {
+        let mut side: Vec<SideItem> = (0..views.len()).map(SideItem::View).collect();
+        side.extend(config.channels.all().map(|c| SideItem::Channel(c.id.clone())));
+        side.push(SideItem::Quarantine);
+        let first = views.first().map(|v| v.spec_for(&me)).unwrap_or_default();
+        let overdue_spec = ViewSpec { at_risk: true, ..ViewSpec::default() };
+        App {
+            lang,
+            theme,
+            keymap,
+            config,
+            me,
+            now,
+            views,
+            side,
+            side_cursor: 0,
+            side_active: 0,
+            focus: Focus::Table,
+            screen: Screen::Queue,
+            queue: TicketList::new(ListId::Queue, first),
+            overdue: TicketList::new(ListId::Overdue, overdue_spec),
+            grouped: false,
+            detail: None,
+            popup: None,
+            searching: None,
+            preview_on: true,
+            preview: None,
+            counts: Counts::default(),
+            health: BTreeMap::new(),
+            quarantine: Vec::new(),
+            connected: true,
+            flash: None,
+            pending: Vec::new(),
+            quit: false,
+            stale: false,
+            server: String::new(),
+            draft: None,
+            effects: Vec::new(),
+        }
+    }
+
+    /// What the console asks for when it starts.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let ask = self.queue.ask();
+        self.ask(ask);
+        self.ask_counts();
+        self.ask(Ask::Health);
+        self.ask(Ask::Quarantine);
+        self.take_effects()
+    }
+
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    fn ask(&mut self, ask: Ask) {
+        self.effects.push(Effect::Ask(ask));
+    }
+
+    fn ask_counts(&mut self) {
+        let specs: Vec<ViewSpec> = self.views.iter().map(|v| v.spec_for(&self.me)).collect();
+        self.ask(Ask::Counts(specs));
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.flash = Some((text.into(), Level::Info));
+    }
+
+    fn warn(&mut self, text: impl Into<String>) {
+        self.flash = Some((text.into(), Level::Error));
+    }
+
+    pub fn list(&self) -> &TicketList {
+        match self.screen {
+            Screen::Overdue => &self.overdue,
+            _ => &self.queue,
+        }
+    }
+
+    fn list_mut(&mut self) -> &mut TicketList {
+        match self.screen {
+            Screen::Overdue => &mut self.overdue,
+            _ => &mut self.queue,
+        }
+    }
+
+    pub fn context(&self) -> Context {
+        if self.popup.is_some() {
+            Context::Panel
+        } else if self.detail.is_some() {
+            Context::Detail
+        } else {
+            Context::List
+        }
+    }
+
+    /// The screen's list shows this many rows now (the renderer's layout says).
+    pub fn set_list_height(&mut self, rows: usize) {
+        for list in [&mut self.queue, &mut self.overdue] {
+            if let Some(ask) = list.set_height(rows) {
+                self.effects.push(Effect::Ask(ask));
+            }
+        }
+    }
+
+    /// A second passed: the clock moves, and changes that arrived are asked for once.
+    pub fn tick(&mut self, now: Timestamp) -> bool {
+        let minute_changed = now.millis() / 60_000 != self.now.millis() / 60_000;
+        self.now = now;
+        if self.stale {
+            self.stale = false;
+            self.refresh();
+            return true;
+        }
+        if minute_changed {
+            self.ask_counts();
+        }
+        minute_changed
+    }
+
+    fn refresh(&mut self) {
+        let ask = self.list_mut().ask();
+        self.ask(ask);
+        self.ask_counts();
+        if let Some(d) = &self.detail {
+            let (ticket, reveal) = (d.ticket, d.revealed);
+            self.ask(Ask::Detail { ticket, reveal });
+        }
+        self.ask_preview();
+        if matches!(self.side.get(self.side_active), Some(SideItem::Quarantine)) {
+            self.ask(Ask::Quarantine);
+        }
+    }
+
+    fn ask_preview(&mut self) {
+        if self.preview_on
+            && self.detail.is_none()
+            && let Some(id) = self.list().selected
+        {
+            if self.preview.as_ref().is_none_or(|p| p.summary.id != id.0) {
+                self.preview = None;
+            }
+            self.ask(Ask::Preview(id));
+        }
+    }
+
+    pub fn on_reply(&mut self, reply: Reply) {
+        match reply {
+            Reply::Window { list, window } => {
+                let before = self.list().selected;
+                match list {
+                    ListId::Queue => self.queue.on_window(window),
+                    ListId::Overdue => self.overdue.on_window(window),
+                }
+                if self.list().selected != before || self.preview.is_none() {
+                    self.ask_preview();
+                }
+            }
+            Reply::Counts(c) => self.counts = c,
+            Reply::Detail { ticket, detail, revealed } => {
+                if let Some(d) = &mut self.detail
+                    && d.ticket == ticket
+                {
+                    d.detail = detail;
+                    d.revealed = revealed;
+                }
+            }
+            Reply::Preview(p) => {
+                if p.as_ref().map(|p| TicketId(p.summary.id)) == self.list().selected {
+                    self.preview = p;
+                }
+            }
+            Reply::Executed { results, purpose } => self.on_executed(results, purpose),
+            Reply::Suggest(ticket, s) => {
+                let (config, lang) = (self.config.clone(), self.lang);
+                if let Some(Popup::Dispatch(d)) = &mut self.popup
+                    && d.tickets.first() == Some(&ticket)
+                {
+                    d.set_suggestions(s, &config, lang);
+                }
+            }
+            Reply::Duplicates(dups) => match &mut self.popup {
+                Some(Popup::Dispatch(d)) => d.duplicates = Some(dups),
+                Some(Popup::Intake(f)) => f.duplicates = dups,
+                _ => {}
+            },
+            Reply::Quarantine(q) => self.quarantine = q,
+            Reply::Health(h) => {
+                for c in h {
+                    self.health.insert(c.channel.clone(), c);
+                }
+            }
+            Reply::Failed(e) => self.warn(e),
+            Reply::Notice(Notice::Change(_)) | Reply::Notice(Notice::Lagged(_)) => self.stale = true,
+            Reply::Notice(Notice::Health(h)) => {
+                self.health.insert(h.channel.clone(), h);
+            }
+            Reply::Connected(up) => {
+                self.connected = up;
+                if up {
+                    self.say(Msg::Reconnected.text(self.lang));
+                    self.stale = true;
+                }
+            }
+        }
+    }
+
+    fn on_executed(&mut self, results: Vec<Result<crate::engine::Outcome, String>>, purpose: Purpose) {
+        let failed: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        match purpose {
+            Purpose::Intake => match failed.first() {
+                None => {
+                    let id = results.iter().find_map(|r| r.as_ref().ok().and_then(|o| o.ticket()));
+                    self.popup = None;
+                    self.draft = None;
+                    self.effects.push(Effect::DeleteDraft);
+                    self.say(format!("{} #{}", Msg::Saved.text(self.lang), id.map_or(0, |i| i.0)));
+                }
+                Some(e) => {
+                    let e = e.to_string();
+                    if let Some(Popup::Intake(f)) = &mut self.popup {
+                        f.error = Some(e);
+                    }
+                }
+            },
+            Purpose::Act { name, tickets } => {
+                let label = super::i18n::lifecycle(&name, self.lang).to_string();
+                if failed.is_empty() {
+                    let ids: Vec<String> = tickets.iter().map(|t| format!("#{t}")).collect();
+                    self.say(format!("{} {label}: {}", Msg::Saved.text(self.lang), ids.join(" ")));
+                    if tickets.len() > 1 || matches!(name.as_str(), "dispatch") {
+                        self.queue.marks.clear();
+                        self.overdue.marks.clear();
+                    }
+                } else {
+                    self.warn(format!(
+                        "{} {label} ({}/{}): {}",
+                        Msg::Refused.text(self.lang),
+                        failed.len(),
+                        results.len(),
+                        failed[0]
+                    ));
+                }
+            }
+        }
+        self.stale = true;
+    }
+
+    /// Text pasted into the terminal: into the field being typed in, never run as keys.
+    pub fn on_paste(&mut self, text: &str) {
+        if let Some(input) = self.text_target() {
+            input.insert(text);
+            self.after_edit();
+        }
+    }
+
+    fn text_target(&mut self) -> Option<&mut Input> {
+        if let Some(s) = &mut self.searching {
+            return Some(s);
+        }
+        match &mut self.popup {
+            Some(Popup::Palette { input, .. }) => Some(input),
+            Some(Popup::Dispatch(d)) => d.picker().map(|p| &mut p.filter),
+            Some(Popup::Form(f)) => f.fields.get_mut(f.focus).filter(|x| x.is_text()).map(|x| &mut x.input),
+            Some(Popup::Intake(f)) => {
+                let slot = f.slot();
+                (!slot.is_choice()).then(|| &mut f.inputs[f.focus])
+            }
+            _ => None,
+        }
+    }
+
+    /// After the text of a field changed: searches narrow, pick lists filter, drafts are kept.
+    fn after_edit(&mut self) {
+        if let Some(s) = &self.searching {
+            let text = s.text.clone();
+            let mut spec = self.list().spec.clone();
+            spec.search = Some(text).filter(|t| !t.trim().is_empty());
+            let ask = self.list_mut().reset(spec);
+            self.ask(ask);
+            return;
+        }
+        match &mut self.popup {
+            Some(Popup::Dispatch(d)) => {
+                if let Some(p) = d.picker() {
+                    p.refilter();
+                }
+            }
+            Some(Popup::Palette { cursor, .. }) => *cursor = 0,
+            Some(Popup::Intake(f)) => {
+                let draft = f.draft();
+                let probe = f.to_ticket(self.now).ok();
+                self.draft = Some(draft.clone());
+                self.effects.push(Effect::SaveDraft(draft));
+                if let Some(t) = probe {
+                    self.ask(Ask::Duplicates(Probe::Draft(Box::new(t))));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        self.flash = None;
+        // A confirmation takes y / n only.
+        if let Some(Popup::Confirm { .. }) = &self.popup {
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    if let Some(Popup::Confirm { envelopes, purpose, .. }) = self.popup.take() {
+                        self.ask(Ask::Execute { envelopes, purpose });
+                    }
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => self.popup = None,
+                _ => {}
+            }
+            return;
+        }
+        if matches!(self.popup, Some(Popup::Intake(_)))
+            && key.modifiers.contains(KeyModifiers::CONTROL)
+            && key.code == KeyCode::Char('s')
+        {
+            return self.save_intake();
+        }
+        // Typing goes to the field; only keys that are not edits reach the keymap.
+        let plain_char = matches!(key.code, KeyCode::Char(_))
+            && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let is_search = self.searching.is_some();
+        if self.pending.is_empty()
+            && let Some(input) = self.text_target()
+        {
+            match input.edit(&key) {
+                Edit::Changed => {
+                    self.after_edit();
+                    return;
+                }
+                Edit::Moved => return,
+                Edit::NotMine if plain_char => return,
+                Edit::NotMine => {}
+            }
+            if is_search {
+                match key.code {
+                    KeyCode::Enter => {
+                        self.searching = None;
+                        return;
+                    }
+                    KeyCode::Esc => {
+                        self.searching = None;
+                        self.run(Action::ClearSearch);
+                        return;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if self.popup_choice_key(&key) {
+            return;
+        }
+        self.pending.push(Chord::of(&key));
+        match self.keymap.resolve(self.context(), &self.pending) {
+            Resolved::Pending => {}
+            Resolved::Run(action) => {
+                self.pending.clear();
+                self.run(action);
+            }
+            Resolved::Unbound => self.pending.clear(),
+        }
+    }
+}
+
+/// About how many lines the detail screen takes (long texts wrap at ~80 cells).
+fn detail_lines(d: &TicketDetail) -> usize {
+    let wrapped = |t: &Option<String>| t.as_deref().map_or(0, |t| super::text::width(t) / 80 + 1);
+    24 + 2 * d.summary.clocks.len()
+        + wrapped(&d.dispute.facts)
+        + wrapped(&d.dispute.request)
+        + wrapped(&d.workflow.result)
+        + d.notes.len()
+        + d.attachments.len()
+        + d.timeline.iter().map(|e| super::text::width(&e.detail) / 80 + 1).sum::<usize>()
+}
