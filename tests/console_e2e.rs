@@ -105,7 +105,9 @@ fn a_ticket_found_by_pinyin_is_dispatched_with_sms_answered_by_its_unit_and_writ
     c.send("/");
     c.send(&pinyin);
     c.send("\r");
-    c.wait_for("the search's matches", 20, |s| s.contains(&format!("/{pinyin}")) && s.contains("条匹配"));
+    let found =
+        c.wait_for("the search's matches", 20, |s| s.contains(&format!("/{pinyin}")) && s.contains("条匹配"));
+    assert!(found.contains('〔'), "a match outside the shown columns leads the title:\n{found}");
     c.send("d");
     c.wait_for("the dispatch panel with its suggestions", 20, |s| s.contains("建议单位"));
     c.send("\r");

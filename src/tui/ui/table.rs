@@ -273,6 +273,17 @@ pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
                                 (format!("【{unit}】{}", r.title), Field::Number)
                             }
                         }
+                        // A match in a field without a column of its own leads the title, so the
+                        // clerk sees why the row matched (`rg` found 〔容桂〕).
+                        Msg::ColTitle if let Some((text, chars)) = hidden_match(app, r, hl, &cols) => {
+                            let lead = format!("〔{text}〕");
+                            let value = text::clean(&format!("{lead}{}", r.title));
+                            let line = highlighted(&value, &chars, c.width, base, app.theme.style("match"));
+                            let used = text::width(&text::fit(&value, c.width));
+                            spans.extend(line.spans);
+                            spans.push(Span::styled(" ".repeat(c.width - used.min(c.width) + 1), base));
+                            continue;
+                        }
                         Msg::ColTitle => (r.title.clone(), Field::Title),
                         Msg::ColRespondent => {
                             (r.respondent_name.clone().unwrap_or_default(), Field::Respondent)
@@ -302,6 +313,36 @@ pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A search match in a field the table shows no column for: its text and the characters to
+/// highlight, counted in the title cell it will lead (after the opening bracket).
+fn hidden_match(
+    app: &App,
+    r: &crate::engine::view::TicketSummary,
+    hl: Option<&crate::search::Highlight>,
+    cols: &[Col],
+) -> Option<(String, Vec<usize>)> {
+    let h = hl?;
+    let shown = |m: Msg| cols.iter().any(|c| c.title == m);
+    let text = match h.field? {
+        Field::Title => return None,
+        Field::Respondent if shown(Msg::ColRespondent) => return None,
+        Field::Town if shown(Msg::ColTown) => return None,
+        Field::Respondent => r.respondent_name.clone()?,
+        Field::Town => r.town.clone()?,
+        Field::District => r.business_district.clone()?,
+        Field::Category => r.category.clone()?,
+        Field::Unit => {
+            let id = r.unit.as_deref()?;
+            app.config.org.unit(id).map_or(id.to_string(), |u| u.name.clone())
+        }
+        Field::Number => format!("#{}", r.id),
+        Field::ChannelTicketId => r.channel_ticket_id.clone(),
+    };
+    // `#` before the number moves its characters one on.
+    let shift = if h.field == Some(Field::Number) { 2 } else { 1 };
+    Some((text, h.chars.iter().map(|c| c + shift).collect()))
 }
 
 pub fn health(frame: &mut Frame, app: &App, area: Rect) {
