@@ -18,7 +18,9 @@
 //!    (`nav_preview_*`: key → that preview on screen). p50, p99 and max, nearest rank.
 //! 3. `bytes_step_down_*`: bytes the console writes for one `j`, read until it has written
 //!    nothing for 200 ms: with the preview off (`p`), then on (the preview of the next ticket
-//!    included); the median of 20 steps.
+//!    included); the median of 20 steps from the top of the list (Home), the cursor moving
+//!    within the screen. `bytes_scroll_down_*`: the same for 20 steps from the screen's last
+//!    row, each scrolling the table by one row.
 //! 4. `search_open_*`: `/` in the open queue, then `ronggui` and `预付卡` typed one character at a
 //!    time (as an input method delivers them), each keystroke → the prompt shows it and the
 //!    table the new results; Esc between words. `*_median_ms` over the keystrokes,
@@ -58,6 +60,7 @@ const STATUS_ROW: u16 = ROWS - 2;
 const LOADING: &str = "载入中";
 const PAGE_DOWN: &str = "\x1b[6~";
 const ESC: &str = "\x1b";
+const HOME: &str = "\x1b[H";
 const NAV_ROUND: &[&str] = &["j", "j", "j", "j", "j", "j", "k", "k", PAGE_DOWN, "j"];
 const NAV_ROUNDS: usize = 50;
 const BYTE_STEPS: usize = 20;
@@ -271,13 +274,17 @@ fn measure(
     c.send("p")?;
     c.wait("the preview hidden", PATIENCE, |s| !s.contents().contains("预览"))?;
     c.settle(QUIET, SETTLE_AT_MOST);
-    let plain = step_bytes(&mut c, false)?;
+    let (plain, plain_scroll) = step_bytes(&mut c, false)?;
     c.send("p")?;
     c.wait("the preview back", PATIENCE, |s| s.contents().contains("预览") && !anything_loading(s))?;
     c.settle(QUIET, SETTLE_AT_MOST);
-    let with_preview = step_bytes(&mut c, true)?;
-    figures.push(fig("bytes_step_down_no_preview", percentile(&plain, 0.5), 0, "bytes"));
-    figures.push(fig("bytes_step_down_preview", percentile(&with_preview, 0.5), 0, "bytes"));
+    let (with_preview, preview_scroll) = step_bytes(&mut c, true)?;
+    figures.extend([
+        fig("bytes_step_down_no_preview", percentile(&plain, 0.5), 0, "bytes"),
+        fig("bytes_step_down_preview", percentile(&with_preview, 0.5), 0, "bytes"),
+        fig("bytes_scroll_down_no_preview", percentile(&plain_scroll, 0.5), 0, "bytes"),
+        fig("bytes_scroll_down_preview", percentile(&preview_scroll, 0.5), 0, "bytes"),
+    ]);
 
     eprintln!("searching the open queue");
     let open = search(&mut c)?;
@@ -320,20 +327,30 @@ fn measure(
     Ok(figures)
 }
 
-/// Bytes written for each of `BYTE_STEPS` steps down, each read until the console is quiet.
-fn step_bytes(c: &mut Pty, preview: bool) -> Result<Vec<f64>, String> {
-    let mut sizes = Vec::new();
-    for _ in 0..BYTE_STEPS {
+/// Bytes written for `BYTE_STEPS` steps down from the top of the list, the cursor moving
+/// within the screen; then for `BYTE_STEPS` steps from the screen's last row, each scrolling the
+/// table by a row. Each step is read until the console is quiet.
+fn step_bytes(c: &mut Pty, preview: bool) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let done = move |s: &vt100::Screen, before: Option<(usize, usize)>| {
+        position(s) != before && !table_loading(s, preview) && (!preview || !anything_loading(s))
+    };
+    c.send(HOME)?;
+    c.wait("the top of the list", PATIENCE, |s| position(s).is_some_and(|(at, _)| at == 1) && done(s, None))?;
+    c.settle(QUIET, SETTLE_AT_MOST);
+    let step = |c: &mut Pty| -> Result<f64, String> {
         let before = position(c.parser.screen());
         let from = c.bytes;
         c.send("j")?;
-        c.wait("one step down", PATIENCE, |s| {
-            position(s) != before && !table_loading(s, preview) && (!preview || !anything_loading(s))
-        })?;
+        c.wait("one step down", PATIENCE, |s| done(s, before))?;
         c.settle(QUIET, SETTLE_AT_MOST);
-        sizes.push((c.bytes - from) as f64);
+        Ok((c.bytes - from) as f64)
+    };
+    let within: Vec<f64> = (0..BYTE_STEPS).map(|_| step(c)).collect::<Result<_, _>>()?;
+    while position(c.parser.screen()).is_some_and(|(at, _)| at < LIST_ROWS) {
+        step(c)?;
     }
-    Ok(sizes)
+    let scrolling: Vec<f64> = (0..BYTE_STEPS).map(|_| step(c)).collect::<Result<_, _>>()?;
+    Ok((within, scrolling))
 }
 
 struct Searched {
@@ -423,6 +440,8 @@ fn order(figures: Vec<Figure>) -> Vec<Figure> {
         "nav_preview_p99_ms",
         "bytes_step_down_no_preview",
         "bytes_step_down_preview",
+        "bytes_scroll_down_no_preview",
+        "bytes_scroll_down_preview",
         "search_open_median_ms",
         "search_open_first_rows_ms",
         "search_open_max_ms",
