@@ -30,7 +30,9 @@
 //!    `filter = { scope = "all" }` (a `views.toml` in its `--config` directory): every ticket.
 //!    `start_all_to_first_frame_ms`: that console's start to its first rows.
 //! 6. `console_rss_mb` / `console_peak_rss_mb`: the first console's `VmRSS` / `VmHWM` at the end;
-//!    `console_all_peak_rss_mb` the second's; `serve_rss_mb` / `serve_peak_rss_mb` serve's.
+//!    `console_all_peak_rss_mb` the second's; `serve_rss_mb` / `serve_peak_rss_mb` serve's at
+//!    the end, `serve_rss_open_mb` its `VmRSS` after the first console, before any view of
+//!    every ticket.
 //!
 //! Benchmarks print figures: nothing here fails because something was slow.
 
@@ -302,6 +304,8 @@ fn measure(
         "MiB",
     ));
     quit(c);
+    // Before any view of every ticket: what serve holds for the open queue.
+    figures.push(fig("serve_rss_open_mb", serve.status_mb("VmRSS").unwrap_or(f64::NAN), 1, "MiB"));
 
     eprintln!("the console on every ticket (scope = all)");
     let (mut c, started) = console(binary, dir, all_config)?;
@@ -454,6 +458,7 @@ fn order(figures: Vec<Figure>) -> Vec<Figure> {
         "console_rss_mb",
         "console_peak_rss_mb",
         "console_all_peak_rss_mb",
+        "serve_rss_open_mb",
         "serve_rss_mb",
         "serve_peak_rss_mb",
         "window_open_server_first_ms",
