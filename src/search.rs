@@ -121,6 +121,12 @@ impl Haystack {
     }
 
     pub fn of(row: &RowText) -> Haystack {
+        Haystack::of_with(row, true)
+    }
+
+    /// `of`, with the pinyin readings left out when `with_pinyin` is false: enough for a query
+    /// that is not ASCII (`Query::needs_pinyin`), and cheaper to build.
+    pub fn of_with(row: &RowText, with_pinyin: bool) -> Haystack {
         let mut fields = vec![
             Indexed::new(Field::Number, &row.number.to_string(), false, Vec::new()),
             Indexed::new(Field::ChannelTicketId, row.channel_ticket_id, false, Vec::new()),
@@ -129,7 +135,7 @@ impl Haystack {
         let mut named = |field, text: Option<&str>, alias: Option<&str>| {
             if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
                 let aliases = alias.map(|a| vec![a.to_ascii_lowercase()]).unwrap_or_default();
-                fields.push(Indexed::new(field, t, true, aliases));
+                fields.push(Indexed::new(field, t, with_pinyin, aliases));
             }
         };
         named(Field::Respondent, row.respondent, None);
@@ -166,6 +172,18 @@ impl Query {
         self.text.is_empty()
     }
 
+    /// Whether a row's pinyin can matter: only an ASCII query is matched against it.
+    pub fn needs_pinyin(&self) -> bool {
+        self.ascii
+    }
+
+    /// Whether the text's characters occur in `text` in order, case ignored: what every fuzzy
+    /// match needs (looser than the matcher's own comparison, never stricter).
+    fn may_match(&self, text: &str) -> bool {
+        let mut hay = text.chars().flat_map(char::to_lowercase);
+        self.lower.chars().all(|p| hay.any(|c| c == p))
+    }
+
     /// The best match of the row, or None.
     pub fn score(&self, hay: &Haystack) -> Option<(i64, Highlight)> {
         let mut best: Option<(i64, Highlight)> = None;
@@ -175,7 +193,11 @@ impl Query {
             }
         };
         for f in &hay.fields {
-            if let Some((score, idx)) = self.matcher.fuzzy_indices(&f.text, &self.text) {
+            // Most fields do not hold the text's characters in order at all: skim's matcher
+            // (a dynamic programme) is asked only about the ones that do.
+            if self.may_match(&f.text)
+                && let Some((score, idx)) = self.matcher.fuzzy_indices(&f.text, &self.text)
+            {
                 // Characters, not bytes: the screen highlights characters.
                 let chars = byte_to_char_indices(&f.text, &idx);
                 offer(score, f.field, chars);

@@ -398,3 +398,44 @@ fn a_dispatch_without_sms_tells_the_unit_nothing_and_a_dispatch_does() {
         assert_eq!(detail.summary.status, "dispatched");
     }
 }
+
+#[test]
+fn a_search_typed_one_key_at_a_time_finds_what_the_whole_text_finds_at_once() {
+    use rightsdesk::engine::window::{Scope, ViewSpec, Window, WindowQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let towns = ["容桂", "大良", "乐从", "北滘", "勒流"];
+    let titles =
+        ["健身房预付卡退费难", "空调安装后漏水", "预付式消费门店关闭", "外卖食品变质", "容声冰箱维修拖延"];
+    let mut first = None;
+    for i in 0..40 {
+        let t = complaint("12345", &format!("GD-{i}"), "13700000000", towns[i % 5], titles[i % 5]);
+        let id = register(&mut engine, t).ticket().unwrap();
+        // Every third ticket merged away: no longer open, found by the all-tickets scope only.
+        match first {
+            None => first = Some(id),
+            Some(into) if i % 3 == 0 => {
+                act(&mut engine, id, A::Merge { into }).unwrap();
+            }
+            Some(_) => {}
+        }
+    }
+    let ask = |reader: &rightsdesk::engine::Reader, scope: Scope, text: &str| -> Window {
+        let view = ViewSpec { scope, search: Some(text.into()), ..ViewSpec::default() };
+        reader.window(&WindowQuery { view, offset: 0, limit: 100, anchor: None }).unwrap()
+    };
+    let ids = |w: &Window| w.rows.iter().map(|r| r.id).collect::<Vec<_>>();
+    for scope in [Scope::Open, Scope::All] {
+        for word in ["ronggui", "rongsheng", "预付卡", "lecong", "GD-1"] {
+            let typing = engine.reader();
+            let mut typed = String::new();
+            for c in word.chars() {
+                typed.push(c);
+                let narrowed = ask(&typing, scope, &typed);
+                let whole = ask(&engine.reader(), scope, &typed);
+                assert_eq!(narrowed.total, whole.total, "{scope:?} {typed:?}");
+                assert_eq!(ids(&narrowed), ids(&whole), "{scope:?} {typed:?}");
+            }
+        }
+    }
+}

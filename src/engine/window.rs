@@ -201,12 +201,25 @@ struct Ordered {
     used: u64,
 }
 
+/// The last search answered. Every way a row matches (a subsequence, a pinyin substring, an
+/// alias prefix) still fails when the text grows at its end, so a search for a longer text in
+/// the same view, order and event matches a subset of these rows: it scores only them.
+struct LastSearch {
+    view: ViewSpec,
+    seq: u64,
+    judged_at: Timestamp,
+    text: String,
+    /// Each match's position in the view's order and its ticket, in that order.
+    hits: Vec<(usize, TicketId)>,
+}
+
 /// Everything the reader keeps for the views; shared by every clone of one reader.
 #[derive(Default)]
 pub struct ViewCache {
     open: OpenSet,
     ordered: HashMap<ViewSpec, Ordered>,
     counts: Option<(u64, Vec<ViewSpec>, i64, Counts)>,
+    last_search: Option<LastSearch>,
     uses: u64,
 }
 
@@ -234,11 +247,12 @@ impl Ctx<'_> {
         (s.is_overdue(), s.is_due_soon())
     }
 
-    fn haystack(&self, row: &Row) -> Haystack {
+    /// What the search sees of `row`; without pinyin for a query that does not use it.
+    fn haystack(&self, row: &Row, with_pinyin: bool) -> Haystack {
         let org = &self.config.org;
         let town_id = row.town.as_deref().and_then(|t| org.branch_of_town(t)).map(|u| u.id.as_str());
         let unit = row.unit.as_deref().and_then(|u| org.unit(u));
-        Haystack::of(&RowText {
+        let text = RowText {
             number: row.id.0,
             channel_ticket_id: &row.channel_ticket_id,
             title: &row.title,
@@ -249,7 +263,8 @@ impl Ctx<'_> {
             unit_name: unit.map(|u| u.name.as_str()),
             unit_id: row.unit.as_deref(),
             category: row.category.as_deref(),
-        })
+        };
+        Haystack::of_with(&text, with_pinyin)
     }
 }
 
@@ -413,15 +428,24 @@ impl ViewCache {
         let base = q.view.unsearched();
         // By index where the text names one (a phone number, a credit code).
         let indexed = index_lookup(ctx.store, text)?;
-        let ordered = self.ordered_view(ctx, &base, seq)?;
-        let order: Vec<Key> = if base.descending {
-            ordered.order.iter().rev().cloned().collect()
-        } else {
-            ordered.order.iter().cloned().collect()
+        let judged_at = self.ordered_view(ctx, &base, seq)?.judged_at;
+        let narrows = indexed.is_none()
+            && self.last_search.as_ref().is_some_and(|l| {
+                l.view == base
+                    && l.seq == seq
+                    && l.judged_at == judged_at
+                    && text.starts_with(l.text.as_str())
+            });
+        let candidates: Vec<(usize, TicketId)> = match self.last_search.take() {
+            Some(last) if narrows => last.hits,
+            _ => {
+                let ordered = self.ordered.get(&base).expect("built above");
+                let ids = ordered.order.iter().map(|k| TicketId(k.id));
+                if base.descending { ids.rev().enumerate().collect() } else { ids.enumerate().collect() }
+            }
         };
         let mut hits: Vec<(i64, usize, TicketId, Highlight)> = Vec::new();
-        for (pos, key) in order.iter().enumerate() {
-            let id = TicketId(key.id);
+        for (pos, id) in candidates {
             if let Some(ids) = &indexed {
                 if ids.contains(&id) {
                     hits.push((i64::MAX, pos, id, Highlight::default()));
@@ -429,15 +453,21 @@ impl ViewCache {
                 continue;
             }
             let scored = match self.open.rows.get(&id) {
-                Some(e) => query.score(e.hay.get_or_init(|| ctx.haystack(&e.row))),
+                // Kept with the open ticket, so built with its pinyin once.
+                Some(e) => query.score(e.hay.get_or_init(|| ctx.haystack(&e.row, true))),
                 None => match ctx.store.summary(id)? {
-                    Some(row) => query.score(&ctx.haystack(&row)),
+                    Some(row) => query.score(&ctx.haystack(&row, query.needs_pinyin())),
                     None => None,
                 },
             };
             if let Some((score, h)) = scored {
                 hits.push((score, pos, id, h));
             }
+        }
+        if indexed.is_none() {
+            let kept = hits.iter().map(|h| (h.1, h.2)).collect();
+            self.last_search =
+                Some(LastSearch { view: base, seq, judged_at, text: text.to_string(), hits: kept });
         }
         // Best match first; the view's own order among equals.
         hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));

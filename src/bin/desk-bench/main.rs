@@ -12,16 +12,20 @@
 //!   export: rows a second, peak memory, reopening the store after it.
 //! - `serve` (see `serve.rs`): the real `rightsdesk serve` on a filled store, and what clients
 //!   of its socket wait for: attaching, reading, commands alone and at once, changes pushed.
+//! - `ui` (see `ui.rs`): the real console in a pseudo-terminal, attached to the real serve on a
+//!   filled store: start, keys, search, bytes a step writes, memory.
 
 #[global_allocator]
 static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
 
 mod import;
+mod pty;
 mod serve;
 mod serve_process;
 mod sim_process;
 mod store;
 mod sync;
+mod ui;
 
 use clap::{Parser, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -42,18 +46,18 @@ enum Suite {
 #[command(name = "desk-bench", about = "Performance figures of rightsdesk, one suite at a time")]
 pub struct Args {
     suite: Suite,
-    /// Tickets to generate (store, import: 1,000,000; sync: 100,000 for the ingest run; serve:
-    /// 100,000).
+    /// Tickets to generate (store, import, ui: 1,000,000; sync: 100,000 for the ingest run;
+    /// serve: 100,000).
     #[arg(long)]
     pub tickets: Option<usize>,
     /// One JSON object instead of `name: value unit` lines.
     #[arg(long)]
     pub json: bool,
-    /// store, serve, import: the store directory (must be empty or absent); default: a new directory
-    /// under the system temp dir. sync always uses fresh temporary stores.
+    /// store, serve, import, ui: the store directory (must be empty or absent); default: a new
+    /// directory under the system temp dir. sync always uses fresh temporary stores.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// store, serve, import: keep the store after the run.
+    /// store, serve, import, ui: keep the store after the run.
     #[arg(long)]
     pub keep: bool,
     /// Generator seed: the same seed gives the same tickets.
@@ -103,7 +107,8 @@ fn main() -> ExitCode {
         Suite::Sync => sync::run(&args),
         Suite::Serve => serve::run(&args),
         Suite::Import => import::run(&args),
-        Suite::Ui | Suite::Stats => {
+        Suite::Ui => ui::run(&args),
+        Suite::Stats => {
             eprintln!("suite {name} arrives with a later issue");
             return ExitCode::from(2);
         }

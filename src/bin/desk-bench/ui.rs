@@ -1,0 +1,473 @@
+//! The `ui` suite: `desk-bench ui [--tickets N] [--json]`: what a clerk at the console waits for,
+//! measured as the clerk sees it: the real `rightsdesk` console in a 120×40 pseudo-terminal (see
+//! `pty`), its output read by a vt100 parser, attached to the real `rightsdesk serve`.
+//!
+//! A fresh store is filled with N generated historical tickets (default 1,000,000, about 5%
+//! open) as of a fixed instant by the store suite's code (`store::backfill`). Before serve opens
+//! it, the windows the console will ask for are asked in-process (`Reader::query`, what serve
+//! runs for them): `*_server_ms`, where the time goes on the server's side. Then serve starts
+//! (see `serve_process`, same fixed clock, no channel workers), settles (no change pushed for a
+//! second), and the console is started with `--data DIR` on the same fixed clock, zh-CN,
+//! `TERM=xterm-256color`, and a config directory of its own (empty: the shipped views):
+//!
+//! 1. `start_to_first_frame_ms`: spawning the console → the table's rows on screen (the status
+//!    line shows `1/TOTAL` and no row is still loading). `bytes_first_frame`: what it wrote by then.
+//! 2. `nav_key_*`: 500 keys — `j` ×6, `k` ×2, PageDown, `j`, fifty times — each written to the
+//!    pty, then the screen read until the cursor moved (the status line's position changed) and
+//!    the table shows its rows; the next key only after the preview of the new ticket arrived
+//!    (`nav_preview_*`: key → that preview on screen). p50, p99 and max, nearest rank.
+//! 3. `bytes_step_down_*`: bytes the console writes for one `j`, read until it has written
+//!    nothing for 200 ms: with the preview off (`p`), then on (the preview of the next ticket
+//!    included); the median of 20 steps from the top of the list (Home), the cursor moving
+//!    within the screen. `bytes_scroll_down_*`: the same for 20 steps from the screen's last
+//!    row, each scrolling the table by one row.
+//! 4. `search_open_*`: `/` in the open queue, then `ronggui` and `预付卡` typed one character at a
+//!    time (as an input method delivers them), each keystroke → the prompt shows it and the
+//!    table the new results; Esc between words. `*_median_ms` over the keystrokes,
+//!    `*_first_rows_ms` the median to the first frame with result rows (the server answers rows
+//!    and total in one window, so today the two coincide), `*_max_ms` the slowest keystroke.
+//! 5. `search_all_*`: the same in a second console whose only saved view is
+//!    `filter = { scope = "all" }` (a `views.toml` in its `--config` directory): every ticket.
+//!    `start_all_to_first_frame_ms`: that console's start to its first rows.
+//! 6. `console_rss_mb` / `console_peak_rss_mb`: the first console's `VmRSS` / `VmHWM` at the end;
+//!    `console_all_peak_rss_mb` the second's; `serve_rss_mb` / `serve_peak_rss_mb` serve's at
+//!    the end, `serve_rss_open_mb` its `VmRSS` after the first console, before any view of
+//!    every ticket.
+//!
+//! Benchmarks print figures: nothing here fails because something was slow.
+
+use crate::pty::Pty;
+use crate::serve_process::ServeProcess;
+use crate::store::{self, NOW};
+use crate::{Args, Figure, fig, ms, proc_status_mb, remove, sim_process, temp_dir};
+use rightsdesk::config::{self, Config};
+use rightsdesk::engine::window::{Scope, ViewSpec, WindowQuery};
+use rightsdesk::engine::{Answer, Engine, Query};
+use rightsdesk::remote::{Client, Notice};
+use rightsdesk::time::{Clock, Timestamp};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const COLS: u16 = 120;
+const ROWS: u16 = 40;
+/// The console's layout at 120×40: a 24-cell sidebar; beside it the table, 58 cells wide when
+/// the preview (the remaining 38) is shown.
+const SIDEBAR: u16 = 24;
+const TABLE_WITH_PREVIEW: u16 = 58;
+/// Rows of tickets the table shows at 120×40 (what the console asks windows for: 3 screens).
+const LIST_ROWS: usize = 34;
+const STATUS_ROW: u16 = ROWS - 2;
+const LOADING: &str = "载入中";
+const PAGE_DOWN: &str = "\x1b[6~";
+const ESC: &str = "\x1b";
+const HOME: &str = "\x1b[H";
+const NAV_ROUND: &[&str] = &["j", "j", "j", "j", "j", "j", "k", "k", PAGE_DOWN, "j"];
+const NAV_ROUNDS: usize = 50;
+const BYTE_STEPS: usize = 20;
+/// Searches typed: a town's pinyin and a Chinese word.
+const WORDS: &[&str] = &["ronggui", "预付卡"];
+const QUIET: Duration = Duration::from_millis(200);
+/// How long one screen update may take before the run gives up (an all-tickets search on a
+/// slow machine can take seconds).
+const PATIENCE: Duration = Duration::from_secs(300);
+const SETTLE_AT_MOST: Duration = Duration::from_secs(60);
+
+pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
+    let n = args.tickets.unwrap_or(1_000_000);
+    let config = Arc::new(config::load(None).map_err(|e| e.to_string())?);
+    let now = Timestamp::parse(NOW).ok_or("the fixed now does not parse")?;
+    let binary = sim_process::binary()?;
+    let (dir, created) = store::data_dir(args, "ui")?;
+    let configs = temp_dir("ui-config")?;
+    let result = run_ui(args, n, &config, now, &binary, &dir, &configs);
+    if args.keep {
+        eprintln!("store kept in {}", dir.display());
+    } else {
+        remove(&dir, created);
+    }
+    remove(&configs, true);
+    result
+}
+
+fn run_ui(
+    args: &Args,
+    n: usize,
+    config: &Arc<Config>,
+    now: Timestamp,
+    binary: &Path,
+    dir: &Path,
+    configs: &Path,
+) -> Result<Vec<Figure>, String> {
+    let filled = store::backfill(args.seed, n, args.burst.max(1), config, now, dir)?;
+    let mut figures = vec![fig("tickets", filled.applied as f64, 0, "tickets")];
+    figures.extend(in_process(config, now, dir)?);
+
+    let open_config = configs.join("open");
+    let all_config = configs.join("all");
+    std::fs::create_dir_all(&open_config).map_err(|e| format!("{}: {e}", open_config.display()))?;
+    std::fs::create_dir_all(&all_config).map_err(|e| format!("{}: {e}", all_config.display()))?;
+    let views = "[[view]]\nname = \"全部工单\"\nen = \"All tickets\"\nfilter = { scope = \"all\" }\n";
+    std::fs::write(all_config.join("views.toml"), views).map_err(|e| format!("views.toml: {e}"))?;
+
+    let serve = ServeProcess::start(binary, dir, NOW)?;
+    figures.push(fig("serve_start_ms", ms(serve.started_in), 1, "ms"));
+    settle_serve(dir)?;
+    let measured = measure(binary, dir, &open_config, &all_config, &serve);
+    figures.push(fig("serve_rss_mb", serve.status_mb("VmRSS").unwrap_or(f64::NAN), 1, "MiB"));
+    figures.push(fig("serve_peak_rss_mb", serve.status_mb("VmHWM").unwrap_or(f64::NAN), 1, "MiB"));
+    if let Err(e) = serve.stop() {
+        eprintln!("desk-bench: {e}");
+    }
+    figures.extend(measured?);
+    Ok(order(figures))
+}
+
+/// The windows the console asks for, asked in-process before serve opens the store: what the
+/// server spends on them.
+fn in_process(config: &Arc<Config>, now: Timestamp, dir: &Path) -> Result<Vec<Figure>, String> {
+    let engine = Engine::open(dir, config.clone(), Clock::Fixed(now)).map_err(|e| e.to_string())?;
+    let reader = engine.reader();
+    let window = |view: ViewSpec| -> Result<(Duration, usize), String> {
+        let query = Query::Window(WindowQuery { view, offset: 0, limit: 3 * LIST_ROWS, anchor: None });
+        let started = Instant::now();
+        let answer = reader.query(&query).map_err(|e| e.to_string())?;
+        let took = started.elapsed();
+        match answer {
+            Answer::Window(w) => Ok((took, w.total)),
+            _ => Err("a window query answered with something else".into()),
+        }
+    };
+    let mut figures = Vec::new();
+    let (first, open_total) = window(ViewSpec::default())?;
+    figures.push(fig("open_tickets", open_total as f64, 0, "tickets"));
+    figures.push(fig("window_open_server_first_ms", ms(first), 1, "ms"));
+    figures.push(fig("window_open_server_ms", ms(window(ViewSpec::default())?.0), 3, "ms"));
+    let all = ViewSpec { scope: Scope::All, ..ViewSpec::default() };
+    eprintln!("the all-tickets view in-process");
+    let (first, _) = window(all.clone())?;
+    figures.push(fig("window_all_server_first_ms", ms(first), 1, "ms"));
+    for (scope, name) in [(Scope::Open, "search_open_server_ms"), (Scope::All, "search_all_server_ms")] {
+        let mut samples = Vec::new();
+        for word in WORDS {
+            let mut typed = String::new();
+            for c in word.chars() {
+                typed.push(c);
+                let view = ViewSpec { scope, search: Some(typed.clone()), ..ViewSpec::default() };
+                let (took, total) = window(view)?;
+                eprintln!("in-process {scope:?} search {typed:?}: {total} matches in {:.1} ms", ms(took));
+                samples.push(ms(took));
+            }
+        }
+        figures.push(fig(name, percentile(&samples, 0.5), 1, "ms"));
+    }
+    drop(reader);
+    engine.close_with_checkpoint().map_err(|e| format!("closing the store: {e}"))?;
+    Ok(figures)
+}
+
+/// Waits until serve has pushed no change for a second (the deadline scheduler raises the
+/// alarms that have come when it starts): a console must not redraw for them while measured.
+fn settle_serve(dir: &Path) -> Result<(), String> {
+    let mut subscriber =
+        Client::attach(dir).map_err(|e| e.to_string())?.ok_or("serve's socket is gone".to_string())?;
+    subscriber.subscribe().map_err(|e| e.to_string())?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        while let Ok(notice) = subscriber.next_notice() {
+            if matches!(notice, Notice::Change(_) | Notice::Lagged(_)) && tx.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    let started = Instant::now();
+    let mut changes = 0;
+    while started.elapsed() < SETTLE_AT_MOST && rx.recv_timeout(Duration::from_secs(1)).is_ok() {
+        changes += 1;
+    }
+    eprintln!("serve settled after {changes} changes");
+    Ok(())
+}
+
+fn console(binary: &Path, dir: &Path, config_dir: &Path) -> Result<(Pty, Instant), String> {
+    let mut command = Command::new(binary);
+    command.arg("--data").arg(dir).arg("--config").arg(config_dir);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RIGHTSDESK_") {
+            command.env_remove(&name);
+        }
+    }
+    command
+        .env("RIGHTSDESK_NOW", NOW)
+        .env("TERM", "xterm-256color")
+        .env("LANG", "zh_CN.UTF-8")
+        .env_remove("NO_COLOR")
+        .env_remove("COLORTERM");
+    let started = Instant::now();
+    Ok((Pty::spawn(command, COLS, ROWS)?, started))
+}
+
+fn status(s: &vt100::Screen) -> String {
+    Pty::line(s, STATUS_ROW, 0, COLS).trim().to_string()
+}
+
+/// The cursor's position and the list's total from the status line (`12/50000 …`).
+fn position(s: &vt100::Screen) -> Option<(usize, usize)> {
+    let line = status(s);
+    let first = line.split_whitespace().next()?;
+    let (at, total) = first.split_once('/')?;
+    Some((at.parse().ok()?, total.parse().ok()?))
+}
+
+/// Some row of the table is still being asked for.
+fn table_loading(s: &vt100::Screen, preview: bool) -> bool {
+    let width = if preview { TABLE_WITH_PREVIEW } else { COLS - SIDEBAR };
+    s.rows(SIDEBAR, width).take(STATUS_ROW as usize).any(|l| l.contains(LOADING))
+}
+
+fn anything_loading(s: &vt100::Screen) -> bool {
+    s.contents().contains(LOADING)
+}
+
+/// The table shows the first rows of a non-empty list.
+fn first_rows(s: &vt100::Screen) -> bool {
+    matches!(position(s), Some((1, total)) if total > 0) && !table_loading(s, true)
+}
+
+fn measure(
+    binary: &Path,
+    dir: &Path,
+    open_config: &Path,
+    all_config: &Path,
+    serve: &ServeProcess,
+) -> Result<Vec<Figure>, String> {
+    let mut figures = Vec::new();
+    eprintln!("the console on the open queue");
+    let (mut c, started) = console(binary, dir, open_config)?;
+    let shown = c.wait("the first rows", PATIENCE, first_rows)?;
+    figures.push(fig("start_to_first_frame_ms", ms(shown - started), 1, "ms"));
+    figures.push(fig("bytes_first_frame", c.bytes as f64, 0, "bytes"));
+    c.wait("the preview", PATIENCE, |s| !anything_loading(s))?;
+    c.settle(Duration::from_millis(500), SETTLE_AT_MOST);
+
+    eprintln!("{} navigation keys", NAV_ROUNDS * NAV_ROUND.len());
+    let (mut keys, mut previews) = (Vec::new(), Vec::new());
+    for key in NAV_ROUND.iter().cycle().take(NAV_ROUNDS * NAV_ROUND.len()) {
+        let before = position(c.parser.screen());
+        let sent = Instant::now();
+        c.send(key)?;
+        let moved = c.wait("the cursor to move", PATIENCE, |s| {
+            position(s) != before && position(s).is_some() && !table_loading(s, true)
+        })?;
+        keys.push(ms(moved - sent));
+        let previewed = c.wait("the preview of the new ticket", PATIENCE, |s| !anything_loading(s))?;
+        previews.push(ms(previewed - sent));
+    }
+    figures.extend([
+        fig("nav_key_p50_ms", percentile(&keys, 0.5), 2, "ms"),
+        fig("nav_key_p99_ms", percentile(&keys, 0.99), 2, "ms"),
+        fig("nav_key_max_ms", percentile(&keys, 1.0), 2, "ms"),
+        fig("nav_preview_p50_ms", percentile(&previews, 0.5), 2, "ms"),
+        fig("nav_preview_p99_ms", percentile(&previews, 0.99), 2, "ms"),
+    ]);
+
+    eprintln!("bytes of one step down, without and with the preview");
+    c.send("p")?;
+    c.wait("the preview hidden", PATIENCE, |s| !s.contents().contains("预览"))?;
+    c.settle(QUIET, SETTLE_AT_MOST);
+    let (plain, plain_scroll) = step_bytes(&mut c, false)?;
+    c.send("p")?;
+    c.wait("the preview back", PATIENCE, |s| s.contents().contains("预览") && !anything_loading(s))?;
+    c.settle(QUIET, SETTLE_AT_MOST);
+    let (with_preview, preview_scroll) = step_bytes(&mut c, true)?;
+    figures.extend([
+        fig("bytes_step_down_no_preview", percentile(&plain, 0.5), 0, "bytes"),
+        fig("bytes_step_down_preview", percentile(&with_preview, 0.5), 0, "bytes"),
+        fig("bytes_scroll_down_no_preview", percentile(&plain_scroll, 0.5), 0, "bytes"),
+        fig("bytes_scroll_down_preview", percentile(&preview_scroll, 0.5), 0, "bytes"),
+    ]);
+
+    eprintln!("searching the open queue");
+    let open = search(&mut c)?;
+    figures.extend([
+        fig("search_open_median_ms", percentile(&open.results, 0.5), 1, "ms"),
+        fig("search_open_first_rows_ms", percentile(&open.first_rows, 0.5), 1, "ms"),
+        fig("search_open_max_ms", percentile(&open.results, 1.0), 1, "ms"),
+        fig("search_open_keys", open.results.len() as f64, 0, "keys"),
+    ]);
+    figures.push(fig("console_rss_mb", proc_status_mb(Some(c.pid), "VmRSS").unwrap_or(f64::NAN), 1, "MiB"));
+    figures.push(fig(
+        "console_peak_rss_mb",
+        proc_status_mb(Some(c.pid), "VmHWM").unwrap_or(f64::NAN),
+        1,
+        "MiB",
+    ));
+    quit(c);
+    // Before any view of every ticket: what serve holds for the open queue.
+    figures.push(fig("serve_rss_open_mb", serve.status_mb("VmRSS").unwrap_or(f64::NAN), 1, "MiB"));
+
+    eprintln!("the console on every ticket (scope = all)");
+    let (mut c, started) = console(binary, dir, all_config)?;
+    let shown = c.wait("the first rows of every ticket", PATIENCE, first_rows)?;
+    figures.push(fig("start_all_to_first_frame_ms", ms(shown - started), 1, "ms"));
+    c.wait("the preview", PATIENCE, |s| !anything_loading(s))?;
+    c.settle(Duration::from_millis(500), SETTLE_AT_MOST);
+    eprintln!("searching every ticket (serve RSS now {:.0} MiB)", serve.status_mb("VmRSS").unwrap_or(0.0));
+    let all = search(&mut c)?;
+    figures.extend([
+        fig("search_all_median_ms", percentile(&all.results, 0.5), 1, "ms"),
+        fig("search_all_first_rows_ms", percentile(&all.first_rows, 0.5), 1, "ms"),
+        fig("search_all_max_ms", percentile(&all.results, 1.0), 1, "ms"),
+        fig("search_all_keys", all.results.len() as f64, 0, "keys"),
+    ]);
+    figures.push(fig(
+        "console_all_peak_rss_mb",
+        proc_status_mb(Some(c.pid), "VmHWM").unwrap_or(f64::NAN),
+        1,
+        "MiB",
+    ));
+    quit(c);
+    Ok(figures)
+}
+
+/// Bytes written for `BYTE_STEPS` steps down from the top of the list, the cursor moving
+/// within the screen; then for `BYTE_STEPS` steps from the screen's last row, each scrolling the
+/// table by a row. Each step is read until the console is quiet.
+fn step_bytes(c: &mut Pty, preview: bool) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let done = move |s: &vt100::Screen, before: Option<(usize, usize)>| {
+        position(s) != before && !table_loading(s, preview) && (!preview || !anything_loading(s))
+    };
+    c.send(HOME)?;
+    c.wait("the top of the list", PATIENCE, |s| position(s).is_some_and(|(at, _)| at == 1) && done(s, None))?;
+    c.settle(QUIET, SETTLE_AT_MOST);
+    let step = |c: &mut Pty| -> Result<f64, String> {
+        let before = position(c.parser.screen());
+        let from = c.bytes;
+        c.send("j")?;
+        c.wait("one step down", PATIENCE, |s| done(s, before))?;
+        c.settle(QUIET, SETTLE_AT_MOST);
+        Ok((c.bytes - from) as f64)
+    };
+    let within: Vec<f64> = (0..BYTE_STEPS).map(|_| step(c)).collect::<Result<_, _>>()?;
+    while position(c.parser.screen()).is_some_and(|(at, _)| at < LIST_ROWS) {
+        step(c)?;
+    }
+    let scrolling: Vec<f64> = (0..BYTE_STEPS).map(|_| step(c)).collect::<Result<_, _>>()?;
+    Ok((within, scrolling))
+}
+
+struct Searched {
+    /// Keystroke → the prompt shows it and the table the new results.
+    results: Vec<f64>,
+    /// Keystroke → the first frame with result rows.
+    first_rows: Vec<f64>,
+}
+
+/// Types each of `WORDS` after `/`, one character a keystroke, each waited for; Esc after each.
+fn search(c: &mut Pty) -> Result<Searched, String> {
+    let mut out = Searched { results: Vec::new(), first_rows: Vec::new() };
+    for word in WORDS {
+        let Some((_, total)) = position(c.parser.screen()) else {
+            return Err(format!("no position on the status line:\n{}", c.parser.screen().contents()));
+        };
+        c.send("/")?;
+        c.wait("the search prompt", PATIENCE, |s| status(s).starts_with('/'))?;
+        c.settle(QUIET, SETTLE_AT_MOST);
+        let mut typed = String::new();
+        for ch in word.chars() {
+            typed.push(ch);
+            let prompt = format!("/{typed}");
+            let sent = Instant::now();
+            c.send(&ch.to_string())?;
+            let rows = c.wait("the first result rows", PATIENCE, |s| {
+                status(s).starts_with(&prompt) && !table_loading(s, true)
+            })?;
+            // Rows and total come in one answer: the title's count is on the same frame.
+            let done = c.wait("the results", PATIENCE, |s| {
+                status(s).starts_with(&prompt) && !table_loading(s, true) && title_total(s).is_some()
+            })?;
+            out.first_rows.push(ms(rows - sent));
+            out.results.push(ms(done - sent));
+            eprintln!(
+                "  {prompt}: {} matches, {:.1} ms",
+                title_total(c.parser.screen()).unwrap_or(0),
+                ms(done - sent)
+            );
+            c.settle(QUIET, SETTLE_AT_MOST);
+        }
+        c.send(ESC)?;
+        c.wait("the view without the search", PATIENCE, |s| {
+            position(s).is_some_and(|(at, t)| at == 1 && t == total) && !table_loading(s, true)
+        })?;
+        c.settle(QUIET, SETTLE_AT_MOST);
+    }
+    Ok(out)
+}
+
+/// The count in the table's title (`┌ 1234 件 ─…`).
+fn title_total(s: &vt100::Screen) -> Option<usize> {
+    let line = Pty::line(s, 1, SIDEBAR, TABLE_WITH_PREVIEW);
+    let at = line.find('件')?;
+    line[..at].trim_end().rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+fn quit(mut c: Pty) {
+    if c.send("q").is_ok() {
+        match c.wait_exit(Duration::from_secs(20)) {
+            Some(0) => {}
+            other => eprintln!("desk-bench: the console ended with {other:?} after q"),
+        }
+    }
+}
+
+/// The nearest-rank percentile `q` (0.5 the median, 1.0 the largest); NaN without samples.
+fn percentile(values: &[f64], q: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
+    sorted.get(rank - 1).copied().unwrap_or(f64::NAN)
+}
+
+/// The figures in the order the suite's description gives them.
+fn order(figures: Vec<Figure>) -> Vec<Figure> {
+    const ORDER: &[&str] = &[
+        "tickets",
+        "open_tickets",
+        "serve_start_ms",
+        "start_to_first_frame_ms",
+        "bytes_first_frame",
+        "nav_key_p50_ms",
+        "nav_key_p99_ms",
+        "nav_key_max_ms",
+        "nav_preview_p50_ms",
+        "nav_preview_p99_ms",
+        "bytes_step_down_no_preview",
+        "bytes_step_down_preview",
+        "bytes_scroll_down_no_preview",
+        "bytes_scroll_down_preview",
+        "search_open_median_ms",
+        "search_open_first_rows_ms",
+        "search_open_max_ms",
+        "search_open_keys",
+        "start_all_to_first_frame_ms",
+        "search_all_median_ms",
+        "search_all_first_rows_ms",
+        "search_all_max_ms",
+        "search_all_keys",
+        "console_rss_mb",
+        "console_peak_rss_mb",
+        "console_all_peak_rss_mb",
+        "serve_rss_open_mb",
+        "serve_rss_mb",
+        "serve_peak_rss_mb",
+        "window_open_server_first_ms",
+        "window_open_server_ms",
+        "search_open_server_ms",
+        "window_all_server_first_ms",
+        "search_all_server_ms",
+    ];
+    let mut figures = figures;
+    figures.sort_by_key(|f| ORDER.iter().position(|&n| n == f.name).unwrap_or(ORDER.len()));
+    figures
+}
