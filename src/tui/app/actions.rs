@@ -290,7 +290,7 @@ impl App {
             .detail
             .as_ref()
             .and_then(|d| d.detail.as_ref())
-            .or(self.preview.as_ref())
+            .or(self.preview.as_ref().filter(|p| Some(TicketId(p.summary.id)) == tickets.first().copied()))
             .map(|d| d.bases.iter().map(|b| (b.rule.clone(), b.name.clone())).collect())
             .unwrap_or_default();
         match forms::form_for(name, tickets.clone(), &clocks, self.lang) {

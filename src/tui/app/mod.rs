@@ -266,14 +266,14 @@ impl App {
     }
 
     fn ask_preview(&mut self) {
-        if self.preview_on
-            && self.detail.is_none()
-            && let Some(id) = self.list().selected
-        {
-            if self.preview.as_ref().is_none_or(|p| p.summary.id != id.0) {
-                self.preview = None;
-            }
-            self.ask(Ask::Preview(id));
+        if !self.preview_on || self.detail.is_some() {
+            return;
+        }
+        match self.list().selected {
+            // The previous ticket stays in the pane until this one arrives (a millisecond or
+            // two): blanking it would redraw the whole pane twice for every step down.
+            Some(id) => self.ask(Ask::Preview(id)),
+            None => self.preview = None,
         }
     }
 
