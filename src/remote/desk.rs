@@ -6,8 +6,8 @@ use super::client::Client;
 use crate::config::Config;
 use crate::domain::event::Event;
 use crate::domain::ticket::TicketId;
-use crate::engine::view::{TicketDetail, TicketSummary};
-use crate::engine::{Answer, Engine, EngineError, Envelope, ListFilter, Outcome, Query, Reader};
+use crate::engine::view::TicketDetail;
+use crate::engine::{Answer, Engine, EngineError, Envelope, Outcome, Query, Reader};
 use crate::store::StoreError;
 use crate::store::outbox::{OutboxEntry, QuarantineEntry};
 use crate::time::Clock;
@@ -85,13 +85,6 @@ impl Desk {
         match self {
             Desk::Own { reader, .. } => Ok(reader.query(&query)?),
             Desk::Attached(client) => client.query(query)?,
-        }
-    }
-
-    pub fn list(&mut self, filter: ListFilter) -> Result<Vec<TicketSummary>, EngineError> {
-        match self.query(Query::List(filter))? {
-            Answer::List(rows) => Ok(rows),
-            other => Err(mismatch(&other)),
         }
     }
 

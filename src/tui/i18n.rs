@@ -137,7 +137,6 @@ messages! {
     HelpTitle = "按键帮助", "Keys";
     PaletteTitle = "命令", "Command";
     TooSmall = "终端太小", "Terminal too small";
-    Mine = "我的", "Mine";
     Save = "Ctrl-S 保存", "Ctrl-S saves";
     Reason = "原因", "Reason";
     ReasonCode = "原因代码", "Reason code";

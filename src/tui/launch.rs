@@ -7,7 +7,7 @@
 
 use crate::remote::Client;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -101,12 +101,4 @@ pub fn wait_for(data_dir: &Path, child: &mut Child, log: &Path) -> Result<(Strin
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// The config directory the console reads its own files from.
-pub fn console_files(config_dir: Option<&Path>) -> Vec<(PathBuf, &'static str)> {
-    ["console.toml", "keymap.toml", "theme.toml", "views.toml"]
-        .into_iter()
-        .filter_map(|n| config_dir.map(|d| (d.join(n), n)))
-        .collect()
 }
