@@ -10,8 +10,8 @@
 //! - `reopen_ms`: opening the store afterwards, as the next command does (the `store` suite's
 //!   `reopen_ms` is the same after a backfill).
 
-use crate::{Args, Figure, fig, ms, remove, temp_dir};
-use rightsdesk::config::{self, Config};
+use crate::{Args, Figure, fig, ms, remove, temp_dir, with_store};
+use rightsdesk::config::Config;
 use rightsdesk::engine::Engine;
 use rightsdesk::generate::Generator;
 use rightsdesk::time::{Clock, Timestamp};
@@ -44,16 +44,12 @@ const HEADER: [&str; 15] = [
 
 pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
     let n = args.tickets.unwrap_or(1_000_000);
-    let config: Arc<Config> = Arc::new(config::load(None).map_err(|e| e.to_string())?);
-    let now = Timestamp::parse(NOW).ok_or("the fixed now does not parse")?;
-    let binary = crate::sim_process::binary()?;
-    let (dir, created) = crate::store::data_dir(args, "import")?;
     let work = temp_dir("import-file")?;
-    let result = run_import(args, n, &config, now, &binary, &dir, &work);
+    let result =
+        with_store(args, "import", |r| run_import(args, n, &r.config, r.now, &r.binary, &r.dir, &work));
     if args.keep {
-        eprintln!("store kept in {}, export in {}", dir.display(), work.display());
+        eprintln!("export kept in {}", work.display());
     } else {
-        remove(&dir, created);
         remove(&work, true);
     }
     result

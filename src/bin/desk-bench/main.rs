@@ -161,6 +161,37 @@ pub fn temp_dir(what: &str) -> Result<PathBuf, String> {
         .ok_or_else(|| format!("no free directory name under {}", base.display()))
 }
 
+/// What the suites that run the real `rightsdesk` on a store of their own start from.
+pub struct StoreRun {
+    pub config: std::sync::Arc<rightsdesk::config::Config>,
+    /// The instant the store is filled as of (`RIGHTSDESK_NOW` of the processes started).
+    pub now: rightsdesk::time::Timestamp,
+    /// The `rightsdesk` beside the bench.
+    pub binary: PathBuf,
+    pub dir: PathBuf,
+}
+
+/// Runs `suite` on the built-in configuration, the fixed now, the binary and the store
+/// directory of `--data` (or a new one), then removes the store unless `--keep`.
+pub fn with_store(
+    args: &Args,
+    what: &str,
+    suite: impl FnOnce(&StoreRun) -> Result<Vec<Figure>, String>,
+) -> Result<Vec<Figure>, String> {
+    let config = std::sync::Arc::new(rightsdesk::config::load(None).map_err(|e| e.to_string())?);
+    let now = rightsdesk::time::Timestamp::parse(store::NOW).ok_or("the fixed now does not parse")?;
+    let binary = sim_process::binary()?;
+    let (dir, created) = store::data_dir(args, what)?;
+    let run = StoreRun { config, now, binary, dir };
+    let result = suite(&run);
+    if args.keep {
+        eprintln!("store kept in {}", run.dir.display());
+    } else {
+        remove(&run.dir, created);
+    }
+    result
+}
+
 /// Removes the store directory (the whole of it when the run created it, else only what the run
 /// put in it).
 pub fn remove(dir: &Path, created: bool) {

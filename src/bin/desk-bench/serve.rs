@@ -28,8 +28,8 @@
 
 use crate::serve_process::ServeProcess;
 use crate::store::{self, NOW};
-use crate::{Args, Figure, fig, ms, remove, sim_process};
-use rightsdesk::config::{self, Config};
+use crate::{Args, Figure, fig, ms, with_store};
+use rightsdesk::config::Config;
 use rightsdesk::domain::action::TicketAction;
 use rightsdesk::domain::ticket::TicketId;
 use rightsdesk::engine::{Answer, Command, Engine, Envelope, ListFilter, Outcome, Query};
@@ -56,17 +56,7 @@ const VISIBILITY_GRACE: Duration = Duration::from_secs(10);
 
 pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
     let n = args.tickets.unwrap_or(100_000);
-    let config = Arc::new(config::load(None).map_err(|e| e.to_string())?);
-    let now = Timestamp::parse(NOW).ok_or("the fixed now does not parse")?;
-    let binary = sim_process::binary()?;
-    let (dir, created) = store::data_dir(args, "serve")?;
-    let result = run_serve(args, n, &config, now, &binary, &dir);
-    if args.keep {
-        eprintln!("store kept in {}", dir.display());
-    } else {
-        remove(&dir, created);
-    }
-    result
+    with_store(args, "serve", |r| run_serve(args, n, &r.config, r.now, &r.binary, &r.dir))
 }
 
 fn run_serve(

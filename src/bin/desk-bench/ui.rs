@@ -39,8 +39,8 @@
 use crate::pty::Pty;
 use crate::serve_process::ServeProcess;
 use crate::store::{self, NOW};
-use crate::{Args, Figure, fig, ms, proc_status_mb, remove, sim_process, temp_dir};
-use rightsdesk::config::{self, Config};
+use crate::{Args, Figure, fig, ms, proc_status_mb, remove, temp_dir, with_store};
+use rightsdesk::config::Config;
 use rightsdesk::engine::window::{Scope, ViewSpec, WindowQuery};
 use rightsdesk::engine::{Answer, Engine, Query};
 use rightsdesk::remote::{Client, Notice};
@@ -76,17 +76,8 @@ const SETTLE_AT_MOST: Duration = Duration::from_secs(60);
 
 pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
     let n = args.tickets.unwrap_or(1_000_000);
-    let config = Arc::new(config::load(None).map_err(|e| e.to_string())?);
-    let now = Timestamp::parse(NOW).ok_or("the fixed now does not parse")?;
-    let binary = sim_process::binary()?;
-    let (dir, created) = store::data_dir(args, "ui")?;
     let configs = temp_dir("ui-config")?;
-    let result = run_ui(args, n, &config, now, &binary, &dir, &configs);
-    if args.keep {
-        eprintln!("store kept in {}", dir.display());
-    } else {
-        remove(&dir, created);
-    }
+    let result = with_store(args, "ui", |r| run_ui(args, n, &r.config, r.now, &r.binary, &r.dir, &configs));
     remove(&configs, true);
     result
 }
