@@ -299,6 +299,36 @@ fn a_burst_of_commands_costs_one_flush() {
 }
 
 #[test]
+fn a_bulk_load_in_small_groups_registers_each_row_once_with_one_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let before = engine.store().flush_count();
+    let row = |i: usize| Envelope {
+        actor: "import:王文书".into(),
+        command: Command::Register(Box::new(complaint(
+            "12345",
+            &format!("SD2026112500{i:03}"),
+            &format!("1370757{i:04}"),
+            "容桂街道",
+            "预付卡商家闭店不退款",
+        ))),
+    };
+    // Ten rows in groups of three; the first row comes again in a later group.
+    let mut burst: Vec<Envelope> = (0..10).map(row).collect();
+    burst.insert(7, row(0));
+    let results = engine.execute_all_in_groups(burst, 3);
+    assert_eq!(results.len(), 11, "one result per command, in order");
+    let first = results[0].as_ref().unwrap().ticket().unwrap();
+    assert_eq!(results[7].as_ref().unwrap(), &Outcome::Duplicate(first), "a repeat in a later group");
+    let applied = results.iter().filter(|r| matches!(r, Ok(Outcome::Applied(_)))).count();
+    assert_eq!(applied, 10);
+    assert_eq!(engine.store().flush_count() - before, 1, "four groups, one flush for the burst");
+    let report = rightsdesk::store::check::verify_with(engine.store(), &config()).unwrap();
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(report.tickets, 10);
+}
+
+#[test]
 fn queries_travel_as_json_and_a_reader_resumes_from_a_sequence_number() {
     use rightsdesk::engine::{Answer, Query};
     let dir = tempfile::tempdir().unwrap();

@@ -74,6 +74,15 @@ impl Context {
         init_logging(&self.data_dir);
         Desk::open(&self.data_dir, self.config.clone(), self.clock)
     }
+
+    /// `open_desk` for a bulk load: an engine of our own keeps sled's page cache within
+    /// `cache_mb` (a server keeps its own settings).
+    pub fn open_desk_for_bulk_load(&self, cache_mb: u64) -> Result<Desk, EngineError> {
+        let mut config = (*self.config).clone();
+        config.settings.store_cache_mb = config.settings.store_cache_mb.min(cache_mb);
+        init_logging(&self.data_dir);
+        Desk::open(&self.data_dir, std::sync::Arc::new(config), self.clock)
+    }
 }
 
 /// `data_dir` from the system config of a shared deployment.

@@ -150,11 +150,23 @@ impl Engine {
     /// Runs a burst of commands: each is checked on its own (a refused one changes nothing),
     /// the accepted ones are written in groups of at most `MAX_GROUP`, one flush for the burst.
     pub fn execute_all(&mut self, envelopes: Vec<Envelope>) -> Vec<Result<Outcome, EngineError>> {
+        self.execute_all_in_groups(envelopes, MAX_GROUP)
+    }
+
+    /// `execute_all` with groups of at most `group` commands (at least one): a bulk load keeps
+    /// its groups small, as sled holds every node it copied while writing a batch until the
+    /// batch ends, and still pays one flush for the whole burst.
+    pub fn execute_all_in_groups(
+        &mut self,
+        envelopes: Vec<Envelope>,
+        group: usize,
+    ) -> Vec<Result<Outcome, EngineError>> {
+        let group_size = group.clamp(1, MAX_GROUP);
         let mut results = Vec::with_capacity(envelopes.len());
         let mut published = Vec::new();
         let mut commands = envelopes.into_iter().peekable();
         while commands.peek().is_some() {
-            let group: Vec<Envelope> = commands.by_ref().take(MAX_GROUP).collect();
+            let group: Vec<Envelope> = commands.by_ref().take(group_size).collect();
             let n = group.len();
             match batch::run_group(self, group) {
                 Ok((outcomes, changes)) => {

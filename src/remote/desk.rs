@@ -81,6 +81,19 @@ impl Desk {
         }
     }
 
+    /// `execute_all` for a bulk load: an own engine writes groups of at most `group` commands
+    /// (see `Engine::execute_all_in_groups`); a server groups what it is sent as it always does.
+    pub fn execute_bulk(
+        &mut self,
+        envelopes: Vec<Envelope>,
+        group: usize,
+    ) -> Result<Vec<Result<Outcome, EngineError>>, EngineError> {
+        match self {
+            Desk::Own { engine, .. } => Ok(engine.execute_all_in_groups(envelopes, group)),
+            Desk::Attached(_) => self.execute_all(envelopes),
+        }
+    }
+
     pub fn query(&mut self, query: Query) -> Result<Answer, EngineError> {
         match self {
             Desk::Own { reader, .. } => Ok(reader.query(&query)?),
