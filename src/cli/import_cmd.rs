@@ -44,7 +44,7 @@ const BATCH_ROWS: usize = 4096;
 
 /// Commands per sled batch when this process writes the store itself. sled keeps every node it
 /// copied while applying a batch until the batch ends: groups of 512 bound that garbage (and
-/// the memory of an import) at no cost in speed (README: `desk-bench import`).
+/// the memory of an import) for about the same CPU (README: `desk-bench import`).
 const IMPORT_GROUP: usize = 512;
 
 /// sled's page cache during an import, in MiB, when the configured one is larger. A bulk load
