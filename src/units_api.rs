@@ -8,9 +8,10 @@
 
 use crate::domain::action::TicketAction;
 use crate::domain::lifecycle::{self, Rules};
+use crate::domain::role::{Person, Role};
 use crate::domain::status::Status;
 use crate::domain::ticket::{Fen, Kind, Ticket, TicketId};
-use crate::engine::{Command, EngineError, EngineHandle, Envelope};
+use crate::engine::{Command, EngineError, EngineHandle, Envelope, Origin};
 use crate::time::Timestamp;
 use axum::Router;
 use axum::body::Bytes;
@@ -21,6 +22,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// The routes of the units API, over the engine.
 pub fn router(engine: EngineHandle) -> Router {
@@ -75,6 +77,8 @@ impl From<EngineError> for ApiError {
         let status = match &e {
             EngineError::Rule(_) | EngineError::BadMergeTarget { .. } => StatusCode::CONFLICT,
             EngineError::NoTicket(_) => StatusCode::NOT_FOUND,
+            // The ticket left the unit between the API's look and the engine's write.
+            EngineError::Forbidden(_) => StatusCode::FORBIDDEN,
             EngineError::NotSaved(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -115,32 +119,10 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A ticket is at a unit from its dispatch until it goes back to triage or leaves the unit.
+/// A ticket is the unit's while the unit holds it (see `role::holds`): a ticket it once held
+/// and no longer does, closed or taken away, is not shown with the consumer's name and phone.
 fn at_unit(t: &Ticket, unit: &str) -> bool {
-    t.workflow.unit.as_deref() == Some(unit) && !matches!(t.status, Status::Registered | Status::Triaged)
-}
-
-/// The statuses in which a unit still has work on a ticket: what its list shows.
-fn in_hand(status: Status) -> bool {
-    use Status as S;
-    matches!(
-        status,
-        S::Dispatched
-            | S::Signed
-            | S::Contacted
-            | S::Accepted
-            | S::Mediating
-            | S::Settled
-            | S::MediationEnded
-            | S::Refused
-            | S::Verified
-            | S::CaseFiled
-            | S::NotFiled
-            | S::ReporterTold
-            | S::Answered
-            | S::Reopened
-            | S::Suspended
-    )
+    crate::domain::role::holds(t, unit)
 }
 
 fn view(engine: &EngineHandle, t: &Ticket) -> Result<UnitTicket, ApiError> {
@@ -167,7 +149,7 @@ async fn list(
     let mut out = Vec::new();
     for id in store.ids_with(crate::store::TextIndex::Unit, &unit) {
         let Some(t) = store.ticket(id?)? else { continue };
-        if at_unit(&t, &unit) && in_hand(t.status) {
+        if at_unit(&t, &unit) {
             out.push(view(&engine, &t)?);
         }
     }
@@ -196,10 +178,24 @@ async fn act(
         serde_json::from_slice(&body).map_err(|e| bad_request(format!("the body is not JSON: {e}")))?
     };
     let actor = format!("unit:{unit}");
+    // The engine checks again, as it writes, that the unit still holds the ticket: a redispatch
+    // between the look above and the action below cannot let this unit act.
+    let origin = Origin::Person(Arc::new(Person {
+        login: actor.clone(),
+        name: actor.clone(),
+        role: Role::Unit(unit.clone()),
+        acting_as: None,
+    }));
     let run = |action: TicketAction| {
         let envelope = Envelope { actor: actor.clone(), command: Command::Act { ticket, action } };
-        let engine = engine.clone();
-        async move { engine.execute(envelope).await }
+        let (engine, origin) = (engine.clone(), origin.clone());
+        async move {
+            engine
+                .execute_from(&origin, vec![envelope])
+                .await
+                .pop()
+                .unwrap_or_else(|| Err(EngineError::NotSaved("no result".into())))
+        }
     };
     match action.as_str() {
         "sign" => {
@@ -231,7 +227,7 @@ async fn act(
                 .into_iter()
                 .map(|action| Envelope { actor: actor.clone(), command: Command::Act { ticket, action } })
                 .collect();
-            for result in engine.execute_all(envelopes).await {
+            for result in engine.execute_from(&origin, envelopes).await {
                 result?;
             }
         }

@@ -297,7 +297,7 @@ fn spawn_subscriber(mut subscriber: Client, lagged: Arc<AtomicU64>) -> mpsc::Rec
                 Notice::Lagged(missed) => {
                     lagged.fetch_add(missed, Ordering::Relaxed);
                 }
-                Notice::Health(_) => {}
+                Notice::Health(_) | Notice::Presence(_) => {}
             }
         }
     });
