@@ -119,13 +119,15 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A ticket is the unit's while the unit holds it (see `role::holds`): a ticket it once held
-/// and no longer does, closed or taken away, is not shown with the consumer's name and phone.
+/// A ticket is at a unit from its dispatch until it goes back to triage or leaves the unit.
 fn at_unit(t: &Ticket, unit: &str) -> bool {
-    crate::domain::role::holds(t, unit)
+    t.workflow.unit.as_deref() == Some(unit) && !matches!(t.status, Status::Registered | Status::Triaged)
 }
 
-fn view(engine: &EngineHandle, t: &Ticket) -> Result<UnitTicket, ApiError> {
+/// The ticket as the unit sees it: the consumer's name and phone only while the unit holds it
+/// (see `role::holds`), not once it is resolved, closed or taken away.
+fn view(engine: &EngineHandle, t: &Ticket, unit: &str) -> Result<UnitTicket, ApiError> {
+    let holds = crate::domain::role::holds(t, unit);
     let due_at = engine.reader().store().row(t.id)?.and_then(|r| r.earliest_due);
     Ok(UnitTicket {
         id: t.id.0,
@@ -134,8 +136,8 @@ fn view(engine: &EngineHandle, t: &Ticket) -> Result<UnitTicket, ApiError> {
         title: t.dispute.title.clone(),
         received_at: t.intake.received_at,
         due_at,
-        complainant_name: t.complainant.name.clone(),
-        complainant_phone: t.complainant.phone.clone(),
+        complainant_name: t.complainant.name.clone().filter(|_| holds),
+        complainant_phone: t.complainant.phone.clone().filter(|_| holds),
     })
 }
 
@@ -149,8 +151,8 @@ async fn list(
     let mut out = Vec::new();
     for id in store.ids_with(crate::store::TextIndex::Unit, &unit) {
         let Some(t) = store.ticket(id?)? else { continue };
-        if at_unit(&t, &unit) {
-            out.push(view(&engine, &t)?);
+        if crate::domain::role::holds(&t, &unit) {
+            out.push(view(&engine, &t, &unit)?);
         }
     }
     out.sort_by_key(|t| (t.due_at.is_none(), t.due_at, t.id));
@@ -239,7 +241,7 @@ async fn act(
         }
     }
     let t = engine.reader().ticket(ticket)?.ok_or_else(|| not_found(&id))?;
-    Ok(axum::Json(view(&engine, &t)?))
+    Ok(axum::Json(view(&engine, &t, &unit)?))
 }
 
 /// The actions that take the ticket from where it stands to `resolved`, each decided against

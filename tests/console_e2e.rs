@@ -250,7 +250,7 @@ fn two_clerks_dispatching_one_ticket_at_once_make_one_dispatch_and_one_conflict_
     a.send("\r");
     a.wait_for("A's dispatch saved", 20, |s| s.contains("已保存 派单"));
     b.send("\r");
-    let screen = b.wait_for("B told of A's dispatch", 20, |s| s.contains("changed after you last saw it"));
+    let screen = b.wait_for("B told of A's dispatch", 20, |s| s.contains("changed since you saw it"));
     assert!(screen.contains("rdp_chenli") && screen.contains("reload"), "{screen}");
     let shown: Value =
         serde_json::from_str(&cli(&data, NOW, &["ticket", "show", "1", "--format", "json"])).unwrap();

@@ -78,7 +78,7 @@ pub enum Origin {
 /// Someone else changed a ticket after the person acting last saw it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error(
-    "#{ticket} changed after you last saw it: {actor} {event} at {} (China time); reload it and decide again",
+    "#{ticket} changed since you saw it: {actor} {event} at {}; reload and decide again",
     at.china().format("%Y-%m-%d %H:%M:%S")
 )]
 pub struct Conflict {

@@ -346,8 +346,16 @@ impl App {
                 // "@me" is whom the clerk works as: a chief's --as, else their login.
                 let me = person.acting_as.clone().unwrap_or_else(|| person.login.clone());
                 if me != self.me {
-                    self.me = me;
-                    self.stale = true;
+                    // Only what names the clerk is asked again: a window asked now could
+                    // arrive after a search typed meanwhile and show the list unfiltered.
+                    let old = std::mem::replace(&mut self.me, me.clone());
+                    self.ask_counts();
+                    if self.queue.spec.owner.as_deref() == Some(old.as_str()) {
+                        let mut spec = self.queue.spec.clone();
+                        spec.owner = Some(me);
+                        let ask = self.queue.reset(spec);
+                        self.ask(ask);
+                    }
                 }
                 self.you = Some(person);
             }
