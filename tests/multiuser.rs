@@ -250,7 +250,8 @@ fn a_unit_user_lists_views_and_changes_only_its_units_tickets() {
         &["tickets", "list", "--search", "13712345678", "--format", "json"],
     ));
     assert_eq!(ids_listed(&by_phone), vec![h.lunjiao.0]);
-    stdout(&as_user(&h, UNIT_LUNJIAO, &["ticket", "sign", &mine]));
+    let signed = stdout(&as_user(&h, UNIT_LUNJIAO, &["ticket", "sign", &mine]));
+    assert!(signed.contains("伦教分局 签收"), "the unit reads the events of its own ticket: {signed}");
     stdout(&as_user(&h, UNIT_LUNJIAO, &["ticket", "show", &mine]));
     let said = refused(&as_user(&h, UNIT_LUNJIAO, &["ticket", "recall", &mine, "--reason", "误派"]));
     assert!(said.contains("needs the role clerk or chief"), "{said}");

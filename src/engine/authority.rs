@@ -129,6 +129,30 @@ fn narrowed(reader: &Reader, person: &Person, query: Query) -> Result<Answer, En
             }
             Query::Detail { ticket, reveal }
         }
+        Query::EventsAfter { seq, limit } => {
+            // Only the events of tickets the unit holds (a command's own report reads them).
+            let Answer::EventsAfter(events) = reader.query(&Query::EventsAfter { seq, limit })? else {
+                return Err(EngineError::Server("the event log answered with something else".into()));
+            };
+            let mut kept = Vec::new();
+            let mut holds: std::collections::HashMap<crate::domain::ticket::TicketId, bool> =
+                Default::default();
+            for event in events {
+                let ticket = event.ticket;
+                let mine = match holds.get(&ticket) {
+                    Some(m) => *m,
+                    None => {
+                        let m = held(&reader.ticket(ticket)?);
+                        holds.insert(ticket, m);
+                        m
+                    }
+                };
+                if mine {
+                    kept.push(event);
+                }
+            }
+            return Ok(Answer::EventsAfter(kept));
+        }
         Query::Resolve(text) => {
             return Ok(match reader.query(&Query::Resolve(text))? {
                 Answer::Resolve(Some(id)) if held(&reader.ticket(id)?) => Answer::Resolve(Some(id)),
@@ -138,7 +162,6 @@ fn narrowed(reader: &Reader, person: &Person, query: Query) -> Result<Answer, En
         other => {
             let what = match &other {
                 Query::ByPhone(_) => "a search by phone",
-                Query::EventsAfter { .. } => "the event log",
                 Query::Outbox { .. } => "the outbox",
                 Query::Quarantine { .. } | Query::QuarantineItem(_) => "the quarantine",
                 Query::Suggest(_) => "dispatch suggestions",
