@@ -140,18 +140,33 @@ pub fn need_for(action: &TicketAction) -> Need {
 /// Whether `person` may take the action called `name` (a `TicketAction::name`) on `ticket`:
 /// what a screen offers them. Unknown names are offered (the engine decides).
 pub fn may_take(person: &Person, name: &str, ticket: &Ticket) -> bool {
-    let need = match name {
+    match (&person.role, need_by_name(name)) {
+        (Role::Unit(unit), Need::UnitStep) => holds(ticket, unit),
+        (role, need) => role_admits(role, need),
+    }
+}
+
+/// Whether `role` may ever take the action called `name` (or `register`), on some ticket: the
+/// keys a console's hints offer.
+pub fn may_ever(role: &Role, name: &str) -> bool {
+    role_admits(role, need_by_name(name))
+}
+
+fn role_admits(role: &Role, need: Need) -> bool {
+    matches!(
+        (role, need),
+        (Role::Chief, _) | (Role::Clerk, Need::Clerk | Need::UnitStep) | (Role::Unit(_), Need::UnitStep)
+    )
+}
+
+fn need_by_name(name: &str) -> Need {
+    match name {
         "extend" | "refuse" | "reopen" | "reveal" => Need::Chief,
         "sign" | "contact" | "accept" | "mediate" | "settle" | "end_mediation" | "verify"
         | "decide_filing" | "tell_reporter" | "answer" | "resolve" | "return" | "note" | "attach" => {
             Need::UnitStep
         }
         _ => Need::Clerk,
-    };
-    match (&person.role, need) {
-        (Role::Chief, _) | (Role::Clerk, Need::Clerk | Need::UnitStep) => true,
-        (Role::Unit(unit), Need::UnitStep) => holds(ticket, unit),
-        _ => false,
     }
 }
 
@@ -393,6 +408,16 @@ mod tests {
                 assert_eq!(may_take(&p, a.name(), &t), may_act(&p, a, &t).is_ok(), "{} {}", p.role, a.name());
             }
         }
+    }
+
+    #[test]
+    fn a_consoles_keys_are_offered_by_role() {
+        let unit = Role::Unit("lunjiao".into());
+        assert!(may_ever(&unit, "note") && may_ever(&unit, "resolve"));
+        assert!(!may_ever(&unit, "dispatch") && !may_ever(&unit, "register"));
+        assert!(["note", "dispatch", "register", "reveal"].iter().all(|n| !may_ever(&Role::Viewer, n)));
+        assert!(may_ever(&Role::Clerk, "dispatch") && !may_ever(&Role::Clerk, "reveal"));
+        assert!(may_ever(&Role::Chief, "extend"));
     }
 
     #[test]

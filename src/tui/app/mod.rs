@@ -499,6 +499,25 @@ impl App {
         }
     }
 
+    /// Whether the user's role allows `action` at all (the hints offer only those; the engine
+    /// refuses the rest anyway).
+    pub fn offers(&self, action: super::action::Action) -> bool {
+        use super::action::Action as A;
+        let Some(you) = &self.you else { return true };
+        let name = match action {
+            A::Dispatch => "dispatch",
+            A::AssignToMe => "assign",
+            A::Intake => "register",
+            A::Reveal => "reveal",
+            A::Remind => "remind",
+            other => match other.lifecycle() {
+                Some(name) => name,
+                None => return true,
+            },
+        };
+        crate::domain::role::may_ever(&you.role, name)
+    }
+
     /// Other people with `ticket` open on their consoles, by name.
     pub fn also_viewing(&self, ticket: TicketId) -> Vec<String> {
         let me = self.you.as_ref().map(|p| p.login.as_str());
