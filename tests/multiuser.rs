@@ -335,15 +335,19 @@ fn status_shows_uptime_channels_outbox_and_who_is_attached() {
         Client::attach_with(&h.data, &rightsdesk::remote::Hello { as_user: None, console: true })
             .unwrap()
             .unwrap();
-    console.viewing(Some(h.lunjiao)).unwrap();
+    console.viewing(Some(h.daliang)).unwrap();
     let out = as_user(&h, CLERK, &["status", "--format", "json"]);
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(v["uptime_secs"].is_u64() && v["channels"].as_array().unwrap().len() >= 14, "{v}");
     assert!(v["outbox_pending"].is_u64(), "{v}");
     let attached = v["attached"].as_array().unwrap();
     let root = attached.iter().find(|a| a["console"] == true).expect("the console is listed");
-    assert_eq!(root["viewing"], h.lunjiao.0);
+    assert_eq!(root["viewing"], h.daliang.0);
     assert!(attached.iter().any(|a| a["login"] == CLERK && a["role"] == "clerk"), "{v}");
+    // 伦教's staff do not see who has 大良's ticket open.
+    let theirs: Value =
+        serde_json::from_str(&stdout(&as_user(&h, UNIT_LUNJIAO, &["status", "--format", "json"]))).unwrap();
+    assert!(theirs["attached"].as_array().unwrap().iter().all(|a| a["viewing"].is_null()), "{theirs}");
     let table = stdout(&as_user(&h, CLERK, &["status"]));
     assert!(table.contains("attached: 2 (1 console(s))") && table.contains("陈丽 (rdt_chenli)"), "{table}");
 }

@@ -318,7 +318,13 @@ async fn answer(request: Request, shared: Shared, person: Arc<Person>, replies: 
         }
         Request::Status { id } => {
             let shared = shared.clone();
-            let built = tokio::task::spawn_blocking(move || status(&shared)).await;
+            let built = tokio::task::spawn_blocking(move || {
+                status(&shared).map(|mut report| {
+                    report.attached = visible(shared.engine.reader(), &person, report.attached);
+                    report
+                })
+            })
+            .await;
             let status = match built {
                 Ok(Ok(report)) => Ok(Box::new(report)),
                 Ok(Err(e)) => Err(WireError::Failed(e.to_string())),
@@ -371,6 +377,14 @@ fn status(shared: &Shared) -> Result<StatusReport, crate::store::StoreError> {
     })
 }
 
+/// The consoles `person` may see: a unit's staff see no one at another unit's ticket.
+fn visible(reader: &crate::engine::Reader, person: &Person, attached: Vec<Attached>) -> Vec<Attached> {
+    attached
+        .into_iter()
+        .filter(|a| a.viewing.is_none_or(|t| authority::may_hear(reader, person, t)))
+        .collect()
+}
+
 async fn subscribe(id: u64, shared: Shared, person: Arc<Person>, replies: mpsc::Sender<Reply>) {
     let changes = shared.engine.subscribe();
     let health = shared.engine.subscribe_health();
@@ -407,7 +421,7 @@ async fn forward(
                 Err(RecvError::Closed) => return,
             },
             seen = consoles.changed() => match seen {
-                Ok(()) => Reply::Presence(consoles.borrow_and_update().clone()),
+                Ok(()) => Reply::Presence(visible(&reader, &person, consoles.borrow_and_update().clone())),
                 Err(_) => return,
             },
         };
