@@ -250,8 +250,10 @@ fn two_clerks_dispatching_one_ticket_at_once_make_one_dispatch_and_one_conflict_
     a.send("\r");
     a.wait_for("A's dispatch saved", 20, |s| s.contains("已保存 派单"));
     b.send("\r");
-    let screen = b.wait_for("B told of A's dispatch", 20, |s| s.contains("changed since you saw it"));
-    assert!(screen.contains("rdp_chenli") && screen.contains("reload"), "{screen}");
+    // Waited for whole: a screen read in the middle of a frame could show half the line.
+    b.wait_for("B told who changed the ticket, and to reload", 20, |s| {
+        s.contains("changed since you saw it") && s.contains("rdp_chenli") && s.contains("reload")
+    });
     let shown: Value =
         serde_json::from_str(&cli(&data, NOW, &["ticket", "show", "1", "--format", "json"])).unwrap();
     let actions: Vec<(&str, &str)> = shown["timeline"]
