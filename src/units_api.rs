@@ -8,9 +8,10 @@
 
 use crate::domain::action::TicketAction;
 use crate::domain::lifecycle::{self, Rules};
+use crate::domain::role::{Person, Role};
 use crate::domain::status::Status;
 use crate::domain::ticket::{Fen, Kind, Ticket, TicketId};
-use crate::engine::{Command, EngineError, EngineHandle, Envelope};
+use crate::engine::{Command, EngineError, EngineHandle, Envelope, Origin};
 use crate::time::Timestamp;
 use axum::Router;
 use axum::body::Bytes;
@@ -21,6 +22,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// The routes of the units API, over the engine.
 pub fn router(engine: EngineHandle) -> Router {
@@ -75,6 +77,8 @@ impl From<EngineError> for ApiError {
         let status = match &e {
             EngineError::Rule(_) | EngineError::BadMergeTarget { .. } => StatusCode::CONFLICT,
             EngineError::NoTicket(_) => StatusCode::NOT_FOUND,
+            // The ticket left the unit between the API's look and the engine's write.
+            EngineError::Forbidden(_) => StatusCode::FORBIDDEN,
             EngineError::NotSaved(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -120,30 +124,10 @@ fn at_unit(t: &Ticket, unit: &str) -> bool {
     t.workflow.unit.as_deref() == Some(unit) && !matches!(t.status, Status::Registered | Status::Triaged)
 }
 
-/// The statuses in which a unit still has work on a ticket: what its list shows.
-fn in_hand(status: Status) -> bool {
-    use Status as S;
-    matches!(
-        status,
-        S::Dispatched
-            | S::Signed
-            | S::Contacted
-            | S::Accepted
-            | S::Mediating
-            | S::Settled
-            | S::MediationEnded
-            | S::Refused
-            | S::Verified
-            | S::CaseFiled
-            | S::NotFiled
-            | S::ReporterTold
-            | S::Answered
-            | S::Reopened
-            | S::Suspended
-    )
-}
-
-fn view(engine: &EngineHandle, t: &Ticket) -> Result<UnitTicket, ApiError> {
+/// The ticket as the unit sees it: the consumer's name and phone only while the unit holds it
+/// (see `role::holds`), not once it is resolved, closed or taken away.
+fn view(engine: &EngineHandle, t: &Ticket, unit: &str) -> Result<UnitTicket, ApiError> {
+    let holds = crate::domain::role::holds(t, unit);
     let due_at = engine.reader().store().row(t.id)?.and_then(|r| r.earliest_due);
     Ok(UnitTicket {
         id: t.id.0,
@@ -152,8 +136,8 @@ fn view(engine: &EngineHandle, t: &Ticket) -> Result<UnitTicket, ApiError> {
         title: t.dispute.title.clone(),
         received_at: t.intake.received_at,
         due_at,
-        complainant_name: t.complainant.name.clone(),
-        complainant_phone: t.complainant.phone.clone(),
+        complainant_name: t.complainant.name.clone().filter(|_| holds),
+        complainant_phone: t.complainant.phone.clone().filter(|_| holds),
     })
 }
 
@@ -167,8 +151,8 @@ async fn list(
     let mut out = Vec::new();
     for id in store.ids_with(crate::store::TextIndex::Unit, &unit) {
         let Some(t) = store.ticket(id?)? else { continue };
-        if at_unit(&t, &unit) && in_hand(t.status) {
-            out.push(view(&engine, &t)?);
+        if crate::domain::role::holds(&t, &unit) {
+            out.push(view(&engine, &t, &unit)?);
         }
     }
     out.sort_by_key(|t| (t.due_at.is_none(), t.due_at, t.id));
@@ -196,10 +180,24 @@ async fn act(
         serde_json::from_slice(&body).map_err(|e| bad_request(format!("the body is not JSON: {e}")))?
     };
     let actor = format!("unit:{unit}");
+    // The engine checks again, as it writes, that the unit still holds the ticket: a redispatch
+    // between the look above and the action below cannot let this unit act.
+    let origin = Origin::Person(Arc::new(Person {
+        login: actor.clone(),
+        name: actor.clone(),
+        role: Role::Unit(unit.clone()),
+        acting_as: None,
+    }));
     let run = |action: TicketAction| {
         let envelope = Envelope { actor: actor.clone(), command: Command::Act { ticket, action } };
-        let engine = engine.clone();
-        async move { engine.execute(envelope).await }
+        let (engine, origin) = (engine.clone(), origin.clone());
+        async move {
+            engine
+                .execute_from(&origin, vec![envelope])
+                .await
+                .pop()
+                .unwrap_or_else(|| Err(EngineError::NotSaved("no result".into())))
+        }
     };
     match action.as_str() {
         "sign" => {
@@ -231,7 +229,7 @@ async fn act(
                 .into_iter()
                 .map(|action| Envelope { actor: actor.clone(), command: Command::Act { ticket, action } })
                 .collect();
-            for result in engine.execute_all(envelopes).await {
+            for result in engine.execute_from(&origin, envelopes).await {
                 result?;
             }
         }
@@ -243,7 +241,7 @@ async fn act(
         }
     }
     let t = engine.reader().ticket(ticket)?.ok_or_else(|| not_found(&id))?;
-    Ok(axum::Json(view(&engine, &t)?))
+    Ok(axum::Json(view(&engine, &t, &unit)?))
 }
 
 /// The actions that take the ticket from where it stands to `resolved`, each decided against

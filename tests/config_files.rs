@@ -164,3 +164,24 @@ fn a_typo_in_the_consoles_keymap_or_views_is_refused_by_config_check_naming_file
     let out = desk(&dir, &data, &["config", "check"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_mistake_in_users_toml_is_refused_naming_file_line_and_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = initialised(tmp.path());
+    let users = config.join("users.toml");
+    write(
+        &users,
+        "[users.chenli]\nname = \"陈丽\"\nrole = \"clerk\"\n\n[users.lb_station]\nname = \"伦教分局 值班\"\nrole = \"boss\"\n",
+    );
+    let shown = users.display().to_string();
+    refused_everywhere(&config, &[&format!("{shown}:7: users.lb_station.role"), "\"boss\" is not a role"]);
+    write(&users, "[users.lb_station]\nname = \"伦教分局 值班\"\nrole = \"unit\"\nunit = \"月球分局\"\n");
+    refused_everywhere(
+        &config,
+        &[&format!("{shown}:4: users.lb_station.unit"), "not a unit of the organisation"],
+    );
+    write(&users, "[users.lb_station]\nname = \"伦教分局 值班\"\nrole = \"unit\"\nunit = \"伦教分局\"\n");
+    let out = desk(&config, &tmp.path().join("data"), &["config", "check"]);
+    assert!(out.status.success(), "a unit named by its Chinese name is accepted: {}", stderr(&out));
+}

@@ -190,6 +190,87 @@ fn two_consoles_attached_to_one_serve_see_each_others_dispatch() {
     }
 }
 
+/// A Unix user for a console of its own, with a home it may write (drafts, logs); created once.
+fn clerk_user(login: &str, home: &Path) {
+    let out = std::process::Command::new("useradd")
+        .args(["--no-create-home", "--shell", "/usr/sbin/nologin", login])
+        .output()
+        .expect("useradd runs");
+    // 9: the user exists already.
+    assert!(out.status.success() || out.status.code() == Some(9), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::create_dir_all(home).unwrap();
+    let chown = std::process::Command::new("chown").arg(login).arg(home).status().unwrap();
+    assert!(chown.success());
+}
+
+#[test]
+fn two_clerks_dispatching_one_ticket_at_once_make_one_dispatch_and_one_conflict_and_see_each_other() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: two clerks need two Unix users, which needs root (CI runs as root)");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("users.toml"),
+        "[users.rdp_chenli]\nname = \"陈丽\"\nrole = \"clerk\"\n\n[users.rdp_lina]\nname = \"李娜\"\nrole = \"clerk\"\n",
+    )
+    .unwrap();
+    register(&data, "LF-025", "健身房预付卡退费难", "2026-11-27 08:30", "容桂");
+    let cfg = config.to_str().unwrap();
+    let _serve = Serve::start(&data, NOW, &["--config", cfg]);
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(data.join("serve.sock"), std::fs::Permissions::from_mode(0o666)).unwrap();
+    let args = ["--data", data.to_str().unwrap(), "--config", cfg];
+    let console = |login: &str| {
+        let home = tmp.path().join(login);
+        clerk_user(login, &home);
+        let env = [("RIGHTSDESK_NOW", NOW), ("HOME", home.to_str().unwrap()), ("USER", "root")];
+        Console::spawn_as(Some(login), &args, &env, 200, 30)
+    };
+    let (mut a, mut b) = (console("rdp_chenli"), console("rdp_lina"));
+    a.wait_for("the ticket in A", 60, |s| s.contains("健身房预付卡退费难"));
+    b.wait_for("the ticket in B", 60, |s| s.contains("健身房预付卡退费难"));
+    // Both open it: each sees the other there.
+    a.send("\r");
+    b.send("\r");
+    b.wait_for("A named on B's detail", 20, |s| s.contains("也在查看: 陈丽 (rdp_chenli)"));
+    a.wait_for("B named on A's detail", 20, |s| s.contains("也在查看: 李娜 (rdp_lina)"));
+    a.send("\x1b");
+    b.send("\x1b");
+    // Both begin a dispatch of the ticket as it stands; A confirms first.
+    a.send("d");
+    a.wait_for("A's dispatch panel", 20, |s| s.contains("分拣派单 #"));
+    b.send("d");
+    b.wait_for("B's dispatch panel", 20, |s| s.contains("分拣派单 #"));
+    a.send("\r");
+    a.wait_for("A's dispatch saved", 20, |s| s.contains("已保存 派单"));
+    b.send("\r");
+    // Waited for whole: a screen read in the middle of a frame could show half the line.
+    b.wait_for("B told who changed the ticket, and to reload", 20, |s| {
+        s.contains("changed since you saw it") && s.contains("rdp_chenli") && s.contains("reload")
+    });
+    let shown: Value =
+        serde_json::from_str(&cli(&data, NOW, &["ticket", "show", "1", "--format", "json"])).unwrap();
+    let actions: Vec<(&str, &str)> = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["actor"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(actions.iter().filter(|(_, a)| *a == "dispatched").count(), 1, "{actions:?}");
+    assert!(actions.iter().all(|(who, _)| *who != "rdp_lina"), "B changed nothing: {actions:?}");
+    for c in [&mut a, &mut b] {
+        c.send("\x1b");
+        c.send("q");
+        assert_eq!(c.exit_code(20), 0);
+    }
+}
+
 #[test]
 fn sighup_from_a_dropped_session_leaves_the_terminal_restored() {
     let tmp = tempfile::tempdir().unwrap();

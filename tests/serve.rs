@@ -118,6 +118,12 @@ impl Drop for Server {
     }
 }
 
+/// The login of the Unix user running the tests: who the server takes its clients to be.
+fn me() -> String {
+    // SAFETY: geteuid has no preconditions.
+    rightsdesk::remote::sessions::login_of(unsafe { libc::geteuid() }).unwrap()
+}
+
 fn attach(d: &Dirs) -> Client {
     Client::attach(&d.data).unwrap().expect("a server is running")
 }
@@ -181,7 +187,9 @@ fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
         "sync:".to_string() + first["channel"].as_str().unwrap(),
         "registered by the server's sync"
     );
-    assert!(actors.contains(&"李娜"), "the clerk's actions are in the audit trail: {actors:?}");
+    // The test runs as the server's own Unix user, a chief: its --as is honoured and recorded.
+    let acting = format!("{} acting as 李娜", me());
+    assert!(actors.contains(&acting.as_str()), "the clerk's actions are in the audit trail: {actors:?}");
     let details: Vec<&str> =
         shown["timeline"].as_array().unwrap().iter().filter_map(|e| e["detail"].as_str()).collect();
     assert!(details.contains(&"派单至 大良分局"), "the timeline names the unit: {details:?}");
@@ -309,7 +317,8 @@ fn a_subscriber_hears_each_change_and_channel_health() {
         if let Notice::Change(c) = watcher.next_notice().unwrap()
             && c.seq == seq
         {
-            assert_eq!((c.ticket, c.actor.as_str()), (id, "王芳"));
+            // Recorded as the Unix user behind the socket, not as the envelope claims.
+            assert_eq!((c.ticket, c.actor.as_str()), (id, me().as_str()));
             break;
         }
     }
@@ -332,11 +341,9 @@ fn a_client_of_another_protocol_version_is_refused_with_the_reason() {
     );
 
     let mut twice = UnixStream::connect(d.data.join("serve.sock")).unwrap();
-    twice
-        .write_all(
-            b"{\"hello\":{\"protocol\":2,\"client\":\"t\"}}\n{\"hello\":{\"protocol\":2,\"client\":\"t\"}}\n",
-        )
-        .unwrap();
+    let hello =
+        format!("{{\"hello\":{{\"protocol\":{},\"client\":\"t\"}}}}\n", rightsdesk::remote::wire::PROTOCOL);
+    twice.write_all(format!("{hello}{hello}").as_bytes()).unwrap();
     let replies: Vec<String> = BufReader::new(&twice).lines().map(Result::unwrap).collect();
     assert_eq!(replies.len(), 2, "welcome, then the refusal, then the connection ends: {replies:?}");
     assert!(replies[1].contains("hello twice"), "{replies:?}");
@@ -375,7 +382,9 @@ fn commands_sent_back_to_back_on_one_connection_are_applied_in_order_and_answere
     );
     let dispatch = frame(2, TicketAction::Dispatch { unit: "leliu".into() });
     let mut stream = UnixStream::connect(d.data.join("serve.sock")).unwrap();
-    let text = format!("{{\"hello\":{{\"protocol\":2,\"client\":\"raw\"}}}}\n{triage}\n{dispatch}\n");
+    let protocol = rightsdesk::remote::wire::PROTOCOL;
+    let text =
+        format!("{{\"hello\":{{\"protocol\":{protocol},\"client\":\"raw\"}}}}\n{triage}\n{dispatch}\n");
     stream.write_all(text.as_bytes()).unwrap();
     // The client says it is done sending; what it asked is still answered.
     stream.shutdown(std::net::Shutdown::Write).unwrap();

@@ -189,10 +189,12 @@ async fn sign_contact_resolve_takes_a_complaint_to_resolved_as_the_unit() {
     let (s, body) = desk.post("daliang", Some(&token), id, "resolve", json!({ "result": "再次" })).await;
     assert_eq!((s, body["status"].as_str()), (200, Some("resolved")), "{body}");
     assert_eq!(desk.events(id), before);
-    // A step the lifecycle does not allow is refused with the engine's message.
+    // No longer the unit's work: the consumer's name and phone are not shown to it any more.
+    assert!(body["complainant_name"].is_null() && body["complainant_phone"].is_null(), "{body}");
+    // A resolved ticket is no longer the unit's to act on: the engine refuses, naming why.
     let (s, body) = desk.post("daliang", Some(&token), id, "sign", json!({})).await;
-    assert_eq!(s, 409, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("cannot sign"), "{body}");
+    assert_eq!(s, 403, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("not in hand at unit daliang"), "{body}");
 }
 
 #[tokio::test]

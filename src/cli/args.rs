@@ -71,6 +71,11 @@ pub enum TopCommand {
     /// Own the store and run everything in the background: engine, sync, outbox, deadline alarms,
     /// units API, and the socket every other command attaches to (until SIGTERM or Ctrl-C).
     Serve(super::serve_cmd::ServeArgs),
+    /// The running server: uptime, channels, outbox depth, who is attached.
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Handling units: their units-API tokens.
     Unit {
         #[command(subcommand)]

@@ -16,6 +16,8 @@ pub struct Context {
     pub data_dir: PathBuf,
     pub clock: Clock,
     pub actor: String,
+    /// `--as`, when given: a server honours it for a chief only.
+    pub as_user: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,8 +62,9 @@ impl Context {
                 None => project_dirs().map(|d| d.data_dir().to_path_buf()).ok_or(SetupError::NoDataDir)?,
             },
         };
+        let as_user = actor.map(str::to_string);
         let actor = actor.map(str::to_string).unwrap_or_else(login_name);
-        Ok(Context { config: Arc::new(config), config_dir, data_dir, clock, actor })
+        Ok(Context { config: Arc::new(config), config_dir, data_dir, clock, actor, as_user })
     }
 
     pub fn open_engine(&self) -> Result<Engine, EngineError> {
@@ -71,8 +74,8 @@ impl Context {
 
     /// The server's engine when `serve` runs for this data directory, else one of our own.
     pub fn open_desk(&self) -> Result<Desk, EngineError> {
-        init_logging(&self.data_dir);
-        Desk::open(&self.data_dir, self.config.clone(), self.clock)
+        self.init_desk_logging();
+        Desk::open(&self.data_dir, self.config.clone(), self.clock, &self.actor, self.as_user.as_deref())
     }
 
     /// `open_desk` for a bulk load: an engine of our own keeps sled's page cache within
@@ -80,8 +83,24 @@ impl Context {
     pub fn open_desk_for_bulk_load(&self, cache_mb: u64) -> Result<Desk, EngineError> {
         let mut config = (*self.config).clone();
         config.settings.store_cache_mb = config.settings.store_cache_mb.min(cache_mb);
-        init_logging(&self.data_dir);
-        Desk::open(&self.data_dir, std::sync::Arc::new(config), self.clock)
+        self.init_desk_logging();
+        Desk::open(
+            &self.data_dir,
+            std::sync::Arc::new(config),
+            self.clock,
+            &self.actor,
+            self.as_user.as_deref(),
+        )
+    }
+
+    /// A clerk attached to a shared server may not write DATA/logs: a client logs to the
+    /// user's own state directory.
+    fn init_desk_logging(&self) {
+        if crate::remote::wire::socket_path(&self.data_dir).exists() {
+            init_client_logging();
+        } else {
+            init_logging(&self.data_dir);
+        }
     }
 }
 
@@ -106,11 +125,33 @@ pub fn login_name() -> String {
 
 /// Logs go to DATA/logs, never to the terminal (and never with personal data).
 pub fn init_logging(data_dir: &Path) {
-    let logs = data_dir.join("logs");
-    if std::fs::create_dir_all(&logs).is_err() {
+    log_to(&data_dir.join("logs"));
+}
+
+/// A client's logs go to the user's own state directory (`~/.local/state/rightsdesk` on
+/// Linux), never to the shared data directory, which a clerk may not write.
+pub fn init_client_logging() {
+    if let Some(dir) = client_log_dir() {
+        log_to(&dir);
+    }
+}
+
+/// Where a client's logs go.
+pub fn client_log_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| d.state_dir().unwrap_or_else(|| d.data_local_dir()).join("logs"))
+}
+
+/// Logs into `logs`, or nowhere when it cannot be written: a command must not fail (or panic)
+/// for want of a log file.
+fn log_to(logs: &Path) {
+    if std::fs::create_dir_all(logs).is_err() {
         return;
     }
-    let appender = tracing_appender::rolling::daily(logs, "rightsdesk.log");
+    let built = tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("rightsdesk.log")
+        .build(logs);
+    let Ok(appender) = built else { return };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RIGHTSDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ =

@@ -12,6 +12,7 @@ pub mod output;
 mod progress;
 mod serve_cmd;
 mod sim_cmd;
+mod status_cmd;
 mod sync_cmd;
 mod ticket_cmd;
 mod unit_cmd;
@@ -102,6 +103,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Quarantine { command } => outbox_cmd::run_quarantine(&ctx, command),
         TopCommand::Unit { command } => unit_cmd::run(&ctx, command),
         TopCommand::Serve(args) => serve_cmd::run(&ctx, &args),
+        TopCommand::Status { format } => status_cmd::run(&ctx, format),
         TopCommand::Config { .. } => unreachable!("handled above"),
         TopCommand::Sim(_) => unreachable!("handled above"),
     }
@@ -115,13 +117,15 @@ fn console(
     demo: bool,
 ) -> Result<i32, Failure> {
     let ctx = Context::new(data, config, actor)?;
-    context::init_logging(&ctx.data_dir);
+    // The console is a client of the server, whoever runs it.
+    context::init_client_logging();
     let opts = crate::tui::Options {
         data_dir: ctx.data_dir.clone(),
         config_dir: context::config_dir(config),
         config: ctx.config.clone(),
         clock: ctx.clock,
         me: ctx.actor.clone(),
+        as_user: ctx.as_user.clone(),
         demo,
         data_given: data.is_some(),
     };

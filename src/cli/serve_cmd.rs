@@ -86,7 +86,11 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
     side.spawn(&mut tasks, &engine, ctx.clock, &stop);
     tasks.spawn(crate::engine::run_scheduler(engine.clone(), ctx.clock, stop.clone()));
     tasks.spawn(publish_health(engine.clone(), side.health.clone(), stop.clone()));
-    tasks.spawn(server::serve(listener, engine.clone(), ctx.clock, side, stop.clone()));
+    let hosting = server::Hosting {
+        gate: crate::remote::sessions::Gate::new(&ctx.config, ctx.config_dir.as_deref()),
+        data_dir: ctx.data_dir.clone(),
+    };
+    tasks.spawn(server::serve(listener, engine.clone(), ctx.clock, side, hosting, stop.clone()));
     let mut units_stop = stop.clone();
     let units_api =
         axum::serve(units, units_api::router(engine.clone())).with_graceful_shutdown(async move {

@@ -20,6 +20,8 @@ pub const KNOWN_FILES: &[&str] = &[
     "sms.toml",
     // Import profiles (`import --profile NAME`).
     "imports.toml",
+    // Who may attach to the server, and in what role.
+    "users.toml",
     // Read by the terminal console.
     "console.toml",
     "keymap.toml",

@@ -11,6 +11,7 @@ use crate::domain::calendar::{Calendar, HolidayYear, HolidayYearFile};
 use crate::domain::channel::{Channels, ChannelsFile};
 use crate::domain::effect::SmsTemplates;
 use crate::domain::org::{OrgFile, Organisation};
+use crate::domain::role::{Users, UsersFile};
 use crate::domain::sla::{SlaFile, SlaPolicy};
 use serde::Deserialize;
 use std::fmt;
@@ -45,6 +46,8 @@ pub struct Config {
     pub sla: SlaPolicy,
     pub calendar: Calendar,
     pub sms: SmsTemplates,
+    /// `users.toml`: the people the server admits (none listed: only its own Unix user).
+    pub users: Users,
 }
 
 /// One problem in one file: what the user must fix, and where.
@@ -243,6 +246,7 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
     let channels_layer = collect(layer(dir, "channels.toml"));
     let org_layer = collect(layer(dir, "org.toml"));
     let sms_layer = collect(layer(dir, "sms.toml"));
+    let users_layer = collect(layer(dir, "users.toml"));
     let holiday_layers = match holiday_layers(dir) {
         Ok(l) => l,
         Err(e) => {
@@ -273,6 +277,14 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
             .map_err(|e| errors.push(e))
             .ok()
     });
+    let users = match (users_layer, &org) {
+        (Some(l), Some(org)) => l
+            .decode::<UsersFile>()
+            .and_then(|f| f.build(org).map_err(|p| l.problem(p)))
+            .map_err(|e| errors.push(e))
+            .ok(),
+        _ => None,
+    };
     let sms = sms_layer.and_then(|l| l.decode::<SmsTemplates>().map_err(|e| errors.push(e)).ok());
     let mut years = Vec::new();
     for l in &holiday_layers {
@@ -281,9 +293,11 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
             Err(e) => errors.push(e),
         }
     }
-    match (settings, sla, channels, org, sms) {
-        (Some(settings), Some((sla, hours)), Some(channels), Some(org), Some(sms)) if errors.is_empty() => {
-            Ok(Config { settings, channels, org, sla, calendar: Calendar::new(years, hours), sms })
+    match (settings, sla, channels, org, sms, users) {
+        (Some(settings), Some((sla, hours)), Some(channels), Some(org), Some(sms), Some(users))
+            if errors.is_empty() =>
+        {
+            Ok(Config { settings, channels, org, sla, calendar: Calendar::new(years, hours), sms, users })
         }
         _ => Err(ConfigErrors(errors)),
     }

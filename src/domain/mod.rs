@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod mask;
 pub mod offer;
 pub mod org;
+pub mod role;
 pub mod sla;
 pub mod status;
 pub mod suggest;

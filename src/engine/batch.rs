@@ -2,7 +2,7 @@
 //! ones), then written as one atomic batch.
 
 use super::deadlines::earliest_due;
-use super::protocol::{Change, Command, Envelope, Outcome};
+use super::protocol::{Change, Command, Envelope, Origin, Outcome};
 use super::{Engine, EngineError};
 use crate::config::Config;
 use crate::domain::action::TicketAction;
@@ -139,7 +139,10 @@ fn stand_in(id: TicketId) -> Ticket {
 
 type GroupResult = (Vec<Result<Outcome, EngineError>>, Vec<Change>);
 
-pub(super) fn run_group(engine: &mut Engine, group: Vec<Envelope>) -> Result<GroupResult, StoreError> {
+pub(super) fn run_group(
+    engine: &mut Engine,
+    group: Vec<(Origin, Envelope)>,
+) -> Result<GroupResult, StoreError> {
     let now = engine.clock.now();
     let config = engine.config.clone();
     let rules = Rules { sla: &config.sla, channels: &config.channels, org: &config.org };
@@ -159,8 +162,9 @@ pub(super) fn run_group(engine: &mut Engine, group: Vec<Envelope>) -> Result<Gro
     };
     let mut outcomes = Vec::with_capacity(group.len());
     let mut changes = Vec::new();
-    for envelope in group {
-        let outcome = run_one(&mut overlay, &config, rules, envelope, now);
+    for (origin, envelope) in group {
+        let outcome = super::authority::check_command(&origin, &envelope.command, &overlay)
+            .and_then(|()| run_one(&mut overlay, &config, rules, &origin, envelope, now));
         match &outcome {
             Ok(Outcome::Applied(c) | Outcome::Updated(c)) => changes.extend(c.iter().cloned()),
             Ok(Outcome::Ingested(report)) => {
@@ -202,10 +206,15 @@ pub(super) fn run_one(
     overlay: &mut Overlay,
     config: &Config,
     rules: Rules,
+    origin: &Origin,
     envelope: Envelope,
     now: Timestamp,
 ) -> Result<Outcome, EngineError> {
-    let actor = envelope.actor;
+    // A person is recorded as who they are, whatever the envelope claims.
+    let actor = match origin {
+        Origin::Internal => envelope.actor,
+        Origin::Person(person) => person.actor(),
+    };
     match envelope.command {
         Command::FireAlarms => super::alarms::fire(overlay, config, &actor, now),
         Command::Ingest(ingest) => super::outbox::ingest(overlay, config, rules, &actor, *ingest, now),
@@ -270,53 +279,72 @@ pub(super) fn run_one(
             overlay.externals.insert((channel, ext), id);
             Ok(Outcome::Applied(vec![change]))
         }
-        Command::Act { ticket, action } => {
-            let t = overlay.current(ticket)?.ok_or(EngineError::NoTicket(ticket))?;
-            let decision = lifecycle::decide(&t, &action, rules, now)?;
-            match (&action, decision) {
-                (TicketAction::Split { kind, .. }, mut decision) => {
-                    let new_id = overlay.allocate_id();
-                    if let EventBody::SplitInto { ticket: placeholder, .. } = &mut decision.body {
-                        *placeholder = new_id;
-                    }
-                    let (registration, clocks) = lifecycle::split_registration(&t, *kind, rules);
-                    let original = overlay.event(t.id, now, &actor, Some(t.status), decision);
-                    let first = overlay.record(original)?;
-                    let out = Decision {
-                        body: EventBody::SplitOut { from: t.id, registration: Box::new(registration) },
-                        after: Status::Registered,
-                        clocks: Some(clocks),
-                    };
-                    let split = overlay.event(new_id, now, &actor, None, out);
-                    let second = overlay.record(split)?;
-                    Ok(Outcome::Applied(vec![first, second]))
-                }
-                (TicketAction::Merge { into }, decision) => {
-                    let target = overlay
-                        .current(*into)?
-                        .ok_or(EngineError::BadMergeTarget { target: *into, why: "no such ticket".into() })?;
-                    if target.status == Status::Merged || target.status.is_terminal() {
-                        return Err(EngineError::BadMergeTarget {
-                            target: *into,
-                            why: format!("it is {} ({})", target.status.code(), target.status.zh()),
-                        });
-                    }
-                    let source = overlay.event(t.id, now, &actor, Some(t.status), decision);
-                    let first = overlay.record(source)?;
-                    let absorbed = Decision {
-                        body: EventBody::Absorbed { duplicate: t.id },
-                        after: target.status,
-                        clocks: None,
-                    };
-                    let target_event = overlay.event(target.id, now, &actor, Some(target.status), absorbed);
-                    let second = overlay.record(target_event)?;
-                    Ok(Outcome::Applied(vec![first, second]))
-                }
-                (_, decision) => {
-                    let event = overlay.event(t.id, now, &actor, Some(t.status), decision);
-                    Ok(Outcome::Applied(vec![overlay.record(event)?]))
-                }
+        Command::Act { ticket, action } => act(overlay, rules, &actor, ticket, action, None, now),
+        Command::Guarded { ticket, action, seen } => {
+            act(overlay, rules, &actor, ticket, action, Some(seen), now)
+        }
+    }
+}
+
+/// One lifecycle action; with `seen`, refused as a conflict when someone else changed the
+/// ticket after that point.
+fn act(
+    overlay: &mut Overlay,
+    rules: Rules,
+    actor: &str,
+    ticket: TicketId,
+    action: TicketAction,
+    seen: Option<u64>,
+    now: Timestamp,
+) -> Result<Outcome, EngineError> {
+    let actor = actor.to_string();
+    let t = overlay.current(ticket)?.ok_or(EngineError::NoTicket(ticket))?;
+    if let Some(seen) = seen {
+        super::authority::check_seen(overlay, &t, seen, &actor)?;
+    }
+    let decision = lifecycle::decide(&t, &action, rules, now)?;
+    match (&action, decision) {
+        (TicketAction::Split { kind, .. }, mut decision) => {
+            let new_id = overlay.allocate_id();
+            if let EventBody::SplitInto { ticket: placeholder, .. } = &mut decision.body {
+                *placeholder = new_id;
             }
+            let (registration, clocks) = lifecycle::split_registration(&t, *kind, rules);
+            let original = overlay.event(t.id, now, &actor, Some(t.status), decision);
+            let first = overlay.record(original)?;
+            let out = Decision {
+                body: EventBody::SplitOut { from: t.id, registration: Box::new(registration) },
+                after: Status::Registered,
+                clocks: Some(clocks),
+            };
+            let split = overlay.event(new_id, now, &actor, None, out);
+            let second = overlay.record(split)?;
+            Ok(Outcome::Applied(vec![first, second]))
+        }
+        (TicketAction::Merge { into }, decision) => {
+            let target = overlay
+                .current(*into)?
+                .ok_or(EngineError::BadMergeTarget { target: *into, why: "no such ticket".into() })?;
+            if target.status == Status::Merged || target.status.is_terminal() {
+                return Err(EngineError::BadMergeTarget {
+                    target: *into,
+                    why: format!("it is {} ({})", target.status.code(), target.status.zh()),
+                });
+            }
+            let source = overlay.event(t.id, now, &actor, Some(t.status), decision);
+            let first = overlay.record(source)?;
+            let absorbed = Decision {
+                body: EventBody::Absorbed { duplicate: t.id },
+                after: target.status,
+                clocks: None,
+            };
+            let target_event = overlay.event(target.id, now, &actor, Some(target.status), absorbed);
+            let second = overlay.record(target_event)?;
+            Ok(Outcome::Applied(vec![first, second]))
+        }
+        (_, decision) => {
+            let event = overlay.event(t.id, now, &actor, Some(t.status), decision);
+            Ok(Outcome::Applied(vec![overlay.record(event)?]))
         }
     }
 }

@@ -3,6 +3,7 @@
 //! burst (group commit), and only then reported as changes.
 
 mod alarms;
+pub mod authority;
 mod batch;
 mod deadlines;
 pub mod matters;
@@ -17,8 +18,8 @@ pub mod window;
 
 pub use alarms::MAX_ALARM_TICKETS;
 pub use protocol::{
-    Answer, Change, ChannelHealth, Circuit, Command, DeliveryResult, Envelope, Ingest, IngestReport,
-    Malformed, Outcome, QuarantineAction, Query,
+    Answer, Change, ChannelHealth, Circuit, Command, Conflict, DeliveryResult, Envelope, Ingest,
+    IngestReport, Malformed, Origin, Outcome, QuarantineAction, Query,
 };
 pub use reader::{ListFilter, Reader, StatusFilter};
 pub use scheduler::{SCHEDULER, run_scheduler};
@@ -41,6 +42,12 @@ pub const MAX_GROUP: usize = 1024;
 pub enum EngineError {
     #[error(transparent)]
     Rule(#[from] LifecycleError),
+    /// The person's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] crate::domain::role::Forbidden),
+    /// Someone else changed the ticket since the person saw it: nothing was written.
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
     #[error("no ticket #{0}")]
     NoTicket(TicketId),
     #[error("no outbox entry {0}")]
@@ -147,8 +154,9 @@ impl Engine {
         self.execute_all(vec![envelope]).pop().unwrap_or_else(|| unreachable!("one result per command"))
     }
 
-    /// Runs a burst of commands: each is checked on its own (a refused one changes nothing),
-    /// the accepted ones are written in groups of at most `MAX_GROUP`, one flush for the burst.
+    /// Runs a burst of commands from this process itself (`Origin::Internal`): each is checked
+    /// on its own (a refused one changes nothing), the accepted ones are written in groups of
+    /// at most `MAX_GROUP`, one flush for the burst.
     pub fn execute_all(&mut self, envelopes: Vec<Envelope>) -> Vec<Result<Outcome, EngineError>> {
         self.execute_all_in_groups(envelopes, MAX_GROUP)
     }
@@ -161,18 +169,33 @@ impl Engine {
         envelopes: Vec<Envelope>,
         group: usize,
     ) -> Vec<Result<Outcome, EngineError>> {
+        self.execute_from_in_groups(envelopes.into_iter().map(|e| (Origin::Internal, e)).collect(), group)
+    }
+
+    /// Runs a burst of commands, each checked against who sent it (see `authority`).
+    pub fn execute_from(&mut self, sent: Vec<(Origin, Envelope)>) -> Vec<Result<Outcome, EngineError>> {
+        self.execute_from_in_groups(sent, MAX_GROUP)
+    }
+
+    /// `execute_from` with groups of at most `group` commands (see `execute_all_in_groups`).
+    pub fn execute_from_in_groups(
+        &mut self,
+        sent: Vec<(Origin, Envelope)>,
+        group: usize,
+    ) -> Vec<Result<Outcome, EngineError>> {
         let group_size = group.clamp(1, MAX_GROUP);
-        let mut results = Vec::with_capacity(envelopes.len());
+        let mut results = Vec::with_capacity(sent.len());
         let mut published = Vec::new();
-        let mut commands = envelopes.into_iter().peekable();
+        let mut commands = sent.into_iter().peekable();
         while commands.peek().is_some() {
-            let group: Vec<Envelope> = commands.by_ref().take(group_size).collect();
+            let group: Vec<(Origin, Envelope)> = commands.by_ref().take(group_size).collect();
             let n = group.len();
             match batch::run_group(self, group) {
                 Ok((outcomes, changes)) => {
                     for outcome in &outcomes {
                         if let Err(
                             e @ (EngineError::Rule(_)
+                            | EngineError::Forbidden(_)
                             | EngineError::NoTicket(_)
                             | EngineError::BadMergeTarget { .. }),
                         ) = outcome

@@ -21,6 +21,11 @@ pub enum Command {
     Register(Box<NewTicket>),
     /// A lifecycle action on one ticket.
     Act { ticket: TicketId, action: TicketAction },
+    /// A lifecycle action decided on the ticket as the person last saw it: `seen` is the
+    /// store's sequence number their screen was cut at. Refused as a `Conflict` when someone
+    /// else has changed the ticket since (a note, a reveal or an alarm does not count), so that
+    /// nobody overwrites a colleague's decision unseen. The console sends this.
+    Guarded { ticket: TicketId, action: TicketAction, seen: u64 },
     /// A historical ticket migrated as it stands (its id is assigned anew). Idempotent like
     /// `Register`.
     Backfill(Box<Ticket>),
@@ -38,6 +43,51 @@ pub enum Command {
     /// The deadline scheduler (actor `scheduler`) raises the alarms whose instant has come:
     /// 临期 and 超期 events with their 催办 SMS. Raises each alarm once however often it runs.
     FireAlarms,
+}
+
+impl Command {
+    /// The command's name, as a refusal names it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Register(_) => "register",
+            Command::Act { action, .. } | Command::Guarded { action, .. } => action.name(),
+            Command::Backfill(_) => "backfill",
+            Command::Ingest(_) => "ingest",
+            Command::Delivery { .. } => "a delivery result",
+            Command::RetryOutbox { .. } => "outbox retry",
+            Command::Quarantine { .. } => "a quarantine action",
+            Command::SetUnitToken { .. } => "a unit token",
+            Command::FireAlarms => "alarm firing",
+        }
+    }
+}
+
+/// Who sends a command, as the engine checks it. Decided by the process that owns the engine,
+/// never read from a client's frame (it is not serde): whatever a socket client sends, the
+/// server runs it as the `Person` behind the socket.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// This process's own workers (sync, delivery, the scheduler) and in-process tools that own
+    /// the store (a backfill, the demo's backlog): trusted, actor as given.
+    Internal,
+    /// A person: checked against their role, recorded as `Person::actor` whatever the envelope
+    /// claims.
+    Person(std::sync::Arc<crate::domain::role::Person>),
+}
+
+/// Someone else changed a ticket after the person acting last saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error(
+    "#{ticket} changed since you saw it: {actor} {event} at {}; reload and decide again",
+    at.china().format("%Y-%m-%d %H:%M:%S")
+)]
+pub struct Conflict {
+    pub ticket: TicketId,
+    pub seq: u64,
+    pub actor: String,
+    /// The event's name (`dispatched` …).
+    pub event: String,
+    pub at: Timestamp,
 }
 
 /// What a command did, published to subscribers in sequence order.

@@ -2,7 +2,7 @@
 //! server's socket): commands queue up while a burst is written, and each burst costs one
 //! flush however many tasks sent into it.
 
-use super::{Change, ChannelHealth, Engine, EngineError, Envelope, MAX_GROUP, Outcome, Reader};
+use super::{Change, ChannelHealth, Engine, EngineError, Envelope, MAX_GROUP, Origin, Outcome, Reader};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -11,7 +11,7 @@ use tokio::sync::{broadcast, oneshot};
 
 /// Commands from one caller, answered together.
 struct Job {
-    envelopes: Vec<Envelope>,
+    envelopes: Vec<(Origin, Envelope)>,
     reply: oneshot::Sender<Vec<Result<Outcome, EngineError>>>,
 }
 
@@ -70,7 +70,7 @@ impl EngineHandle {
                         replies.push(job.reply);
                         envelopes.extend(job.envelopes);
                     }
-                    let mut results = engine.execute_all(envelopes).into_iter();
+                    let mut results = engine.execute_from(envelopes).into_iter();
                     for (reply, n) in replies.into_iter().zip(sizes) {
                         // A caller that gave up waiting is no reason to stop.
                         let _ = reply.send(results.by_ref().take(n).collect());
@@ -93,9 +93,21 @@ impl EngineHandle {
             .unwrap_or_else(|| Err(EngineError::NotSaved(EngineStopped.to_string())))
     }
 
-    /// Runs commands in order, as `Engine::execute_all` does: one result each.
+    /// Runs commands of this process's own workers in order, as `Engine::execute_all` does:
+    /// one result each.
     pub async fn execute_all(&self, envelopes: Vec<Envelope>) -> Vec<Result<Outcome, EngineError>> {
+        self.execute_from(&Origin::Internal, envelopes).await
+    }
+
+    /// Runs commands in order as sent by `origin` (a person through the socket or the units
+    /// API is checked against their role): one result each.
+    pub async fn execute_from(
+        &self,
+        origin: &Origin,
+        envelopes: Vec<Envelope>,
+    ) -> Vec<Result<Outcome, EngineError>> {
         let n = envelopes.len();
+        let envelopes = envelopes.into_iter().map(|e| (origin.clone(), e)).collect();
         let stopped = || (0..n).map(|_| Err(EngineError::NotSaved(EngineStopped.to_string()))).collect();
         let (reply, answer) = oneshot::channel();
         if self.jobs.send(Job { envelopes, reply }).is_err() {

@@ -38,6 +38,17 @@ pub enum Notice {
     Health(ChannelHealth),
     /// `missed` changes were dropped: catch up from the event log.
     Lagged(u64),
+    /// The consoles attached and the ticket each has open.
+    Presence(Vec<super::sessions::Attached>),
+}
+
+/// What a client says of itself when it attaches. Who it is, the server finds out for itself.
+#[derive(Clone, Debug, Default)]
+pub struct Hello {
+    /// Whom a chief acts for (`--as`); the server refuses it from anyone else.
+    pub as_user: Option<String>,
+    /// A console, listed by `status` and shown to colleagues.
+    pub console: bool,
 }
 
 pub struct Client {
@@ -48,6 +59,8 @@ pub struct Client {
     /// Who answered the handshake (`rightsdesk 0.1.0`) and its process id.
     pub server: String,
     pub server_pid: u32,
+    /// Who the server takes this client to be (its Unix user, as `users.toml` names it).
+    pub you: Option<crate::domain::role::Person>,
     pushed: VecDeque<Notice>,
     timed_out: bool,
 }
@@ -59,6 +72,11 @@ impl Client {
     /// Attaches to the server of `data_dir`, or None when no server is running there (no socket,
     /// or a socket left by a server that is gone).
     pub fn attach(data_dir: &Path) -> Result<Option<Client>, ClientError> {
+        Client::attach_with(data_dir, &Hello::default())
+    }
+
+    /// `attach`, saying what `hello` says.
+    pub fn attach_with(data_dir: &Path, hello: &Hello) -> Result<Option<Client>, ClientError> {
         let path = wire::socket_path(data_dir);
         if path.as_os_str().len() > wire::MAX_SOCKET_PATH {
             // No server can listen there (`serve` says why when it tries).
@@ -88,12 +106,18 @@ impl Client {
             next_id: 1,
             server: String::new(),
             server_pid: 0,
+            you: None,
             pushed: VecDeque::new(),
             timed_out: false,
         };
         // A live server answers at once; one that is frozen must not hang the command.
         let _ = client.writer.set_read_timeout(Some(HANDSHAKE));
-        client.send(&Request::Hello { protocol: PROTOCOL, client: wire::identity() })?;
+        client.send(&Request::Hello {
+            protocol: PROTOCOL,
+            client: wire::identity(),
+            as_user: hello.as_user.clone(),
+            console: hello.console,
+        })?;
         let welcome = client.receive().map_err(|e| match e {
             ClientError::Closed { path } if client.timed_out => {
                 ClientError::NoAnswer { path, secs: HANDSHAKE.as_secs() }
@@ -103,9 +127,10 @@ impl Client {
         // Later requests may rightly take long (an import, `sync --once`).
         let _ = client.writer.set_read_timeout(None);
         match welcome? {
-            Reply::Welcome { server, pid, .. } => {
+            Reply::Welcome { server, pid, you, .. } => {
                 client.server = server;
                 client.server_pid = pid;
+                client.you = you;
                 Ok(Some(client))
             }
             Reply::Refused { reason } => Err(ClientError::Refused { path: shown, reason }),
@@ -149,6 +174,20 @@ impl Client {
             Reply::Health { channels, .. } => Ok(channels),
             other => Err(self.unexpected(&other)),
         }
+    }
+
+    /// Uptime, channels, the outbox and who is attached.
+    pub fn status(&mut self) -> Result<Result<super::sessions::StatusReport, EngineError>, ClientError> {
+        let id = self.request(|id| Request::Status { id })?;
+        match self.reply_to(id)? {
+            Reply::Status { status, .. } => Ok(status.map(|s| *s).map_err(EngineError::from)),
+            other => Err(self.unexpected(&other)),
+        }
+    }
+
+    /// Tells the server which ticket this console has open (no reply).
+    pub fn viewing(&mut self, ticket: Option<crate::domain::ticket::TicketId>) -> Result<(), ClientError> {
+        self.send(&Request::Viewing { ticket })
     }
 
     /// From now on the server pushes changes and health; read them with `next_notice`.
@@ -197,6 +236,7 @@ impl Client {
             Reply::Change(c) => self.pushed.push_back(Notice::Change(c)),
             Reply::ChannelHealth(h) => self.pushed.push_back(Notice::Health(h)),
             Reply::Lagged { missed } => self.pushed.push_back(Notice::Lagged(missed)),
+            Reply::Presence(people) => self.pushed.push_back(Notice::Presence(people)),
             other => return Some(other),
         }
         None
@@ -246,7 +286,8 @@ fn reply_id(reply: &Reply) -> Option<u64> {
         | Reply::Answer { id, .. }
         | Reply::Subscribed { id }
         | Reply::Synced { id, .. }
-        | Reply::Health { id, .. } => Some(*id),
+        | Reply::Health { id, .. }
+        | Reply::Status { id, .. } => Some(*id),
         _ => None,
     }
 }

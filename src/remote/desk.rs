@@ -5,9 +5,10 @@
 use super::client::Client;
 use crate::config::Config;
 use crate::domain::event::Event;
+use crate::domain::role::Person;
 use crate::domain::ticket::TicketId;
 use crate::engine::view::TicketDetail;
-use crate::engine::{Answer, Engine, EngineError, Envelope, Outcome, Query, Reader};
+use crate::engine::{Answer, Engine, EngineError, Envelope, Origin, Outcome, Query, Reader};
 use crate::store::StoreError;
 use crate::store::outbox::{OutboxEntry, QuarantineEntry};
 use crate::time::Clock;
@@ -22,8 +23,8 @@ const SERVER_STARTING: Duration = Duration::from_secs(15);
 const FRAME_COMMANDS: usize = 2048;
 
 pub enum Desk {
-    /// This process owns the store.
-    Own { engine: Box<Engine>, reader: Reader },
+    /// This process owns the store; its user acts as a chief (they own the files anyway).
+    Own { engine: Box<Engine>, reader: Reader, origin: Origin },
     /// A server owns it; this process speaks to it over the socket.
     Attached(Box<Client>),
 }
@@ -31,18 +32,28 @@ pub enum Desk {
 impl Desk {
     /// Attaches to the server of `data_dir` if one runs, else opens the store. A server that
     /// holds the store but is still starting (its socket not yet open: it may be telling a
-    /// simulator about its units) is waited for, up to 15 s.
-    pub fn open(data_dir: &Path, config: Arc<Config>, clock: Clock) -> Result<Desk, EngineError> {
+    /// simulator about its units) is waited for, up to 15 s. `actor` is who acts on an own
+    /// store (the login, or `--as`); a server decides who a client is by itself, and hears of
+    /// `as_user` (a chief's `--as`) only to check it.
+    pub fn open(
+        data_dir: &Path,
+        config: Arc<Config>,
+        clock: Clock,
+        actor: &str,
+        as_user: Option<&str>,
+    ) -> Result<Desk, EngineError> {
         let patience = Instant::now() + SERVER_STARTING;
+        let hello = super::client::Hello { as_user: as_user.map(str::to_string), console: false };
         loop {
-            if let Some(client) = Client::attach(data_dir)? {
+            if let Some(client) = Client::attach_with(data_dir, &hello)? {
                 tracing::debug!(server = %client.server, pid = client.server_pid, "attached to the server");
                 return Ok(Desk::Attached(Box::new(client)));
             }
             match Engine::open(data_dir, config.clone(), clock) {
                 Ok(engine) => {
                     let reader = engine.reader();
-                    return Ok(Desk::Own { engine: Box::new(engine), reader });
+                    let origin = Origin::Person(Arc::new(Person::owner(actor)));
+                    return Ok(Desk::Own { engine: Box::new(engine), reader, origin });
                 }
                 Err(EngineError::Store(StoreError::InUse { holder, .. }))
                     if holder.contains(" serve") && Instant::now() < patience =>
@@ -68,7 +79,9 @@ impl Desk {
         envelopes: Vec<Envelope>,
     ) -> Result<Vec<Result<Outcome, EngineError>>, EngineError> {
         match self {
-            Desk::Own { engine, .. } => Ok(engine.execute_all(envelopes)),
+            Desk::Own { engine, origin, .. } => {
+                Ok(engine.execute_from(envelopes.into_iter().map(|e| (origin.clone(), e)).collect()))
+            }
             Desk::Attached(client) => {
                 // Frames of bounded size however large an import is.
                 let mut results = Vec::with_capacity(envelopes.len());
@@ -82,14 +95,15 @@ impl Desk {
     }
 
     /// `execute_all` for a bulk load: an own engine writes groups of at most `group` commands
-    /// (see `Engine::execute_all_in_groups`); a server groups what it is sent as it always does.
+    /// (see `Engine::execute_from_in_groups`); a server groups what it is sent as it always does.
     pub fn execute_bulk(
         &mut self,
         envelopes: Vec<Envelope>,
         group: usize,
     ) -> Result<Vec<Result<Outcome, EngineError>>, EngineError> {
         match self {
-            Desk::Own { engine, .. } => Ok(engine.execute_all_in_groups(envelopes, group)),
+            Desk::Own { engine, origin, .. } => Ok(engine
+                .execute_from_in_groups(envelopes.into_iter().map(|e| (origin.clone(), e)).collect(), group)),
             Desk::Attached(_) => self.execute_all(envelopes),
         }
     }
@@ -165,7 +179,7 @@ impl Desk {
     /// `Engine::close_with_checkpoint`); a server checkpoints when it stops.
     pub fn finish(self, checkpoint: bool) -> Result<(), EngineError> {
         match self {
-            Desk::Own { engine, reader } if checkpoint => {
+            Desk::Own { engine, reader, .. } if checkpoint => {
                 drop(reader);
                 engine.close_with_checkpoint()
             }

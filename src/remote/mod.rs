@@ -4,7 +4,8 @@
 pub mod client;
 pub mod desk;
 pub mod server;
+pub mod sessions;
 pub mod wire;
 
-pub use client::{Client, ClientError, Notice};
+pub use client::{Client, ClientError, Hello, Notice};
 pub use desk::Desk;

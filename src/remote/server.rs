@@ -1,8 +1,10 @@
 //! The server's side of `DATA/serve.sock`: every connection is a client (a CLI command, a
 //! console) speaking the frames of `wire.rs` to the one engine this process owns.
 
+use super::sessions::{Attached, Gate, Sessions, StatusReport};
 use super::wire::{self, MAX_REQUEST_BYTES, PROTOCOL, Reply, Request, WireError};
-use crate::engine::{ChannelHealth, EngineHandle};
+use crate::domain::role::{self, Need, Person};
+use crate::engine::{ChannelHealth, EngineHandle, Envelope, Origin, authority};
 use crate::sync::worker;
 pub use crate::sync::worker::SyncSide;
 use crate::time::Clock;
@@ -20,6 +22,17 @@ struct Shared {
     engine: EngineHandle,
     clock: Clock,
     sync: SyncSide,
+    gate: Gate,
+    sessions: Sessions,
+    data_dir: String,
+    started: std::time::Instant,
+    started_at: crate::time::Timestamp,
+}
+
+/// Who may attach (`users.toml`) and where the data is, for `status`.
+pub struct Hosting {
+    pub gate: Gate,
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,18 +75,29 @@ pub async fn serve(
     engine: EngineHandle,
     clock: Clock,
     sync: SyncSide,
+    hosting: Hosting,
     mut stop: watch::Receiver<bool>,
 ) {
-    let shared = Shared { engine, clock, sync };
+    let shared = Shared {
+        engine,
+        clock,
+        sync,
+        gate: hosting.gate,
+        sessions: Sessions::default(),
+        data_dir: hosting.data_dir.display().to_string(),
+        started: std::time::Instant::now(),
+        started_at: clock.now(),
+    };
     let mut clients = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    // Who connected, for the log (a uid is not personal data).
+                    // Who connected: the kernel says, the client has no say (a uid is not
+                    // personal data).
                     let uid = stream.peer_cred().map(|c| c.uid()).ok();
                     tracing::info!(?uid, "client attached");
-                    clients.spawn(connection(stream, shared.clone(), stop.clone()));
+                    clients.spawn(connection(stream, uid, shared.clone(), stop.clone()));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
@@ -98,7 +122,7 @@ const IN_FLIGHT_PER_CLIENT: usize = 16;
 /// other clerk. The bundled client sends 2048.
 pub const MAX_COMMANDS_PER_FRAME: usize = 4096;
 
-async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receiver<bool>) {
+async fn connection(stream: UnixStream, uid: Option<u32>, shared: Shared, mut stop: watch::Receiver<bool>) {
     let (read, mut write) = stream.into_split();
     let (replies, mut outgoing) = mpsc::channel::<Reply>(1024);
     let mut writer = tokio::spawn(async move {
@@ -116,13 +140,14 @@ async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receive
             }
         }
     });
-    // The commands of one connection reach the engine in the order they were sent.
-    let (commands, mut queued) = mpsc::channel::<(u64, Vec<crate::engine::Envelope>)>(16);
+    // The commands of one connection reach the engine in the order they were sent, as the
+    // person behind the socket.
+    let (commands, mut queued) = mpsc::channel::<(u64, Origin, Vec<Envelope>)>(16);
     let mut executor = {
         let (engine, replies) = (shared.engine.clone(), replies.clone());
         tokio::spawn(async move {
-            while let Some((id, envelopes)) = queued.recv().await {
-                let results = engine.execute_all(envelopes).await;
+            while let Some((id, origin, envelopes)) = queued.recv().await {
+                let results = engine.execute_from(&origin, envelopes).await;
                 let results = results.into_iter().map(|r| r.map_err(|e| (&e).into())).collect();
                 if replies.send(Reply::Executed { id, results }).await.is_err() {
                     break;
@@ -134,7 +159,8 @@ async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receive
     let mut answers = tokio::task::JoinSet::new();
     let mut subscriptions = tokio::task::JoinSet::new();
     let mut lines = BufReader::new(read);
-    let mut welcomed = false;
+    // Who the connection is, once it said hello: (the person, their session).
+    let mut welcomed: Option<(Arc<Person>, u64)> = None;
     loop {
         // Only `stop` may cut a read short: the bytes a cut read had taken would be lost.
         let request = tokio::select! {
@@ -149,8 +175,8 @@ async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receive
                 break;
             }
         };
-        match (welcomed, request) {
-            (false, Request::Hello { protocol, client }) => {
+        match (&welcomed, request) {
+            (None, Request::Hello { protocol, client, as_user, console }) => {
                 if protocol != PROTOCOL {
                     let reason = format!(
                         "this server ({}) speaks protocol {PROTOCOL}; {client} speaks {protocol}: use the same rightsdesk version as the server",
@@ -159,23 +185,36 @@ async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receive
                     let _ = replies.send(Reply::Refused { reason }).await;
                     break;
                 }
-                welcomed = true;
-                let welcome =
-                    Reply::Welcome { protocol: PROTOCOL, server: wire::identity(), pid: std::process::id() };
+                let person = match shared.gate.admit(uid, as_user.as_deref()) {
+                    Ok(p) => Arc::new(p),
+                    Err(reason) => {
+                        tracing::info!(?uid, "client refused: not admitted");
+                        let _ = replies.send(Reply::Refused { reason }).await;
+                        break;
+                    }
+                };
+                let session = shared.sessions.add(&person, console, shared.clock.now());
+                welcomed = Some((person.clone(), session));
+                let welcome = Reply::Welcome {
+                    protocol: PROTOCOL,
+                    server: wire::identity(),
+                    pid: std::process::id(),
+                    you: Some((*person).clone()),
+                };
                 if replies.send(welcome).await.is_err() {
                     break;
                 }
             }
-            (false, _) => {
+            (None, _) => {
                 let reason = "say hello first: {\"hello\":{\"protocol\":N,\"client\":\"…\"}}".to_string();
                 let _ = replies.send(Reply::Refused { reason }).await;
                 break;
             }
-            (true, Request::Hello { .. }) => {
+            (Some(_), Request::Hello { .. }) => {
                 let _ = replies.send(Reply::BadRequest { reason: "hello twice".into() }).await;
                 break;
             }
-            (true, Request::Execute { id, envelopes }) => {
+            (Some((person, _)), Request::Execute { id, envelopes }) => {
                 if envelopes.len() > MAX_COMMANDS_PER_FRAME {
                     let reason = format!(
                         "{} commands in one frame; at most {MAX_COMMANDS_PER_FRAME}",
@@ -184,21 +223,22 @@ async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receive
                     let _ = replies.send(Reply::BadRequest { reason }).await;
                     break;
                 }
-                if commands.send((id, envelopes)).await.is_err() {
+                if commands.send((id, Origin::Person(person.clone()), envelopes)).await.is_err() {
                     break;
                 }
             }
-            (true, Request::Subscribe { id }) => {
-                subscriptions.spawn(subscribe(id, shared.engine.clone(), replies.clone()));
+            (Some((person, _)), Request::Subscribe { id }) => {
+                subscriptions.spawn(subscribe(id, shared.clone(), person.clone(), replies.clone()));
             }
-            (true, request) => {
+            (Some((_, session)), Request::Viewing { ticket }) => shared.sessions.viewing(*session, ticket),
+            (Some((person, _)), request) => {
                 // A console keeps its connection for a working day: answered requests must not
                 // pile up in the set.
                 while answers.try_join_next().is_some() {}
                 let Ok(permit) = permits.clone().acquire_owned().await else { break };
-                let (shared, replies) = (shared.clone(), replies.clone());
+                let (shared, replies, person) = (shared.clone(), replies.clone(), person.clone());
                 answers.spawn(async move {
-                    answer(request, shared, replies).await;
+                    answer(request, shared, person, replies).await;
                     drop(permit);
                 });
             }
@@ -218,6 +258,9 @@ async fn connection(stream: UnixStream, shared: Shared, mut stop: watch::Receive
     }
     executor.abort();
     answers.shutdown().await;
+    if let Some((_, session)) = welcomed {
+        shared.sessions.remove(session);
+    }
     drop(replies);
     if tokio::time::timeout(DRAIN, &mut writer).await.is_err() {
         writer.abort();
@@ -241,17 +284,23 @@ async fn read_request<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut R) -> Resu
     serde_json::from_slice(&buf).map(Some).map_err(|e| format!("not a request frame: {e}"))
 }
 
-async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) {
+async fn answer(request: Request, shared: Shared, person: Arc<Person>, replies: mpsc::Sender<Reply>) {
     let engine = &shared.engine;
     let reply = match request {
         // Handled by the connection itself.
-        Request::Hello { .. } | Request::Execute { .. } | Request::Subscribe { .. } => return,
+        Request::Hello { .. }
+        | Request::Execute { .. }
+        | Request::Subscribe { .. }
+        | Request::Viewing { .. } => {
+            return;
+        }
         Request::Query { id, query } => {
             let reader = engine.reader().clone();
-            let answered = tokio::task::spawn_blocking(move || reader.query(&query)).await;
+            let answered =
+                tokio::task::spawn_blocking(move || authority::answer(&reader, &person, query)).await;
             let answer = match answered {
                 Ok(Ok(a)) => Ok(a),
-                Ok(Err(e)) => Err(WireError::Failed(e.to_string())),
+                Ok(Err(e)) => Err(WireError::from(&e)),
                 Err(e) => Err(WireError::Failed(format!("the query failed: {e}"))),
             };
             Reply::Answer { id, answer }
@@ -259,10 +308,29 @@ async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) 
         Request::SyncOnce { id, timeout_secs } => {
             let s = &shared.sync;
             let timeout = Duration::from_secs(timeout_secs.min(MAX_SYNC_ONCE_SECS));
-            let report = worker::sync_once(engine.clone(), s, shared.clock, timeout)
-                .await
-                .map_err(|e| WireError::from(&e));
+            let report = match role::may(&person, "sync --once", Need::Clerk) {
+                Ok(()) => worker::sync_once(engine.clone(), s, shared.clock, timeout)
+                    .await
+                    .map_err(|e| WireError::from(&e)),
+                Err(refused) => Err(WireError::Refused(refused.to_string())),
+            };
             Reply::Synced { id, report }
+        }
+        Request::Status { id } => {
+            let shared = shared.clone();
+            let built = tokio::task::spawn_blocking(move || {
+                status(&shared).map(|mut report| {
+                    report.attached = visible(shared.engine.reader(), &person, report.attached);
+                    report
+                })
+            })
+            .await;
+            let status = match built {
+                Ok(Ok(report)) => Ok(Box::new(report)),
+                Ok(Err(e)) => Err(WireError::Failed(e.to_string())),
+                Err(e) => Err(WireError::Failed(format!("the status failed: {e}"))),
+            };
+            Reply::Status { id, status }
         }
         Request::Health { id } => {
             let channels =
@@ -276,26 +344,74 @@ async fn answer(request: Request, shared: Shared, replies: mpsc::Sender<Reply>) 
 /// The longest `sync_once` a client may ask for.
 const MAX_SYNC_ONCE_SECS: u64 = 3600;
 
-async fn subscribe(id: u64, engine: EngineHandle, replies: mpsc::Sender<Reply>) {
-    let changes = engine.subscribe();
-    let health = engine.subscribe_health();
-    drop(engine);
+/// What `rightsdesk status` shows.
+fn status(shared: &Shared) -> Result<StatusReport, crate::store::StoreError> {
+    use crate::store::outbox::{DeliveryState, QuarantineState};
+    let store = shared.engine.reader().store();
+    let (mut outbox_pending, mut outbox_dead) = (0, 0);
+    for entry in store.outbox_entries() {
+        match entry?.state {
+            DeliveryState::Delivered => {}
+            DeliveryState::Dead => outbox_dead += 1,
+            _ => outbox_pending += 1,
+        }
+    }
+    let mut quarantine_held = 0;
+    for entry in store.quarantine_entries() {
+        if entry?.state == QuarantineState::Held {
+            quarantine_held += 1;
+        }
+    }
+    Ok(StatusReport {
+        server: wire::identity(),
+        pid: std::process::id(),
+        data_dir: shared.data_dir.clone(),
+        started_at: shared.started_at,
+        uptime_secs: shared.started.elapsed().as_secs(),
+        last_seq: store.last_seq()?,
+        channels: shared.sync.health.lock().map(|b| b.values().cloned().collect()).unwrap_or_default(),
+        outbox_pending,
+        outbox_dead,
+        quarantine_held,
+        attached: shared.sessions.all(),
+    })
+}
+
+/// The consoles `person` may see: a unit's staff see no one at another unit's ticket.
+fn visible(reader: &crate::engine::Reader, person: &Person, attached: Vec<Attached>) -> Vec<Attached> {
+    attached
+        .into_iter()
+        .filter(|a| a.viewing.is_none_or(|t| authority::may_hear(reader, person, t)))
+        .collect()
+}
+
+async fn subscribe(id: u64, shared: Shared, person: Arc<Person>, replies: mpsc::Sender<Reply>) {
+    let changes = shared.engine.subscribe();
+    let health = shared.engine.subscribe_health();
+    let consoles = shared.sessions.watch_consoles();
+    let reader = shared.engine.reader().clone();
+    drop(shared);
     if replies.send(Reply::Subscribed { id }).await.is_ok() {
-        forward(changes, health, replies).await;
+        forward(changes, health, consoles, reader, person, replies).await;
     }
 }
 
-/// Pushes changes and health updates to one subscriber until it goes away.
+/// Pushes changes (those the person may hear of), health updates and who has which ticket
+/// open to one subscriber until it goes away.
 async fn forward(
     mut changes: broadcast::Receiver<crate::engine::Change>,
     mut health: broadcast::Receiver<ChannelHealth>,
+    mut consoles: watch::Receiver<Vec<Attached>>,
+    reader: crate::engine::Reader,
+    person: Arc<Person>,
     replies: mpsc::Sender<Reply>,
 ) {
     use broadcast::error::RecvError;
     loop {
         let frame = tokio::select! {
             c = changes.recv() => match c {
-                Ok(change) => Reply::Change(change),
+                Ok(change) if authority::may_hear(&reader, &person, change.ticket) => Reply::Change(change),
+                Ok(_) => continue,
                 Err(RecvError::Lagged(missed)) => Reply::Lagged { missed },
                 Err(RecvError::Closed) => return,
             },
@@ -303,6 +419,10 @@ async fn forward(
                 Ok(h) => Reply::ChannelHealth(h),
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return,
+            },
+            seen = consoles.changed() => match seen {
+                Ok(()) => Reply::Presence(visible(&reader, &person, consoles.borrow_and_update().clone())),
+                Err(_) => return,
             },
         };
         if replies.send(frame).await.is_err() {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever a frame or a payload type changes incompatibly.
-pub const PROTOCOL: u32 = 2;
+pub const PROTOCOL: u32 = 3;
 
 /// The socket's file name inside the data directory.
 pub const SOCKET_NAME: &str = "serve.sock";
@@ -34,6 +34,13 @@ pub enum Request {
     Hello {
         protocol: u32,
         client: String,
+        /// Whom a chief acts for (`--as`). Who the client is comes from the socket, never
+        /// from here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        as_user: Option<String>,
+        /// A console (listed by `status`, shown to colleagues), not a one-off command.
+        #[serde(default)]
+        console: bool,
     },
     /// Commands, written in order; one result each.
     Execute {
@@ -57,6 +64,15 @@ pub enum Request {
     Health {
         id: u64,
     },
+    /// Uptime, channels, the outbox and who is attached (`rightsdesk status`).
+    Status {
+        id: u64,
+    },
+    /// The ticket this console now has open (None: none). No reply; subscribers hear of it as
+    /// `presence`.
+    Viewing {
+        ticket: Option<crate::domain::ticket::TicketId>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -66,6 +82,9 @@ pub enum Reply {
         protocol: u32,
         server: String,
         pid: u32,
+        /// Who the server takes the client to be, and in what role.
+        #[serde(default)]
+        you: Option<crate::domain::role::Person>,
     },
     Refused {
         reason: String,
@@ -89,6 +108,12 @@ pub enum Reply {
         id: u64,
         channels: Vec<ChannelHealth>,
     },
+    Status {
+        id: u64,
+        status: Result<Box<super::sessions::StatusReport>, WireError>,
+    },
+    /// The consoles attached and what each has open, whenever that changes (to subscribers).
+    Presence(Vec<super::sessions::Attached>),
     /// A request the server could not read; the connection is closed after it.
     BadRequest {
         reason: String,
@@ -108,6 +133,9 @@ pub enum Reply {
 pub enum WireError {
     /// A rule, a missing ticket or entry: nothing was written, and trying again will not help.
     Refused(String),
+    /// Someone else changed the ticket after the person saw it: nothing was written; reload
+    /// and decide again.
+    Conflict(crate::engine::Conflict),
     /// The write failed: nothing was written, and trying again may help.
     NotSaved(String),
     /// The store failed.
@@ -123,7 +151,9 @@ impl From<&EngineError> for WireError {
             | EngineError::NoQuarantineEntry(_)
             | EngineError::NotDead { .. }
             | EngineError::BadMergeTarget { .. }
+            | EngineError::Forbidden(_)
             | EngineError::Refused(_) => WireError::Refused(e.to_string()),
+            EngineError::Conflict(c) => WireError::Conflict(c.clone()),
             EngineError::NotSaved(text) => WireError::NotSaved(text.clone()),
             EngineError::Store(_) | EngineError::Server(_) => WireError::Failed(e.to_string()),
         }
@@ -134,6 +164,7 @@ impl From<WireError> for EngineError {
     fn from(e: WireError) -> EngineError {
         match e {
             WireError::Refused(text) => EngineError::Refused(text),
+            WireError::Conflict(c) => EngineError::Conflict(c),
             WireError::NotSaved(text) => EngineError::NotSaved(text),
             WireError::Failed(text) => EngineError::Server(text),
         }

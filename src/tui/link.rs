@@ -4,14 +4,15 @@
 //! a search typed fast costs one answer, not one per key. A lost server is reported and
 //! reattached every second.
 
+use crate::domain::role::Person;
 use crate::domain::suggest::Suggestion;
 use crate::domain::ticket::TicketId;
 use crate::engine::matters::{Duplicate, Probe};
 use crate::engine::view::TicketDetail;
 use crate::engine::window::{Counts, ViewSpec, Window, WindowQuery};
 use crate::engine::{Answer, ChannelHealth, EngineError, Envelope, Outcome, Query};
-use crate::remote::Client;
 use crate::remote::client::Notice;
+use crate::remote::{Client, Hello};
 use crate::store::outbox::QuarantineEntry;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -36,15 +37,26 @@ pub enum Purpose {
 
 #[derive(Clone, Debug)]
 pub enum Ask {
-    Window { list: ListId, query: WindowQuery },
+    Window {
+        list: ListId,
+        query: WindowQuery,
+    },
     Counts(Vec<ViewSpec>),
-    Detail { ticket: TicketId, reveal: bool },
+    Detail {
+        ticket: TicketId,
+        reveal: bool,
+    },
     Preview(TicketId),
-    Execute { envelopes: Vec<Envelope>, purpose: Purpose },
+    Execute {
+        envelopes: Vec<Envelope>,
+        purpose: Purpose,
+    },
     Suggest(TicketId),
     Duplicates(Probe),
     Quarantine,
     Health,
+    /// The ticket the console now has open (None: none), for colleagues to see.
+    Viewing(Option<TicketId>),
 }
 
 impl Ask {
@@ -86,6 +98,8 @@ pub enum Reply {
     Notice(Notice),
     /// The connection was lost (false) or is back (true).
     Connected(bool),
+    /// Who the server takes this console's user to be (at every attach).
+    You(Person),
 }
 
 /// The asking side, held by the console.
@@ -95,12 +109,12 @@ pub struct Link {
 
 impl Link {
     /// Starts both threads for the server of `data_dir`; replies arrive on `replies`.
-    pub fn start(data_dir: PathBuf, replies: UnboundedSender<Reply>) -> Link {
+    pub fn start(data_dir: PathBuf, hello: Hello, replies: UnboundedSender<Reply>) -> Link {
         let (asks, rx) = mpsc::channel();
         let (dir, out) = (data_dir.clone(), replies.clone());
         std::thread::Builder::new()
             .name("console-ask".into())
-            .spawn(move || ask_loop(dir, rx, out))
+            .spawn(move || ask_loop(dir, hello, rx, out))
             .expect("a thread can be started");
         std::thread::Builder::new()
             .name("console-listen".into())
@@ -119,8 +133,10 @@ fn attach(data_dir: &std::path::Path) -> Option<Client> {
     Client::attach(data_dir).ok().flatten()
 }
 
-fn ask_loop(data_dir: PathBuf, asks: mpsc::Receiver<Ask>, out: UnboundedSender<Reply>) {
+fn ask_loop(data_dir: PathBuf, hello: Hello, asks: mpsc::Receiver<Ask>, out: UnboundedSender<Reply>) {
     let mut client: Option<Client> = None;
+    // The ticket open on screen, told again to a server reattached.
+    let mut viewing: Option<TicketId> = None;
     while let Ok(first) = asks.recv() {
         // Everything waiting, with the superseded asks dropped.
         let mut batch = vec![first];
@@ -136,11 +152,29 @@ fn ask_loop(data_dir: PathBuf, asks: mpsc::Receiver<Ask>, out: UnboundedSender<R
         }
         kept.reverse();
         for ask in kept {
+            if let Ask::Viewing(ticket) = ask {
+                viewing = ticket;
+                if let Some(c) = client.as_mut()
+                    && c.viewing(ticket).is_err()
+                {
+                    client = None;
+                }
+                continue;
+            }
             loop {
                 if client.is_none() {
-                    client = attach(&data_dir);
-                    if client.is_none() {
+                    client = Client::attach_with(&data_dir, &hello).ok().flatten();
+                    let Some(c) = client.as_mut() else {
                         std::thread::sleep(Duration::from_secs(1));
+                        continue;
+                    };
+                    if let Some(you) = c.you.clone()
+                        && out.send(Reply::You(you)).is_err()
+                    {
+                        return;
+                    }
+                    if viewing.is_some() && c.viewing(viewing).is_err() {
+                        client = None;
                         continue;
                     }
                 }
@@ -204,6 +238,7 @@ fn answer(c: &mut Client, ask: &Ask) -> Result<Reply, Lost> {
             Err(e) => failed(e),
         },
         Ask::Health => Reply::Health(c.health().map_err(|_| Lost)?),
+        Ask::Viewing(_) => unreachable!("told without an answer, in ask_loop"),
         Ask::Execute { envelopes, purpose } => {
             let results = c.execute_all(envelopes.clone()).map_err(|_| Lost)?;
             Reply::Executed {

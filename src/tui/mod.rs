@@ -43,6 +43,8 @@ pub struct Options {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub me: String,
+    /// `--as`: a server honours it for a chief only.
+    pub as_user: Option<String>,
     pub demo: bool,
     /// `--data` was given (the demo keeps its store there).
     pub data_given: bool,
@@ -135,14 +137,20 @@ pub fn run(opts: Options) -> Result<i32, ConsoleError> {
     app.server = format!("{server} pid {pid}");
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ConsoleError::Runtime)?;
-    let status = runtime.block_on(event_loop(&mut app, &data_dir, opts.clock));
+    let hello = crate::remote::Hello { as_user: opts.as_user.clone(), console: true };
+    let status = runtime.block_on(event_loop(&mut app, &data_dir, hello, opts.clock));
     drop(demo);
     status
 }
 
-async fn event_loop(app: &mut App, data_dir: &Path, clock: Clock) -> Result<i32, ConsoleError> {
+async fn event_loop(
+    app: &mut App,
+    data_dir: &Path,
+    hello: crate::remote::Hello,
+    clock: Clock,
+) -> Result<i32, ConsoleError> {
     let (tx, mut replies) = tokio::sync::mpsc::unbounded_channel();
-    let link = link::Link::start(data_dir.to_path_buf(), tx);
+    let link = link::Link::start(data_dir.to_path_buf(), hello, tx);
     let _guard = terminal::Guard::enter()?;
     let backend = CrosstermBackend::new(std::io::stdout());
     let mut term =

@@ -18,9 +18,21 @@ impl Console {
     /// `rightsdesk ARGS` in a terminal of `cols`×`rows` (set before the program starts: a new
     /// pseudo-terminal is 0×0).
     pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Console {
+        Console::spawn_as(None, args, env, cols, rows)
+    }
+
+    /// `spawn`, as Unix user `login` when given (run through `runuser`; needs root).
+    pub fn spawn_as(
+        login: Option<&str>,
+        args: &[&str],
+        env: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> Console {
         let exe = env!("CARGO_BIN_EXE_rightsdesk");
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-        let script = format!("stty cols {cols} rows {rows}; exec '{exe}' {}", quoted.join(" "));
+        let user = login.map(|l| format!("runuser -u '{l}' -- ")).unwrap_or_default();
+        let script = format!("stty cols {cols} rows {rows}; exec {user}'{exe}' {}", quoted.join(" "));
         let mut cmd = Command::new("sh");
         cmd.args(["-c", &script])
             .env("TERM", "xterm-256color")

@@ -18,6 +18,7 @@
 #[global_allocator]
 static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
 
+mod consoles;
 mod import;
 mod pty;
 mod serve;
@@ -79,6 +80,16 @@ pub struct Args {
     /// serve: clients sending commands at once, each its own connection.
     #[arg(long, default_value_t = 8)]
     pub clients: usize,
+    /// serve: consoles working at once in the paced run (each subscribed, each sending a note
+    /// every --pace-ms).
+    #[arg(long, default_value_t = 20)]
+    pub consoles: usize,
+    /// serve: the paced run's pace, per console.
+    #[arg(long, default_value_t = 100, value_name = "MS")]
+    pub pace_ms: u64,
+    /// serve: the paced run's length; 0 skips it.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub paced_secs: u64,
 }
 
 pub struct Figure {

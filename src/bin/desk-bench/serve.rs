@@ -224,6 +224,10 @@ fn measure(
     if let Some(e) = errors.first {
         eprintln!("{} notes were refused; the first: {e}", errors.failed);
     }
+    if args.paced_secs > 0 && args.consoles > 0 {
+        let pace = Duration::from_millis(args.pace_ms.max(1));
+        figures.extend(crate::consoles::run(dir, serve, open, args.consoles, pace, args.paced_secs)?);
+    }
     Ok(figures)
 }
 
@@ -266,7 +270,7 @@ fn concurrent(dir: &Path, clients: usize, open: &[TicketId]) -> Result<(f64, Sam
 }
 
 /// One note through the socket: the outer error is a lost connection, the inner the engine's.
-fn note(
+pub(crate) fn note(
     client: &mut Client,
     ticket: TicketId,
     actor: &str,
@@ -297,7 +301,7 @@ fn spawn_subscriber(mut subscriber: Client, lagged: Arc<AtomicU64>) -> mpsc::Rec
                 Notice::Lagged(missed) => {
                     lagged.fetch_add(missed, Ordering::Relaxed);
                 }
-                Notice::Health(_) => {}
+                Notice::Health(_) | Notice::Presence(_) => {}
             }
         }
     });
@@ -328,17 +332,17 @@ impl Errors {
 
 /// Durations in ms.
 #[derive(Default)]
-struct Samples {
-    values: Vec<f64>,
+pub(crate) struct Samples {
+    pub(crate) values: Vec<f64>,
 }
 
 impl Samples {
-    fn push(&mut self, d: Duration) {
+    pub(crate) fn push(&mut self, d: Duration) {
         self.values.push(ms(d));
     }
 
     /// The nearest-rank percentile `q` (0.5 the median, 1.0 the largest); NaN without samples.
-    fn p(&self, q: f64) -> f64 {
+    pub(crate) fn p(&self, q: f64) -> f64 {
         let mut sorted = self.values.clone();
         sorted.sort_by(f64::total_cmp);
         let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
@@ -364,7 +368,7 @@ fn repeat(times: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<Sam
 }
 
 /// `at − since` in ms, negative when `at` came first.
-fn signed_ms(at: Instant, since: Instant) -> f64 {
+pub(crate) fn signed_ms(at: Instant, since: Instant) -> f64 {
     match at.checked_duration_since(since) {
         Some(d) => ms(d),
         None => -ms(since - at),

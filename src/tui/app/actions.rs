@@ -314,10 +314,7 @@ impl App {
         }
         let envelopes: Vec<Envelope> = tickets
             .iter()
-            .map(|t| Envelope {
-                actor: self.me.clone(),
-                command: Command::Act { ticket: *t, action: action.clone() },
-            })
+            .map(|t| Envelope { actor: self.me.clone(), command: self.command(*t, action.clone()) })
             .collect();
         let purpose = Purpose::Act { name: name.to_string(), tickets: tickets.clone() };
         let destructive = Action::ALL.iter().any(|a| a.destructive() && a.lifecycle() == Some(name));

@@ -119,6 +119,15 @@ pub struct App {
     pub server: String,
     /// The intake draft as last kept on disk (the runner loads it at start).
     pub draft: Option<intake::Draft>,
+    /// Who the server takes this console's user to be (None: not attached yet).
+    pub you: Option<crate::domain::role::Person>,
+    /// The consoles attached and the ticket each has open.
+    pub presence: Vec<crate::remote::sessions::Attached>,
+    /// The ticket last told to the server as open here.
+    told_viewing: Option<TicketId>,
+    /// The store's sequence number of what the clerk saw when they began the action now
+    /// being sent (the key that opened its form): a colleague's change after it is a conflict.
+    decided_on: u64,
     effects: Vec<Effect>,
 }
 
@@ -168,6 +177,10 @@ impl App {
             stale: false,
             server: String::new(),
             draft: None,
+            you: None,
+            presence: Vec::new(),
+            told_viewing: None,
+            decided_on: 0,
             effects: Vec::new(),
         }
     }
@@ -328,6 +341,24 @@ impl App {
             Reply::Notice(Notice::Health(h)) => {
                 self.health.insert(h.channel.clone(), h);
             }
+            Reply::Notice(Notice::Presence(people)) => self.presence = people,
+            Reply::You(person) => {
+                // "@me" is whom the clerk works as: a chief's --as, else their login.
+                let me = person.acting_as.clone().unwrap_or_else(|| person.login.clone());
+                if me != self.me {
+                    // Only what names the clerk is asked again: a window asked now could
+                    // arrive after a search typed meanwhile and show the list unfiltered.
+                    let old = std::mem::replace(&mut self.me, me.clone());
+                    self.ask_counts();
+                    if self.queue.spec.owner.as_deref() == Some(old.as_str()) {
+                        let mut spec = self.queue.spec.clone();
+                        spec.owner = Some(me);
+                        let ask = self.queue.reset(spec);
+                        self.ask(ask);
+                    }
+                }
+                self.you = Some(person);
+            }
             Reply::Connected(up) => {
                 self.connected = up;
                 if up {
@@ -434,6 +465,70 @@ impl App {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) {
+        // A key outside any form is where a decision starts: what the screen shows now is
+        // what the clerk decides on.
+        if self.popup.is_none() {
+            self.decided_on = self.shown_seq();
+        }
+        self.on_key_inner(key);
+        let viewing = self.detail.as_ref().map(|d| d.ticket);
+        if viewing != self.told_viewing {
+            self.told_viewing = viewing;
+            self.ask(Ask::Viewing(viewing));
+        }
+    }
+
+    /// The newest store sequence number the screen reflects: the list's window, or the open
+    /// ticket's last event.
+    fn shown_seq(&self) -> u64 {
+        let list = self.list().window.seq;
+        let detail = self
+            .detail
+            .as_ref()
+            .and_then(|d| d.detail.as_ref())
+            .and_then(|d| d.timeline.last())
+            .map_or(0, |e| e.seq);
+        list.max(detail)
+    }
+
+    /// A lifecycle action as sent from this console: guarded by what the clerk saw.
+    fn command(&self, ticket: TicketId, action: crate::domain::action::TicketAction) -> Command {
+        match self.decided_on {
+            0 => Command::Act { ticket, action },
+            seen => Command::Guarded { ticket, action, seen },
+        }
+    }
+
+    /// Whether the user's role allows `action` at all (the hints offer only those; the engine
+    /// refuses the rest anyway).
+    pub fn offers(&self, action: super::action::Action) -> bool {
+        use super::action::Action as A;
+        let Some(you) = &self.you else { return true };
+        let name = match action {
+            A::Dispatch => "dispatch",
+            A::AssignToMe => "assign",
+            A::Intake => "register",
+            A::Reveal => "reveal",
+            A::Remind => "remind",
+            other => match other.lifecycle() {
+                Some(name) => name,
+                None => return true,
+            },
+        };
+        crate::domain::role::may_ever(&you.role, name)
+    }
+
+    /// Other people with `ticket` open on their consoles, by name.
+    pub fn also_viewing(&self, ticket: TicketId) -> Vec<String> {
+        let me = self.you.as_ref().map(|p| p.login.as_str());
+        self.presence
+            .iter()
+            .filter(|a| a.viewing == Some(ticket) && Some(a.login.as_str()) != me)
+            .map(|a| format!("{} ({})", a.name, a.login))
+            .collect()
+    }
+
+    fn on_key_inner(&mut self, key: KeyEvent) {
         self.flash = None;
         // A confirmation takes y / n only.
         if let Some(Popup::Confirm { .. }) = &self.popup {

@@ -173,7 +173,7 @@ impl App {
                                 .into_iter()
                                 .map(|(ticket, action)| Envelope {
                                     actor: self.me.clone(),
-                                    command: Command::Act { ticket, action },
+                                    command: self.command(ticket, action),
                                 })
                                 .collect();
                             self.popup = None;

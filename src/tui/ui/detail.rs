@@ -41,6 +41,14 @@ pub fn detail(frame: &mut Frame, app: &App, view: &DetailView, area: Rect) {
         return;
     };
     let mut lines = head(app, d);
+    let others = app.also_viewing(view.ticket);
+    if !others.is_empty() {
+        let label = match app.lang {
+            i18n::Lang::Zh => "也在查看",
+            i18n::Lang::En => "also open at",
+        };
+        lines.push(Line::styled(format!("{label}: {}", others.join(", ")), app.theme.style("due_soon")));
+    }
     lines.push(Line::raw(""));
     lines.push(section(app, Msg::Clocks));
     lines.extend(clocks(app, d, true, inner.width as usize));

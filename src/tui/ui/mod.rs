@@ -202,7 +202,7 @@ fn hints(frame: &mut Frame, app: &App, area: Rect) {
     };
     let mut spans = Vec::new();
     let mut used = 0;
-    for a in actions {
+    for a in actions.iter().filter(|a| app.offers(**a)) {
         let Some(key) = app.keymap.key_for(context, *a) else { continue };
         let label = a.label(app.lang);
         let w = text::width(&key) + text::width(label) + 3;
