@@ -2,6 +2,7 @@
 //! what went wrong and what to do, with the exit status of INTERFACES.md.
 
 mod args;
+mod audit_cmd;
 mod channel_cmd;
 mod config_cmd;
 mod context;
@@ -102,6 +103,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Quarantine { command } => outbox_cmd::run_quarantine(&ctx, command),
         TopCommand::Unit { command } => unit_cmd::run(&ctx, command),
         TopCommand::Serve(args) => serve_cmd::run(&ctx, &args),
+        TopCommand::Audit { command } => audit_cmd::run(&ctx, command),
         TopCommand::Config { .. } => unreachable!("handled above"),
         TopCommand::Sim(_) => unreachable!("handled above"),
     }

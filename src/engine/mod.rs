@@ -3,6 +3,7 @@
 //! burst (group commit), and only then reported as changes.
 
 mod alarms;
+pub mod audit;
 mod batch;
 mod deadlines;
 pub mod matters;
@@ -33,6 +34,20 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// The right to write the store. Only the engine makes one (its field is private to this
+/// module), and `WriteSet::new` and `Store::apply` ask for it: nothing outside the engine can
+/// build or apply a write set.
+///
+/// ```compile_fail
+/// let access = rightsdesk::engine::WriteAccess(());
+/// ```
+/// ```compile_fail
+/// let set = rightsdesk::store::WriteSet::default();
+/// ```
+pub struct WriteAccess(());
+
+const WRITE: WriteAccess = WriteAccess(());
 
 /// Largest burst written as one batch; sled's batches grow expensive beyond a few hundred.
 pub const MAX_GROUP: usize = 1024;
