@@ -295,3 +295,88 @@ fn a_store_written_before_the_chain_is_linked_when_opened() {
     assert!(verify.status.success(), "{}", stdout(&verify));
     assert!(stdout(&verify).contains("audit chain intact: 5 event(s)"), "{}", stdout(&verify));
 }
+
+/// Collects what the engine logs while `f` runs.
+fn logged(f: impl FnOnce()) -> String {
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+        .finish();
+    tracing::subscriber::with_default(subscriber, f);
+    let bytes = buffer.0.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn a_refused_command_is_logged_without_the_clerks_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_history(tmp.path());
+    let log = logged(|| {
+        let mut engine = open(tmp.path());
+        let triage = A::Triage { kind: Kind::Complaint, category: None, dispute_type: None };
+        let act = |action| Envelope {
+            actor: "chenli".into(),
+            command: Command::Act { ticket: TicketId(1), action },
+        };
+        engine.execute(act(triage)).expect("triaged");
+        let dispatch = A::Dispatch { unit: "陈美玲的朋友 13612345678".into() };
+        assert!(engine.execute(act(dispatch)).is_err(), "no such unit");
+        engine.close().unwrap();
+    });
+    assert!(log.contains("command refused"), "the refusals are logged: {log}");
+    assert!(log.contains("refused=unknown unit"), "{log}");
+    assert!(!log.contains("陈美玲") && !log.contains("13612345678"), "{log}");
+}
+
+#[test]
+fn a_note_over_the_limit_is_refused_naming_the_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_history(tmp.path());
+    let mut engine = open(tmp.path());
+    let note = A::Note { text: "商家称已退款，消费者否认。".repeat(200) };
+    let refused = engine
+        .execute(Envelope {
+            actor: "chenli".into(),
+            command: Command::Act { ticket: TicketId(1), action: note },
+        })
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "cannot note: text is 2600 characters long; the limit is 2000 characters"
+    );
+    assert_eq!(engine.store().last_seq().unwrap(), 5, "nothing written");
+
+    let mut long_title = complaint("SD2026112400009", "");
+    long_title.dispute.title = "健身房".repeat(100);
+    let refused = engine
+        .execute(Envelope { actor: "sync:12345".into(), command: Command::Register(Box::new(long_title)) })
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "cannot register: title is 300 characters long; the limit is 200 characters"
+    );
+}
+
+#[test]
+fn a_reason_over_the_limit_is_refused_at_the_command_line_naming_the_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    store_with_history(tmp.path());
+    let reason = "检测机构排期".repeat(400);
+    let out = desk(tmp.path(), &["ticket", "suspend", "1", "--reason", &reason]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("reason is 2400 characters long; the limit is 2000 characters"), "{err}");
+}

@@ -79,6 +79,18 @@ pub enum EngineError {
     Server(String),
 }
 
+impl EngineError {
+    /// The error as a log line may carry it: no clerk's free text, no server's words.
+    pub fn for_log(&self) -> String {
+        match self {
+            EngineError::Rule(e) => e.for_log(),
+            EngineError::Refused(_) => "refused by the server".into(),
+            EngineError::Server(_) => "the server could not be reached or failed".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
 pub struct Engine {
     store: Store,
     config: Arc<Config>,
@@ -180,8 +192,8 @@ impl Engine {
                             | EngineError::BadMergeTarget { .. }),
                         ) = outcome
                         {
-                            // Rule refusals name states, actions and ids only: no personal data.
-                            tracing::info!(refused = %e, "command refused");
+                            // Only what names states, actions, ids and limits: no free text.
+                            tracing::info!(refused = %e.for_log(), "command refused");
                         }
                     }
                     tracing::debug!(commands = n, events = changes.len(), "group written");
