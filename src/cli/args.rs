@@ -76,6 +76,9 @@ pub enum TopCommand {
         #[command(subcommand)]
         command: UnitCommand,
     },
+    /// Prepare a data directory shared on a jump host: the service user's store, reached by a
+    /// clerks' group through the server's socket only.
+    Setup(super::setup_cmd::SetupArgs),
     /// The audit trail: verify its hash chain, print its head, list who did what.
     Audit {
         #[command(subcommand)]

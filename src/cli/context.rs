@@ -98,10 +98,18 @@ pub fn login_name() -> String {
 /// Logs go to DATA/logs, never to the terminal (and never with personal data).
 pub fn init_logging(data_dir: &Path) {
     let logs = data_dir.join("logs");
-    if std::fs::create_dir_all(&logs).is_err() {
+    if crate::private::create_dir(&logs).is_err() {
         return;
     }
-    let appender = tracing_appender::rolling::daily(logs, "rightsdesk.log");
+    // The builder, unlike `rolling::daily`, reports a log file it cannot open instead of
+    // panicking: a clerk of a shared data directory may not write its logs.
+    let Ok(appender) = tracing_appender::rolling::RollingFileAppender::builder()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("rightsdesk.log")
+        .build(logs)
+    else {
+        return;
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RIGHTSDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ =

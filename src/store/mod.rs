@@ -85,7 +85,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store in `dir`, and migrates an older layout in place.
     pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store> {
-        std::fs::create_dir_all(dir)
+        crate::private::create_dir(dir)
             .map_err(|e| StoreError::Open { dir: dir.to_path_buf(), detail: e.to_string() })?;
         let db_path = dir.join("store");
         let db = sled::Config::new()
