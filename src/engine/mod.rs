@@ -47,7 +47,11 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 /// ```
 pub struct WriteAccess(());
 
+#[cfg(not(test))]
 const WRITE: WriteAccess = WriteAccess(());
+/// The store's own tests write through it too.
+#[cfg(test)]
+pub(crate) const WRITE: WriteAccess = WriteAccess(());
 
 /// Largest burst written as one batch; sled's batches grow expensive beyond a few hundred.
 pub const MAX_GROUP: usize = 1024;
@@ -126,7 +130,7 @@ impl Engine {
             subscribers: Vec::new(),
         };
         deadlines::reindex_if_rules_changed(&mut engine)?;
-        engine.store.index_retried_quarantine_once()?;
+        engine.store.index_retried_quarantine_once(&WRITE)?;
         quarantine::index_sightings_once(&engine.store, &engine.config)?;
         tracing::info!(dir = %dir.display(), last_seq = engine.next_seq - 1, tickets = engine.next_id - 1, "engine open");
         Ok(engine)

@@ -228,7 +228,7 @@ impl Store {
     }
 
     /// Stores written before the list of handed-back items existed get it once.
-    pub fn index_retried_quarantine_once(&self) -> Result<()> {
+    pub fn index_retried_quarantine_once(&self, _: &crate::engine::WriteAccess) -> Result<()> {
         const DONE: &str = "quarantine_retried_indexed";
         if self.meta_u64(DONE)?.is_some() {
             return Ok(());
@@ -298,7 +298,7 @@ mod tests {
         set.put_raw(keys::quarantine(7), codec::encode(&held(7, "wechat", QuarantineState::Retried)));
         store.commit(set).unwrap();
         assert!(store.quarantine_retried("wechat").unwrap().is_empty());
-        store.index_retried_quarantine_once().unwrap();
+        store.index_retried_quarantine_once(&crate::engine::WRITE).unwrap();
         assert_eq!(store.quarantine_retried("wechat").unwrap().len(), 1);
     }
 }
