@@ -5,7 +5,7 @@
 //! being 32 zero bytes. So each event carries the hash of the one before it, and the last link
 //! (the head) stands for the whole log: editing, inserting or removing an event breaks the link
 //! where it happened, and recomputing every link after an edit changes the head, which a head
-//! recorded outside the store (`audit head`, the daily report) then no longer matches.
+//! recorded outside the store (`audit head`) then no longer matches.
 //!
 //! The link is written in `Store::apply`, where every event is written, so every write path
 //! (commands, ingest, import, backfill) gets it without knowing.
