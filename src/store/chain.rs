@@ -1,14 +1,17 @@
 //! The hash chain over the event log: what makes the audit trail tamper-evident.
 //!
-//! Every event has a link (space `H`, keyed by its sequence number) holding
-//! `sha256(previous link ‖ seq ‖ the event's stored bytes)`, the first event's previous link
-//! being 32 zero bytes. So each event carries the hash of the one before it, and the last link
-//! (the head) stands for the whole log: editing, inserting or removing an event breaks the link
-//! where it happened, and recomputing every link after an edit changes the head, which a head
-//! recorded outside the store (`audit head`) then no longer matches.
+//! Every event's stored value is its record followed by its link:
+//! `sha256(previous link ‖ seq ‖ record)`, the first event's previous link being 32 zero bytes.
+//! So each event carries a hash over the one before it, and the last link (the head) stands for
+//! the whole log: editing an event breaks its link, removing one leaves a gap in the numbers,
+//! and recomputing every link after an edit changes the head, which a head recorded outside the
+//! store (`audit head`) then no longer matches.
 //!
-//! The link is written in `Store::apply`, where every event is written, so every write path
-//! (commands, ingest, import, backfill) gets it without knowing.
+//! The link is appended in `Store::apply`, where every event is written, so every write path
+//! (commands, ingest, import, backfill) gets it without knowing. It lives in the event's own
+//! value rather than a key of its own: a key more per event cost a quarter of the backfill rate.
+//! Readers decode the record and never see the link: postcard reads a value's fields and leaves
+//! what follows (`codec::tests` holds it to that).
 
 use super::keys;
 use super::{Result, Store};
@@ -55,50 +58,37 @@ pub enum Verdict {
 }
 
 impl Store {
-    /// The chain's head as stored: the last link.
+    /// The chain's head as stored: the last event's link.
     pub fn chain_head(&self) -> Result<Option<Head>> {
-        let space = [keys::CHAIN]..[keys::CHAIN + 1];
+        let space = [keys::EVENT]..[keys::EVENT + 1];
         let Some((k, v)) = self.tree.range(space).next_back().transpose()? else { return Ok(None) };
-        let seq = keys::trailing_u64(&k).ok_or_else(|| super::corrupt(&k, "bad link key"))?;
-        let hash: Hash = v.as_ref().try_into().map_err(|_| super::corrupt(&k, "a link is 32 bytes"))?;
-        Ok(Some(Head { seq, hash }))
+        let seq = keys::trailing_u64(&k).ok_or_else(|| super::corrupt(&k, "bad event key"))?;
+        match split(&v) {
+            Some((_, hash)) => Ok(Some(Head { seq, hash })),
+            None => Err(super::corrupt(&k, "the last event has no link")),
+        }
     }
 
     /// Walks the whole log, recomputing every link, and names the first that does not hold.
     /// With `recorded`, also looks for the link equal to a head recorded earlier.
     pub fn verify_chain(&self, recorded: Option<&Hash>) -> Result<Verdict> {
-        let mut events = self.tree.scan_prefix([keys::EVENT]).peekable();
-        let mut links = self.tree.scan_prefix([keys::CHAIN]).peekable();
         let mut previous = GENESIS;
         let mut head = None;
         let mut count = 0;
         let mut found = None;
-        let seq_of = |k: &[u8]| keys::trailing_u64(k).unwrap_or(0);
-        loop {
-            let next_event = events.peek().map(|r| r.as_ref().map(|(k, _)| seq_of(k)));
-            let next_link = links.peek().map(|r| r.as_ref().map(|(k, _)| seq_of(k)));
-            let (e, l) = match (next_event, next_link) {
-                (None, None) => break,
-                (Some(Err(_)), _) => return Err(events.next().and_then(|r| r.err()).expect("peeked").into()),
-                (_, Some(Err(_))) => return Err(links.next().and_then(|r| r.err()).expect("peeked").into()),
-                (Some(Ok(e)), Some(Ok(l))) => (Some(e), Some(l)),
-                (Some(Ok(e)), None) => (Some(e), None),
-                (None, Some(Ok(l))) => (None, Some(l)),
-            };
-            match (e, l) {
-                (Some(e), l) if l.is_none_or(|l| e < l) => {
-                    return Ok(broken(e, "the event has no link: it was inserted after the fact"));
-                }
-                (e, Some(l)) if e.is_none_or(|e| l < e) => {
-                    return Ok(broken(l, "the event is missing: it was removed from the log"));
-                }
-                _ => {}
+        let mut expected = 1;
+        for item in self.tree.scan_prefix([keys::EVENT]) {
+            let (k, value) = item?;
+            let seq = keys::trailing_u64(&k).ok_or_else(|| super::corrupt(&k, "bad event key"))?;
+            if seq != expected {
+                return Ok(broken(expected, "the event is missing: it was removed from the log"));
             }
-            let (ek, record) = events.next().expect("peeked")?;
-            let (_, stored) = links.next().expect("peeked")?;
-            let seq = seq_of(&ek);
-            let computed = link(&previous, seq, &record);
-            if stored.as_ref() != computed {
+            expected = seq + 1;
+            let Some((record, stored)) = split(&value) else {
+                return Ok(broken(seq, "the event has no link: it was written around the program"));
+            };
+            let computed = link(&previous, seq, record);
+            if stored != computed {
                 return Ok(broken(seq, "the event or its link was altered"));
             }
             if recorded == Some(&computed) {
@@ -114,7 +104,8 @@ impl Store {
         })
     }
 
-    /// Links every event of a log written before the chain existed, in order.
+    /// Links every event of a log written before the chain existed, in order. An event already
+    /// linked (a migration cut short and run again) keeps its link.
     pub(super) fn link_existing_events(&self) -> Result<()> {
         let mut previous = GENESIS;
         let mut batch = sled::Batch::default();
@@ -122,8 +113,16 @@ impl Store {
         for item in self.tree.scan_prefix([keys::EVENT]) {
             let (k, record) = item?;
             let seq = keys::trailing_u64(&k).ok_or_else(|| super::corrupt(&k, "bad event key"))?;
+            if let Some((inner, stored)) = split(&record)
+                && link(&previous, seq, inner) == stored
+            {
+                previous = stored;
+                continue;
+            }
             previous = link(&previous, seq, &record);
-            batch.insert(keys::chain(seq), previous.to_vec());
+            let mut value = record.to_vec();
+            value.extend_from_slice(&previous);
+            batch.insert(k, value);
             pending += 1;
             if pending == 1000 {
                 self.tree.apply_batch(std::mem::take(&mut batch))?;
@@ -133,6 +132,13 @@ impl Store {
         self.tree.apply_batch(batch)?;
         Ok(())
     }
+}
+
+/// An event's stored value as its record and its link; None when it is too short to hold one.
+pub fn split(value: &[u8]) -> Option<(&[u8], Hash)> {
+    let at = value.len().checked_sub(32).filter(|at| *at > 0)?;
+    let (record, link) = value.split_at(at);
+    Some((record, link.try_into().ok()?))
 }
 
 fn broken(seq: u64, why: &str) -> Verdict {

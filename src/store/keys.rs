@@ -4,7 +4,7 @@
 //! | tag | key after the tag                 | value                                  |
 //! |-----|-----------------------------------|----------------------------------------|
 //! | `m` | meta name                         | meta value                             |
-//! | `e` | seq                               | event                                  |
+//! | `e` | seq                               | event, then its link in the hash chain (`chain.rs`) |
 //! | `t` | ticket id                         | ticket, or the seq of its creation     |
 //! | `r` | ticket id                         | row summary (open tickets only)        |
 //! | `x` | channel 0 channel_ticket_id       | ticket id                              |
@@ -21,7 +21,6 @@
 //! | `h` | channel 0 item identity           | the item's quarantine id, times seen, last seen |
 //! | `g` | channel                           | the channel's sync cursor              |
 //! | `z` | unit id                           | the unit's API token: sha256 hex, issued_at |
-//! | `H` | seq                               | the event's link in the hash chain (`chain.rs`) |
 
 use crate::domain::ticket::TicketId;
 use crate::time::Timestamp;
@@ -42,7 +41,6 @@ pub const CURSOR: u8 = b'g';
 pub const UNIT_TOKEN: u8 = b'z';
 pub const ALARM: u8 = b'a';
 pub const ALARM_MEMORY: u8 = b'A';
-pub const CHAIN: u8 = b'H';
 
 /// The indexes keyed by a text value, and the CLI filter each serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,10 +92,6 @@ pub fn meta(name: &str) -> Vec<u8> {
 
 pub fn event(seq: u64) -> Vec<u8> {
     tagged(EVENT, &seq.to_be_bytes())
-}
-
-pub fn chain(seq: u64) -> Vec<u8> {
-    tagged(CHAIN, &seq.to_be_bytes())
 }
 
 pub fn ticket(id: TicketId) -> Vec<u8> {

@@ -5,9 +5,10 @@
 //! - schema 2: records encoded with postcard (codec version 2), a ticket with only its
 //!   creation event stored as that event's number, rows for open tickets only, indexes in
 //!   blocks (`index.rs`); meta `schema` = 2.
-//! - schema 3: every event linked into the hash chain (`chain.rs`, space `H`); meta `schema` = 3.
-//!   From schema 2 only the links are written: the chain starts at the migration, over the
-//!   events as they stand then (what came before cannot be vouched for by a chain made now).
+//! - schema 3: every event's record followed by its link in the hash chain (`chain.rs`); meta
+//!   `schema` = 3. From schema 2 only the links are added: the chain starts at the migration,
+//!   over the events as they stand then (what came before cannot be vouched for by a chain made
+//!   now).
 //!
 //! Every record carries its own version byte, so reads work on a half-migrated store. Indexes
 //! and rows are derived data: a migration drops them and builds them anew from the tickets,
@@ -128,7 +129,7 @@ pub fn rewrite_as_schema_1(dir: &std::path::Path) -> Result<()> {
         set.put_raw(keys::ticket(id), codec::encode_v1(&ticket));
         set.put_raw(keys::row(id), codec::encode_v1(&Row::of(&ticket, None)));
     }
-    for tag in b"dscuownkpH" {
+    for tag in b"dscuownkp" {
         for key in store.tree().scan_prefix([*tag]).keys() {
             set.remove_raw(key?.to_vec());
         }
@@ -144,8 +145,10 @@ pub fn rewrite_as_schema_1(dir: &std::path::Path) -> Result<()> {
 pub fn rewrite_as_schema_2(dir: &std::path::Path) -> Result<()> {
     let store = Store::open(dir, &super::StoreOptions::default())?;
     let mut set = WriteSet::empty();
-    for key in store.tree().scan_prefix([keys::CHAIN]).keys() {
-        set.remove_raw(key?.to_vec());
+    for item in store.tree().scan_prefix([keys::EVENT]) {
+        let (k, v) = item?;
+        let record = super::chain::split(&v).map_or(&v[..], |(record, _)| record);
+        set.put_raw(k.to_vec(), record.to_vec());
     }
     set.put_meta("schema", 2u64.to_be_bytes().to_vec());
     store.commit(set)?;

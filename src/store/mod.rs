@@ -165,8 +165,9 @@ impl Store {
                 None => chain::GENESIS,
             };
             let hash = chain::link(&previous, seq, &record);
-            batch.insert(keys::event(seq), record);
-            batch.insert(keys::chain(seq), hash.to_vec());
+            let mut value = record;
+            value.extend_from_slice(&hash);
+            batch.insert(keys::event(seq), value);
             head = Some(chain::Head { seq, hash });
         }
         self.tree.apply_batch(batch)?;
