@@ -9,6 +9,7 @@ pub mod domain;
 pub mod engine;
 pub mod generate;
 pub mod import;
+pub mod private;
 pub mod remote;
 pub mod search;
 pub mod sim;

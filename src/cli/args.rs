@@ -81,6 +81,44 @@ pub enum TopCommand {
         #[command(subcommand)]
         command: UnitCommand,
     },
+    /// Prepare a data directory shared on a jump host: the service user's store, reached by a
+    /// clerks' group through the server's socket only.
+    Setup(super::setup_cmd::SetupArgs),
+    /// The audit trail: verify its hash chain, print its head, list who did what.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the hash chain over the whole log and name the first link that does not hold
+    /// (exit 1). With --head, also check the store against a head recorded earlier.
+    Verify {
+        /// A head printed by `audit head` and kept outside the store: a chain recomputed after
+        /// an edit no longer contains it.
+        #[arg(long, value_name = "HASH")]
+        head: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print the chain's head (the last event's link) to record outside the store.
+    Head {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Who did what, in order: every event, or one ticket's, or one actor's.
+    Log {
+        /// A ticket by number or CHANNEL:CHANNEL_TICKET_ID.
+        #[arg(long)]
+        ticket: Option<String>,
+        /// Only what this actor did.
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand, Debug)]

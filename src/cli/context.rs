@@ -144,7 +144,7 @@ pub fn client_log_dir() -> Option<PathBuf> {
 /// Logs into `logs`, or nowhere when it cannot be written: a command must not fail (or panic)
 /// for want of a log file.
 fn log_to(logs: &Path) {
-    if std::fs::create_dir_all(logs).is_err() {
+    if crate::private::create_dir(logs).is_err() {
         return;
     }
     let built = tracing_appender::rolling::Builder::new()

@@ -2,6 +2,7 @@
 //! what went wrong and what to do, with the exit status of INTERFACES.md.
 
 mod args;
+mod audit_cmd;
 mod channel_cmd;
 mod config_cmd;
 mod context;
@@ -11,6 +12,7 @@ mod outbox_cmd;
 pub mod output;
 mod progress;
 mod serve_cmd;
+mod setup_cmd;
 mod sim_cmd;
 mod status_cmd;
 mod sync_cmd;
@@ -51,6 +53,7 @@ impl<E: std::error::Error> From<E> for Failure {
 }
 
 pub fn main() -> i32 {
+    crate::private::owner_only_from_now();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -80,6 +83,9 @@ fn run(cli: Cli) -> Result<i32, Failure> {
     if !matches!(command, TopCommand::Sim(_) | TopCommand::Sync(_) | TopCommand::Serve(_)) {
         quiet_on_closed_pipe();
     }
+    if let TopCommand::Setup(args) = command {
+        return setup_cmd::run(args);
+    }
     if let TopCommand::Config { command } = command {
         return config_cmd::run(command, cli.config.as_deref(), cli.data.as_deref());
     }
@@ -104,8 +110,9 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Unit { command } => unit_cmd::run(&ctx, command),
         TopCommand::Serve(args) => serve_cmd::run(&ctx, &args),
         TopCommand::Status { format } => status_cmd::run(&ctx, format),
+        TopCommand::Audit { command } => audit_cmd::run(&ctx, command),
         TopCommand::Config { .. } => unreachable!("handled above"),
-        TopCommand::Sim(_) => unreachable!("handled above"),
+        TopCommand::Sim(_) | TopCommand::Setup(_) => unreachable!("handled above"),
     }
 }
 

@@ -98,7 +98,7 @@ fn list_filter(ctx: &Context, args: &ListArgs) -> Result<ListFilter, Failure> {
     })
 }
 
-fn resolve(desk: &mut Desk, text: &str) -> Result<TicketId, Failure> {
+pub(super) fn resolve(desk: &mut Desk, text: &str) -> Result<TicketId, Failure> {
     desk.resolve(text)?.ok_or_else(|| {
         Failure::new(format!(
             "no ticket {text:?}: give its number or CHANNEL:CHANNEL_TICKET_ID (see `rightsdesk tickets list`)"

@@ -149,7 +149,36 @@ pub enum EventBody {
     DispatchedWithoutSms {
         unit: String,
     },
+    // Operator actions, after the others so that stores written before them read unchanged.
+    // Those on no ticket are recorded against `STORE_WIDE`.
+    /// A unit's units-API token was issued (or replaced); the token itself is never recorded.
+    UnitTokenIssued {
+        unit: String,
+    },
+    UnitTokenRevoked {
+        unit: String,
+    },
+    /// A quarantined payload was dropped for good.
+    QuarantineDropped {
+        id: u64,
+        channel: String,
+    },
+    /// A quarantined payload was handed back to its channel for another try.
+    QuarantineRetried {
+        id: u64,
+        channel: String,
+    },
+    /// A dead outbox entry (a write-back, a sign-for, an SMS) was sent again: on its ticket.
+    OutboxRetried {
+        outbox: u64,
+        kind: String,
+    },
 }
+
+/// The "ticket" of an event that is on no ticket (a unit's token, a quarantined payload): the
+/// store-wide record. No ticket has this number (they start at 1), and such an event changes
+/// no ticket; its statuses mean nothing.
+pub const STORE_WIDE: TicketId = TicketId(0);
 
 /// How a timeline names what the log keeps as ids.
 pub trait Names {
@@ -225,6 +254,11 @@ impl EventBody {
             EventBody::DeadlineAlarm { state: ClockState::Overdue, .. } => "overdue",
             EventBody::DeadlineAlarm { .. } => "due_soon",
             EventBody::Revealed => "revealed",
+            EventBody::UnitTokenIssued { .. } => "unit_token_issued",
+            EventBody::UnitTokenRevoked { .. } => "unit_token_revoked",
+            EventBody::QuarantineDropped { .. } => "quarantine_dropped",
+            EventBody::QuarantineRetried { .. } => "quarantine_retried",
+            EventBody::OutboxRetried { .. } => "outbox_retried",
         }
     }
 
@@ -331,6 +365,13 @@ impl EventBody {
                 }
             }
             EventBody::Revealed => "查看投诉人个人信息（未脱敏）".into(),
+            EventBody::UnitTokenIssued { unit: u } => format!("签发 {} 的单位接口令牌", unit(u)),
+            EventBody::UnitTokenRevoked { unit: u } => format!("吊销 {} 的单位接口令牌", unit(u)),
+            EventBody::QuarantineDropped { id, channel } => format!("丢弃隔离件 {id}（渠道 {channel}）"),
+            EventBody::QuarantineRetried { id, channel } => {
+                format!("隔离件 {id} 交回渠道 {channel} 重新读取")
+            }
+            EventBody::OutboxRetried { outbox, kind } => format!("重新发送外发项 {outbox}（{kind}）"),
         }
     }
 }
@@ -486,7 +527,11 @@ fn change(t: &mut Ticket, body: &EventBody, event: &Event) {
         }
         EventBody::Attached(a) => t.attachments.push(a.clone()),
         EventBody::Reminded { .. } => w.reminders += 1,
-        EventBody::DeadlineAlarm { .. } | EventBody::Revealed => {}
+        EventBody::DeadlineAlarm { .. } | EventBody::Revealed | EventBody::OutboxRetried { .. } => {}
+        EventBody::UnitTokenIssued { .. }
+        | EventBody::UnitTokenRevoked { .. }
+        | EventBody::QuarantineDropped { .. }
+        | EventBody::QuarantineRetried { .. } => {}
     }
 }
 

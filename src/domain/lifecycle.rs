@@ -46,6 +46,26 @@ pub enum LifecycleError {
     Invalid { action: &'static str, what: String },
     #[error("cannot extend ticket #{ticket}: {source}")]
     Clock { ticket: TicketId, source: SlaError },
+    /// A free-text field over its limit (`limits.rs`).
+    #[error("cannot {action}: {source}")]
+    TooLong { action: &'static str, source: crate::domain::limits::TooLong },
+}
+
+impl LifecycleError {
+    /// The refusal as a log line may carry it: the values a clerk typed (a unit, a reason, an
+    /// invalid field) stay out; states, actions, ids and limits stay in.
+    pub fn for_log(&self) -> String {
+        match self {
+            LifecycleError::UnknownUnit(_) => "unknown unit".into(),
+            LifecycleError::UnknownChannel(_) => "unknown channel".into(),
+            LifecycleError::UnknownReason { action, .. } => format!("{action}: unknown reason"),
+            LifecycleError::Invalid { action, .. } => format!("{action}: invalid input"),
+            LifecycleError::NotAllowed { .. }
+            | LifecycleError::WrongKind { .. }
+            | LifecycleError::Clock { .. }
+            | LifecycleError::TooLong { .. } => self.to_string(),
+        }
+    }
 }
 
 /// Registers a ticket from a channel or a clerk: normalises it, records the findings for triage,
@@ -59,6 +79,8 @@ pub fn register(
         .channels
         .get(&new.intake.channel)
         .ok_or_else(|| LifecycleError::UnknownChannel(new.intake.channel.clone()))?;
+    crate::domain::limits::check_new_ticket(&new)
+        .map_err(|source| LifecycleError::TooLong { action: "register", source })?;
     if new.intake.channel_ticket_id.trim().is_empty() {
         return Err(LifecycleError::Invalid {
             action: "register",
@@ -110,6 +132,8 @@ pub fn decide(
     use Status as S;
     use TicketAction as A;
     let name = action.name();
+    crate::domain::limits::check_action(action)
+        .map_err(|source| LifecycleError::TooLong { action: name, source })?;
     let refuse = |hint: &str| LifecycleError::NotAllowed {
         ticket: t.id,
         action: name,

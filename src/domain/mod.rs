@@ -9,6 +9,7 @@ pub mod credit_code;
 pub mod effect;
 pub mod event;
 pub mod lifecycle;
+pub mod limits;
 pub mod mask;
 pub mod offer;
 pub mod org;

@@ -103,6 +103,14 @@ impl Overlay<'_> {
         Ok(change)
     }
 
+    /// Records an action on no ticket (a unit's token, a quarantined payload) in the
+    /// store-wide record: an event of its own in the log and the chain, folded into nothing.
+    pub(super) fn record_store_wide(&mut self, at: Timestamp, actor: &str, body: EventBody) {
+        let decision = Decision { body, after: Status::Registered, clocks: None };
+        let event = self.event(event::STORE_WIDE, at, actor, None, decision);
+        self.events.push(event);
+    }
+
     pub(super) fn event(
         &mut self,
         ticket: TicketId,
@@ -177,7 +185,7 @@ pub(super) fn run_group(
     if overlay.events.is_empty() && overlay.side.is_empty() && overlay.stale_alarms.is_empty() {
         return Ok((outcomes, changes));
     }
-    let mut set = WriteSet::default();
+    let mut set = WriteSet::new(&crate::engine::WRITE);
     for event in &overlay.events {
         set.put_event(event);
     }
@@ -194,7 +202,7 @@ pub(super) fn run_group(
     super::alarms::write_alarms(&mut overlay, &config, &mut set)?;
     let (next_seq, next_id) = (overlay.next_seq, overlay.next_id);
     let (next_outbox, next_quarantine) = overlay.side.write_into(&mut set);
-    engine.store.apply(set)?;
+    engine.store.apply(set, &crate::engine::WRITE)?;
     engine.next_seq = next_seq;
     engine.next_id = next_id;
     engine.next_outbox = next_outbox;
@@ -221,10 +229,10 @@ pub(super) fn run_one(
         Command::Delivery { outbox, result } => {
             super::outbox::delivery(overlay, rules, &actor, outbox, result, now)
         }
-        Command::RetryOutbox { outbox } => super::outbox::retry(overlay, outbox, now),
-        Command::Quarantine { id, action } => super::outbox::quarantine(overlay, id, action),
+        Command::RetryOutbox { outbox } => super::outbox::retry(overlay, &actor, outbox, now),
+        Command::Quarantine { id, action } => super::outbox::quarantine(overlay, &actor, id, action, now),
         Command::SetUnitToken { unit, token_hash } => {
-            super::outbox::set_unit_token(overlay, rules, unit, token_hash, now)
+            super::outbox::set_unit_token(overlay, rules, &actor, unit, token_hash, now)
         }
         Command::Register(mut new) => {
             // A ticket typed in by hand without a number is a new ticket each time: it is

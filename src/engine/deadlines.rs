@@ -49,7 +49,7 @@ pub(super) fn reindex_if_rules_changed(engine: &mut Engine) -> Result<(), Engine
         let (at, id) = entry?;
         alarm_keys.entry(id).or_default().push(at);
     }
-    let mut set = WriteSet::default();
+    let mut set = WriteSet::new(&crate::engine::WRITE);
     let mut pending = 0;
     for status in Status::ALL.into_iter().filter(|s| s.is_open()) {
         let ids: Vec<_> = engine.store.ids_with_status(status).collect::<Result<_, _>>()?;
@@ -77,7 +77,10 @@ pub(super) fn reindex_if_rules_changed(engine: &mut Engine) -> Result<(), Engine
                 pending += 1;
             }
             if pending >= CHUNK {
-                engine.store.apply(std::mem::take(&mut set))?;
+                engine.store.apply(
+                    std::mem::replace(&mut set, WriteSet::new(&crate::engine::WRITE)),
+                    &crate::engine::WRITE,
+                )?;
                 pending = 0;
             }
         }
@@ -89,7 +92,7 @@ pub(super) fn reindex_if_rules_changed(engine: &mut Engine) -> Result<(), Engine
         }
     }
     set.put_meta("deadline_basis", basis.to_be_bytes().to_vec());
-    engine.store.apply(set)?;
+    engine.store.apply(set, &crate::engine::WRITE)?;
     engine.store.flush()?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 mod alarms;
 pub mod authority;
+pub mod audit;
 mod batch;
 mod deadlines;
 pub mod matters;
@@ -34,6 +35,24 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// The right to write the store. Only the engine makes one (its field is private to this
+/// module), and `WriteSet::new` and `Store::apply` ask for it: nothing outside the engine can
+/// build or apply a write set.
+///
+/// ```compile_fail
+/// let access = rightsdesk::engine::WriteAccess(());
+/// ```
+/// ```compile_fail
+/// let set = rightsdesk::store::WriteSet::default();
+/// ```
+pub struct WriteAccess(());
+
+#[cfg(not(test))]
+const WRITE: WriteAccess = WriteAccess(());
+/// The store's own tests write through it too.
+#[cfg(test)]
+pub(crate) const WRITE: WriteAccess = WriteAccess(());
 
 /// Largest burst written as one batch; sled's batches grow expensive beyond a few hundred.
 pub const MAX_GROUP: usize = 1024;
@@ -71,6 +90,18 @@ pub enum EngineError {
     Server(String),
 }
 
+impl EngineError {
+    /// The error as a log line may carry it: no clerk's free text, no server's words.
+    pub fn for_log(&self) -> String {
+        match self {
+            EngineError::Rule(e) => e.for_log(),
+            EngineError::Refused(_) => "refused by the server".into(),
+            EngineError::Server(_) => "the server could not be reached or failed".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
 pub struct Engine {
     store: Store,
     config: Arc<Config>,
@@ -106,7 +137,7 @@ impl Engine {
             subscribers: Vec::new(),
         };
         deadlines::reindex_if_rules_changed(&mut engine)?;
-        engine.store.index_retried_quarantine_once()?;
+        engine.store.index_retried_quarantine_once(&WRITE)?;
         quarantine::index_sightings_once(&engine.store, &engine.config)?;
         tracing::info!(dir = %dir.display(), last_seq = engine.next_seq - 1, tickets = engine.next_id - 1, "engine open");
         Ok(engine)
@@ -200,8 +231,8 @@ impl Engine {
                             | EngineError::BadMergeTarget { .. }),
                         ) = outcome
                         {
-                            // Rule refusals name states, actions and ids only: no personal data.
-                            tracing::info!(refused = %e, "command refused");
+                            // Only what names states, actions, ids and limits: no free text.
+                            tracing::info!(refused = %e.for_log(), "command refused");
                         }
                     }
                     tracing::debug!(commands = n, events = changes.len(), "group written");

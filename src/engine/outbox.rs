@@ -241,7 +241,12 @@ pub(super) fn delivery(
     Ok(Outcome::Updated(changes))
 }
 
-pub(super) fn retry(overlay: &mut Overlay, id: u64, now: Timestamp) -> Result<Outcome, EngineError> {
+pub(super) fn retry(
+    overlay: &mut Overlay,
+    actor: &str,
+    id: u64,
+    now: Timestamp,
+) -> Result<Outcome, EngineError> {
     let mut entry = outbox_entry(overlay, id)?.ok_or(EngineError::NoOutboxEntry(id))?;
     if entry.state != DeliveryState::Dead {
         let state = match entry.state {
@@ -254,14 +259,30 @@ pub(super) fn retry(overlay: &mut Overlay, id: u64, now: Timestamp) -> Result<Ou
     entry.state = DeliveryState::Pending;
     entry.attempts = 0;
     entry.next_at = now;
+    let ticket = entry.effect.ticket;
+    let body = EventBody::OutboxRetried { outbox: id, kind: entry.effect.kind.code().to_string() };
     put_outbox(overlay, entry)?;
-    Ok(Outcome::Updated(Vec::new()))
+    // On the record, on the ticket the effect is for.
+    let changes = match overlay.current(ticket)? {
+        Some(t) => {
+            let decision = Decision { body, after: t.status, clocks: None };
+            let event = overlay.event(ticket, now, actor, Some(t.status), decision);
+            vec![overlay.record(event)?]
+        }
+        None => {
+            overlay.record_store_wide(now, actor, body);
+            Vec::new()
+        }
+    };
+    Ok(Outcome::Updated(changes))
 }
 
 pub(super) fn quarantine(
     overlay: &mut Overlay,
+    actor: &str,
     id: u64,
     action: QuarantineAction,
+    now: Timestamp,
 ) -> Result<Outcome, EngineError> {
     let mut entry = match overlay.side.quarantine.get(&id) {
         Some(e) => e.clone(),
@@ -271,7 +292,13 @@ pub(super) fn quarantine(
         QuarantineAction::Drop => QuarantineState::Dropped,
         QuarantineAction::Retry => QuarantineState::Retried,
     };
+    let channel = entry.channel.clone();
     overlay.side.quarantine.insert(id, entry);
+    let body = match action {
+        QuarantineAction::Drop => EventBody::QuarantineDropped { id, channel },
+        QuarantineAction::Retry => EventBody::QuarantineRetried { id, channel },
+    };
+    overlay.record_store_wide(now, actor, body);
     Ok(Outcome::Updated(Vec::new()))
 }
 
@@ -279,6 +306,7 @@ pub(super) fn quarantine(
 pub(super) fn set_unit_token(
     overlay: &mut Overlay,
     rules: Rules,
+    actor: &str,
     unit: String,
     token_hash: Option<String>,
     now: Timestamp,
@@ -302,7 +330,12 @@ pub(super) fn set_unit_token(
         }
         None => None,
     };
+    let body = match token {
+        Some(_) => EventBody::UnitTokenIssued { unit: id.clone() },
+        None => EventBody::UnitTokenRevoked { unit: id.clone() },
+    };
     overlay.side.unit_tokens.insert(id, token);
+    overlay.record_store_wide(now, actor, body);
     Ok(Outcome::Updated(Vec::new()))
 }
 

@@ -159,6 +159,8 @@ pub enum Query {
     /// Tickets that may be the same matter as a ticket or a draft (same phone, merchant or
     /// title, within 30 days, on any channel).
     Duplicates(crate::engine::matters::Probe),
+    /// The audit trail: the hash chain's head, its verification, the log of who did what.
+    Audit(crate::engine::audit::AuditQuery),
 }
 
 /// The most events one `EventsAfter` answers with: a client catching up on a large store must
@@ -181,6 +183,7 @@ pub enum Answer {
     Counts(crate::engine::window::Counts),
     Suggest(Vec<crate::domain::suggest::Suggestion>),
     Duplicates(Vec<crate::engine::matters::Duplicate>),
+    Audit(crate::engine::audit::AuditAnswer),
 }
 
 /// A remote channel's sync health, published to subscribers whenever it changes.

@@ -157,14 +157,14 @@ pub(super) fn index_sightings_once(store: &Store, config: &Config) -> Result<(),
             *holds_dropped = dropped;
         }
     }
-    let mut set = WriteSet::default();
+    let mut set = WriteSet::new(&crate::engine::WRITE);
     for ((channel, identity), (sighting, _)) in &groups {
         if store.quarantine_sighting(channel, identity)?.is_none() {
             set.put_quarantine_sighting(channel, identity, sighting);
         }
     }
     set.put_meta(DONE, 1u64.to_be_bytes().to_vec());
-    store.apply(set)
+    store.apply(set, &crate::engine::WRITE)
 }
 
 #[cfg(test)]
@@ -215,13 +215,13 @@ mod tests {
         let store = Store::open(dir.path(), &crate::store::StoreOptions::default()).unwrap();
         let twice = r#"{"gdbh":"SD2026112800102","slsj":"昨天下午"}"#;
         let dropped_then_again = r#"{"gdbh":"SD2026112800103","slsj":"前天"}"#;
-        let mut set = WriteSet::default();
+        let mut set = WriteSet::new(&crate::engine::WRITE);
         // As an older binary wrote them: one entry a poll.
         set.put_quarantine(&held(1, twice, QuarantineState::Held, 0));
         set.put_quarantine(&held(2, dropped_then_again, QuarantineState::Dropped, 0));
         set.put_quarantine(&held(3, twice, QuarantineState::Held, 1));
         set.put_quarantine(&held(4, dropped_then_again, QuarantineState::Held, 1));
-        store.apply(set).unwrap();
+        store.apply(set, &crate::engine::WRITE).unwrap();
         index_sightings_once(&store, &config).unwrap();
 
         let twice = store.quarantine_sighting("12345", "id:SD2026112800102").unwrap().unwrap();

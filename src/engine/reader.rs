@@ -203,6 +203,7 @@ impl Reader {
             Query::Counts(views) => Answer::Counts(self.counts(views)?),
             Query::Suggest(id) => Answer::Suggest(self.suggest(*id)?),
             Query::Duplicates(probe) => Answer::Duplicates(self.duplicates(probe)?),
+            Query::Audit(q) => Answer::Audit(self.audit(q)?),
         })
     }
 

@@ -43,7 +43,7 @@ pub async fn run_scheduler(engine: EngineHandle, clock: Clock, mut stop: watch::
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, "deadline alarms not raised; trying again");
+                tracing::warn!(error = %e.for_log(), "deadline alarms not raised; trying again");
                 RETRY
             }
         };

@@ -543,6 +543,7 @@ fn changed_since(store: &Store, seq: u64) -> Result<BTreeSet<TicketId>, StoreErr
     for e in store.events_after(seq) {
         ids.insert(e?.ticket);
     }
+    ids.remove(&crate::domain::event::STORE_WIDE);
     Ok(ids)
 }
 

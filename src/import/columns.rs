@@ -171,8 +171,8 @@ impl Field {
     /// else only has to stay a sane size for the store and the screen.
     pub(crate) fn max_chars(self) -> usize {
         match self {
-            Field::Title => 200,
-            _ => 20_000,
+            Field::Title => crate::domain::limits::TITLE,
+            _ => crate::domain::limits::INTAKE_FIELD,
         }
     }
 

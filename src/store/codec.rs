@@ -115,6 +115,16 @@ mod tests {
     }
 
     #[test]
+    fn a_record_followed_by_its_chain_link_reads_as_the_record() {
+        // The store appends an event's link to its record (`chain.rs`); readers rely on postcard
+        // reading the fields and leaving what follows.
+        let now = After { inner: Inner { town: Some("容桂".into()), business_district: None }, next: 3 };
+        let mut value = encode(&now);
+        value.extend_from_slice(&[0xAB; 32]);
+        assert_eq!(decode::<After>(&value).unwrap(), now);
+    }
+
+    #[test]
     fn a_version_2_record_reads_with_the_fields_added_since_at_their_default() {
         let mut old = vec![POSTCARD_V2];
         old.extend(postcard::to_allocvec(&Before { town: Some("大良".into()), next: 7 }).unwrap());

@@ -4,7 +4,7 @@
 //! | tag | key after the tag                 | value                                  |
 //! |-----|-----------------------------------|----------------------------------------|
 //! | `m` | meta name                         | meta value                             |
-//! | `e` | seq                               | event                                  |
+//! | `e` | seq                               | event, then its link in the hash chain (`chain.rs`) |
 //! | `t` | ticket id                         | ticket, or the seq of its creation     |
 //! | `r` | ticket id                         | row summary (open tickets only)        |
 //! | `x` | channel 0 channel_ticket_id       | ticket id                              |

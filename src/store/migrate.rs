@@ -5,6 +5,10 @@
 //! - schema 2: records encoded with postcard (codec version 2), a ticket with only its
 //!   creation event stored as that event's number, rows for open tickets only, indexes in
 //!   blocks (`index.rs`); meta `schema` = 2.
+//! - schema 3: every event's record followed by its link in the hash chain (`chain.rs`); meta
+//!   `schema` = 3. From schema 2 only the links are added: the chain starts at the migration,
+//!   over the events as they stand then (what came before cannot be vouched for by a chain made
+//!   now).
 //!
 //! Every record carries its own version byte, so reads work on a half-migrated store. Indexes
 //! and rows are derived data: a migration drops them and builds them anew from the tickets,
@@ -34,25 +38,34 @@ pub fn bring_up_to_date(store: &Store) -> Result<()> {
             Err(StoreError::NewerSchema { dir: store.dir().to_path_buf(), found: v, supported: SCHEMA })
         }
         Some(v) if v == SCHEMA => Ok(()),
-        _ if store.tree().is_empty() => {
-            let mut set = WriteSet::default();
+        Some(2) => {
+            tracing::info!(from = 2, to = SCHEMA, "migrating store: linking the events into the audit chain");
+            store.link_existing_events()?;
+            let mut set = WriteSet::empty();
             set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
-            store.apply(set)
+            store.commit(set)?;
+            store.flush()
+        }
+        _ if store.tree().is_empty() => {
+            let mut set = WriteSet::empty();
+            set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
+            store.commit(set)
         }
         _ => {
             tracing::info!(from = ?found, to = SCHEMA, "migrating store");
             reencode_events(store)?;
             rebuild_projections(store)?;
-            let mut set = WriteSet::default();
+            store.link_existing_events()?;
+            let mut set = WriteSet::empty();
             set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
-            store.apply(set)?;
+            store.commit(set)?;
             store.flush()
         }
     }
 }
 
 fn reencode_events(store: &Store) -> Result<()> {
-    let mut set = WriteSet::default();
+    let mut set = WriteSet::empty();
     let mut pending = 0;
     for item in store.tree().scan_prefix([keys::EVENT]) {
         let (k, v) = item?;
@@ -63,36 +76,36 @@ fn reencode_events(store: &Store) -> Result<()> {
         set.put_raw(k.to_vec(), codec::encode(&event));
         pending += 1;
         if pending == CHUNK {
-            store.apply(std::mem::take(&mut set))?;
+            store.commit(std::mem::replace(&mut set, WriteSet::empty()))?;
             pending = 0;
         }
     }
-    store.apply(set)
+    store.commit(set)
 }
 
 /// Drops rows, indexes and the deadline basis, then writes every ticket's projection, row and
 /// index entries in the current layout.
 fn rebuild_projections(store: &Store) -> Result<()> {
     for tag in DERIVED {
-        let mut set = WriteSet::default();
+        let mut set = WriteSet::empty();
         for key in store.tree().scan_prefix([*tag]).keys() {
             set.remove_raw(key?.to_vec());
         }
-        store.apply(set)?;
+        store.commit(set)?;
     }
-    let mut set = WriteSet::default();
+    let mut set = WriteSet::empty();
     set.remove_raw(keys::meta("deadline_basis"));
-    store.apply(set)?;
+    store.commit(set)?;
     let ids: Vec<_> = store.all_ids().collect::<Result<_>>()?;
-    let mut set = WriteSet::default();
+    let mut set = WriteSet::empty();
     for (n, id) in ids.into_iter().enumerate() {
         let Some(ticket) = store.ticket(id)? else { continue };
         set.put_ticket(None, &ticket, &Row::of(&ticket, None));
         if n % CHUNK == CHUNK - 1 {
-            store.apply(std::mem::take(&mut set))?;
+            store.commit(std::mem::replace(&mut set, WriteSet::empty()))?;
         }
     }
-    store.apply(set)
+    store.commit(set)
 }
 
 fn show(key: &[u8]) -> String {
@@ -105,7 +118,7 @@ fn show(key: &[u8]) -> String {
 #[doc(hidden)]
 pub fn rewrite_as_schema_1(dir: &std::path::Path) -> Result<()> {
     let store = Store::open(dir, &super::StoreOptions::default())?;
-    let mut set = WriteSet::default();
+    let mut set = WriteSet::empty();
     for item in store.tree().scan_prefix([keys::EVENT]) {
         let (k, v) = item?;
         let event: Event = codec::decode(&v).map_err(|source| StoreError::Codec { key: show(&k), source })?;
@@ -122,7 +135,23 @@ pub fn rewrite_as_schema_1(dir: &std::path::Path) -> Result<()> {
         }
     }
     set.remove_raw(keys::meta("schema"));
-    store.apply(set)?;
+    store.commit(set)?;
+    store.flush()
+}
+
+/// Rewrites a store as schema 2 left it: no audit chain. How the migration tests get a store
+/// "written before the chain" without keeping old binaries around.
+#[doc(hidden)]
+pub fn rewrite_as_schema_2(dir: &std::path::Path) -> Result<()> {
+    let store = Store::open(dir, &super::StoreOptions::default())?;
+    let mut set = WriteSet::empty();
+    for item in store.tree().scan_prefix([keys::EVENT]) {
+        let (k, v) = item?;
+        let record = super::chain::split(&v).map_or(&v[..], |(record, _)| record);
+        set.put_raw(k.to_vec(), record.to_vec());
+    }
+    set.put_meta("schema", 2u64.to_be_bytes().to_vec());
+    store.commit(set)?;
     store.flush()
 }
 
@@ -133,7 +162,7 @@ pub fn rewrite_as_schema_1(dir: &std::path::Path) -> Result<()> {
 #[doc(hidden)]
 pub fn rewrite_as_before_alarms(dir: &std::path::Path, config: &crate::config::Config) -> Result<()> {
     let store = Store::open(dir, &super::StoreOptions::default())?;
-    let mut set = WriteSet::default();
+    let mut set = WriteSet::empty();
     for tag in [keys::ALARM, keys::ALARM_MEMORY] {
         for key in store.tree().scan_prefix([tag]).keys() {
             set.remove_raw(key?.to_vec());
@@ -142,6 +171,6 @@ pub fn rewrite_as_before_alarms(dir: &std::path::Path, config: &crate::config::C
     let rules = format!("{:?}", config.sla.rules);
     let hash = crate::domain::alarm::fnv1a(rules.bytes().chain(config.calendar.fingerprint().to_be_bytes()));
     set.put_meta("deadline_basis", hash.to_be_bytes().to_vec());
-    store.apply(set)?;
+    store.commit(set)?;
     store.flush()
 }

@@ -3,6 +3,7 @@
 //! batch. Only the engine writes; anyone holding a `Store` may read.
 
 mod alarm;
+pub mod chain;
 pub mod check;
 pub mod codec;
 pub mod index;
@@ -23,11 +24,11 @@ use crate::domain::ticket::{Ticket, TicketId};
 use crate::time::Timestamp;
 use codec::CodecError;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The store layout this binary writes. See `migrate` for the versions it reads.
-pub const SCHEMA: u64 = 2;
+pub const SCHEMA: u64 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -49,6 +50,9 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("corrupt record under key {key}: {source}")]
     Codec { key: String, source: CodecError },
+    /// An event is written once, after the chain's head; anything else would rewrite the trail.
+    #[error("event {seq} is not after the audit chain's head (event {head}): an event is written once")]
+    NotAfterHead { seq: u64, head: u64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -71,6 +75,8 @@ pub struct Store {
     tree: sled::Tree,
     dir: PathBuf,
     flushes: Arc<AtomicU64>,
+    /// The hash chain's last link, which the next event written links to.
+    chain: Arc<Mutex<Option<chain::Head>>>,
     /// Last, so that it is dropped after this clone's sled handles: the drop of the last clone
     /// returns only once sled has let go of the directory (see `lock::Release`).
     release: Arc<lock::Release>,
@@ -79,7 +85,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store in `dir`, and migrates an older layout in place.
     pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store> {
-        std::fs::create_dir_all(dir)
+        crate::private::create_dir(dir)
             .map_err(|e| StoreError::Open { dir: dir.to_path_buf(), detail: e.to_string() })?;
         let db_path = dir.join("store");
         let db = sled::Config::new()
@@ -93,8 +99,16 @@ impl Store {
         lock::record_holder(dir);
         let tree = db.open_tree("desk")?;
         let release = Arc::new(lock::Release { dir: dir.to_path_buf(), released: false });
-        let store = Store { db, tree, dir: dir.to_path_buf(), flushes: Arc::new(AtomicU64::new(0)), release };
+        let store = Store {
+            db,
+            tree,
+            dir: dir.to_path_buf(),
+            flushes: Arc::new(AtomicU64::new(0)),
+            chain: Arc::new(Mutex::new(None)),
+            release,
+        };
         migrate::bring_up_to_date(&store)?;
+        *store.chain.lock().unwrap_or_else(|p| p.into_inner()) = store.chain_head()?;
         Ok(store)
     }
 
@@ -132,12 +146,32 @@ impl Store {
         self.flushes.load(Ordering::Relaxed)
     }
 
-    /// Writes a set atomically. The single writer calls this, so the index blocks read here
-    /// cannot change before the batch lands.
-    pub fn apply(&self, mut set: WriteSet) -> Result<()> {
+    /// Writes a set atomically, each of its events linked into the hash chain. Only the engine
+    /// holds a `WriteAccess`: it is the single writer, so the index blocks read here cannot
+    /// change before the batch lands.
+    pub fn apply(&self, set: WriteSet, _: &crate::engine::WriteAccess) -> Result<()> {
+        self.commit(set)
+    }
+
+    fn commit(&self, mut set: WriteSet) -> Result<()> {
         write::resolve_blocks(&self.tree, &mut set)?;
-        let (batch, _) = set.into_parts();
+        let (mut batch, _, events) = set.into_parts();
+        let mut chain = self.chain.lock().unwrap_or_else(|p| p.into_inner());
+        let mut head = *chain;
+        for (seq, record) in events {
+            let previous = match head {
+                Some(h) if seq <= h.seq => return Err(StoreError::NotAfterHead { seq, head: h.seq }),
+                Some(h) => h.hash,
+                None => chain::GENESIS,
+            };
+            let hash = chain::link(&previous, seq, &record);
+            let mut value = record;
+            value.extend_from_slice(&hash);
+            batch.insert(keys::event(seq), value);
+            head = Some(chain::Head { seq, hash });
+        }
         self.tree.apply_batch(batch)?;
+        *chain = head;
         Ok(())
     }
 
@@ -145,7 +179,9 @@ impl Store {
         Ok(self.db.size_on_disk()?)
     }
 
-    pub(crate) fn tree(&self) -> &sled::Tree {
+    /// The raw tree: for the store's own modules (checks, migrations), never a write path
+    /// for the rest of the crate.
+    fn tree(&self) -> &sled::Tree {
         &self.tree
     }
 

@@ -228,12 +228,12 @@ impl Store {
     }
 
     /// Stores written before the list of handed-back items existed get it once.
-    pub fn index_retried_quarantine_once(&self) -> Result<()> {
+    pub fn index_retried_quarantine_once(&self, _: &crate::engine::WriteAccess) -> Result<()> {
         const DONE: &str = "quarantine_retried_indexed";
         if self.meta_u64(DONE)?.is_some() {
             return Ok(());
         }
-        let mut set = WriteSet::default();
+        let mut set = WriteSet::empty();
         for entry in self.quarantine_entries() {
             let entry = entry?;
             if entry.state == QuarantineState::Retried {
@@ -241,7 +241,7 @@ impl Store {
             }
         }
         set.put_meta(DONE, 1u64.to_be_bytes().to_vec());
-        self.apply(set)
+        self.commit(set)
     }
 
     pub fn last_outbox_id(&self) -> Result<u64> {
@@ -273,19 +273,19 @@ mod tests {
     fn a_pull_finds_its_channels_handed_back_items_and_no_others() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
-        let mut set = WriteSet::default();
+        let mut set = WriteSet::empty();
         set.put_quarantine(&held(1, "12345", QuarantineState::Retried));
         set.put_quarantine(&held(2, "12345", QuarantineState::Held));
         set.put_quarantine(&held(3, "12315", QuarantineState::Retried));
-        store.apply(set).unwrap();
+        store.commit(set).unwrap();
         let ids =
             |channel| store.quarantine_retried(channel).unwrap().iter().map(|e| e.id).collect::<Vec<_>>();
         assert_eq!(ids("12345"), [1]);
         assert_eq!(ids("12315"), [3]);
 
-        let mut set = WriteSet::default();
+        let mut set = WriteSet::empty();
         set.put_quarantine(&held(1, "12345", QuarantineState::Released));
-        store.apply(set).unwrap();
+        store.commit(set).unwrap();
         assert!(ids("12345").is_empty(), "a released item leaves the list");
     }
 
@@ -293,12 +293,12 @@ mod tests {
     fn a_store_from_before_the_list_gets_it_once_on_open() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
-        let mut set = WriteSet::default();
+        let mut set = WriteSet::empty();
         // As an older binary wrote it: the entry alone.
         set.put_raw(keys::quarantine(7), codec::encode(&held(7, "wechat", QuarantineState::Retried)));
-        store.apply(set).unwrap();
+        store.commit(set).unwrap();
         assert!(store.quarantine_retried("wechat").unwrap().is_empty());
-        store.index_retried_quarantine_once().unwrap();
+        store.index_retried_quarantine_once(&crate::engine::WRITE).unwrap();
         assert_eq!(store.quarantine_retried("wechat").unwrap().len(), 1);
     }
 }

@@ -19,20 +19,38 @@ pub enum StoredTicket {
     AtCreation { seq: u64 },
 }
 
-#[derive(Default)]
+/// Only the engine can make one (`new` asks for its `WriteAccess`), and only the engine can
+/// apply one (`Store::apply` does too): the one writer is enforced by the types.
 pub struct WriteSet {
     batch: sled::Batch,
     pub(crate) index: IndexDelta,
+    /// Events in the order written, encoded: `Store::apply` links each into the hash chain.
+    events: Vec<(u64, Vec<u8>)>,
     writes: usize,
 }
 
 impl WriteSet {
+    pub fn new(_: &crate::engine::WriteAccess) -> WriteSet {
+        WriteSet::empty()
+    }
+
+    /// The store's own writes (migrations, one-off indexing on open).
+    pub(in crate::store) fn empty() -> WriteSet {
+        WriteSet {
+            batch: sled::Batch::default(),
+            index: IndexDelta::default(),
+            events: Vec::new(),
+            writes: 0,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.writes == 0 && self.index.is_empty()
     }
 
     pub fn put_event(&mut self, event: &Event) {
-        self.insert(keys::event(event.seq), codec::encode(event));
+        self.events.push((event.seq, codec::encode(event)));
+        self.writes += 1;
     }
 
     pub fn put_external(&mut self, channel: &str, channel_ticket_id: &str, id: TicketId) {
@@ -82,8 +100,8 @@ impl WriteSet {
         self.remove(key);
     }
 
-    pub(crate) fn into_parts(self) -> (sled::Batch, IndexDelta) {
-        (self.batch, self.index)
+    pub(crate) fn into_parts(self) -> (sled::Batch, IndexDelta, Vec<(u64, Vec<u8>)>) {
+        (self.batch, self.index, self.events)
     }
 
     pub(crate) fn batch_mut(&mut self) -> &mut sled::Batch {

@@ -156,13 +156,13 @@ async fn settle(
         }
         Err(e) if entry.attempts + 1 >= options.max_attempts || !e.is_retryable() => {
             not_before.remove(&entry.id);
-            tracing::warn!(outbox = entry.id, error = %e, "delivery given up");
+            tracing::warn!(outbox = entry.id, error = %e.for_log(), "delivery given up");
             DeliveryResult::GaveUp { error: e.to_string() }
         }
         Err(e) => {
             let delay = backoff(options, entry.attempts + 1);
             not_before.insert(entry.id, Instant::now() + delay);
-            tracing::debug!(outbox = entry.id, error = %e, "delivery failed; will retry");
+            tracing::debug!(outbox = entry.id, error = %e.for_log(), "delivery failed; will retry");
             DeliveryResult::Failed {
                 error: e.to_string(),
                 retry_at: now.plus_seconds(delay.as_secs() as i64),
@@ -207,7 +207,7 @@ pub async fn run_outbox(
             _ = stop.changed() => return,
         };
         if let Err(e) = &round {
-            tracing::error!(error = %e, "outbox round failed");
+            tracing::error!(error = %e.for_log(), "outbox round failed");
         }
         if matches!(round, Ok(0) | Err(_)) {
             tokio::select! {

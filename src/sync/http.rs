@@ -67,6 +67,19 @@ impl SyncError {
             | SyncError::Invalid(_) => false,
         }
     }
+
+    /// The error as a log line may carry it: a channel's refusal message is its response body's
+    /// words (often about the consumer) and stays out; its code is kept.
+    pub fn for_log(&self) -> String {
+        match self {
+            SyncError::Refused { code, .. } => {
+                let code: String =
+                    code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(16).collect();
+                format!("refused by the channel: code {code}")
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 /// `code 2003: 工单当前状态不允许该操作`, or the message alone when the answer had no code.
@@ -404,6 +417,16 @@ fn encode_path_segment(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_is_logged_by_its_code_without_the_channels_words() {
+        let e = SyncError::Refused {
+            code: "2003".into(),
+            message: "投诉人陈美玲（13612345678）不存在".into(),
+        };
+        assert_eq!(e.for_log(), "refused by the channel: code 2003");
+        assert!(e.to_string().contains("13612345678"), "the outbox keeps the words for the operator");
+    }
 
     fn channel(id: &str) -> HttpChannel {
         let config = crate::config::load(None).expect("the shipped config loads");

@@ -57,6 +57,16 @@ pub enum WorkerError {
     Engine(#[from] EngineError),
 }
 
+impl WorkerError {
+    /// The error without a remote's words or anyone's free text (see `SyncError::for_log`).
+    pub fn for_log(&self) -> String {
+        match self {
+            WorkerError::Sync(e) => e.for_log(),
+            WorkerError::Engine(e) => e.for_log(),
+        }
+    }
+}
+
 /// One pull and its write. Returns whether the channel is caught up (its page was not full).
 pub async fn pull_once(
     channel: &dyn Channel,
@@ -163,7 +173,7 @@ pub async fn run_channel(
             }
             Err(e) => {
                 failures += 1;
-                tracing::warn!(channel = %id, failures, error = %e, "pull failed");
+                tracing::warn!(channel = %id, failures, error = %e.for_log(), "pull failed");
                 let open = failures >= options.circuit_failures;
                 note(&health, &id, |h| {
                     h.last_error = Some(e.to_string());
@@ -289,7 +299,7 @@ pub async fn sync_once(
                     Ok(false) => failures = 0,
                     Err(e) => {
                         failures += 1;
-                        tracing::warn!(channel = %id, failures, error = %e, "pull failed");
+                        tracing::warn!(channel = %id, failures, error = %e.for_log(), "pull failed");
                         note(&health, &id, |h| {
                             h.last_error = Some(e.to_string());
                             h.failures = failures;

@@ -51,7 +51,7 @@ impl Demo {
                 (d, true)
             }
         };
-        std::fs::create_dir_all(data_dir.join("logs"))?;
+        crate::private::create_dir(&data_dir.join("logs"))?;
         let sim = start_sim(&data_dir)?;
         let (mut sim, url) = sim;
         if let Err(e) = backlog(&data_dir, config, clock) {

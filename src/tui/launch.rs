@@ -35,7 +35,7 @@ pub fn ensure_server(data_dir: &Path, config_dir: Option<&Path>) -> Result<(Stri
     if let Some(c) = attach(data_dir)? {
         return Ok((c.server.clone(), c.server_pid));
     }
-    std::fs::create_dir_all(data_dir.join("logs")).map_err(LaunchError::Spawn)?;
+    crate::private::create_dir(&data_dir.join("logs")).map_err(LaunchError::Spawn)?;
     let log = data_dir.join("logs").join("serve.out");
     let args: Vec<String> = vec!["serve".into(), "--units-listen".into(), "127.0.0.1:0".into()];
     let mut child = spawn_serve(data_dir, config_dir, &args, &log, true)?;
