@@ -165,7 +165,9 @@ fn narrowed(reader: &Reader, person: &Person, query: Query) -> Result<Answer, En
                 Query::Outbox { .. } => "the outbox",
                 Query::Quarantine { .. } | Query::QuarantineItem(_) => "the quarantine",
                 Query::Suggest(_) => "dispatch suggestions",
-                _ => "duplicate candidates",
+                Query::Duplicates(_) => "duplicate candidates",
+                Query::Audit(_) => "the audit trail",
+                _ => "this query",
             };
             return Err(Forbidden::role(what, "clerk, chief or viewer", person).into());
         }
