@@ -12,6 +12,7 @@ pub mod import;
 pub mod remote;
 pub mod search;
 pub mod sim;
+pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod time;
