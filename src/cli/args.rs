@@ -76,6 +76,8 @@ pub enum TopCommand {
         #[command(subcommand)]
         command: UnitCommand,
     },
+    /// A period's figures (volumes, breakdowns, KPIs) against the period before.
+    Stats(super::stats_cmd::StatsArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -12,6 +12,7 @@ pub mod output;
 mod progress;
 mod serve_cmd;
 mod sim_cmd;
+mod stats_cmd;
 mod sync_cmd;
 mod ticket_cmd;
 mod unit_cmd;
@@ -102,6 +103,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Quarantine { command } => outbox_cmd::run_quarantine(&ctx, command),
         TopCommand::Unit { command } => unit_cmd::run(&ctx, command),
         TopCommand::Serve(args) => serve_cmd::run(&ctx, &args),
+        TopCommand::Stats(args) => stats_cmd::run(&ctx, &args),
         TopCommand::Config { .. } => unreachable!("handled above"),
         TopCommand::Sim(_) => unreachable!("handled above"),
     }

@@ -12,6 +12,7 @@ pub mod quarantine;
 pub mod reader;
 mod scheduler;
 pub mod service;
+pub mod stats;
 pub mod view;
 pub mod window;
 

@@ -109,6 +109,12 @@ pub enum Query {
     /// Tickets that may be the same matter as a ticket or a draft (same phone, merchant or
     /// title, within 30 days, on any channel).
     Duplicates(crate::engine::matters::Probe),
+    /// A period's figures against the period before (`rightsdesk stats`, the statistics
+    /// screen, reports).
+    Stats(crate::engine::stats::StatsQuery),
+    /// The tickets behind one figure of those statistics (of the period before with
+    /// `previous`), by number.
+    StatsTickets { query: crate::engine::stats::StatsQuery, previous: bool, selector: crate::stats::Selector },
 }
 
 /// The most events one `EventsAfter` answers with: a client catching up on a large store must
@@ -131,6 +137,8 @@ pub enum Answer {
     Counts(crate::engine::window::Counts),
     Suggest(Vec<crate::domain::suggest::Suggestion>),
     Duplicates(Vec<crate::engine::matters::Duplicate>),
+    Stats(Box<crate::stats::Statistics>),
+    StatsTickets(Vec<TicketId>),
 }
 
 /// A remote channel's sync health, published to subscribers whenever it changes.
