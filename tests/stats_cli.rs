@@ -189,3 +189,42 @@ fn stats_through_serve_answer_the_same_and_follow_new_tickets() {
     assert_eq!(after["total"], 5, "the server's facts follow the event log");
     assert!(counts(&after, "by_channel").contains(&("letter".into(), 1)));
 }
+
+#[test]
+fn hot_words_are_counted_per_ticket_and_a_config_directory_adds_to_the_dictionary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    import(&data, tmp.path());
+    let args = ["stats", "--from", "2026-05-01", "--to", "2026-05-14", "--format", "json"];
+    let s = json(&desk(&data, &args));
+    let words: Vec<(String, u64, i64)> = s["hot_words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["word"].as_str().unwrap().to_string(),
+                w["count"].as_u64().unwrap(),
+                w["change"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    // Each ticket's words once: the gym's 年卡 and 停业, the enquiry's 七天无理由 (the trade's
+    // dictionary keeps it whole); boilerplate and places are not words.
+    for word in ["年卡", "停业", "七天无理由", "私教课程"] {
+        assert!(words.contains(&(word.to_string(), 1, 1)), "{word} in {words:?}");
+    }
+    for stopped in ["消费者", "大良", "某某", "怎么"] {
+        assert!(!words.iter().any(|(w, ..)| w == stopped), "{stopped} in {words:?}");
+    }
+    assert!(!words.iter().any(|(w, ..)| w == "拒不退还"), "not a word of the shipped dictionary");
+    let config = tmp.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("stats.toml"), "[hot_words]\nmore_words = [\"拒不退还\"]\n").unwrap();
+    let mut with_config = vec!["--config", config.to_str().unwrap()];
+    with_config.extend(args);
+    let s = json(&desk(&data, &with_config));
+    let counted: Vec<&str> =
+        s["hot_words"].as_array().unwrap().iter().filter_map(|w| w["word"].as_str()).collect();
+    assert!(counted.contains(&"拒不退还"), "{counted:?}");
+}

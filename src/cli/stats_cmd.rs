@@ -27,7 +27,8 @@ pub struct StatsArgs {
     pub town: Option<String>,
     /// List the tickets behind one figure instead: `total`, `day=2026-05-06`,
     /// `channel=12315` (any breakdown: kind, category, dispute_type, town, business_district,
-    /// industry, unit; `town=` for none), or a KPI part such as `kpi=first_check_due`.
+    /// industry, unit; `town=` for none), a hot word (`word=预付卡`), or a KPI part such as
+    /// `kpi=first_check_due`.
     #[arg(long, value_name = "FIGURE")]
     pub tickets: Option<String>,
     /// With --tickets: the figure of the period before.
@@ -91,11 +92,14 @@ fn selector(text: &str) -> Result<Selector, Failure> {
     if text == "total" {
         return Ok(Selector::Total);
     }
+    if let Some(word) = text.strip_prefix("word=").filter(|w| !w.trim().is_empty()) {
+        return Ok(Selector::Word(word.trim().to_string()));
+    }
     let bad = || {
         let dims: Vec<&str> = Dimension::ALL.iter().map(|d| dimension_name(*d)).collect();
         let parts: Vec<String> = KpiPart::ALL.iter().map(|p| kpi_part_name(*p)).collect();
         Failure::usage(format!(
-            "{text:?} names no figure: give total, day=DATE, one of {}=KEY, or kpi= one of {}",
+            "{text:?} names no figure: give total, day=DATE, word=WORD, one of {}=KEY, or kpi= one of {}",
             dims.join(", "),
             parts.join(", ")
         ))
@@ -151,9 +155,18 @@ pub fn json_of(s: &Statistics) -> Value {
                     .collect::<Vec<_>>()
             ),
         );
+        o.insert("hot_words".into(), hot_words_json(s));
         o.insert("previous".into(), previous);
     }
     current
+}
+
+/// `{"word", "count", "change"}`: tickets with the word, and the change in tickets from the
+/// period before.
+pub fn hot_words_json(s: &Statistics) -> Value {
+    Value::Array(
+        s.hot_words.iter().map(|w| json!({"word": w.word, "count": w.count, "change": w.change()})).collect(),
+    )
 }
 
 fn period_json(period: Period, total: u64, kpis: &Kpis, rows: impl Fn(Dimension) -> Vec<Value>) -> Value {
@@ -238,6 +251,19 @@ fn print_table(s: &Statistics) {
     println!("{}  {}  上期", pad("指标", 18), pad("本期", 22));
     for (name, now, before) in lines {
         println!("{}  {}  {before}", pad(name, 18), pad(&now, 22));
+    }
+    if !s.hot_words.is_empty() {
+        println!();
+        println!("{}  {}  {}  较上期", pad("高频词", 16), pad("本期", 8), pad("上期", 8));
+        for w in &s.hot_words {
+            println!(
+                "{}  {}  {}  {:+}",
+                pad(&w.word, 16),
+                pad(&w.count.to_string(), 8),
+                pad(&w.previous.to_string(), 8),
+                w.change()
+            );
+        }
     }
     for b in &s.breakdowns {
         println!();

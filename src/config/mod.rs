@@ -12,6 +12,7 @@ use crate::domain::channel::{Channels, ChannelsFile};
 use crate::domain::effect::SmsTemplates;
 use crate::domain::org::{OrgFile, Organisation};
 use crate::domain::sla::{SlaFile, SlaPolicy};
+use crate::stats::settings::StatsSettings;
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("org.toml", include_str!("../../config/org.toml")),
     ("sla.toml", include_str!("../../config/sla.toml")),
     ("sms.toml", include_str!("../../config/sms.toml")),
+    ("stats.toml", include_str!("../../config/stats.toml")),
     ("holidays/2025.toml", include_str!("../../config/holidays/2025.toml")),
     ("holidays/2026.toml", include_str!("../../config/holidays/2026.toml")),
 ];
@@ -45,6 +47,7 @@ pub struct Config {
     pub sla: SlaPolicy,
     pub calendar: Calendar,
     pub sms: SmsTemplates,
+    pub stats: StatsSettings,
 }
 
 /// One problem in one file: what the user must fix, and where.
@@ -243,6 +246,7 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
     let channels_layer = collect(layer(dir, "channels.toml"));
     let org_layer = collect(layer(dir, "org.toml"));
     let sms_layer = collect(layer(dir, "sms.toml"));
+    let stats_layer = collect(layer(dir, "stats.toml"));
     let holiday_layers = match holiday_layers(dir) {
         Ok(l) => l,
         Err(e) => {
@@ -274,6 +278,12 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
             .ok()
     });
     let sms = sms_layer.and_then(|l| l.decode::<SmsTemplates>().map_err(|e| errors.push(e)).ok());
+    let stats = stats_layer.and_then(|l| {
+        l.decode::<StatsSettings>()
+            .and_then(|f| f.checked().map_err(|p| l.problem(p)))
+            .map_err(|e| errors.push(e))
+            .ok()
+    });
     let mut years = Vec::new();
     for l in &holiday_layers {
         match l.decode::<HolidayYearFile>().and_then(|f| holiday_year_named(l, f)) {
@@ -281,9 +291,11 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
             Err(e) => errors.push(e),
         }
     }
-    match (settings, sla, channels, org, sms) {
-        (Some(settings), Some((sla, hours)), Some(channels), Some(org), Some(sms)) if errors.is_empty() => {
-            Ok(Config { settings, channels, org, sla, calendar: Calendar::new(years, hours), sms })
+    match (settings, sla, channels, org, sms, stats) {
+        (Some(settings), Some((sla, hours)), Some(channels), Some(org), Some(sms), Some(stats))
+            if errors.is_empty() =>
+        {
+            Ok(Config { settings, channels, org, sla, calendar: Calendar::new(years, hours), sms, stats })
         }
         _ => Err(ConfigErrors(errors)),
     }

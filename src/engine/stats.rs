@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::domain::org::UnitKind;
 use crate::domain::ticket::TicketId;
+use crate::stats::hot_words::Segmenter;
 use crate::stats::{FactTable, Period, Rules, Scope, Selector, Statistics};
 use crate::store::{Store, StoreError};
 use crate::time::Timestamp;
@@ -46,18 +47,21 @@ pub struct StatsCache {
     table: FactTable,
     seq: u64,
     loaded: bool,
+    /// Built with the table: loading jieba's dictionary takes a moment.
+    segmenter: Option<Segmenter>,
 }
 
 impl StatsCache {
     fn refresh(&mut self, store: &Store, config: &Config, now: Timestamp) -> Result<(), StoreError> {
-        let rules = Rules { sla: &config.sla, calendar: &config.calendar };
+        let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
+        let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
         let last = store.last_seq()?;
         if !self.loaded {
             let mut table = FactTable::new();
             for t in store.tickets() {
                 table.put(&t?, rules, now);
             }
-            *self = StatsCache { table, seq: last, loaded: true };
+            (self.table, self.seq, self.loaded) = (table, last, true);
             return Ok(());
         }
         if last == self.seq {
@@ -87,7 +91,8 @@ impl StatsCache {
         now: Timestamp,
     ) -> Result<Statistics, StoreError> {
         self.refresh(store, config, now)?;
-        Ok(crate::stats::compute(&self.table, q.period_at(now), &q.scope(config), now))
+        let top = config.stats.hot_words.top;
+        Ok(crate::stats::compute(&self.table, q.period_at(now), &q.scope(config), now, top))
     }
 
     pub fn tickets(

@@ -2,6 +2,7 @@
 //! ticket changes, so that a period's figures are a pass over small structs in memory rather
 //! than a scan of whole tickets in the store.
 
+use super::hot_words::Segmenter;
 use super::industry::industry_of;
 use crate::domain::calendar::Calendar;
 use crate::domain::credit_code::{self, CreditCodeCheck};
@@ -107,6 +108,8 @@ pub struct TicketFacts {
     pub not_handled: bool,
     /// The merchant: its credit code when it is a valid one, else its name without blanks.
     pub merchant: Option<Sym>,
+    /// The hot-word candidates of its title and complaint text, each once.
+    pub words: Box<[Sym]>,
 }
 
 /// What deriving facts needs besides the ticket: the rules that give due instants.
@@ -114,6 +117,8 @@ pub struct TicketFacts {
 pub struct Rules<'a> {
     pub sla: &'a SlaPolicy,
     pub calendar: &'a Calendar,
+    /// Cuts the text into hot words; without it the facts have none.
+    pub segmenter: Option<&'a Segmenter>,
 }
 
 impl TicketFacts {
@@ -132,6 +137,13 @@ impl TicketFacts {
         let industry = intern(&industry_name);
         let merchant = intern(&merchant_key(t));
         let channel = names.intern(&t.intake.channel);
+        let words = match rules.segmenter {
+            Some(seg) => {
+                let texts = [t.dispute.title.as_str(), t.dispute.facts.as_deref().unwrap_or("")];
+                seg.words(&texts).iter().map(|w| names.intern(w)).collect()
+            }
+            None => Box::default(),
+        };
         let clock = |rule: &str| {
             t.clocks.iter().rev().find(|c| c.rule == rule).and_then(|c| clock_fact(c, rules, now))
         };
@@ -173,6 +185,7 @@ impl TicketFacts {
             running_due,
             not_handled: matches!(t.status, Status::Merged | Status::ReturnedToChannel),
             merchant,
+            words,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Both come from one test per figure ([`Selector::admits`]), so they cannot disagree.
 
 use super::facts::TicketFacts;
+use super::hot_words::HotWord;
 use super::kpi::{KpiPart, Kpis};
 use super::period::Period;
 use super::table::FactTable;
@@ -162,6 +163,8 @@ pub struct Statistics {
     pub breakdowns: Vec<Breakdown>,
     pub kpis: Kpis,
     pub previous_kpis: Kpis,
+    /// The most frequent words of the period (tickets containing each), best first.
+    pub hot_words: Vec<HotWord>,
 }
 
 impl Statistics {
@@ -175,6 +178,7 @@ struct Tally {
     total: u64,
     by: [HashMap<u64, u64>; Dimension::ALL.len()],
     kpis: Kpis,
+    words: HashMap<u32, u64>,
 }
 
 impl Tally {
@@ -184,11 +188,21 @@ impl Tally {
             *self.by[i].entry(d.code(f)).or_default() += 1;
         }
         self.kpis.add(f, now);
+        for w in &f.words {
+            *self.words.entry(*w).or_default() += 1;
+        }
     }
 }
 
-/// The figures of `period` and of the period before it, for the tickets in `scope`.
-pub fn compute(table: &FactTable, period: Period, scope: &Scope, now: Timestamp) -> Statistics {
+/// The figures of `period` and of the period before it, for the tickets in `scope`, with the
+/// `top_words` hot words.
+pub fn compute(
+    table: &FactTable,
+    period: Period,
+    scope: &Scope,
+    now: Timestamp,
+    top_words: usize,
+) -> Statistics {
     let previous = period.previous();
     let within = Within::of(scope, table);
     let (mut cur, mut prev) = (Tally::default(), Tally::default());
@@ -227,6 +241,18 @@ pub fn compute(table: &FactTable, period: Period, scope: &Scope, now: Timestamp)
             Breakdown { dimension: *d, rows }
         })
         .collect();
+    let mut hot_words: Vec<HotWord> = cur
+        .words
+        .iter()
+        .map(|(w, n)| HotWord {
+            word: table.name(*w).to_string(),
+            count: *n,
+            previous: prev.words.get(w).copied().unwrap_or(0),
+        })
+        .collect();
+    hot_words
+        .sort_by(|a, b| b.count.cmp(&a.count).then(b.change().cmp(&a.change())).then(a.word.cmp(&b.word)));
+    hot_words.truncate(top_words);
     Statistics {
         period,
         previous_period: previous,
@@ -241,6 +267,7 @@ pub fn compute(table: &FactTable, period: Period, scope: &Scope, now: Timestamp)
         breakdowns,
         kpis: cur.kpis,
         previous_kpis: prev.kpis,
+        hot_words,
     }
 }
 
@@ -250,8 +277,13 @@ pub fn compute(table: &FactTable, period: Period, scope: &Scope, now: Timestamp)
 pub enum Selector {
     Total,
     Day(NaiveDate),
-    Key { dimension: Dimension, key: Option<String> },
+    Key {
+        dimension: Dimension,
+        key: Option<String>,
+    },
     Kpi(KpiPart),
+    /// The tickets whose title or complaint text has the word.
+    Word(String),
 }
 
 /// The tickets behind one figure of `period` (or of the period before it, with `previous`),
@@ -273,6 +305,13 @@ pub fn drill(
         },
         _ => None,
     };
+    let word = match selector {
+        Selector::Word(w) => match table.sym(w) {
+            Some(sym) => Some(sym),
+            None => return Vec::new(),
+        },
+        _ => None,
+    };
     table
         .iter()
         .filter(|f| period.contains(f.received_at) && within.admits(f))
@@ -281,6 +320,7 @@ pub fn drill(
             Selector::Day(d) => f.received_at.china_date() == *d,
             Selector::Key { .. } => key.is_some_and(|(dim, code)| dim.code(f) == code),
             Selector::Kpi(part) => part.admits(f, now),
+            Selector::Word(_) => word.is_some_and(|w| f.words.contains(&w)),
         })
         .map(|f| f.id)
         .collect()

@@ -10,9 +10,11 @@
 
 pub mod facts;
 pub mod figures;
+pub mod hot_words;
 pub mod industry;
 pub mod kpi;
 pub mod period;
+pub mod settings;
 pub mod table;
 
 pub use facts::{Rules, TicketFacts};

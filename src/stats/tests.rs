@@ -139,7 +139,7 @@ fn ticket_p() -> Ticket {
 
 fn bureau() -> FactTable {
     let config = config();
-    let rules = Rules { sla: &config.sla, calendar: &config.calendar };
+    let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: None };
     let mut table = FactTable::new();
     for t in [ticket_a(), ticket_b(), ticket_c(), ticket_d(), ticket_m(), ticket_p()] {
         table.put(&t, rules, at(NOW));
@@ -157,7 +157,7 @@ fn ids(list: &[u64]) -> Vec<TicketId> {
 }
 
 fn stats() -> Statistics {
-    compute(&bureau(), fortnight(), &Scope::default(), at(NOW))
+    compute(&bureau(), fortnight(), &Scope::default(), at(NOW), 20)
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn every_figure_drills_down_to_the_tickets_behind_it() {
     assert_eq!(drill(false, Selector::Kpi(KpiPart::ContactedInTime)), ids(&[1, 4]));
     assert_eq!(drill(false, Selector::Kpi(KpiPart::Recovered)), ids(&[1]));
     // The counts and the drill-downs agree, figure by figure.
-    let s = compute(&table, fortnight(), &scope, now);
+    let s = compute(&table, fortnight(), &scope, now, 20);
     for b in &s.breakdowns {
         for row in &b.rows {
             let sel = Selector::Key { dimension: b.dimension, key: row.key.clone() };
@@ -271,19 +271,19 @@ fn a_unit_scope_keeps_only_the_tickets_of_its_units() {
     let table = bureau();
     // A branch with its stations: 容桂分局 and 容桂's first station.
     let ronggui = Scope { units: Some(vec!["ronggui".into(), "ronggui-01".into()]), town: None };
-    let s = compute(&table, fortnight(), &ronggui, at(NOW));
+    let s = compute(&table, fortnight(), &ronggui, at(NOW), 20);
     assert_eq!(s.total, 2);
     assert_eq!(s.kpis.first_check_on_time, Ratio { numerator: 1, denominator: 2 });
     let daliang_town = Scope { units: None, town: Some("大良".into()) };
-    assert_eq!(compute(&table, fortnight(), &daliang_town, at(NOW)).total, 2);
+    assert_eq!(compute(&table, fortnight(), &daliang_town, at(NOW), 20).total, 2);
     let unknown = Scope { units: Some(vec!["nowhere".into()]), town: None };
-    assert_eq!(compute(&table, fortnight(), &unknown, at(NOW)).total, 0);
+    assert_eq!(compute(&table, fortnight(), &unknown, at(NOW), 20).total, 0);
 }
 
 #[test]
 fn a_merchant_is_known_by_its_credit_code_under_any_name() {
     let config = config();
-    let rules = Rules { sla: &config.sla, calendar: &config.calendar };
+    let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: None };
     let code = crate::domain::credit_code::with_check_char("91440606MA4W5XQ7B").unwrap();
     let mut one = ticket_a();
     one.respondent.name = Some("美佳电器".into());
@@ -297,4 +297,67 @@ fn a_merchant_is_known_by_its_credit_code_under_any_name() {
     let merchant = |id| table.get(TicketId(id)).and_then(|f| f.merchant).map(|s| table.name(s).to_string());
     assert_eq!(merchant(1), Some(code.clone()));
     assert_eq!(merchant(2), Some(code));
+}
+
+fn with_text(mut t: Ticket, title: &str, facts: &str) -> Ticket {
+    t.dispute.title = title.into();
+    t.dispute.facts = Some(facts.into());
+    t
+}
+
+fn worded_bureau(segmenter: &hot_words::Segmenter) -> FactTable {
+    let config = config();
+    let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
+    let tickets = [
+        with_text(
+            ticket_a(),
+            "健身房停业预付卡无法退费",
+            "消费者反映在凤城时代广场办理预付卡，健身房突然停业，预付卡余额不退",
+        ),
+        with_text(ticket_b(), "美容院预付卡退费难", "办理美容贷后美容院停业，要求退还预付卡余额"),
+        with_text(ticket_c(), "水果档短斤缺两", "在大良菜市场购买水果短斤缺两"),
+        with_text(ticket_d(), "私教课预付卡到期不给延期", "健身私教课预付卡到期，门店拒绝延期"),
+        with_text(ticket_p(), "预付卡商家跑路", "理发店预付卡跑路"),
+    ];
+    let mut table = FactTable::new();
+    for t in &tickets {
+        table.put(t, rules, at(NOW));
+    }
+    table
+}
+
+#[test]
+fn hot_words_count_tickets_not_occurrences_against_the_period_before() {
+    let config = config();
+    let segmenter = hot_words::Segmenter::new(&config.stats, &config.org);
+    let table = worded_bureau(&segmenter);
+    let s = compute(&table, fortnight(), &Scope::default(), at(NOW), 5);
+    let top: Vec<(&str, u64, i64)> =
+        s.hot_words.iter().map(|w| (w.word.as_str(), w.count, w.change())).collect();
+    // 预付卡: A (three times), B and D this period, P before: 3 tickets, +2. Then 停业 and 余额,
+    // A and B, new; ties go to the larger rise, then to the word.
+    assert_eq!(top[0], ("预付卡", 3, 2), "{top:?}");
+    assert_eq!(top[1..3], [("余额", 2, 2), ("停业", 2, 2)], "{top:?}");
+    assert!(top.len() <= 5);
+    assert!(!top.iter().any(|(w, ..)| ["消费者", "反映", "要求", "凤城时代广场"].contains(w)), "{top:?}");
+    let behind =
+        drill(&table, fortnight(), false, &Scope::default(), &Selector::Word("预付卡".into()), at(NOW));
+    assert_eq!(behind, ids(&[1, 2, 4]));
+    assert_eq!(
+        drill(&table, fortnight(), true, &Scope::default(), &Selector::Word("预付卡".into()), at(NOW)),
+        ids(&[6])
+    );
+}
+
+#[test]
+fn a_word_added_in_the_config_is_kept_whole_and_counted() {
+    let mut config = config();
+    let before = hot_words::Segmenter::new(&config.stats, &config.org);
+    assert!(!before.words(&["办理美容贷后美容院停业"]).contains(&"美容贷".to_string()));
+    config.stats.hot_words.more_words.push("美容贷".into());
+    config.stats.hot_words.more_stop_words.push("停业".into());
+    let after = hot_words::Segmenter::new(&config.stats, &config.org);
+    let words = after.words(&["办理美容贷后美容院停业"]);
+    assert!(words.contains(&"美容贷".to_string()), "{words:?}");
+    assert!(!words.contains(&"停业".to_string()), "{words:?}");
 }
