@@ -82,6 +82,13 @@ fn stats_json_has_the_interface_keys_and_the_period_before() {
     );
     assert_eq!(counts(&s, "by_town"), vec![("大良".into(), 2), ("北滘".into(), 1), ("容桂".into(), 1)]);
     assert_eq!(counts(&s, "by_category")[0], ("预付式消费".into(), 2));
+    // The gym's two complaints (its credit code fails the check character, so its name groups
+    // them), both overdue (never triaged, the 12345 order's two working days to hand it back ran
+    // out): 2 + 0.5 × 2 more than before + 2 overdue = 5 points.
+    let risk = &s["merchants_at_risk"][0];
+    assert_eq!(risk["merchant"], "佛山市顺德区大良某某健身会所");
+    assert_eq!(risk["tickets"], 2);
+    assert_eq!(risk["score"], 5.0);
     assert_eq!(s["by_day"].as_array().unwrap().len(), 14);
     // 1–14 May against 17–30 April: the sofa of 28 April.
     assert_eq!(s["previous"]["from"], "2026-04-17");

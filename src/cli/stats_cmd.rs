@@ -156,6 +156,8 @@ pub fn json_of(s: &Statistics) -> Value {
             ),
         );
         o.insert("hot_words".into(), hot_words_json(s));
+        o.insert("merchants_at_risk".into(), json!(s.merchants_at_risk));
+        o.insert("pledge_candidates".into(), json!(s.pledge_candidates));
         o.insert("previous".into(), previous);
     }
     current
@@ -263,6 +265,20 @@ fn print_table(s: &Statistics) {
                 pad(&w.previous.to_string(), 8),
                 w.change()
             );
+        }
+    }
+    if !s.merchants_at_risk.is_empty() {
+        println!();
+        println!("投诉情况问题突出的企业（分值）");
+        for m in &s.merchants_at_risk {
+            println!("{}  {:>5.1}  {}", pad(&m.name, 36), m.score, m.reasons.join("；"));
+        }
+    }
+    if !s.pledge_candidates.is_empty() {
+        println!();
+        println!("放心消费承诺推荐");
+        for c in &s.pledge_candidates {
+            println!("{}  {}", pad(&c.name, 36), c.reasons.join("；"));
         }
     }
     for b in &s.breakdowns {

@@ -91,8 +91,7 @@ impl StatsCache {
         now: Timestamp,
     ) -> Result<Statistics, StoreError> {
         self.refresh(store, config, now)?;
-        let top = config.stats.hot_words.top;
-        Ok(crate::stats::compute(&self.table, q.period_at(now), &q.scope(config), now, top))
+        Ok(crate::stats::compute(&self.table, q.period_at(now), &q.scope(config), now, &config.stats))
     }
 
     pub fn tickets(

@@ -8,7 +8,8 @@ use crate::domain::calendar::Calendar;
 use crate::domain::credit_code::{self, CreditCodeCheck};
 use crate::domain::sla::{ClockRecord, SlaPolicy};
 use crate::domain::status::Status;
-use crate::domain::ticket::{Kind, Ticket, TicketId};
+use crate::domain::ticket::{Kind, Satisfaction, Ticket, TicketId};
+use crate::store::write::normalise_phone;
 use crate::time::Timestamp;
 use std::collections::HashMap;
 
@@ -110,6 +111,11 @@ pub struct TicketFacts {
     pub merchant: Option<Sym>,
     /// The hot-word candidates of its title and complaint text, each once.
     pub words: Box<[Sym]>,
+    /// The merchant as this ticket names it (a variant of its name).
+    pub merchant_name: Option<Sym>,
+    /// The complainant's phone, normalised: who complains again (never shown).
+    pub complainant: Option<Sym>,
+    pub satisfaction: Option<Satisfaction>,
 }
 
 /// What deriving facts needs besides the ticket: the rules that give due instants.
@@ -136,6 +142,8 @@ impl TicketFacts {
         let industry_name = t.dispute.category.as_deref().map(|c| industry_of(c.trim()).to_string());
         let industry = intern(&industry_name);
         let merchant = intern(&merchant_key(t));
+        let merchant_name = intern(&t.respondent.name);
+        let complainant = intern(&t.complainant.phone.as_deref().and_then(normalise_phone));
         let channel = names.intern(&t.intake.channel);
         let words = match rules.segmenter {
             Some(seg) => {
@@ -186,6 +194,9 @@ impl TicketFacts {
             not_handled: matches!(t.status, Status::Merged | Status::ReturnedToChannel),
             merchant,
             words,
+            merchant_name,
+            complainant,
+            satisfaction: t.workflow.satisfaction,
         }
     }
 }

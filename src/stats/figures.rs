@@ -5,7 +5,9 @@
 use super::facts::TicketFacts;
 use super::hot_words::HotWord;
 use super::kpi::{KpiPart, Kpis};
+use super::merchants::{self, MerchantRisk, PledgeCandidate};
 use super::period::Period;
+use super::settings::StatsSettings;
 use super::table::FactTable;
 use crate::domain::ticket::{Kind, TicketId};
 use crate::time::Timestamp;
@@ -165,6 +167,8 @@ pub struct Statistics {
     pub previous_kpis: Kpis,
     /// The most frequent words of the period (tickets containing each), best first.
     pub hot_words: Vec<HotWord>,
+    pub merchants_at_risk: Vec<MerchantRisk>,
+    pub pledge_candidates: Vec<PledgeCandidate>,
 }
 
 impl Statistics {
@@ -194,19 +198,19 @@ impl Tally {
     }
 }
 
-/// The figures of `period` and of the period before it, for the tickets in `scope`, with the
-/// `top_words` hot words.
+/// The figures of `period` and of the period before it, for the tickets in `scope`.
 pub fn compute(
     table: &FactTable,
     period: Period,
     scope: &Scope,
     now: Timestamp,
-    top_words: usize,
+    settings: &StatsSettings,
 ) -> Statistics {
     let previous = period.previous();
     let within = Within::of(scope, table);
     let (mut cur, mut prev) = (Tally::default(), Tally::default());
     let mut days: HashMap<NaiveDate, u64> = HashMap::new();
+    let (mut cur_facts, mut prev_facts) = (Vec::new(), Vec::new());
     for f in table.iter() {
         let date = f.received_at.china_date();
         let in_cur = period.contains_date(date);
@@ -216,8 +220,10 @@ pub fn compute(
         if in_cur {
             cur.add(f, now);
             *days.entry(date).or_default() += 1;
+            cur_facts.push(f);
         } else {
             prev.add(f, now);
+            prev_facts.push(f);
         }
     }
     let breakdowns = Dimension::ALL
@@ -252,7 +258,10 @@ pub fn compute(
         .collect();
     hot_words
         .sort_by(|a, b| b.count.cmp(&a.count).then(b.change().cmp(&a.change())).then(a.word.cmp(&b.word)));
-    hot_words.truncate(top_words);
+    hot_words.truncate(settings.hot_words.top);
+    let merchants = merchants::group(cur_facts.into_iter(), prev_facts.into_iter());
+    let merchants_at_risk = merchants::at_risk(&merchants, table, settings, now);
+    let pledge_candidates = merchants::pledge(&merchants, table, settings, now);
     Statistics {
         period,
         previous_period: previous,
@@ -268,6 +277,8 @@ pub fn compute(
         kpis: cur.kpis,
         previous_kpis: prev.kpis,
         hot_words,
+        merchants_at_risk,
+        pledge_candidates,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod figures;
 pub mod hot_words;
 pub mod industry;
 pub mod kpi;
+pub mod merchants;
 pub mod period;
 pub mod settings;
 pub mod table;
@@ -23,5 +24,7 @@ pub use kpi::{KpiPart, Kpis, Ratio};
 pub use period::Period;
 pub use table::FactTable;
 
+#[cfg(test)]
+mod merchant_tests;
 #[cfg(test)]
 mod tests;

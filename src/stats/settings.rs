@@ -7,6 +7,32 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct StatsSettings {
     pub hot_words: HotWordSettings,
+    pub merchant_score: MerchantScore,
+    pub pledge: PledgeSettings,
+}
+
+/// The points of a merchant at risk (see `config/stats.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MerchantScore {
+    pub per_ticket: f64,
+    pub per_rise: f64,
+    pub per_unresolved: f64,
+    pub per_repeat_complainant: f64,
+    pub per_extra_channel: f64,
+    pub min_tickets: u64,
+    pub top: usize,
+    /// Extra points per ticket of a dispute type.
+    #[serde(default)]
+    pub severity: std::collections::BTreeMap<String, f64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PledgeSettings {
+    pub max_share: f64,
+    pub min_peers: usize,
+    pub top: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -30,6 +56,22 @@ pub struct HotWordSettings {
 
 impl StatsSettings {
     pub fn checked(self) -> Result<StatsSettings, ConfigProblem> {
+        let m = &self.merchant_score;
+        let weights = [
+            ("merchant_score.per_ticket", m.per_ticket),
+            ("merchant_score.per_rise", m.per_rise),
+            ("merchant_score.per_unresolved", m.per_unresolved),
+            ("merchant_score.per_repeat_complainant", m.per_repeat_complainant),
+            ("merchant_score.per_extra_channel", m.per_extra_channel),
+            ("pledge.max_share", self.pledge.max_share),
+        ];
+        for (key, w) in
+            weights.into_iter().chain(m.severity.values().map(|w| ("merchant_score.severity", *w)))
+        {
+            if !w.is_finite() || w < 0.0 {
+                return Err(ConfigProblem::new(key, "must be a number, 0 or more"));
+            }
+        }
         let h = &self.hot_words;
         if h.min_chars == 0 {
             return Err(ConfigProblem::new("hot_words.min_chars", "must be at least 1"));

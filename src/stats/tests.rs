@@ -9,7 +9,7 @@ use crate::domain::ticket::{Fen, Kind, Ticket, TicketId};
 use crate::time::Timestamp;
 use chrono::NaiveDate;
 
-fn at(s: &str) -> Timestamp {
+pub(super) fn at(s: &str) -> Timestamp {
     Timestamp::parse(s).unwrap_or_else(|| panic!("bad time {s}"))
 }
 
@@ -17,11 +17,11 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-fn config() -> Config {
+pub(super) fn config() -> Config {
     crate::config::load(None).expect("the built-in configuration loads")
 }
 
-fn clock(rule: &str, started: &str, stopped: Option<&str>) -> ClockRecord {
+pub(super) fn clock(rule: &str, started: &str, stopped: Option<&str>) -> ClockRecord {
     ClockRecord {
         rule: rule.into(),
         started_at: at(started),
@@ -31,7 +31,7 @@ fn clock(rule: &str, started: &str, stopped: Option<&str>) -> ClockRecord {
     }
 }
 
-fn complaint(id: u64, channel: &str, received: &str) -> Ticket {
+pub(super) fn complaint(id: u64, channel: &str, received: &str) -> Ticket {
     let mut t = Ticket::blank(TicketId(id), at(received));
     t.kind = Kind::Complaint;
     t.intake.channel = channel.into();
@@ -44,7 +44,7 @@ fn complaint(id: u64, channel: &str, received: &str) -> Ticket {
 }
 
 /// Now: Friday 15 May 2026, 10:00 China time.
-const NOW: &str = "2026-05-15T10:00:00+08:00";
+pub(super) const NOW: &str = "2026-05-15T10:00:00+08:00";
 
 /// A: received Wed 29 Apr; 7 working days (30 Apr, 6, 7, 8, 9 (make-up), 11, 12 May) make the
 /// acceptance due 12 May — a count that ignored the holiday would have said 8 May. Accepted 12
@@ -148,16 +148,16 @@ fn bureau() -> FactTable {
 }
 
 /// Monday 27 April to Sunday 10 May (14 days); the period before: 13 to 26 April.
-fn fortnight() -> Period {
+pub(super) fn fortnight() -> Period {
     Period::new(d("2026-04-27"), d("2026-05-10")).unwrap()
 }
 
-fn ids(list: &[u64]) -> Vec<TicketId> {
+pub(super) fn ids(list: &[u64]) -> Vec<TicketId> {
     list.iter().map(|n| TicketId(*n)).collect()
 }
 
 fn stats() -> Statistics {
-    compute(&bureau(), fortnight(), &Scope::default(), at(NOW), 20)
+    compute(&bureau(), fortnight(), &Scope::default(), at(NOW), &config().stats)
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn every_figure_drills_down_to_the_tickets_behind_it() {
     assert_eq!(drill(false, Selector::Kpi(KpiPart::ContactedInTime)), ids(&[1, 4]));
     assert_eq!(drill(false, Selector::Kpi(KpiPart::Recovered)), ids(&[1]));
     // The counts and the drill-downs agree, figure by figure.
-    let s = compute(&table, fortnight(), &scope, now, 20);
+    let s = compute(&table, fortnight(), &scope, now, &config().stats);
     for b in &s.breakdowns {
         for row in &b.rows {
             let sel = Selector::Key { dimension: b.dimension, key: row.key.clone() };
@@ -271,13 +271,13 @@ fn a_unit_scope_keeps_only_the_tickets_of_its_units() {
     let table = bureau();
     // A branch with its stations: 容桂分局 and 容桂's first station.
     let ronggui = Scope { units: Some(vec!["ronggui".into(), "ronggui-01".into()]), town: None };
-    let s = compute(&table, fortnight(), &ronggui, at(NOW), 20);
+    let s = compute(&table, fortnight(), &ronggui, at(NOW), &config().stats);
     assert_eq!(s.total, 2);
     assert_eq!(s.kpis.first_check_on_time, Ratio { numerator: 1, denominator: 2 });
     let daliang_town = Scope { units: None, town: Some("大良".into()) };
-    assert_eq!(compute(&table, fortnight(), &daliang_town, at(NOW), 20).total, 2);
+    assert_eq!(compute(&table, fortnight(), &daliang_town, at(NOW), &config().stats).total, 2);
     let unknown = Scope { units: Some(vec!["nowhere".into()]), town: None };
-    assert_eq!(compute(&table, fortnight(), &unknown, at(NOW), 20).total, 0);
+    assert_eq!(compute(&table, fortnight(), &unknown, at(NOW), &config().stats).total, 0);
 }
 
 #[test]
@@ -328,10 +328,11 @@ fn worded_bureau(segmenter: &hot_words::Segmenter) -> FactTable {
 
 #[test]
 fn hot_words_count_tickets_not_occurrences_against_the_period_before() {
-    let config = config();
+    let mut config = config();
+    config.stats.hot_words.top = 5;
     let segmenter = hot_words::Segmenter::new(&config.stats, &config.org);
     let table = worded_bureau(&segmenter);
-    let s = compute(&table, fortnight(), &Scope::default(), at(NOW), 5);
+    let s = compute(&table, fortnight(), &Scope::default(), at(NOW), &config.stats);
     let top: Vec<(&str, u64, i64)> =
         s.hot_words.iter().map(|w| (w.word.as_str(), w.count, w.change())).collect();
     // 预付卡: A (three times), B and D this period, P before: 3 tickets, +2. Then 停业 and 余额,
