@@ -158,6 +158,7 @@ pub fn json_of(s: &Statistics) -> Value {
         o.insert("hot_words".into(), hot_words_json(s));
         o.insert("merchants_at_risk".into(), json!(s.merchants_at_risk));
         o.insert("pledge_candidates".into(), json!(s.pledge_candidates));
+        o.insert("warnings".into(), json!(s.warnings));
         o.insert("previous".into(), previous);
     }
     current
@@ -264,6 +265,20 @@ fn print_table(s: &Statistics) {
                 pad(&w.count.to_string(), 8),
                 pad(&w.previous.to_string(), 8),
                 w.change()
+            );
+        }
+    }
+    if !s.warnings.is_empty() {
+        println!();
+        println!("维权预警（{} 至 {}）", s.warnings[0].from, s.warnings[0].to);
+        for w in &s.warnings {
+            println!(
+                "{} {}  {} 件（基线预期 {:.1}，p = {:.1e}）",
+                w.subject.zh(),
+                pad(&w.key, 30),
+                w.count,
+                w.expected,
+                w.p_value
             );
         }
     }

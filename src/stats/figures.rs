@@ -9,6 +9,7 @@ use super::merchants::{self, MerchantRisk, PledgeCandidate};
 use super::period::Period;
 use super::settings::StatsSettings;
 use super::table::FactTable;
+use super::warnings::{self, Warning};
 use crate::domain::ticket::{Kind, TicketId};
 use crate::time::Timestamp;
 use chrono::NaiveDate;
@@ -169,6 +170,8 @@ pub struct Statistics {
     pub hot_words: Vec<HotWord>,
     pub merchants_at_risk: Vec<MerchantRisk>,
     pub pledge_candidates: Vec<PledgeCandidate>,
+    /// Surges of the last days of the period (up to today), most surprising first.
+    pub warnings: Vec<Warning>,
 }
 
 impl Statistics {
@@ -262,6 +265,8 @@ pub fn compute(
     let merchants = merchants::group(cur_facts.into_iter(), prev_facts.into_iter());
     let merchants_at_risk = merchants::at_risk(&merchants, table, settings, now);
     let pledge_candidates = merchants::pledge(&merchants, table, settings, now);
+    let last_day = period.to.min(now.china_date());
+    let warnings = warnings::detect(table, last_day, &settings.warnings, |f| within.admits(f));
     Statistics {
         period,
         previous_period: previous,
@@ -279,6 +284,7 @@ pub fn compute(
         hot_words,
         merchants_at_risk,
         pledge_candidates,
+        warnings,
     }
 }
 

@@ -136,3 +136,55 @@ fn too_few_peers_make_no_pledge_candidate() {
     let s = compute(&table, fortnight(), &Scope::default(), at(NOW), &config().stats);
     assert!(s.pledge_candidates.is_empty(), "{:?}", s.pledge_candidates);
 }
+
+/// Four weeks of baseline (10 to 7 May) and the last three days of the fortnight (8 to 10 May):
+/// 家用电器 steady at 10 a day then 11, 33 where 30 were expected; a beauty salon with one
+/// complaint in four weeks then six in three days; a shop with four in three days.
+fn surge() -> Vec<Ticket> {
+    let mut out = Vec::new();
+    let mut id = 0;
+    let mut add = |day: chrono::NaiveDate, category: &str, merchant: &str| {
+        id += 1;
+        let mut t = complaint(id, "12315", &format!("{day}T10:00:00+08:00"));
+        t.dispute.category = Some(category.into());
+        t.respondent.name = Some(merchant.into());
+        out.push(t);
+    };
+    let first: chrono::NaiveDate = "2026-04-10".parse().unwrap();
+    for d in 0..28 {
+        for i in 0..10 {
+            add(first + chrono::Duration::days(d), "家用电器", &format!("家电店{i}"));
+        }
+    }
+    add("2026-04-20".parse().unwrap(), "美容美发洗浴", "容桂某某美容院");
+    for d in 28..31 {
+        let day = first + chrono::Duration::days(d);
+        for i in 0..11 {
+            add(day, "家用电器", &format!("家电店{i}"));
+        }
+        add(day, "美容美发洗浴", "容桂某某美容院");
+        add(day, "美容美发洗浴", "容桂某某美容院");
+        if d < 30 {
+            add(day, "服装鞋帽", "大良某某服装店");
+            add(day, "服装鞋帽", "大良某某服装店");
+        }
+    }
+    out
+}
+
+#[test]
+fn a_planted_surge_raises_a_warning_and_noise_does_not() {
+    let table = table_of(&surge());
+    let s = compute(&table, fortnight(), &Scope::default(), at(NOW), &config().stats);
+    let raised: Vec<(warnings::Subject, &str, u64)> =
+        s.warnings.iter().map(|w| (w.subject, w.key.as_str(), w.count)).collect();
+    // The salon: 6 where max(1/28, 0.1) × 3 = 0.3 were expected; P(X ≥ 6) ≈ 1e-6 < 0.001.
+    assert!(raised.contains(&(warnings::Subject::Merchant, "容桂某某美容院", 6)), "{raised:?}");
+    assert!(raised.contains(&(warnings::Subject::Category, "美容美发洗浴", 6)), "{raised:?}");
+    // 33 appliance tickets where 30 were expected is noise; 4 for the clothes shop is too few.
+    assert!(!raised.iter().any(|(_, k, _)| *k == "家用电器" || *k == "大良某某服装店"), "{raised:?}");
+    let salon = s.warnings.iter().find(|w| w.key == "容桂某某美容院").unwrap();
+    assert_eq!((salon.from.to_string(), salon.to.to_string()), ("2026-05-08".into(), "2026-05-10".into()));
+    assert_eq!(salon.expected, 0.3);
+    assert_eq!(salon.ids.len(), 6);
+}

@@ -17,6 +17,7 @@ pub mod merchants;
 pub mod period;
 pub mod settings;
 pub mod table;
+pub mod warnings;
 
 pub use facts::{Rules, TicketFacts};
 pub use figures::{Dimension, Scope, Selector, Statistics, compute, drill};

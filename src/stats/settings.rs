@@ -9,6 +9,18 @@ pub struct StatsSettings {
     pub hot_words: HotWordSettings,
     pub merchant_score: MerchantScore,
     pub pledge: PledgeSettings,
+    pub warnings: WarningSettings,
+}
+
+/// The early-warning test (see `config/stats.toml` and `warnings.rs`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarningSettings {
+    pub recent_days: u32,
+    pub baseline_days: u32,
+    pub min_count: u64,
+    pub p_value: f64,
+    pub min_daily_rate: f64,
 }
 
 /// The points of a merchant at risk (see `config/stats.toml`).
@@ -71,6 +83,16 @@ impl StatsSettings {
             if !w.is_finite() || w < 0.0 {
                 return Err(ConfigProblem::new(key, "must be a number, 0 or more"));
             }
+        }
+        let w = &self.warnings;
+        if w.recent_days == 0 || w.baseline_days == 0 {
+            return Err(ConfigProblem::new("warnings.recent_days", "both windows need at least one day"));
+        }
+        if !(w.p_value > 0.0 && w.p_value < 1.0) {
+            return Err(ConfigProblem::new("warnings.p_value", "must be between 0 and 1"));
+        }
+        if !(w.min_daily_rate.is_finite() && w.min_daily_rate > 0.0) {
+            return Err(ConfigProblem::new("warnings.min_daily_rate", "must be more than 0"));
         }
         let h = &self.hot_words;
         if h.min_chars == 0 {

@@ -52,7 +52,7 @@ pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
         let (year_ms, year_total, _) = median(year)?;
 
         // A new ticket, then the next question: only that ticket's facts are derived again.
-        let mut g = Generator::new(args.seed ^ 0x6e65_77, &run.config.org, &run.config.channels);
+        let mut g = Generator::new(args.seed ^ 0x006e_6577, &run.config.org, &run.config.channels);
         let fresh = g.new_ticket("12345", run.now.plus_seconds(-60));
         engine
             .execute(Envelope { actor: "bench".into(), command: Command::Register(Box::new(fresh)) })
