@@ -235,3 +235,73 @@ fn hot_words_are_counted_per_ticket_and_a_config_directory_adds_to_the_dictionar
         s["hot_words"].as_array().unwrap().iter().filter_map(|w| w["word"].as_str()).collect();
     assert!(counted.contains(&"拒不退还"), "{counted:?}");
 }
+
+fn sheet(book: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>, name: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let range = book.worksheet_range(name).unwrap_or_else(|e| panic!("sheet {name}: {e}"));
+    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+#[test]
+fn the_report_workbook_and_csv_hold_the_numbers_of_the_stats_json_with_native_charts() {
+    use calamine::Reader;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    import(&data, tmp.path());
+    let period = ["--from", "2026-05-01", "--to", "2026-05-14"];
+    let s = json(&desk(&data, &[&["stats"][..], &period, &["--format", "json"]].concat()));
+    let book_path = tmp.path().join("report.xlsx");
+    let csv_dir = tmp.path().join("csv");
+    let args = [
+        &["report"][..],
+        &period,
+        &["--xlsx", book_path.to_str().unwrap(), "--csv", csv_dir.to_str().unwrap()],
+    ]
+    .concat();
+    ok(&desk(&data, &args));
+
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&book_path).expect("a valid workbook");
+    let names = book.sheet_names();
+    for expected in [
+        "汇总",
+        "按日趋势",
+        "渠道",
+        "商品服务类别",
+        "争议类型",
+        "镇街",
+        "商圈",
+        "高频词",
+        "维权预警",
+        "问题突出企业",
+        "超期工单",
+    ] {
+        assert!(names.iter().any(|n| n == expected), "sheet {expected} in {names:?}");
+    }
+    let summary = sheet(&mut book, "汇总");
+    assert_eq!(summary[2][0], "受理总量（件）");
+    assert_eq!(summary[2][1], s["total"].to_string());
+    assert_eq!(summary[2][2], s["previous"]["total"].to_string());
+    let towns: Vec<(String, String)> =
+        sheet(&mut book, "镇街")[2..].iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+    let json_towns: Vec<(String, String)> =
+        counts(&s, "by_town").into_iter().map(|(k, n)| (k, n.to_string())).collect();
+    assert_eq!(towns[..json_towns.len()], json_towns[..], "the sheet and the JSON agree");
+    let words = sheet(&mut book, "高频词");
+    assert_eq!(words.len() - 2, s["hot_words"].as_array().unwrap().len());
+    assert_eq!(words[2][0], s["hot_words"][0]["word"].as_str().unwrap());
+    let overdue = sheet(&mut book, "超期工单");
+    assert!(overdue.len() > 2, "the overdue 12345 orders are listed: {overdue:?}");
+    // Native charts: chart parts in the package, one for the daily trend at least.
+    let bytes = std::fs::read(&book_path).unwrap();
+    let has = |part: &str| bytes.windows(part.len()).any(|w| w == part.as_bytes());
+    assert!(has("xl/charts/chart1.xml") && has("xl/drawings/drawing1.xml"), "the workbook has charts");
+
+    let summary_csv = std::fs::read_to_string(csv_dir.join("summary.csv")).unwrap();
+    assert!(summary_csv.starts_with('\u{feff}'), "a byte-order mark for Excel");
+    assert!(
+        summary_csv.contains(&format!("受理总量（件）,{},{}", s["total"], s["previous"]["total"])),
+        "{summary_csv}"
+    );
+    let town_csv = std::fs::read_to_string(csv_dir.join("by_town.csv")).unwrap();
+    assert!(town_csv.contains("大良,2,0"), "{town_csv}");
+}

@@ -10,6 +10,7 @@ mod import_show;
 mod outbox_cmd;
 pub mod output;
 mod progress;
+mod report_cmd;
 mod serve_cmd;
 mod sim_cmd;
 mod stats_cmd;
@@ -104,6 +105,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Unit { command } => unit_cmd::run(&ctx, command),
         TopCommand::Serve(args) => serve_cmd::run(&ctx, &args),
         TopCommand::Stats(args) => stats_cmd::run(&ctx, &args),
+        TopCommand::Report(args) => report_cmd::run(&ctx, &args),
         TopCommand::Config { .. } => unreachable!("handled above"),
         TopCommand::Sim(_) => unreachable!("handled above"),
     }

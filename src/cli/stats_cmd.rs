@@ -11,8 +11,9 @@ use chrono::NaiveDate;
 use clap::Args;
 use serde_json::{Value, json};
 
-#[derive(Args, Debug)]
-pub struct StatsArgs {
+/// The period and the scope, shared by `stats` and `report`.
+#[derive(Args, Debug, Clone)]
+pub struct StatsScopeArgs {
     /// First day of the period (China time, included). Default: the first of this month.
     #[arg(long, value_name = "DATE")]
     pub from: Option<NaiveDate>,
@@ -25,6 +26,12 @@ pub struct StatsArgs {
     /// Only the tickets of one town or street (an alias such as 大良街道 works).
     #[arg(long)]
     pub town: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub scope: StatsScopeArgs,
     /// List the tickets behind one figure instead: `total`, `day=2026-05-06`,
     /// `channel=12315` (any breakdown: kind, category, dispute_type, town, business_district,
     /// industry, unit; `town=` for none), a hot word (`word=预付卡`), or a KPI part such as
@@ -39,7 +46,7 @@ pub struct StatsArgs {
 }
 
 pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32, Failure> {
-    let query = stats_query(ctx, args)?;
+    let query = stats_query(ctx, &args.scope)?;
     let selector = args.tickets.as_deref().map(selector).transpose()?;
     let mut desk = ctx.open_desk()?;
     if let Some(selector) = selector {
@@ -61,7 +68,7 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32, Failure> {
     Ok(OK)
 }
 
-fn stats_query(ctx: &Context, args: &StatsArgs) -> Result<StatsQuery, Failure> {
+pub fn stats_query(ctx: &Context, args: &StatsScopeArgs) -> Result<StatsQuery, Failure> {
     let today = ctx.clock.now().china_date();
     let period = match (args.from, args.to) {
         (None, None) => None,

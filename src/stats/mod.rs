@@ -16,6 +16,7 @@ pub mod kpi;
 pub mod merchants;
 pub mod period;
 pub mod settings;
+pub mod tables;
 pub mod table;
 pub mod warnings;
 
