@@ -16,8 +16,8 @@ pub mod kpi;
 pub mod merchants;
 pub mod period;
 pub mod settings;
-pub mod tables;
 pub mod table;
+pub mod tables;
 pub mod warnings;
 
 pub use facts::{Rules, TicketFacts};
