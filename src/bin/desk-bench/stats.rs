@@ -2,7 +2,8 @@
 //! fresh store with N generated historical tickets (three years, as the `store` suite does), then
 //! measures the statistics as the server answers them: the first question (which builds every
 //! ticket's facts, hot words cut, by one scan of the store), a month and a year with their hot
-//! words, merchants at risk and pledge candidates, and the next question after a new ticket.
+//! words, merchants at risk and pledge candidates, the next question after a new ticket, and the
+//! full-year workbook by the real `rightsdesk report` (which, alone, builds the facts first).
 
 use crate::{Args, Figure, fig, ms, proc_status_mb};
 use rightsdesk::engine::stats::StatsQuery;
@@ -79,7 +80,25 @@ pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
         if let (Some(before), Some(after)) = (rss_before, rss_after) {
             figures.push(fig("facts_memory", after - before, 0, "MiB"));
         }
-        drop(engine);
+        drop(reader);
+        engine.close_with_checkpoint().map_err(|e| e.to_string())?;
+        // The full-year report by the real binary on the store, alone: it builds every ticket's
+        // facts itself before answering (a server has them already), then writes the workbook.
+        let book = run.dir.join("year.xlsx");
+        let started = Instant::now();
+        let out = std::process::Command::new(&run.binary)
+            .arg("--data")
+            .arg(&run.dir)
+            .args(["report", "--from", &year.from.to_string(), "--to", &year.to.to_string(), "--xlsx"])
+            .arg(&book)
+            .env("RIGHTSDESK_NOW", crate::store::NOW)
+            .output()
+            .map_err(|e| format!("cannot run rightsdesk report: {e}"))?;
+        let report = started.elapsed();
+        if !out.status.success() {
+            return Err(format!("rightsdesk report failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        figures.push(fig("year_report_xlsx_alone_facts_included", report.as_secs_f64(), 2, "s"));
         Ok(figures)
     })
 }
