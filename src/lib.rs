@@ -13,6 +13,7 @@ pub mod private;
 pub mod remote;
 pub mod search;
 pub mod sim;
+pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod time;

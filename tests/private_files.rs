@@ -180,7 +180,8 @@ fn a_shared_data_directory_lets_the_clerks_group_reach_the_data_through_the_serv
     let (data, config, home) = (tmp.path().join("data"), tmp.path().join("config"), tmp.path().join("home"));
     std::fs::create_dir(&config).unwrap();
     // The server admits the people users.toml names: the clerk is one, the outsider is not.
-    std::fs::write(config.join("users.toml"), "[users.rdaudit_clerk]\nname = \"陈丽\"\nrole = \"clerk\"\n").unwrap();
+    std::fs::write(config.join("users.toml"), "[users.rdaudit_clerk]\nname = \"陈丽\"\nrole = \"clerk\"\n")
+        .unwrap();
     std::fs::create_dir(&home).unwrap();
     std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o777)).unwrap();
     let setup = rightsdesk(&data, &config)

@@ -89,6 +89,10 @@ pub enum TopCommand {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// A period's figures (volumes, breakdowns, KPIs) against the period before.
+    Stats(super::stats_cmd::StatsArgs),
+    /// The statistics of a period as a workbook with charts (--xlsx) or CSV files (--csv).
+    Report(super::report_cmd::ReportArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -11,9 +11,11 @@ mod import_show;
 mod outbox_cmd;
 pub mod output;
 mod progress;
+mod report_cmd;
 mod serve_cmd;
 mod setup_cmd;
 mod sim_cmd;
+mod stats_cmd;
 mod status_cmd;
 mod sync_cmd;
 mod ticket_cmd;
@@ -111,6 +113,8 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Serve(args) => serve_cmd::run(&ctx, &args),
         TopCommand::Status { format } => status_cmd::run(&ctx, format),
         TopCommand::Audit { command } => audit_cmd::run(&ctx, command),
+        TopCommand::Stats(args) => stats_cmd::run(&ctx, &args),
+        TopCommand::Report(args) => report_cmd::run(&ctx, &args),
         TopCommand::Config { .. } => unreachable!("handled above"),
         TopCommand::Sim(_) | TopCommand::Setup(_) => unreachable!("handled above"),
     }

@@ -18,6 +18,8 @@ pub const KNOWN_FILES: &[&str] = &[
     "org.toml",
     "sla.toml",
     "sms.toml",
+    // Hot words, early warnings and scores of the statistics.
+    "stats.toml",
     // Import profiles (`import --profile NAME`).
     "imports.toml",
     // Who may attach to the server, and in what role.

@@ -13,6 +13,7 @@ use crate::domain::effect::SmsTemplates;
 use crate::domain::org::{OrgFile, Organisation};
 use crate::domain::role::{Users, UsersFile};
 use crate::domain::sla::{SlaFile, SlaPolicy};
+use crate::stats::settings::StatsSettings;
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("org.toml", include_str!("../../config/org.toml")),
     ("sla.toml", include_str!("../../config/sla.toml")),
     ("sms.toml", include_str!("../../config/sms.toml")),
+    ("stats.toml", include_str!("../../config/stats.toml")),
     ("holidays/2025.toml", include_str!("../../config/holidays/2025.toml")),
     ("holidays/2026.toml", include_str!("../../config/holidays/2026.toml")),
 ];
@@ -48,6 +50,7 @@ pub struct Config {
     pub sms: SmsTemplates,
     /// `users.toml`: the people the server admits (none listed: only its own Unix user).
     pub users: Users,
+    pub stats: StatsSettings,
 }
 
 /// One problem in one file: what the user must fix, and where.
@@ -247,6 +250,7 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
     let org_layer = collect(layer(dir, "org.toml"));
     let sms_layer = collect(layer(dir, "sms.toml"));
     let users_layer = collect(layer(dir, "users.toml"));
+    let stats_layer = collect(layer(dir, "stats.toml"));
     let holiday_layers = match holiday_layers(dir) {
         Ok(l) => l,
         Err(e) => {
@@ -286,6 +290,12 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
         _ => None,
     };
     let sms = sms_layer.and_then(|l| l.decode::<SmsTemplates>().map_err(|e| errors.push(e)).ok());
+    let stats = stats_layer.and_then(|l| {
+        l.decode::<StatsSettings>()
+            .and_then(|f| f.checked().map_err(|p| l.problem(p)))
+            .map_err(|e| errors.push(e))
+            .ok()
+    });
     let mut years = Vec::new();
     for l in &holiday_layers {
         match l.decode::<HolidayYearFile>().and_then(|f| holiday_year_named(l, f)) {
@@ -293,12 +303,25 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
             Err(e) => errors.push(e),
         }
     }
-    match (settings, sla, channels, org, sms, users) {
-        (Some(settings), Some((sla, hours)), Some(channels), Some(org), Some(sms), Some(users))
-            if errors.is_empty() =>
-        {
-            Ok(Config { settings, channels, org, sla, calendar: Calendar::new(years, hours), sms, users })
-        }
+    match (settings, sla, channels, org, sms, users, stats) {
+        (
+            Some(settings),
+            Some((sla, hours)),
+            Some(channels),
+            Some(org),
+            Some(sms),
+            Some(users),
+            Some(stats),
+        ) if errors.is_empty() => Ok(Config {
+            settings,
+            channels,
+            org,
+            sla,
+            calendar: Calendar::new(years, hours),
+            sms,
+            users,
+            stats,
+        }),
         _ => Err(ConfigErrors(errors)),
     }
 }

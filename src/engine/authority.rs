@@ -167,6 +167,7 @@ fn narrowed(reader: &Reader, person: &Person, query: Query) -> Result<Answer, En
                 Query::Suggest(_) => "dispatch suggestions",
                 Query::Duplicates(_) => "duplicate candidates",
                 Query::Audit(_) => "the audit trail",
+                Query::Stats(_) | Query::StatsTickets { .. } => "the statistics",
                 _ => "this query",
             };
             return Err(Forbidden::role(what, "clerk, chief or viewer", person).into());

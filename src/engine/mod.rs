@@ -3,8 +3,8 @@
 //! burst (group commit), and only then reported as changes.
 
 mod alarms;
-pub mod authority;
 pub mod audit;
+pub mod authority;
 mod batch;
 mod deadlines;
 pub mod matters;
@@ -14,6 +14,7 @@ pub mod quarantine;
 pub mod reader;
 mod scheduler;
 pub mod service;
+pub mod stats;
 pub mod view;
 pub mod window;
 

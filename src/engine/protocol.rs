@@ -161,6 +161,12 @@ pub enum Query {
     Duplicates(crate::engine::matters::Probe),
     /// The audit trail: the hash chain's head, its verification, the log of who did what.
     Audit(crate::engine::audit::AuditQuery),
+    /// A period's figures against the period before (`rightsdesk stats`, the statistics
+    /// screen, reports).
+    Stats(crate::engine::stats::StatsQuery),
+    /// The tickets behind one figure of those statistics (of the period before with
+    /// `previous`), by number.
+    StatsTickets { query: crate::engine::stats::StatsQuery, previous: bool, selector: crate::stats::Selector },
 }
 
 /// The most events one `EventsAfter` answers with: a client catching up on a large store must
@@ -184,6 +190,8 @@ pub enum Answer {
     Suggest(Vec<crate::domain::suggest::Suggestion>),
     Duplicates(Vec<crate::engine::matters::Duplicate>),
     Audit(crate::engine::audit::AuditAnswer),
+    Stats(Box<crate::stats::Statistics>),
+    StatsTickets(Vec<TicketId>),
 }
 
 /// A remote channel's sync health, published to subscribers whenever it changes.

@@ -1,11 +1,13 @@
 //! Read-only queries over the store. Any number of readers may run beside the engine.
 
+use super::stats::{StatsCache, StatsQuery};
 use super::view::{TicketDetail, TicketSummary};
 use super::window::{Counts, Ctx, Scope, ViewCache, ViewSpec, Window, WindowQuery};
 use crate::config::Config;
 use crate::domain::event::Event;
 use crate::domain::status::Status;
 use crate::domain::ticket::{Ticket, TicketId};
+use crate::stats::{Selector, Statistics};
 use crate::store::write::normalise_phone;
 use crate::store::{Row, Store, StoreError, TextIndex};
 use crate::time::{Clock, Timestamp};
@@ -77,16 +79,38 @@ pub struct Reader {
     clock: Clock,
     /// The views consoles look at, kept current between their questions.
     views: Arc<Mutex<ViewCache>>,
+    /// Every ticket's facts for statistics, kept current the same way.
+    stats: Arc<Mutex<StatsCache>>,
 }
 
 impl Reader {
     pub fn new(store: Store, config: Arc<Config>, clock: Clock) -> Reader {
-        Reader { store, config, clock, views: Arc::default() }
+        Reader { store, config, clock, views: Arc::default(), stats: Arc::default() }
     }
 
     fn views(&self) -> std::sync::MutexGuard<'_, ViewCache> {
         // A query that panicked holding the cache leaves it usable: it is rebuilt from the store.
         self.views.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn stats_cache(&self) -> std::sync::MutexGuard<'_, StatsCache> {
+        // As for the views: a panicked query leaves a cache that the next one brings up to date.
+        self.stats.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A period's figures against the period before.
+    pub fn statistics(&self, q: &StatsQuery) -> Result<Statistics, StoreError> {
+        self.stats_cache().statistics(&self.store, &self.config, q, self.now())
+    }
+
+    /// The tickets behind one figure of [`Reader::statistics`].
+    pub fn statistics_tickets(
+        &self,
+        q: &StatsQuery,
+        previous: bool,
+        selector: &Selector,
+    ) -> Result<Vec<TicketId>, StoreError> {
+        self.stats_cache().tickets(&self.store, &self.config, q, previous, selector, self.now())
     }
 
     /// A window of a view: the rows on screen, the total and where the anchor went.
@@ -204,6 +228,10 @@ impl Reader {
             Query::Suggest(id) => Answer::Suggest(self.suggest(*id)?),
             Query::Duplicates(probe) => Answer::Duplicates(self.duplicates(probe)?),
             Query::Audit(q) => Answer::Audit(self.audit(q)?),
+            Query::Stats(q) => Answer::Stats(Box::new(self.statistics(q)?)),
+            Query::StatsTickets { query, previous, selector } => {
+                Answer::StatsTickets(self.statistics_tickets(query, *previous, selector)?)
+            }
         })
     }
 

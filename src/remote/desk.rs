@@ -7,8 +7,10 @@ use crate::config::Config;
 use crate::domain::event::Event;
 use crate::domain::role::Person;
 use crate::domain::ticket::TicketId;
+use crate::engine::stats::StatsQuery;
 use crate::engine::view::TicketDetail;
 use crate::engine::{Answer, Engine, EngineError, Envelope, Origin, Outcome, Query, Reader};
+use crate::stats::{Selector, Statistics};
 use crate::store::StoreError;
 use crate::store::outbox::{OutboxEntry, QuarantineEntry};
 use crate::time::Clock;
@@ -171,6 +173,25 @@ impl Desk {
     pub fn quarantine_item(&mut self, id: u64) -> Result<Option<QuarantineEntry>, EngineError> {
         match self.query(Query::QuarantineItem(id))? {
             Answer::QuarantineItem(entry) => Ok(entry.map(|e| *e)),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub fn statistics(&mut self, q: StatsQuery) -> Result<Statistics, EngineError> {
+        match self.query(Query::Stats(q))? {
+            Answer::Stats(s) => Ok(*s),
+            other => Err(mismatch(&other)),
+        }
+    }
+
+    pub fn statistics_tickets(
+        &mut self,
+        query: StatsQuery,
+        previous: bool,
+        selector: Selector,
+    ) -> Result<Vec<TicketId>, EngineError> {
+        match self.query(Query::StatsTickets { query, previous, selector })? {
+            Answer::StatsTickets(ids) => Ok(ids),
             other => Err(mismatch(&other)),
         }
     }

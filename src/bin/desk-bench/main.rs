@@ -12,6 +12,8 @@
 //!   export: rows a second, peak memory, reopening the store after it.
 //! - `serve` (see `serve.rs`): the real `rightsdesk serve` on a filled store, and what clients
 //!   of its socket wait for: attaching, reading, commands alone and at once, changes pushed.
+//! - `stats` (see `stats.rs`): statistics, hot words and merchant rankings on a filled store,
+//!   as the server answers them: the first question, a month, a year, after a new ticket.
 //! - `ui` (see `ui.rs`): the real console in a pseudo-terminal, attached to the real serve on a
 //!   filled store: start, keys, search, bytes a step writes, memory.
 
@@ -24,6 +26,7 @@ mod pty;
 mod serve;
 mod serve_process;
 mod sim_process;
+mod stats;
 mod store;
 mod sync;
 mod ui;
@@ -119,10 +122,7 @@ fn main() -> ExitCode {
         Suite::Serve => serve::run(&args),
         Suite::Import => import::run(&args),
         Suite::Ui => ui::run(&args),
-        Suite::Stats => {
-            eprintln!("suite {name} arrives with a later issue");
-            return ExitCode::from(2);
-        }
+        Suite::Stats => stats::run(&args),
     };
     match result {
         Ok(figures) => {

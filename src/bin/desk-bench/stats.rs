@@ -1,0 +1,104 @@
+//! The `stats` suite: `desk-bench stats [--tickets N] [--json] [--data DIR] [--keep]` fills a
+//! fresh store with N generated historical tickets (three years, as the `store` suite does), then
+//! measures the statistics as the server answers them: the first question (which builds every
+//! ticket's facts, hot words cut, by one scan of the store), a month and a year with their hot
+//! words, merchants at risk and pledge candidates, the next question after a new ticket, and the
+//! full-year workbook by the real `rightsdesk report` (which, alone, builds the facts first).
+
+use crate::{Args, Figure, fig, ms, proc_status_mb};
+use rightsdesk::engine::stats::StatsQuery;
+use rightsdesk::engine::{Command, Engine, Envelope};
+use rightsdesk::generate::Generator;
+use rightsdesk::stats::Period;
+use rightsdesk::time::Clock;
+use std::time::Instant;
+
+/// Each warm question is asked this many times; the figure is the median.
+const REPEATS: usize = 5;
+
+pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
+    let n = args.tickets.unwrap_or(1_000_000);
+    crate::with_store(args, "stats", |run| {
+        let filled = crate::store::backfill(args.seed, n, args.burst.max(1), &run.config, run.now, &run.dir)?;
+        let mut engine =
+            Engine::open(&run.dir, run.config.clone(), Clock::Fixed(run.now)).map_err(|e| e.to_string())?;
+        let reader = engine.reader();
+        let today = run.now.china_date();
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().map_err(|e| e.to_string());
+        // The last whole month and the last 365 days before the fixed now (2026-11-28).
+        let month = Period::new(day("2026-10-01")?, day("2026-10-31")?).map_err(|e| e.to_string())?;
+        let year = Period::new(today - chrono::Duration::days(365), today - chrono::Duration::days(1))
+            .map_err(|e| e.to_string())?;
+        let ask = |period: Period| StatsQuery { period: Some(period), unit: None, town: None };
+
+        let rss_before = proc_status_mb(None, "VmRSS");
+        let started = Instant::now();
+        let first = reader.statistics(&ask(month)).map_err(|e| e.to_string())?;
+        let first_ms = ms(started.elapsed());
+        let rss_after = proc_status_mb(None, "VmRSS");
+
+        let median = |period: Period| -> Result<(f64, u64, usize), String> {
+            let mut times = Vec::with_capacity(REPEATS);
+            let mut last = None;
+            for _ in 0..REPEATS {
+                let started = Instant::now();
+                last = Some(reader.statistics(&ask(period)).map_err(|e| e.to_string())?);
+                times.push(started.elapsed());
+            }
+            times.sort();
+            let s = last.ok_or("no answer")?;
+            Ok((ms(times[REPEATS / 2]), s.total, s.hot_words.len()))
+        };
+        let (month_ms, month_total, month_words) = median(month)?;
+        let (year_ms, year_total, _) = median(year)?;
+
+        // A new ticket, then the next question: only that ticket's facts are derived again.
+        let mut g = Generator::new(args.seed ^ 0x006e_6577, &run.config.org, &run.config.channels);
+        let fresh = g.new_ticket("12345", run.now.plus_seconds(-60));
+        engine
+            .execute(Envelope { actor: "bench".into(), command: Command::Register(Box::new(fresh)) })
+            .map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let after = reader.statistics(&ask(Period::month_to_date(run.now))).map_err(|e| e.to_string())?;
+        let after_new = started.elapsed();
+        eprintln!(
+            "month {month_total} tickets, {month_words} hot words (top: {:?}); year {year_total}; this month {}",
+            first.hot_words.iter().take(5).map(|w| &w.word).collect::<Vec<_>>(),
+            after.total
+        );
+        let per_ticket_us = first_ms * 1000.0 / filled.applied.max(1) as f64;
+        let mut figures = vec![
+            fig("tickets", filled.applied as f64, 0, "tickets"),
+            fig("facts_build_first_question", first_ms / 1000.0, 2, "s"),
+            fig("facts_build_per_ticket", per_ticket_us, 1, "us"),
+            fig("stats_month_with_hot_words", month_ms, 1, "ms"),
+            fig("stats_month_tickets", month_total as f64, 0, "tickets"),
+            fig("stats_year_with_hot_words", year_ms, 1, "ms"),
+            fig("stats_year_tickets", year_total as f64, 0, "tickets"),
+            fig("stats_after_a_new_ticket", ms(after_new), 1, "ms"),
+        ];
+        if let (Some(before), Some(after)) = (rss_before, rss_after) {
+            figures.push(fig("facts_memory", after - before, 0, "MiB"));
+        }
+        drop(reader);
+        engine.close_with_checkpoint().map_err(|e| e.to_string())?;
+        // The full-year report by the real binary on the store, alone: it builds every ticket's
+        // facts itself before answering (a server has them already), then writes the workbook.
+        let book = run.dir.join("year.xlsx");
+        let started = Instant::now();
+        let out = std::process::Command::new(&run.binary)
+            .arg("--data")
+            .arg(&run.dir)
+            .args(["report", "--from", &year.from.to_string(), "--to", &year.to.to_string(), "--xlsx"])
+            .arg(&book)
+            .env("RIGHTSDESK_NOW", crate::store::NOW)
+            .output()
+            .map_err(|e| format!("cannot run rightsdesk report: {e}"))?;
+        let report = started.elapsed();
+        if !out.status.success() {
+            return Err(format!("rightsdesk report failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        figures.push(fig("year_report_xlsx_alone_facts_included", report.as_secs_f64(), 2, "s"));
+        Ok(figures)
+    })
+}

@@ -1,0 +1,227 @@
+//! One compact record per ticket with what the statistics need, derived once whenever the
+//! ticket changes, so that a period's figures are a pass over small structs in memory rather
+//! than a scan of whole tickets in the store.
+
+use super::hot_words::Segmenter;
+use super::industry::industry_of;
+use crate::domain::calendar::Calendar;
+use crate::domain::credit_code::{self, CreditCodeCheck};
+use crate::domain::sla::{ClockRecord, SlaPolicy};
+use crate::domain::status::Status;
+use crate::domain::ticket::{Kind, Satisfaction, Ticket, TicketId};
+use crate::store::write::normalise_phone;
+use crate::time::Timestamp;
+use std::collections::HashMap;
+
+/// A name kept once in an [`Interner`] (channel, town, category …): facts hold the number.
+pub type Sym = u32;
+
+/// The clocks that carry the first legal decision on a ticket (初查): a complaint's acceptance
+/// decision and a report's verification and filing decision.
+pub const FIRST_CHECK_CLOCKS: &[&str] = &["complaint_acceptance", "report_verification"];
+/// The clock that ends with a mediation agreement or with mediation ended without one.
+pub const MEDIATION_CLOCK: &str = "complaint_mediation";
+/// The platform's one-working-hour promise of first contact.
+pub const FIRST_CONTACT_CLOCK: &str = "first_contact";
+
+/// Names by number, numbers by name.
+#[derive(Clone, Debug, Default)]
+pub struct Interner {
+    ids: HashMap<Box<str>, Sym>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, name: &str) -> Sym {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = Sym::try_from(self.names.len()).unwrap_or(Sym::MAX);
+        self.names.push(name.into());
+        self.ids.insert(name.into(), id);
+        id
+    }
+    pub fn get(&self, name: &str) -> Option<Sym> {
+        self.ids.get(name).copied()
+    }
+    pub fn name(&self, id: Sym) -> &str {
+        self.names.get(id as usize).map(|n| &**n).unwrap_or("")
+    }
+}
+
+/// One deadline clock as the statistics see it: when it is due and whether it stopped in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockFact {
+    pub due_at: Timestamp,
+    pub stopped_at: Option<Timestamp>,
+    /// Stopped after its due instant.
+    pub late: bool,
+    /// Suspended (中止) right now: neither met nor overdue.
+    pub paused: bool,
+}
+
+impl ClockFact {
+    pub fn met_on_time(&self) -> bool {
+        self.stopped_at.is_some() && !self.late
+    }
+    /// Still running, not suspended, and past its due instant at `now`.
+    pub fn overdue_at(&self, now: Timestamp) -> bool {
+        self.stopped_at.is_none() && !self.paused && now > self.due_at
+    }
+    /// Decided: met (on time or late), or overdue at `now` (it can no longer be met on time).
+    pub fn decided_at(&self, now: Timestamp) -> bool {
+        self.stopped_at.is_some() || self.overdue_at(now)
+    }
+}
+
+/// What the statistics know of one ticket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TicketFacts {
+    pub id: TicketId,
+    /// When the ticket reached the bureau (its registration when the channel gave no time).
+    pub received_at: Timestamp,
+    pub kind: Kind,
+    pub status: Status,
+    pub channel: Sym,
+    pub category: Option<Sym>,
+    pub dispute_type: Option<Sym>,
+    pub town: Option<Sym>,
+    pub business_district: Option<Sym>,
+    pub industry: Option<Sym>,
+    pub unit: Option<Sym>,
+    /// 挽回经济损失, in fen.
+    pub amount_recovered: i64,
+    pub first_check: Option<ClockFact>,
+    /// The mediation clock, and whether it ended in agreement (调解成功) rather than with
+    /// mediation ended (终止调解).
+    pub mediation: Option<(ClockFact, bool)>,
+    pub first_contact: Option<ClockFact>,
+    /// Working minutes from dispatch to the first contact, once contacted.
+    pub first_contact_minutes: Option<u32>,
+    /// 办结: the unit's result is in, or the ticket is closed.
+    pub finished: bool,
+    /// A legal deadline clock (not the first-contact promise) stopped after its due instant.
+    pub met_late: bool,
+    /// The earliest due instant of a legal deadline clock still running and not suspended.
+    pub running_due: Option<Timestamp>,
+    /// Merged into another ticket or handed back to its channel: the bureau did not handle it,
+    /// so it counts in volumes but in no handling KPI.
+    pub not_handled: bool,
+    /// The merchant: its credit code when it is a valid one, else its name without blanks.
+    pub merchant: Option<Sym>,
+    /// The hot-word candidates of its title and complaint text, each once.
+    pub words: Box<[Sym]>,
+    /// The merchant as this ticket names it (a variant of its name).
+    pub merchant_name: Option<Sym>,
+    /// The complainant's phone, normalised: who complains again (never shown).
+    pub complainant: Option<Sym>,
+    pub satisfaction: Option<Satisfaction>,
+}
+
+/// What deriving facts needs besides the ticket: the rules that give due instants.
+#[derive(Clone, Copy)]
+pub struct Rules<'a> {
+    pub sla: &'a SlaPolicy,
+    pub calendar: &'a Calendar,
+    /// Cuts the text into hot words; without it the facts have none.
+    pub segmenter: Option<&'a Segmenter>,
+}
+
+impl TicketFacts {
+    /// The facts of `t` as of `now` (only a suspended clock's due instant depends on it, and a
+    /// suspended clock counts as neither met nor overdue).
+    pub fn of(t: &Ticket, rules: Rules, names: &mut Interner, now: Timestamp) -> TicketFacts {
+        let mut intern = |s: &Option<String>| {
+            s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| names.intern(s))
+        };
+        let category = intern(&t.dispute.category);
+        let dispute_type = intern(&t.dispute.dispute_type);
+        let town = intern(&t.intake.town);
+        let business_district = intern(&t.intake.business_district);
+        let unit = intern(&t.workflow.unit);
+        let industry_name = t.dispute.category.as_deref().map(|c| industry_of(c.trim()).to_string());
+        let industry = intern(&industry_name);
+        let merchant = intern(&merchant_key(t));
+        let merchant_name = intern(&t.respondent.name);
+        let complainant = intern(&t.complainant.phone.as_deref().and_then(normalise_phone));
+        let channel = names.intern(&t.intake.channel);
+        let words = match rules.segmenter {
+            Some(seg) => {
+                let texts = [t.dispute.title.as_str(), t.dispute.facts.as_deref().unwrap_or("")];
+                seg.words(&texts).iter().map(|w| names.intern(w)).collect()
+            }
+            None => Box::default(),
+        };
+        let clock = |rule: &str| {
+            t.clocks.iter().rev().find(|c| c.rule == rule).and_then(|c| clock_fact(c, rules, now))
+        };
+        let first_check = FIRST_CHECK_CLOCKS.iter().find_map(|r| clock(r));
+        let mediation = clock(MEDIATION_CLOCK)
+            .map(|c| (c, c.stopped_at.is_some() && t.workflow.mediation_end_reason.is_none()));
+        let contact_record = t.clocks.iter().rev().find(|c| c.rule == FIRST_CONTACT_CLOCK);
+        let first_contact = contact_record.and_then(|c| clock_fact(c, rules, now));
+        let first_contact_minutes = contact_record
+            .and_then(|c| Some(rules.calendar.working_minutes_between(c.started_at, c.stopped_at?)));
+        let mut met_late = false;
+        let mut running_due: Option<Timestamp> = None;
+        for c in t.clocks.iter().filter(|c| c.rule != FIRST_CONTACT_CLOCK) {
+            let Some(f) = clock_fact(c, rules, now) else { continue };
+            met_late |= f.stopped_at.is_some() && f.late;
+            if f.stopped_at.is_none() && !f.paused {
+                running_due = Some(running_due.map_or(f.due_at, |d| d.min(f.due_at)));
+            }
+        }
+        TicketFacts {
+            id: t.id,
+            received_at: t.intake.received_at.unwrap_or(t.created_at),
+            kind: t.kind,
+            status: t.status,
+            channel,
+            category,
+            dispute_type,
+            town,
+            business_district,
+            industry,
+            unit,
+            amount_recovered: t.workflow.amount_recovered.map_or(0, |f| f.0),
+            first_check,
+            mediation,
+            first_contact,
+            first_contact_minutes,
+            finished: t.workflow.resolved_at.is_some() || t.workflow.closed_at.is_some(),
+            met_late,
+            running_due,
+            not_handled: matches!(t.status, Status::Merged | Status::ReturnedToChannel),
+            merchant,
+            words,
+            merchant_name,
+            complainant,
+            satisfaction: t.workflow.satisfaction,
+        }
+    }
+}
+
+fn clock_fact(c: &ClockRecord, rules: Rules, now: Timestamp) -> Option<ClockFact> {
+    let view = rules.sla.evaluate(c, rules.calendar, now)?;
+    Some(ClockFact {
+        due_at: view.due_at,
+        stopped_at: c.stopped_at,
+        late: view.late,
+        paused: c.stopped_at.is_none() && c.pauses.iter().any(|p| p.to.is_none()),
+    })
+}
+
+/// One merchant under its name variants: a valid 统一社会信用代码 when the ticket has one, else
+/// the respondent's name with blanks removed.
+pub fn merchant_key(t: &Ticket) -> Option<String> {
+    if let Some(code) = t.respondent.credit_code.as_deref()
+        && credit_code::check(code) == CreditCodeCheck::Valid
+    {
+        return Some(credit_code::normalise(code));
+    }
+    t.respondent
+        .name
+        .as_deref()
+        .map(|n| n.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+        .filter(|n| !n.is_empty())
+}
