@@ -4,6 +4,7 @@
 
 mod alarms;
 mod batch;
+mod catalogue;
 mod deadlines;
 pub mod matters;
 mod outbox;
@@ -13,6 +14,7 @@ pub mod reader;
 mod scheduler;
 pub mod service;
 pub mod view;
+mod view_search;
 pub mod window;
 
 pub use alarms::MAX_ALARM_TICKETS;
@@ -20,7 +22,7 @@ pub use protocol::{
     Answer, Change, ChannelHealth, Circuit, Command, DeliveryResult, Envelope, Ingest, IngestReport,
     Malformed, Outcome, QuarantineAction, Query,
 };
-pub use reader::{ListFilter, Reader, StatusFilter};
+pub use reader::{ListFilter, Preload, Reader, StatusFilter};
 pub use scheduler::{SCHEDULER, run_scheduler};
 pub use service::EngineHandle;
 
