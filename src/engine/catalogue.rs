@@ -17,7 +17,7 @@ use crate::search::{Query, Readings};
 use crate::store::{Row, Store, StoreError};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// A title or channel ticket id longer than this many bytes is matched by its beginning.
@@ -187,8 +187,13 @@ impl Catalogue {
     }
 
     /// Every ticket of the store, by one scan of its tickets (and of the open ones' rows, for
-    /// their deadlines); None when `stop` was raised meanwhile.
-    fn load(store: &Store, config: &Config, stop: &AtomicBool) -> Result<Option<Catalogue>, StoreError> {
+    /// their deadlines); None when the store began closing meanwhile.
+    fn load(
+        store: &Store,
+        config: &Config,
+        pace: &Pace,
+        background: bool,
+    ) -> Result<Option<Catalogue>, StoreError> {
         let seq = store.last_seq()?;
         let mut due = HashMap::new();
         for row in store.open_rows() {
@@ -198,9 +203,16 @@ impl Catalogue {
             }
         }
         let mut cat = Catalogue { loaded: true, seq, ..Catalogue::default() };
+        let mut chunk = std::time::Instant::now();
         for (n, ticket) in store.all_tickets().enumerate() {
-            if n % 4096 == 0 && stop.load(AtomicOrdering::Relaxed) {
-                return Ok(None);
+            if n % 4096 == 0 {
+                if pace.stop.load(AtomicOrdering::Relaxed) {
+                    return Ok(None);
+                }
+                if background {
+                    pace.breathe(chunk.elapsed());
+                }
+                chunk = std::time::Instant::now();
             }
             let ticket = ticket?;
             let row = Row::of(&ticket, due.get(&ticket.id).copied());
@@ -325,8 +337,26 @@ impl Catalogue {
 #[derive(Default)]
 pub(super) struct Shared {
     catalogue: RwLock<Catalogue>,
+    pace: Pace,
+}
+
+/// How a load shares the machine.
+#[derive(Default)]
+struct Pace {
     /// Raised when the process stops: a load in progress gives up.
     stop: AtomicBool,
+    /// Questions waiting for the load: while there are none it runs at half speed at most, so
+    /// that a console's keys meanwhile find a core free.
+    waiting: AtomicUsize,
+}
+
+impl Pace {
+    /// After `worked` of loading: rests as long, unless a question waits for the load.
+    fn breathe(&self, worked: std::time::Duration) {
+        if self.waiting.load(AtomicOrdering::Relaxed) == 0 {
+            std::thread::sleep(worked.min(std::time::Duration::from_millis(50)));
+        }
+    }
 }
 
 impl Shared {
@@ -342,18 +372,29 @@ impl Shared {
 
     /// Makes a load in progress (or to come) give up: the store is closing.
     pub(super) fn stop_loading(&self) {
-        self.stop.store(true, AtomicOrdering::Relaxed);
+        self.pace.stop.store(true, AtomicOrdering::Relaxed);
     }
 
     /// Loads the catalogue if nobody has yet; waits while someone else is loading it.
     pub(super) fn ensure_loaded(&self, store: &Store, config: &Config) -> Result<(), StoreError> {
+        self.load_unless_loaded(store, config, false)
+    }
+
+    /// `ensure_loaded` at a pace that leaves a core to the consoles, unless a question waits.
+    pub(super) fn load_in_background(&self, store: &Store, config: &Config) -> Result<(), StoreError> {
+        self.load_unless_loaded(store, config, true)
+    }
+
+    fn load_unless_loaded(&self, store: &Store, config: &Config, background: bool) -> Result<(), StoreError> {
         if self.read().loaded {
             return Ok(());
         }
+        self.pace.waiting.fetch_add(1, AtomicOrdering::Relaxed);
         let mut cat = self.write();
+        self.pace.waiting.fetch_sub(1, AtomicOrdering::Relaxed);
         if !cat.loaded {
             let started = std::time::Instant::now();
-            match Catalogue::load(store, config, &self.stop)? {
+            match Catalogue::load(store, config, &self.pace, background)? {
                 Some(loaded) => *cat = loaded,
                 None => return Err(StoreError::Closing),
             }

@@ -96,14 +96,14 @@ impl Reader {
         Ctx { store: &self.store, config: &self.config, now: self.now(), catalogue: &self.catalogue }
     }
 
-    /// Builds the catalogue of every ticket now, on a thread of its own at the lowest priority,
-    /// so that the first search or view of every ticket finds it ready and a console's keys
-    /// meanwhile go first. A question that needs it before it is ready waits for it.
+    /// Builds the catalogue of every ticket now, on a thread of its own, so that the first
+    /// search or view of every ticket finds it ready. It takes at most half a core while
+    /// nobody waits for it (a console's keys meanwhile find one free), all it can when a
+    /// question does.
     pub fn preload(&self) -> Preload {
         let reader = self.clone();
         let spawned = std::thread::Builder::new().name("catalogue".into()).spawn(move || {
-            lower_this_threads_priority();
-            match reader.catalogue.ensure_loaded(&reader.store, &reader.config) {
+            match reader.catalogue.load_in_background(&reader.store, &reader.config) {
                 Ok(()) | Err(StoreError::Closing) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "the catalogue did not load; the first search tries again")
@@ -391,13 +391,4 @@ pub(super) fn search_index(text: &str) -> Option<(TextIndex, String)> {
         return normalise_phone(t).map(|p| (TextIndex::Phone, p));
     }
     None
-}
-
-/// A background job's thread yields to everything else (Linux: the nice value is per thread).
-fn lower_this_threads_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority only reads its arguments; 0 names the calling thread.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
-    }
 }
