@@ -190,6 +190,11 @@ impl Query {
         Query { text, lower, ascii, matcher: SkimMatcherV2::default().ignore_case() }
     }
 
+    /// Whether the text is digits only: nothing else can match a ticket's number.
+    pub fn is_numeric(&self) -> bool {
+        self.text.bytes().all(|b| b.is_ascii_digit())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
     }

@@ -299,37 +299,85 @@ impl Catalogue {
     /// with their scores: the best of the number, the channel ticket id, the title and the
     /// names, as `Query::score` scores a row.
     pub(super) fn matches(&self, query: &Query, candidates: Option<&[u32]>) -> Vec<(u32, i64)> {
-        let respondents = self.respondents.scores(query);
-        let towns = self.towns.scores(query);
-        let districts = self.districts.scores(query);
-        let units = self.units.scores(query);
-        let categories = self.categories.scores(query);
+        let names = NameScores {
+            respondents: self.respondents.scores(query),
+            towns: self.towns.scores(query),
+            districts: self.districts.scores(query),
+            units: self.units.scores(query),
+            categories: self.categories.scores(query),
+        };
+        let all: Vec<u32>;
+        let list = match candidates {
+            Some(list) => list,
+            None => {
+                all = (0..self.slots.len() as u32).collect();
+                &all
+            }
+        };
+        // A long list is scored on every core: each part on its own thread, in order.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
+        if threads < 2 || list.len() < PARALLEL_FROM {
+            return self.score_all(query, &names, list);
+        }
+        let part = list.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> =
+                list.chunks(part).map(|chunk| scope.spawn(|| self.score_all(query, &names, chunk))).collect();
+            let mut out = Vec::new();
+            for p in parts {
+                // A part that panicked has scored nothing: the others' matches still count.
+                out.extend(p.join().unwrap_or_default());
+            }
+            out
+        })
+    }
+
+    fn score_all(&self, query: &Query, names: &NameScores, list: &[u32]) -> Vec<(u32, i64)> {
+        let numeric = query.is_numeric();
         let mut number = String::new();
-        let mut score = |at: u32| {
+        let mut out = Vec::new();
+        for &at in list {
             let slot = &self.slots[at as usize];
             let entry = Entry { cat: self, slot };
-            number.clear();
-            let _ = write!(number, "{}", slot.id.0);
-            [
-                query.score_text(&number),
+            let by_number = if numeric {
+                number.clear();
+                let _ = write!(number, "{}", slot.id.0);
+                query.score_text(&number)
+            } else {
+                None
+            };
+            let best = [
+                by_number,
                 query.score_text(entry.channel_ticket_id()),
                 query.score_text(entry.title()),
-                respondents[slot.respondent as usize],
-                towns[slot.town as usize],
-                districts[slot.district as usize],
-                units[slot.unit as usize],
-                categories[slot.category as usize],
+                names.respondents[slot.respondent as usize],
+                names.towns[slot.town as usize],
+                names.districts[slot.district as usize],
+                names.units[slot.unit as usize],
+                names.categories[slot.category as usize],
             ]
             .into_iter()
             .flatten()
-            .max()
-            .map(|s| (at, s))
-        };
-        match candidates {
-            Some(list) => list.iter().filter_map(|&at| score(at)).collect(),
-            None => (0..self.slots.len() as u32).filter_map(score).collect(),
+            .max();
+            if let Some(score) = best {
+                out.push((at, score));
+            }
         }
+        out
     }
+}
+
+/// Below this many tickets a search is scored on one thread; above, on up to `MAX_THREADS`.
+const PARALLEL_FROM: usize = 50_000;
+const MAX_THREADS: usize = 4;
+
+/// Each distinct name's score for one query, by field.
+struct NameScores {
+    respondents: Vec<Option<i64>>,
+    towns: Vec<Option<i64>>,
+    districts: Vec<Option<i64>>,
+    units: Vec<Option<i64>>,
+    categories: Vec<Option<i64>>,
 }
 
 /// The catalogue as readers share it: loaded once (at serve's start, or by the first question
