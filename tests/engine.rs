@@ -435,6 +435,8 @@ fn a_search_typed_one_key_at_a_time_finds_what_the_whole_text_finds_at_once() {
                 let whole = ask(&engine.reader(), scope, &typed);
                 assert_eq!(narrowed.total, whole.total, "{scope:?} {typed:?}");
                 assert_eq!(ids(&narrowed), ids(&whole), "{scope:?} {typed:?}");
+                // What the catalogue matched, the row's own search text matches too.
+                assert!(whole.highlights.iter().all(|h| h.field.is_some()), "{scope:?} {typed:?}");
             }
         }
     }

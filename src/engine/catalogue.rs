@@ -472,3 +472,21 @@ impl Shared {
         Ok(self.read())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticket_takes_sixty_four_bytes_besides_its_title_and_channel_ticket_id() {
+        assert_eq!(std::mem::size_of::<Slot>(), 64);
+    }
+
+    #[test]
+    fn a_long_text_is_cut_at_a_character_boundary() {
+        let title = "预付卡".repeat(30_000);
+        let kept = cut(&title, MAX_TITLE);
+        assert!(kept.len() <= MAX_TITLE && title.starts_with(kept));
+        assert_eq!(cut("GD-2026-114051", MAX_CHANNEL_TICKET_ID), "GD-2026-114051");
+    }
+}
