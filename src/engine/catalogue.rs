@@ -448,6 +448,9 @@ impl Shared {
             }
             tracing::info!(
                 tickets = cat.slots.len(),
+                slot_bytes = cat.slots.capacity() * std::mem::size_of::<Slot>(),
+                text_bytes = cat.text.capacity(),
+                respondents = cat.respondents.values.len(),
                 ms = started.elapsed().as_millis() as u64,
                 "catalogue loaded"
             );
