@@ -465,7 +465,62 @@ fn a_search_typed_one_key_at_a_time_finds_what_the_whole_text_finds_at_once() {
                 let whole = ask(&engine.reader(), scope, &typed);
                 assert_eq!(narrowed.total, whole.total, "{scope:?} {typed:?}");
                 assert_eq!(ids(&narrowed), ids(&whole), "{scope:?} {typed:?}");
+                // What the catalogue matched, the row's own search text matches too.
+                assert!(whole.highlights.iter().all(|h| h.field.is_some()), "{scope:?} {typed:?}");
             }
         }
     }
+}
+
+#[test]
+fn a_search_of_every_ticket_sees_what_changed_since_it_last_ran() {
+    use rightsdesk::engine::window::{Scope, ViewSpec, WindowQuery};
+    use rightsdesk::search::Field;
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let leak = complaint("12345", "GD-1", "13700000000", "大良", "空调安装后漏水");
+    let first = register(&mut engine, leak).ticket().unwrap();
+    let reader = engine.reader();
+    let ask = |text: &str| {
+        let view = ViewSpec { scope: Scope::All, search: Some(text.into()), ..ViewSpec::default() };
+        reader.window(&WindowQuery { view, offset: 0, limit: 10, anchor: None }).unwrap()
+    };
+    assert_eq!(ask("ronggui").total, 0);
+    let gym = complaint("12345", "GD-2", "13700000001", "容桂", "健身房预付卡退费难");
+    let later = register(&mut engine, gym).ticket().unwrap();
+    act(&mut engine, first, A::Merge { into: later }).unwrap();
+    let found = ask("ronggui");
+    assert_eq!(found.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![later.0]);
+    assert_eq!(found.highlights[0].field, Some(Field::Town));
+    let merged = ask("漏水");
+    assert_eq!((merged.total, merged.rows[0].status.as_str()), (1, "merged"));
+}
+
+#[test]
+fn a_view_of_every_ticket_holds_the_closed_ones_in_its_order() {
+    use rightsdesk::engine::window::{Scope, Sort, ViewSpec, WindowQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let towns = ["容桂", "大良", "乐从"];
+    let mut ids = Vec::new();
+    for i in 0..9 {
+        let t = complaint("12345", &format!("GD-{i}"), "13700000000", towns[i % 3], "预付式消费门店关闭");
+        ids.push(register(&mut engine, t).ticket().unwrap());
+    }
+    for &id in &ids[1..4] {
+        act(&mut engine, id, A::Merge { into: ids[0] }).unwrap();
+    }
+    let window = |sort: Sort, descending: bool| {
+        let view = ViewSpec { scope: Scope::All, sort, descending, ..ViewSpec::default() };
+        engine.reader().window(&WindowQuery { view, offset: 0, limit: 20, anchor: Some(ids[2]) }).unwrap()
+    };
+    let by_number = window(Sort::Number, true);
+    let expected: Vec<u64> = ids.iter().rev().map(|id| id.0).collect();
+    assert_eq!(by_number.rows.iter().map(|r| r.id).collect::<Vec<_>>(), expected);
+    assert_eq!(by_number.anchor_at, Some(6));
+    let by_town = window(Sort::Town, false);
+    let towns: Vec<_> = by_town.rows.iter().map(|r| r.town.clone().unwrap_or_default()).collect();
+    let mut sorted = towns.clone();
+    sorted.sort();
+    assert_eq!((by_town.total, towns), (9, sorted));
 }

@@ -44,6 +44,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<i32, Failure> {
     }
     let engine = ctx.open_engine()?;
     let (engine, thread) = EngineHandle::spawn(engine);
+    let preload = engine.reader().preload();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -51,6 +52,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<i32, Failure> {
         .map_err(|e| Failure::new(format!("cannot start the async runtime: {e}")))?;
     let status = runtime.block_on(serve(ctx, args, engine));
     runtime.shutdown_timeout(STOP_GRACE);
+    preload.stop();
     // Every handle is gone with the runtime: the engine finishes its last burst and comes back.
     let engine = thread.join().map_err(|_| Failure::new("the engine stopped abnormally"))?;
     // Everything acknowledged is flushed already; the checkpoint only makes the next start

@@ -6,6 +6,7 @@ mod alarms;
 pub mod audit;
 pub mod authority;
 mod batch;
+mod catalogue;
 mod deadlines;
 pub mod matters;
 mod outbox;
@@ -16,6 +17,7 @@ mod scheduler;
 pub mod service;
 pub mod stats;
 pub mod view;
+mod view_search;
 pub mod window;
 
 pub use alarms::MAX_ALARM_TICKETS;
@@ -23,7 +25,7 @@ pub use protocol::{
     Answer, Change, ChannelHealth, Circuit, Command, Conflict, DeliveryResult, Envelope, Ingest,
     IngestReport, Malformed, Origin, Outcome, QuarantineAction, Query,
 };
-pub use reader::{ListFilter, Reader, StatusFilter};
+pub use reader::{ListFilter, Preload, Reader, StatusFilter};
 pub use scheduler::{SCHEDULER, run_scheduler};
 pub use service::EngineHandle;
 

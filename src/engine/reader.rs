@@ -1,5 +1,6 @@
 //! Read-only queries over the store. Any number of readers may run beside the engine.
 
+use super::catalogue;
 use super::stats::{StatsCache, StatsQuery};
 use super::view::{TicketDetail, TicketSummary};
 use super::window::{Counts, Ctx, Scope, ViewCache, ViewSpec, Window, WindowQuery};
@@ -81,11 +82,20 @@ pub struct Reader {
     views: Arc<Mutex<ViewCache>>,
     /// Every ticket's facts for statistics, kept current the same way.
     stats: Arc<Mutex<StatsCache>>,
+    /// Every ticket, compact: what searches and views of every ticket read.
+    catalogue: Arc<catalogue::Shared>,
 }
 
 impl Reader {
     pub fn new(store: Store, config: Arc<Config>, clock: Clock) -> Reader {
-        Reader { store, config, clock, views: Arc::default(), stats: Arc::default() }
+        Reader {
+            store,
+            config,
+            clock,
+            views: Arc::default(),
+            stats: Arc::default(),
+            catalogue: Arc::default(),
+        }
     }
 
     fn views(&self) -> std::sync::MutexGuard<'_, ViewCache> {
@@ -113,22 +123,63 @@ impl Reader {
         self.stats_cache().tickets(&self.store, &self.config, q, previous, selector, self.now())
     }
 
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx { store: &self.store, config: &self.config, now: self.now(), catalogue: &self.catalogue }
+    }
+
+    /// Builds the catalogue of every ticket now, on a thread of its own, so that the first
+    /// search or view of every ticket finds it ready. It takes at most half a core while
+    /// nobody waits for it (a console's keys meanwhile find one free), all it can when a
+    /// question does.
+    pub fn preload(&self) -> Preload {
+        let reader = self.clone();
+        let spawned = std::thread::Builder::new().name("catalogue".into()).spawn(move || {
+            match reader.catalogue.load_in_background(&reader.store, &reader.config) {
+                Ok(()) | Err(StoreError::Closing) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "the catalogue did not load; the first search tries again")
+                }
+            }
+        });
+        let thread = spawned.inspect_err(|e| tracing::warn!(error = %e, "no thread for the catalogue")).ok();
+        Preload { catalogue: self.catalogue.clone(), thread }
+    }
+
+    /// Whether answering about `view` reads the catalogue (loaded before the cache is locked,
+    /// so that a console waiting for it never holds up another one's window).
+    fn ready_for(&self, view: &ViewSpec) -> Result<(), StoreError> {
+        if view.scope == Scope::All || view.search_text().is_some() {
+            self.catalogue.ensure_loaded(&self.store, &self.config)?;
+        }
+        Ok(())
+    }
+
     /// A window of a view: the rows on screen, the total and where the anchor went.
     pub fn window(&self, q: &WindowQuery) -> Result<Window, StoreError> {
-        let ctx = Ctx { store: &self.store, config: &self.config, now: self.now() };
-        self.views().window(&ctx, q)
+        let ctx = self.ctx();
+        self.ready_for(&q.view)?;
+        let Some(text) = q.view.search_text() else {
+            return self.views().window(&ctx, q);
+        };
+        let plan = self.views().plan_search(&ctx, &q.view, text)?;
+        let ranked = {
+            let cat = self.catalogue.current(&self.store, &self.config)?;
+            plan.rank(&cat, q, q.limit.min(super::window::MAX_WINDOW))
+        };
+        self.views().finish_search(&ctx, q, plan, ranked)
     }
 
     /// Visits every open ticket's row (from the views' memory, not a scan of the store).
     pub fn each_open(&self, f: impl FnMut(&Row)) -> Result<(), StoreError> {
-        let ctx = Ctx { store: &self.store, config: &self.config, now: self.now() };
-        self.views().each_open(&ctx, f)
+        self.views().each_open(&self.ctx(), f)
     }
 
     /// Live counts for a console's sidebar.
     pub fn counts(&self, views: &[ViewSpec]) -> Result<Counts, StoreError> {
-        let ctx = Ctx { store: &self.store, config: &self.config, now: self.now() };
-        self.views().counts(&ctx, views)
+        for v in views {
+            self.ready_for(v)?;
+        }
+        self.views().counts(&self.ctx(), views)
     }
 
     pub fn now(&self) -> Timestamp {
@@ -339,6 +390,22 @@ impl Reader {
         match &f.channel {
             Some(channel) => by_text(TextIndex::Channel, channel),
             None => Ok(Source::Ids(store.all_ids().collect::<Result<Vec<_>, _>>()?)),
+        }
+    }
+}
+
+/// The catalogue loading in the background (see `Reader::preload`).
+pub struct Preload {
+    catalogue: Arc<catalogue::Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Preload {
+    /// Stops a load still in progress and waits for its thread: it holds the store open.
+    pub fn stop(mut self) {
+        self.catalogue.stop_loading();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }

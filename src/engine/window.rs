@@ -4,16 +4,18 @@
 //! event log (a few rows re-read per change, never a rescan); a view's order is kept the same way.
 //! A search ranks the view's rows by match and returns the top rows with the total.
 
+use super::catalogue;
 use super::view::TicketSummary;
+use super::view_search::LastSearch;
 use crate::config::Config;
 use crate::domain::status::Status;
 use crate::domain::ticket::{Flag, TicketId};
-use crate::search::{self, Haystack, Highlight, RowText};
-use crate::store::{Row, Store, StoreError, TextIndex};
+use crate::search::{Haystack, Highlight, RowText};
+use crate::store::{Row, Store, StoreError};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// Which tickets a view starts from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -85,38 +87,99 @@ pub struct ViewSpec {
     pub descending: bool,
 }
 
+/// What a view filters and orders a ticket by: a stored row, or a ticket of the catalogue.
+pub(super) trait Fields {
+    fn id(&self) -> TicketId;
+    fn status(&self) -> Status;
+    fn channel(&self) -> &str;
+    fn unit(&self) -> Option<&str>;
+    fn town(&self) -> Option<&str>;
+    fn owner(&self) -> Option<&str>;
+    /// A unit sent it back (退回).
+    fn returned(&self) -> bool;
+    fn title(&self) -> &str;
+    fn channel_ticket_id(&self) -> &str;
+    fn respondent(&self) -> Option<&str>;
+    fn category(&self) -> Option<&str>;
+    /// Milliseconds.
+    fn earliest_due(&self) -> Option<i64>;
+    fn received_at(&self) -> Option<i64>;
+}
+
+impl Fields for Row {
+    fn id(&self) -> TicketId {
+        self.id
+    }
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn channel(&self) -> &str {
+        &self.channel
+    }
+    fn unit(&self) -> Option<&str> {
+        self.unit.as_deref()
+    }
+    fn town(&self) -> Option<&str> {
+        self.town.as_deref()
+    }
+    fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+    fn returned(&self) -> bool {
+        self.flags.contains(&Flag::ReturnedByUnit)
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn channel_ticket_id(&self) -> &str {
+        &self.channel_ticket_id
+    }
+    fn respondent(&self) -> Option<&str> {
+        self.respondent_name.as_deref()
+    }
+    fn category(&self) -> Option<&str> {
+        self.category.as_deref()
+    }
+    fn earliest_due(&self) -> Option<i64> {
+        self.earliest_due.map(Timestamp::millis)
+    }
+    fn received_at(&self) -> Option<i64> {
+        self.received_at.map(Timestamp::millis)
+    }
+}
+
 impl ViewSpec {
-    fn admits(&self, row: &Row, risk: impl FnOnce() -> (bool, bool)) -> bool {
-        let eq = |want: &Option<String>, have: &Option<String>| want.is_none() || want == have;
+    fn admits(&self, row: &impl Fields, risk: impl FnOnce() -> (bool, bool)) -> bool {
+        let eq = |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| have == Some(w));
         let contains = |n: &str| {
             super::reader::search_index(n).is_some()
-                || row.title.contains(n)
-                || row.channel_ticket_id.contains(n)
-                || [&row.respondent_name, &row.town, &row.category]
+                || row.title().contains(n)
+                || row.channel_ticket_id().contains(n)
+                || [row.respondent(), row.town(), row.category()]
                     .iter()
-                    .any(|f| f.as_deref().is_some_and(|v| v.contains(n)))
+                    .any(|f| f.is_some_and(|v| v.contains(n)))
         };
         let clocks = |(overdue, due_soon): (bool, bool)| {
             let (want_o, want_s) = (self.at_risk || self.overdue, self.at_risk || self.due_soon);
             (want_o && overdue) || (want_s && due_soon)
         };
-        (self.scope == Scope::All || row.status.is_open())
-            && (self.status.is_empty() || self.status.contains(&row.status))
-            && eq(&self.channel, &Some(row.channel.clone()))
-            && eq(&self.unit, &row.unit)
-            && eq(&self.town, &row.town)
-            && eq(&self.owner, &row.owner)
-            && (!self.returned || row.flags.contains(&Flag::ReturnedByUnit))
+        (self.scope == Scope::All || row.status().is_open())
+            && (self.status.is_empty() || self.status.contains(&row.status()))
+            && eq(&self.channel, Some(row.channel()))
+            && eq(&self.unit, row.unit())
+            && eq(&self.town, row.town())
+            && eq(&self.owner, row.owner())
+            && (!self.returned || row.returned())
             && self.contains.as_deref().map(str::trim).is_none_or(contains)
             && (!(self.at_risk || self.overdue || self.due_soon) || clocks(risk()))
     }
 
     /// The same view without its search text: the order a search ranks within.
-    fn unsearched(&self) -> ViewSpec {
+    pub(super) fn unsearched(&self) -> ViewSpec {
         ViewSpec { search: None, ..self.clone() }
     }
 
-    fn search_text(&self) -> Option<&str> {
+    pub(super) fn search_text(&self) -> Option<&str> {
         self.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
     }
 }
@@ -157,30 +220,30 @@ pub struct Counts {
 
 /// Order key of one row in one view.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Key {
+pub(super) struct Key {
     primary: i64,
     text: String,
     id: u64,
 }
 
-fn key_of(sort: Sort, row: &Row) -> Key {
-    let text = |s: &Option<String>| s.clone().unwrap_or_else(|| "\u{10FFFF}".into());
-    let (primary, text) = match sort {
-        Sort::Deadline => (row.earliest_due.map_or(i64::MAX, Timestamp::millis), String::new()),
-        Sort::Received => (-row.received_at.map_or(0, Timestamp::millis), String::new()),
-        Sort::Channel => (0, row.channel.clone()),
-        Sort::Status => (row.status.tag() as i64, String::new()),
-        Sort::Town => (0, text(&row.town)),
-        Sort::Unit => (0, text(&row.unit)),
-        Sort::Number => (row.id.0 as i64, String::new()),
-    };
-    Key { primary, text, id: row.id.0 }
+impl Key {
+    pub(super) fn id(&self) -> u64 {
+        self.id
+    }
 }
 
-/// An open ticket as the views hold it.
-struct Entry {
-    row: Row,
-    hay: OnceLock<Haystack>,
+fn key_of(sort: Sort, row: &impl Fields) -> Key {
+    let text = |s: Option<&str>| s.unwrap_or("\u{10FFFF}").to_string();
+    let (primary, text) = match sort {
+        Sort::Deadline => (row.earliest_due().unwrap_or(i64::MAX), String::new()),
+        Sort::Received => (-row.received_at().unwrap_or(0), String::new()),
+        Sort::Channel => (0, row.channel().to_string()),
+        Sort::Status => (row.status().tag() as i64, String::new()),
+        Sort::Town => (0, text(row.town())),
+        Sort::Unit => (0, text(row.unit())),
+        Sort::Number => (row.id().0 as i64, String::new()),
+    };
+    Key { primary, text, id: row.id().0 }
 }
 
 /// The open tickets, current as of `seq`.
@@ -188,38 +251,28 @@ struct Entry {
 struct OpenSet {
     seq: u64,
     loaded: bool,
-    rows: HashMap<TicketId, Arc<Entry>>,
+    rows: HashMap<TicketId, Row>,
 }
 
 /// A view's order, current as of `seq`.
-struct Ordered {
+pub(super) struct Ordered {
     seq: u64,
-    keys: HashMap<TicketId, Key>,
+    /// Shared with a search ranking the view's tickets outside the cache's lock.
+    pub(super) keys: Arc<HashMap<TicketId, Key>>,
     order: BTreeSet<Key>,
     /// When membership depends on the clock (at risk), when it was last judged.
-    judged_at: Timestamp,
+    pub(super) judged_at: Timestamp,
     used: u64,
-}
-
-/// The last search answered. Every way a row matches (a subsequence, a pinyin substring, an
-/// alias prefix) still fails when the text grows at its end, so a search for a longer text in
-/// the same view, order and event matches a subset of these rows: it scores only them.
-struct LastSearch {
-    view: ViewSpec,
-    seq: u64,
-    judged_at: Timestamp,
-    text: String,
-    /// Each match's position in the view's order and its ticket, in that order.
-    hits: Vec<(usize, TicketId)>,
+    /// The last search answered within the view.
+    pub(super) last_search: Option<Arc<LastSearch>>,
 }
 
 /// Everything the reader keeps for the views; shared by every clone of one reader.
 #[derive(Default)]
 pub struct ViewCache {
     open: OpenSet,
-    ordered: HashMap<ViewSpec, Ordered>,
+    pub(super) ordered: HashMap<ViewSpec, Ordered>,
     counts: Option<(u64, Vec<ViewSpec>, i64, Counts)>,
-    last_search: Option<LastSearch>,
     uses: u64,
 }
 
@@ -234,10 +287,11 @@ pub(super) struct Ctx<'a> {
     pub store: &'a Store,
     pub config: &'a Config,
     pub now: Timestamp,
+    pub catalogue: &'a catalogue::Shared,
 }
 
 impl Ctx<'_> {
-    fn summary(&self, row: &Row) -> TicketSummary {
+    pub(super) fn summary(&self, row: &Row) -> TicketSummary {
         TicketSummary::of(row, self.config, self.now)
     }
 
@@ -247,8 +301,8 @@ impl Ctx<'_> {
         (s.is_overdue(), s.is_due_soon())
     }
 
-    /// What the search sees of `row`; without pinyin for a query that does not use it.
-    fn haystack(&self, row: &Row, with_pinyin: bool) -> Haystack {
+    /// What the search sees of `row`, to highlight what matched.
+    pub(super) fn haystack(&self, row: &Row) -> Haystack {
         let org = &self.config.org;
         let town_id = row.town.as_deref().and_then(|t| org.branch_of_town(t)).map(|u| u.id.as_str());
         let unit = row.unit.as_deref().and_then(|u| org.unit(u));
@@ -264,13 +318,13 @@ impl Ctx<'_> {
             unit_id: row.unit.as_deref(),
             category: row.category.as_deref(),
         };
-        Haystack::of_with(&text, with_pinyin)
+        Haystack::of(&text)
     }
 }
 
 impl ViewCache {
     /// Brings the open set up to the store's last event.
-    fn refresh_open(&mut self, ctx: &Ctx) -> Result<u64, StoreError> {
+    pub(super) fn refresh_open(&mut self, ctx: &Ctx) -> Result<u64, StoreError> {
         let last = ctx.store.last_seq()?;
         let open = &mut self.open;
         if open.loaded && open.seq == last {
@@ -280,7 +334,7 @@ impl ViewCache {
             let mut rows = HashMap::new();
             for row in ctx.store.open_rows() {
                 let row = row?;
-                rows.insert(row.id, Arc::new(Entry { row, hay: OnceLock::new() }));
+                rows.insert(row.id, row);
             }
             *open = OpenSet { seq: last, loaded: true, rows };
             self.ordered.clear();
@@ -288,7 +342,7 @@ impl ViewCache {
         }
         for id in changed_since(ctx.store, open.seq)? {
             match ctx.store.row(id)? {
-                Some(row) => open.rows.insert(id, Arc::new(Entry { row, hay: OnceLock::new() })),
+                Some(row) => open.rows.insert(id, row),
                 None => open.rows.remove(&id),
             };
         }
@@ -300,9 +354,6 @@ impl ViewCache {
     pub(super) fn window(&mut self, ctx: &Ctx, q: &WindowQuery) -> Result<Window, StoreError> {
         let seq = self.refresh_open(ctx)?;
         let limit = q.limit.min(MAX_WINDOW);
-        if let Some(text) = q.view.search_text() {
-            return self.searched(ctx, q, text, seq, limit);
-        }
         self.uses += 1;
         let uses = self.uses;
         let ordered = self.ordered_view(ctx, &q.view, seq)?;
@@ -327,15 +378,20 @@ impl ViewCache {
         Ok(Window { seq, total, offset: q.offset, rows, highlights: Vec::new(), anchor_at })
     }
 
-    fn row(&self, ctx: &Ctx, id: TicketId) -> Result<Option<Row>, StoreError> {
+    pub(super) fn row(&self, ctx: &Ctx, id: TicketId) -> Result<Option<Row>, StoreError> {
         match self.open.rows.get(&id) {
-            Some(e) => Ok(Some(e.row.clone())),
+            Some(row) => Ok(Some(row.clone())),
             None => ctx.store.summary(id),
         }
     }
 
     /// The view's order, built once and then kept current from the event log.
-    fn ordered_view(&mut self, ctx: &Ctx, view: &ViewSpec, seq: u64) -> Result<&mut Ordered, StoreError> {
+    pub(super) fn ordered_view(
+        &mut self,
+        ctx: &Ctx,
+        view: &ViewSpec,
+        seq: u64,
+    ) -> Result<&mut Ordered, StoreError> {
         let rejudge = view.at_risk || view.overdue || view.due_soon;
         let stale = match self.ordered.get(view) {
             None => true,
@@ -344,7 +400,8 @@ impl ViewCache {
         if stale {
             let built = self.build_ordered(ctx, view, seq)?;
             self.ordered.insert(view.clone(), built);
-        } else if let Some(o) = self.ordered.get(view)
+        }
+        if let Some(o) = self.ordered.get(view)
             && o.seq != seq
         {
             let since = o.seq;
@@ -358,22 +415,20 @@ impl ViewCache {
                 None => None,
             };
             let o = self.ordered.get_mut(view).expect("checked above");
+            let keys = Arc::make_mut(&mut o.keys);
             for (id, row) in rows {
-                if indexed.as_ref().is_some_and(|ids| !ids.contains(&id)) {
-                    if let Some(old) = o.keys.remove(&id) {
-                        o.order.remove(&old);
-                    }
-                    continue;
-                }
-                if let Some(old) = o.keys.remove(&id) {
+                if let Some(old) = keys.remove(&id) {
                     o.order.remove(&old);
+                }
+                if indexed.as_ref().is_some_and(|ids| !ids.contains(&id)) {
+                    continue;
                 }
                 if let Some(row) = row
                     && view.admits(&row, || ctx.risk(&row))
                 {
                     let key = key_of(view.sort, &row);
                     o.order.insert(key.clone());
-                    o.keys.insert(id, key);
+                    keys.insert(id, key);
                 }
             }
             o.seq = seq;
@@ -381,107 +436,56 @@ impl ViewCache {
         Ok(self.ordered.get_mut(view).expect("inserted above"))
     }
 
+    /// A view's order, as of `seq` — or, for a view of every ticket, as of the catalogue's
+    /// last event (the caller replays the events after it).
     fn build_ordered(&self, ctx: &Ctx, view: &ViewSpec, seq: u64) -> Result<Ordered, StoreError> {
         let mut keys = HashMap::new();
         let indexed = match view.contains.as_deref() {
             Some(text) => index_lookup(ctx.store, text)?,
             None => None,
         };
-        let mut consider = |row: &Row| {
-            if indexed.as_ref().is_none_or(|ids| ids.contains(&row.id)) && view.admits(row, || ctx.risk(row))
-            {
-                keys.insert(row.id, key_of(view.sort, row));
-            }
-        };
+        let mut built_at = seq;
         // Only an open ticket has a running clock to be overdue or due soon.
         let open_only = view.scope == Scope::Open || view.at_risk || view.overdue || view.due_soon;
         match &indexed {
-            None if open_only => self.open.rows.values().for_each(|e| consider(&e.row)),
+            None if open_only => {
+                for row in self.open.rows.values() {
+                    if view.admits(row, || ctx.risk(row)) {
+                        keys.insert(row.id, key_of(view.sort, row));
+                    }
+                }
+            }
             Some(ids) => {
                 for id in ids {
-                    if let Some(row) = self.row(ctx, *id)? {
-                        consider(&row);
+                    if let Some(row) = self.row(ctx, *id)?
+                        && view.admits(&row, || ctx.risk(&row))
+                    {
+                        keys.insert(row.id, key_of(view.sort, &row));
                     }
                 }
             }
             None => {
-                for id in candidates(ctx.store, view)? {
-                    if let Some(row) = self.row(ctx, id)? {
-                        consider(&row);
+                // Every ticket, from memory: the catalogue, not a read per ticket.
+                let cat = ctx.catalogue.current(ctx.store, ctx.config)?;
+                built_at = cat.seq();
+                for entry in cat.entries() {
+                    let id = entry.id();
+                    let risk = || self.open.rows.get(&id).map_or((false, false), |row| ctx.risk(row));
+                    if view.admits(&entry, risk) {
+                        keys.insert(id, key_of(view.sort, &entry));
                     }
                 }
             }
         }
         let order = keys.values().cloned().collect();
-        Ok(Ordered { seq, keys, order, judged_at: ctx.now, used: self.uses })
-    }
-
-    fn searched(
-        &mut self,
-        ctx: &Ctx,
-        q: &WindowQuery,
-        text: &str,
-        seq: u64,
-        limit: usize,
-    ) -> Result<Window, StoreError> {
-        let query = search::Query::new(text);
-        let base = q.view.unsearched();
-        // By index where the text names one (a phone number, a credit code).
-        let indexed = index_lookup(ctx.store, text)?;
-        let judged_at = self.ordered_view(ctx, &base, seq)?.judged_at;
-        let narrows = indexed.is_none()
-            && self.last_search.as_ref().is_some_and(|l| {
-                l.view == base
-                    && l.seq == seq
-                    && l.judged_at == judged_at
-                    && text.starts_with(l.text.as_str())
-            });
-        let candidates: Vec<(usize, TicketId)> = match self.last_search.take() {
-            Some(last) if narrows => last.hits,
-            _ => {
-                let ordered = self.ordered.get(&base).expect("built above");
-                let ids = ordered.order.iter().map(|k| TicketId(k.id));
-                if base.descending { ids.rev().enumerate().collect() } else { ids.enumerate().collect() }
-            }
-        };
-        let mut hits: Vec<(i64, usize, TicketId, Highlight)> = Vec::new();
-        for (pos, id) in candidates {
-            if let Some(ids) = &indexed {
-                if ids.contains(&id) {
-                    hits.push((i64::MAX, pos, id, Highlight::default()));
-                }
-                continue;
-            }
-            let scored = match self.open.rows.get(&id) {
-                // Kept with the open ticket, so built with its pinyin once.
-                Some(e) => query.score(e.hay.get_or_init(|| ctx.haystack(&e.row, true))),
-                None => match ctx.store.summary(id)? {
-                    Some(row) => query.score(&ctx.haystack(&row, query.needs_pinyin())),
-                    None => None,
-                },
-            };
-            if let Some((score, h)) = scored {
-                hits.push((score, pos, id, h));
-            }
-        }
-        if indexed.is_none() {
-            let kept = hits.iter().map(|h| (h.1, h.2)).collect();
-            self.last_search =
-                Some(LastSearch { view: base, seq, judged_at, text: text.to_string(), hits: kept });
-        }
-        // Best match first; the view's own order among equals.
-        hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let total = hits.len();
-        let anchor_at = q.anchor.and_then(|a| hits.iter().position(|h| h.2 == a));
-        let mut rows = Vec::new();
-        let mut highlights = Vec::new();
-        for (_, _, id, h) in hits.into_iter().skip(q.offset).take(limit) {
-            if let Some(row) = self.row(ctx, id)? {
-                rows.push(ctx.summary(&row));
-                highlights.push(h);
-            }
-        }
-        Ok(Window { seq, total, offset: q.offset, rows, highlights, anchor_at })
+        Ok(Ordered {
+            seq: built_at,
+            keys: Arc::new(keys),
+            order,
+            judged_at: ctx.now,
+            used: self.uses,
+            last_search: None,
+        })
     }
 
     fn evict(&mut self) {
@@ -494,9 +498,9 @@ impl ViewCache {
     }
 
     /// Visits every open ticket's row, as of the store's last event.
-    pub(super) fn each_open(&mut self, ctx: &Ctx, mut f: impl FnMut(&Row)) -> Result<(), StoreError> {
+    pub(super) fn each_open(&mut self, ctx: &Ctx, f: impl FnMut(&Row)) -> Result<(), StoreError> {
         self.refresh_open(ctx)?;
-        self.open.rows.values().for_each(|e| f(&e.row));
+        self.open.rows.values().for_each(f);
         Ok(())
     }
 
@@ -513,14 +517,14 @@ impl ViewCache {
         }
         let mut by_channel: BTreeMap<String, usize> =
             ctx.config.channels.all().map(|c| (c.id.clone(), 0)).collect();
-        for e in self.open.rows.values() {
-            *by_channel.entry(e.row.channel.clone()).or_default() += 1;
+        for row in self.open.rows.values() {
+            *by_channel.entry(row.channel.clone()).or_default() += 1;
         }
         let mut totals = Vec::with_capacity(views.len());
         for v in views {
             let total = match v.scope {
                 Scope::Open if v.search_text().is_none() => {
-                    self.open.rows.values().filter(|e| v.admits(&e.row, || ctx.risk(&e.row))).count()
+                    self.open.rows.values().filter(|row| v.admits(*row, || ctx.risk(row))).count()
                 }
                 _ => self.ordered_view(ctx, &v.unsearched(), seq)?.order.len(),
             };
@@ -547,33 +551,8 @@ fn changed_since(store: &Store, seq: u64) -> Result<BTreeSet<TicketId>, StoreErr
     Ok(ids)
 }
 
-/// Where an all-tickets view starts: the most selective index it names.
-fn candidates(store: &Store, v: &ViewSpec) -> Result<Vec<TicketId>, StoreError> {
-    let by = |index: TextIndex, value: &str| store.ids_with(index, value).collect::<Result<Vec<_>, _>>();
-    if let Some(unit) = &v.unit {
-        return by(TextIndex::Unit, unit);
-    }
-    if let Some(owner) = &v.owner {
-        return by(TextIndex::Owner, owner);
-    }
-    if !v.status.is_empty() {
-        let mut ids = Vec::new();
-        for s in &v.status {
-            ids.extend(store.ids_with_status(*s).collect::<Result<Vec<_>, _>>()?);
-        }
-        return Ok(ids);
-    }
-    if let Some(town) = &v.town {
-        return by(TextIndex::Town, town);
-    }
-    if let Some(channel) = &v.channel {
-        return by(TextIndex::Channel, channel);
-    }
-    store.all_ids().collect()
-}
-
 /// A phone number or credit code is looked up, not matched.
-fn index_lookup(store: &Store, text: &str) -> Result<Option<BTreeSet<TicketId>>, StoreError> {
+pub(super) fn index_lookup(store: &Store, text: &str) -> Result<Option<BTreeSet<TicketId>>, StoreError> {
     match super::reader::search_index(text) {
         Some((index, value)) => Ok(Some(store.ids_with(index, &value).collect::<Result<_, _>>()?)),
         None => Ok(None),

@@ -53,6 +53,8 @@ pub enum StoreError {
     /// An event is written once, after the chain's head; anything else would rewrite the trail.
     #[error("event {seq} is not after the audit chain's head (event {head}): an event is written once")]
     NotAfterHead { seq: u64, head: u64 },
+    #[error("the store is closing")]
+    Closing,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

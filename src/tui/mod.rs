@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod app;
+pub mod backend;
 mod demo;
 pub mod dispatch;
 pub mod forms;
@@ -30,7 +31,6 @@ use futures_util::StreamExt;
 use i18n::Lang;
 use keymap::Keymap;
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -152,7 +152,7 @@ async fn event_loop(
     let (tx, mut replies) = tokio::sync::mpsc::unbounded_channel();
     let link = link::Link::start(data_dir.to_path_buf(), hello, tx);
     let _guard = terminal::Guard::enter()?;
-    let backend = CrosstermBackend::new(std::io::stdout());
+    let backend = backend::Console::new(std::io::stdout());
     let mut term =
         Terminal::new(backend).map_err(|e| ConsoleError::Terminal(terminal::TerminalError::Io(e)))?;
     let mut events = EventStream::new();

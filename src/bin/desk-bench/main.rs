@@ -64,6 +64,11 @@ pub struct Args {
     /// store, serve, import, ui: keep the store after the run.
     #[arg(long)]
     pub keep: bool,
+    /// ui: measure again the `--data` store an earlier `ui --keep` run filled (with the same
+    /// `--tickets` and `--seed`) instead of filling a new one: a 1,000,000-ticket run without
+    /// the minutes of filling.
+    #[arg(long, requires = "data")]
+    pub reuse: bool,
     /// Generator seed: the same seed gives the same tickets.
     #[arg(long, default_value_t = 20261128)]
     pub seed: u64,

@@ -29,6 +29,7 @@ const PHONE_LOOKUPS: usize = 100;
 /// otherwise only what the run put in it).
 pub fn data_dir(args: &Args, what: &str) -> Result<(PathBuf, bool), String> {
     match &args.data {
+        Some(dir) if args.reuse && dir.join(FILLED).exists() => Ok((dir.clone(), false)),
         Some(dir) if dir.exists() => {
             let mut entries =
                 std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
@@ -76,6 +77,23 @@ pub struct Backfilled {
 /// Fills the store in `dir` with `n` generated historical tickets as of `now` (about 5% still
 /// open) through the engine, `burst` tickets per `execute_all`, and closes it durable: the last
 /// flush, then a checkpoint. The `store` and `serve` suites start from this.
+/// What a kept store was filled with (`ui --keep`), for `--reuse`: `TICKETS SEED APPLIED`.
+pub const FILLED: &str = "desk-bench-filled";
+
+/// The tickets of a store an earlier run filled with `n` tickets of `seed`, if `dir` holds one.
+pub fn filled_before(dir: &Path, n: usize, seed: u64) -> Option<u64> {
+    let text = std::fs::read_to_string(dir.join(FILLED)).ok()?;
+    let mut parts = text.split_whitespace().map(|p| p.parse::<u64>().ok());
+    match (parts.next()??, parts.next()??, parts.next()??) {
+        (tickets, s, applied) if tickets == n as u64 && s == seed => Some(applied),
+        _ => None,
+    }
+}
+
+pub fn record_filled(dir: &Path, n: usize, seed: u64, applied: u64) -> Result<(), String> {
+    std::fs::write(dir.join(FILLED), format!("{n} {seed} {applied}\n")).map_err(|e| format!("{FILLED}: {e}"))
+}
+
 pub fn backfill(
     seed: u64,
     n: usize,

@@ -91,8 +91,25 @@ fn run_ui(
     dir: &Path,
     configs: &Path,
 ) -> Result<Vec<Figure>, String> {
-    let filled = store::backfill(args.seed, n, args.burst.max(1), config, now, dir)?;
-    let mut figures = vec![fig("tickets", filled.applied as f64, 0, "tickets")];
+    let applied = match store::filled_before(dir, n, args.seed).filter(|_| args.reuse) {
+        Some(applied) => {
+            eprintln!("measuring the store an earlier run filled in {}", dir.display());
+            applied
+        }
+        None if args.reuse => {
+            return Err(format!(
+                "{} holds no store filled with --tickets {n} --seed {}",
+                dir.display(),
+                args.seed
+            ));
+        }
+        None => {
+            let applied = store::backfill(args.seed, n, args.burst.max(1), config, now, dir)?.applied;
+            store::record_filled(dir, n, args.seed, applied as u64)?;
+            applied as u64
+        }
+    };
+    let mut figures = vec![fig("tickets", applied as f64, 0, "tickets")];
     figures.extend(in_process(config, now, dir)?);
 
     let open_config = configs.join("open");

@@ -1,0 +1,495 @@
+//! Every ticket, compact, in memory: what a view of every ticket filters and orders by, and what
+//! a search matches (number, channel ticket id, title, category and the names with their
+//! pinyin). Built by one sequential scan of the store and kept current from the event log, so
+//! neither a view of every ticket nor a search reads the store row by row.
+//!
+//! Compact because it holds every ticket ever registered: the names (channel, town, 商圈, unit,
+//! owner, respondent, category) are interned — a district has a few thousand distinct ones —
+//! with their pinyin readings computed once per name; a ticket keeps their numbers, and its
+//! title and channel ticket id sit in one text arena. A search scores each distinct name once,
+//! then each ticket's own texts.
+
+use super::window::Fields;
+use crate::config::Config;
+use crate::domain::status::Status;
+use crate::domain::ticket::{Flag, TicketId};
+use crate::search::{Query, Readings};
+use crate::store::{Row, Store, StoreError};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// A title or channel ticket id longer than this many bytes is matched by its beginning.
+const MAX_TITLE: usize = u16::MAX as usize;
+const MAX_CHANNEL_TICKET_ID: usize = u8::MAX as usize;
+/// `received` of a ticket without a receipt time.
+const NOT_RECEIVED: i64 = i64::MIN;
+/// `due` of a ticket without a running clock.
+const NOT_DUE: i64 = i64::MAX;
+
+/// One ticket as the catalogue holds it: numbers instead of strings (64 bytes).
+#[derive(Clone, Copy)]
+struct Slot {
+    id: TicketId,
+    received: i64,
+    due: i64,
+    /// Where its title starts in the arena; its channel ticket id follows the title.
+    text_at: u32,
+    title_len: u16,
+    channel_ticket_id_len: u8,
+    status: Status,
+    returned: bool,
+    channel: u32,
+    town: u32,
+    district: u32,
+    unit: u32,
+    owner: u32,
+    respondent: u32,
+    category: u32,
+}
+
+/// What a search matches a name by.
+struct Matched {
+    text: Box<str>,
+    /// None: the name is matched as written only (a category).
+    readings: Option<Readings>,
+}
+
+/// The distinct values of one field, numbered from 1 (0 is "none").
+#[derive(Default)]
+struct Names {
+    values: Vec<(Box<str>, Option<Matched>)>,
+    ids: HashMap<Box<str>, u32>,
+}
+
+impl Names {
+    fn intern(&mut self, value: Option<&str>, matched: impl FnOnce(&str) -> Option<Matched>) -> u32 {
+        let Some(value) = value else { return 0 };
+        if let Some(&id) = self.ids.get(value) {
+            return id;
+        }
+        self.values.push((value.into(), matched(value)));
+        let id = self.values.len() as u32;
+        self.ids.insert(value.into(), id);
+        id
+    }
+
+    fn get(&self, id: u32) -> Option<&str> {
+        id.checked_sub(1).map(|i| &*self.values[i as usize].0)
+    }
+
+    /// Each name's score for `query`, by number (0 first, never matching).
+    fn scores(&self, query: &Query) -> Vec<Option<i64>> {
+        let mut scores = Vec::with_capacity(self.values.len() + 1);
+        scores.push(None);
+        for (_, matched) in &self.values {
+            scores.push(matched.as_ref().and_then(|m| match &m.readings {
+                Some(r) => query.score_name(&m.text, r),
+                None => query.score_text(&m.text),
+            }));
+        }
+        scores
+    }
+}
+
+/// Every ticket, current as of `seq`.
+#[derive(Default)]
+pub(super) struct Catalogue {
+    loaded: bool,
+    seq: u64,
+    /// In ticket number order.
+    slots: Vec<Slot>,
+    text: String,
+    channels: Names,
+    towns: Names,
+    districts: Names,
+    units: Names,
+    owners: Names,
+    respondents: Names,
+    categories: Names,
+}
+
+/// A ticket of the catalogue with its names: what a view filters and orders.
+pub(super) struct Entry<'a> {
+    cat: &'a Catalogue,
+    slot: &'a Slot,
+}
+
+impl Fields for Entry<'_> {
+    fn id(&self) -> TicketId {
+        self.slot.id
+    }
+    fn status(&self) -> Status {
+        self.slot.status
+    }
+    fn channel(&self) -> &str {
+        self.cat.channels.get(self.slot.channel).unwrap_or_default()
+    }
+    fn unit(&self) -> Option<&str> {
+        self.cat.units.get(self.slot.unit)
+    }
+    fn town(&self) -> Option<&str> {
+        self.cat.towns.get(self.slot.town)
+    }
+    fn owner(&self) -> Option<&str> {
+        self.cat.owners.get(self.slot.owner)
+    }
+    fn returned(&self) -> bool {
+        self.slot.returned
+    }
+    fn title(&self) -> &str {
+        let at = self.slot.text_at as usize;
+        &self.cat.text[at..at + self.slot.title_len as usize]
+    }
+    fn channel_ticket_id(&self) -> &str {
+        let at = self.slot.text_at as usize + self.slot.title_len as usize;
+        &self.cat.text[at..at + self.slot.channel_ticket_id_len as usize]
+    }
+    fn respondent(&self) -> Option<&str> {
+        self.cat.respondents.get(self.slot.respondent)
+    }
+    fn category(&self) -> Option<&str> {
+        self.cat.categories.get(self.slot.category)
+    }
+    fn earliest_due(&self) -> Option<i64> {
+        Some(self.slot.due).filter(|&d| d != NOT_DUE)
+    }
+    fn received_at(&self) -> Option<i64> {
+        Some(self.slot.received).filter(|&r| r != NOT_RECEIVED)
+    }
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn named(value: &str, alias: Option<&str>) -> Option<Matched> {
+    (!value.trim().is_empty())
+        .then(|| Matched { text: value.into(), readings: Some(Readings::of(value, alias)) })
+}
+
+impl Catalogue {
+    pub(super) fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Every ticket of the store, by one scan of its tickets (and of the open ones' rows, for
+    /// their deadlines); None when the store began closing meanwhile.
+    fn load(
+        store: &Store,
+        config: &Config,
+        pace: &Pace,
+        background: bool,
+    ) -> Result<Option<Catalogue>, StoreError> {
+        let seq = store.last_seq()?;
+        let mut due = HashMap::new();
+        for row in store.open_rows() {
+            let row = row?;
+            if let Some(at) = row.earliest_due {
+                due.insert(row.id, at);
+            }
+        }
+        let mut cat = Catalogue { loaded: true, seq, ..Catalogue::default() };
+        let mut chunk = std::time::Instant::now();
+        for (n, ticket) in store.tickets().enumerate() {
+            if n % 4096 == 0 {
+                if pace.stop.load(AtomicOrdering::Relaxed) {
+                    return Ok(None);
+                }
+                if background {
+                    pace.breathe(chunk.elapsed());
+                }
+                chunk = std::time::Instant::now();
+            }
+            let ticket = ticket?;
+            let row = Row::of(&ticket, due.get(&ticket.id).copied());
+            let slot = cat.slot_of(&row, config);
+            cat.slots.push(slot);
+        }
+        // Number order, whatever order the store keeps them in.
+        if !cat.slots.is_sorted_by_key(|s| s.id) {
+            cat.slots.sort_by_key(|s| s.id);
+        }
+        cat.slots.shrink_to_fit();
+        cat.text.shrink_to_fit();
+        Ok(Some(cat))
+    }
+
+    fn slot_of(&mut self, row: &Row, config: &Config) -> Slot {
+        let org = &config.org;
+        let text_at = self.text.len() as u32;
+        let title = cut(&row.title, MAX_TITLE);
+        let channel_ticket_id = cut(&row.channel_ticket_id, MAX_CHANNEL_TICKET_ID);
+        self.text.push_str(title);
+        self.text.push_str(channel_ticket_id);
+        Slot {
+            id: row.id,
+            received: row.received_at.map_or(NOT_RECEIVED, |t| t.millis()),
+            due: row.earliest_due.map_or(NOT_DUE, |t| t.millis()),
+            text_at,
+            title_len: title.len() as u16,
+            channel_ticket_id_len: channel_ticket_id.len() as u8,
+            status: row.status,
+            returned: row.flags.contains(&Flag::ReturnedByUnit),
+            channel: self.channels.intern(Some(&row.channel), |_| None),
+            town: self
+                .towns
+                .intern(row.town.as_deref(), |t| named(t, org.branch_of_town(t).map(|u| u.id.as_str()))),
+            district: self.districts.intern(row.business_district.as_deref(), |d| named(d, None)),
+            unit: self
+                .units
+                .intern(row.unit.as_deref(), |id| org.unit(id).and_then(|u| named(&u.name, Some(id)))),
+            owner: self.owners.intern(row.owner.as_deref(), |_| None),
+            respondent: self.respondents.intern(row.respondent_name.as_deref(), |r| named(r, None)),
+            category: self
+                .categories
+                .intern(row.category.as_deref(), |c| Some(Matched { text: c.into(), readings: None })),
+        }
+    }
+
+    /// Where ticket `id` is, if the catalogue holds it.
+    pub(super) fn position(&self, id: TicketId) -> Option<usize> {
+        self.slots.binary_search_by_key(&id, |s| s.id).ok()
+    }
+
+    pub(super) fn entry(&self, at: usize) -> Entry<'_> {
+        Entry { cat: self, slot: &self.slots[at] }
+    }
+
+    pub(super) fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
+        self.slots.iter().map(|slot| Entry { cat: self, slot })
+    }
+
+    /// Brings the catalogue up to the store's last event: a few rows read per change.
+    fn refresh(&mut self, store: &Store, config: &Config) -> Result<(), StoreError> {
+        let last = store.last_seq()?;
+        if last == self.seq {
+            return Ok(());
+        }
+        let mut changed = BTreeSet::new();
+        for e in store.events_after(self.seq) {
+            changed.insert(e?.ticket);
+        }
+        for id in changed {
+            let Some(row) = store.summary(id)? else { continue };
+            let slot = self.slot_of(&row, config);
+            match self.slots.binary_search_by_key(&id, |s| s.id) {
+                Ok(at) => self.slots[at] = slot,
+                Err(at) => self.slots.insert(at, slot),
+            }
+        }
+        self.seq = last;
+        Ok(())
+    }
+
+    /// The positions among `candidates` (every ticket when None) whose texts match `query`,
+    /// with their scores: the best of the number, the channel ticket id, the title and the
+    /// names, as `Query::score` scores a row.
+    pub(super) fn matches(&self, query: &Query, candidates: Option<&[u32]>) -> Vec<(u32, i64)> {
+        let names = NameScores {
+            respondents: self.respondents.scores(query),
+            towns: self.towns.scores(query),
+            districts: self.districts.scores(query),
+            units: self.units.scores(query),
+            categories: self.categories.scores(query),
+        };
+        let all: Vec<u32>;
+        let list = match candidates {
+            Some(list) => list,
+            None => {
+                all = (0..self.slots.len() as u32).collect();
+                &all
+            }
+        };
+        // A long list is scored on every core: each part on its own thread, in order.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
+        if threads < 2 || list.len() < PARALLEL_FROM {
+            return self.score_all(query, &names, list);
+        }
+        let part = list.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> =
+                list.chunks(part).map(|chunk| scope.spawn(|| self.score_all(query, &names, chunk))).collect();
+            let mut out = Vec::new();
+            for p in parts {
+                // A part that panicked has scored nothing: the others' matches still count.
+                out.extend(p.join().unwrap_or_default());
+            }
+            out
+        })
+    }
+
+    fn score_all(&self, query: &Query, names: &NameScores, list: &[u32]) -> Vec<(u32, i64)> {
+        let numeric = query.is_numeric();
+        let mut number = String::new();
+        let mut out = Vec::new();
+        for &at in list {
+            let slot = &self.slots[at as usize];
+            let entry = Entry { cat: self, slot };
+            let by_number = if numeric {
+                number.clear();
+                let _ = write!(number, "{}", slot.id.0);
+                query.score_text(&number)
+            } else {
+                None
+            };
+            let best = [
+                by_number,
+                query.score_text(entry.channel_ticket_id()),
+                query.score_text(entry.title()),
+                names.respondents[slot.respondent as usize],
+                names.towns[slot.town as usize],
+                names.districts[slot.district as usize],
+                names.units[slot.unit as usize],
+                names.categories[slot.category as usize],
+            ]
+            .into_iter()
+            .flatten()
+            .max();
+            if let Some(score) = best {
+                out.push((at, score));
+            }
+        }
+        out
+    }
+}
+
+/// Below this many tickets a search is scored on one thread; above, on up to `MAX_THREADS`.
+const PARALLEL_FROM: usize = 50_000;
+const MAX_THREADS: usize = 4;
+
+/// Each distinct name's score for one query, by field.
+struct NameScores {
+    respondents: Vec<Option<i64>>,
+    towns: Vec<Option<i64>>,
+    districts: Vec<Option<i64>>,
+    units: Vec<Option<i64>>,
+    categories: Vec<Option<i64>>,
+}
+
+/// The catalogue as readers share it: loaded once (at serve's start, or by the first question
+/// that needs it), then refreshed by whoever asks next.
+#[derive(Default)]
+pub(super) struct Shared {
+    catalogue: RwLock<Catalogue>,
+    pace: Pace,
+}
+
+/// How a load shares the machine.
+#[derive(Default)]
+struct Pace {
+    /// Raised when the process stops: a load in progress gives up.
+    stop: AtomicBool,
+    /// Questions waiting for the load: while there are none it runs at half speed at most, so
+    /// that a console's keys meanwhile find a core free.
+    waiting: AtomicUsize,
+}
+
+impl Pace {
+    /// After `worked` of loading: rests as long, unless a question waits for the load.
+    fn breathe(&self, worked: std::time::Duration) {
+        if self.waiting.load(AtomicOrdering::Relaxed) == 0 {
+            std::thread::sleep(worked.min(std::time::Duration::from_millis(50)));
+        }
+    }
+}
+
+impl Shared {
+    pub(super) fn read(&self) -> RwLockReadGuard<'_, Catalogue> {
+        // A reader that panicked leaves the catalogue as it was: at worst a change behind,
+        // which the next refresh replays.
+        self.catalogue.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Catalogue> {
+        self.catalogue.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Makes a load in progress (or to come) give up: the store is closing.
+    pub(super) fn stop_loading(&self) {
+        self.pace.stop.store(true, AtomicOrdering::Relaxed);
+    }
+
+    /// Loads the catalogue if nobody has yet; waits while someone else is loading it.
+    pub(super) fn ensure_loaded(&self, store: &Store, config: &Config) -> Result<(), StoreError> {
+        self.load_unless_loaded(store, config, false)
+    }
+
+    /// `ensure_loaded` at a pace that leaves a core to the consoles, unless a question waits.
+    pub(super) fn load_in_background(&self, store: &Store, config: &Config) -> Result<(), StoreError> {
+        self.load_unless_loaded(store, config, true)
+    }
+
+    fn load_unless_loaded(&self, store: &Store, config: &Config, background: bool) -> Result<(), StoreError> {
+        if self.read().loaded {
+            return Ok(());
+        }
+        self.pace.waiting.fetch_add(1, AtomicOrdering::Relaxed);
+        let mut cat = self.write();
+        self.pace.waiting.fetch_sub(1, AtomicOrdering::Relaxed);
+        if !cat.loaded {
+            let started = std::time::Instant::now();
+            match Catalogue::load(store, config, &self.pace, background)? {
+                Some(loaded) => *cat = loaded,
+                None => return Err(StoreError::Closing),
+            }
+            tracing::info!(
+                tickets = cat.slots.len(),
+                slot_bytes = cat.slots.capacity() * std::mem::size_of::<Slot>(),
+                text_bytes = cat.text.capacity(),
+                respondents = cat.respondents.values.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "catalogue loaded"
+            );
+        }
+        Ok(())
+    }
+
+    /// The loaded catalogue brought up to the store's last event.
+    pub(super) fn current(
+        &self,
+        store: &Store,
+        config: &Config,
+    ) -> Result<RwLockReadGuard<'_, Catalogue>, StoreError> {
+        self.ensure_loaded(store, config)?;
+        {
+            let cat = self.read();
+            if cat.seq == store.last_seq()? {
+                return Ok(cat);
+            }
+        }
+        self.write().refresh(store, config)?;
+        Ok(self.read())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticket_takes_sixty_four_bytes_besides_its_title_and_channel_ticket_id() {
+        assert_eq!(std::mem::size_of::<Slot>(), 64);
+    }
+
+    #[test]
+    fn a_long_text_is_cut_at_a_character_boundary() {
+        let title = "预付卡".repeat(30_000);
+        let kept = cut(&title, MAX_TITLE);
+        assert!(kept.len() <= MAX_TITLE && title.starts_with(kept));
+        assert_eq!(cut("GD-2026-114051", MAX_CHANNEL_TICKET_ID), "GD-2026-114051");
+    }
+}
