@@ -179,9 +179,10 @@ fn a_shared_data_directory_lets_the_clerks_group_reach_the_data_through_the_serv
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let (data, config, home) = (tmp.path().join("data"), tmp.path().join("config"), tmp.path().join("home"));
     std::fs::create_dir(&config).unwrap();
-    // The server admits the people users.toml names: the clerk is one, the outsider is not.
-    std::fs::write(config.join("users.toml"), "[users.rdaudit_clerk]\nname = \"陈丽\"\nrole = \"clerk\"\n")
-        .unwrap();
+    // The server admits the people users.toml names: the clerk is one, the outsider is not;
+    // root (this test, waiting for the socket) only looks.
+    let users = "[users.rdaudit_clerk]\nname = \"陈丽\"\nrole = \"clerk\"\n\n[users.root]\nname = \"运维\"\nrole = \"viewer\"\n";
+    std::fs::write(config.join("users.toml"), users).unwrap();
     std::fs::create_dir(&home).unwrap();
     std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o777)).unwrap();
     let setup = rightsdesk(&data, &config)
