@@ -120,7 +120,10 @@ pub fn login_name() -> String {
         }
     }
     // SAFETY: getuid has no preconditions and cannot fail.
-    format!("uid:{}", unsafe { libc::getuid() })
+    let uid = unsafe { libc::getuid() };
+    // A shell without USER (cron, a service, `su -c`): the account's name, as a server would
+    // see it behind the socket.
+    crate::remote::sessions::login_of(uid).unwrap_or_else(|| format!("uid:{uid}"))
 }
 
 /// Logs go to DATA/logs, never to the terminal (and never with personal data).

@@ -60,7 +60,7 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32, Failure> {
     let s = desk.statistics(query)?;
     match args.format {
         Format::Json => print_json(&json_of(&s)),
-        Format::Table => print_table(&s),
+        Format::Table => print_table(&s, &ctx.config),
         Format::Csv => {
             return Err(Failure::usage("stats prints a table or JSON; `report --csv DIR` writes CSV"));
         }
@@ -223,7 +223,7 @@ fn rate_text(r: Ratio) -> String {
     }
 }
 
-fn print_table(s: &Statistics) {
+fn print_table(s: &Statistics, config: &crate::config::Config) {
     println!(
         "统计 {} 至 {}（上期 {} 至 {}），截至 {}",
         s.period.from,
@@ -309,7 +309,7 @@ fn print_table(s: &Statistics) {
         for row in b.rows.iter().take(10) {
             println!(
                 "{}  {}  {}  {}",
-                pad(row.key.as_deref().unwrap_or("（未填）"), 30),
+                pad(&label(b.dimension, row.key.as_deref(), config), 30),
                 pad(&row.count.to_string(), 8),
                 pad(&row.previous.to_string(), 8),
                 change_text(row.count, row.previous)
@@ -319,4 +319,17 @@ fn print_table(s: &Statistics) {
             println!("… {} more", b.rows.len() - 10);
         }
     }
+}
+
+/// What a person reads for a breakdown's key: the channel's, kind's or unit's name rather than
+/// the id the JSON keeps.
+fn label(dimension: Dimension, key: Option<&str>, config: &crate::config::Config) -> String {
+    let Some(key) = key else { return "（未填）".into() };
+    let name = match dimension {
+        Dimension::Channel => config.channels.get(key).map(|c| c.name.clone()),
+        Dimension::Kind => crate::domain::ticket::Kind::parse(key).map(|k| k.zh().to_string()),
+        Dimension::Unit => config.org.unit(key).map(|u| u.name.clone()),
+        _ => None,
+    };
+    name.unwrap_or_else(|| key.to_string())
 }
