@@ -75,6 +75,92 @@ pub fn long_time(t: Timestamp) -> String {
     t.china().format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// Lines broken at `max` cells, never past it. ratatui's own wrapping can leave a wide character
+/// in the last cell with half of it over the pane's border (ratatui issue 2679); the terminal
+/// then draws it there and the border is lost. A run of narrow letters and digits (a word, an
+/// id) moves to the next line whole when it fits there; Chinese breaks between characters.
+/// Each piece keeps its span's style and the line's.
+pub fn wrap_lines(lines: Vec<ratatui::text::Line<'static>>, max: usize) -> Vec<ratatui::text::Line<'static>> {
+    use ratatui::text::{Line, Span};
+    let max = max.max(2);
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let (style, alignment) = (line.style, line.alignment);
+        let finish = |spans: Vec<Span<'static>>| {
+            let mut l = Line::from(spans).style(style);
+            l.alignment = alignment;
+            l
+        };
+        let mut current: Vec<Span<'static>> = Vec::new();
+        let mut used = 0;
+        for span in line.spans {
+            for token in tokens(&span.content) {
+                let w = width(token);
+                if used + w > max && used > 0 {
+                    out.push(finish(std::mem::take(&mut current)));
+                    used = 0;
+                    if token.trim().is_empty() {
+                        continue; // the space a line broke at
+                    }
+                }
+                if w <= max {
+                    current.push(Span::styled(token.to_string(), span.style));
+                    used += w;
+                    continue;
+                }
+                // A word longer than a whole line: cut it where the line ends.
+                let mut piece = String::new();
+                for c in token.chars() {
+                    let cw = c.width().unwrap_or(0);
+                    if used + cw > max {
+                        current.push(Span::styled(std::mem::take(&mut piece), span.style));
+                        out.push(finish(std::mem::take(&mut current)));
+                        used = 0;
+                    }
+                    piece.push(c);
+                    used += cw;
+                }
+                current.push(Span::styled(piece, span.style));
+            }
+        }
+        out.push(finish(current));
+    }
+    out
+}
+
+/// A text's breakable pieces: runs of spaces, runs of narrow non-space characters, and each wide
+/// character on its own.
+fn tokens(s: &str) -> Vec<&str> {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Kind {
+        Space,
+        Narrow,
+        Wide,
+    }
+    let kind = |c: char| match (c.is_whitespace(), c.width().unwrap_or(0)) {
+        (true, _) => Kind::Space,
+        (false, 2) => Kind::Wide,
+        _ => Kind::Narrow,
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut last: Option<Kind> = None;
+    for (i, c) in s.char_indices() {
+        let k = kind(c);
+        if let Some(prev) = last
+            && (prev != k || k == Kind::Wide)
+        {
+            out.push(&s[start..i]);
+            start = i;
+        }
+        last = Some(k);
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +185,32 @@ mod tests {
     #[test]
     fn control_characters_from_outside_do_not_reach_the_screen() {
         assert_eq!(clean("空调\n漏水\u{1b}[31m"), "空调 漏水 [31m");
+    }
+
+    #[test]
+    fn a_wrapped_line_never_reaches_past_its_width_even_at_a_wide_character() {
+        use ratatui::style::Style;
+        use ratatui::text::{Line, Span};
+        // 37 cells for 36: ratatui's own wrap left 报 half over the border.
+        let header = Line::from(vec![
+            Span::raw("#21  消委会转办  XWH20261026001  "),
+            Span::styled("举报", Style::new().bold()),
+        ]);
+        let lines = super::wrap_lines(vec![header], 36);
+        assert_eq!(lines.len(), 2);
+        for l in &lines {
+            assert!(l.width() <= 36, "{l:?}");
+        }
+        assert_eq!(lines[0].to_string(), "#21  消委会转办  XWH20261026001  举");
+        assert_eq!(lines[1].to_string(), "报");
+        assert_eq!(lines[1].spans[0].style, Style::new().bold(), "a piece keeps its span's style");
+        assert_eq!(super::wrap_lines(vec![Line::raw("")], 10).len(), 1, "an empty line stays a line");
+        // An id moves to the next line whole; the space it broke at is not carried over.
+        let id = super::wrap_lines(vec![Line::raw("#1041  12345 热线  GD20261120-0031  complaint")], 30);
+        let texts: Vec<String> = id.iter().map(|l| l.to_string()).collect();
+        assert_eq!(texts, ["#1041  12345 热线  ", "GD20261120-0031  complaint"]);
+        // A word longer than a line is cut where the line ends.
+        let long = super::wrap_lines(vec![Line::raw("abcdefghij")], 4);
+        assert_eq!(long.iter().map(|l| l.to_string()).collect::<Vec<_>>(), ["abcd", "efgh", "ij"]);
     }
 }

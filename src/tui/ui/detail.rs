@@ -11,7 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 pub fn preview(frame: &mut Frame, app: &App, area: Rect) {
     let b = block(app, Msg::Preview.text(app.lang), false);
@@ -25,7 +25,7 @@ pub fn preview(frame: &mut Frame, app: &App, area: Rect) {
     let mut lines = head(app, d);
     lines.extend(clocks(app, d, false, inner.width as usize));
     lines.extend(parties(app, d));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(Paragraph::new(text::wrap_lines(lines, inner.width as usize)), inner);
 }
 
 pub fn detail(frame: &mut Frame, app: &App, view: &DetailView, area: Rect) {
@@ -112,7 +112,10 @@ pub fn detail(frame: &mut Frame, app: &App, view: &DetailView, area: Rect) {
             Span::raw(text::clean(&e.detail)),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((view.scroll, 0)), inner);
+    frame.render_widget(
+        Paragraph::new(text::wrap_lines(lines, inner.width as usize)).scroll((view.scroll, 0)),
+        inner,
+    );
 }
 
 fn section(app: &App, m: Msg) -> Line<'static> {

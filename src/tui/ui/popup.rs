@@ -15,7 +15,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -352,5 +352,5 @@ fn intake(frame: &mut Frame, app: &App, area: Rect, f: &IntakeForm) {
         Some(e) => lines.push(Line::styled(text::fit(e, w), app.theme.style("error"))),
         None => lines.push(Line::styled(Msg::Save.text(app.lang), app.theme.style("muted"))),
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(Paragraph::new(text::wrap_lines(lines, inner.width as usize)), inner);
 }
