@@ -141,7 +141,7 @@ async fn event_loop(
 }
 
 /// The open tickets (view 0) and the overdue ones (view 1), with the open ones by channel.
-fn live_views() -> Vec<ViewSpec> {
+pub fn live_views() -> Vec<ViewSpec> {
     vec![ViewSpec::default(), ViewSpec { overdue: true, ..ViewSpec::default() }]
 }
 
