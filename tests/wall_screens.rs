@@ -9,6 +9,7 @@ mod screen;
 use chrono::NaiveDate;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::style::Color;
 use rightsdesk::domain::ticket::TicketId;
 use rightsdesk::engine::window::Counts;
 use rightsdesk::stats::figures::{Breakdown, DayCount, KeyCount};
@@ -219,4 +220,22 @@ fn the_pages_turn_in_order_and_come_back_to_the_first() {
 fn a_terminal_too_small_gets_a_message_not_a_broken_page() {
     let text = screen(&wall_on(Page::Live, Lang::Zh), 50, 12);
     assert!(text.contains("终端太小 50x12 < 60x16"), "{text}");
+}
+
+#[test]
+fn under_no_color_every_page_keeps_its_text_and_drops_its_colours() {
+    for page in Page::ALL {
+        let mut wall = wall_on(page, Lang::Zh);
+        wall.colour = false;
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
+        term.draw(|f| pages::draw(f, &wall)).expect("drawn");
+        let buffer = term.backend().buffer();
+        let coloured = buffer.content.iter().filter(|c| c.fg != Color::Reset || c.bg != Color::Reset).count();
+        assert_eq!(coloured, 0, "{page:?}");
+        let mut with_colour = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
+        with_colour.draw(|f| pages::draw(f, &wall_on(page, Lang::Zh))).expect("drawn");
+        let drawn = with_colour.backend().buffer();
+        assert!(drawn.content.iter().any(|c| c.fg != Color::Reset), "{page:?} has colours otherwise");
+        assert_eq!(screen::text_of(buffer), screen::text_of(drawn));
+    }
 }

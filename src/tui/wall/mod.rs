@@ -55,7 +55,8 @@ enum Fetched {
 
 /// Runs the wall until `q`; 0 then.
 pub fn run(opts: Options) -> Result<i32, ConsoleError> {
-    let (_, _, lang, _) = super::setup(opts.config_dir.as_deref(), ColorMode::detect())?;
+    let mode = ColorMode::detect();
+    let (_, _, lang, _) = super::setup(opts.config_dir.as_deref(), mode)?;
     terminal::check(pages::MIN_WIDTH, pages::MIN_HEIGHT)?;
     let (server, pid) = launch::ensure_server(&opts.data_dir, opts.config_dir.as_deref())?;
     tracing::info!(%server, pid, "wall attached");
@@ -75,6 +76,7 @@ pub fn run(opts: Options) -> Result<i32, ConsoleError> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ConsoleError::Runtime)?;
     let mut wall = Wall::new(lang, opts.clock.now());
+    wall.colour = mode != ColorMode::None;
     runtime.block_on(event_loop(&mut wall, wants, rx, opts.every, opts.clock))
 }
 
@@ -116,7 +118,8 @@ async fn event_loop(
             },
             Some(f) = fetched.recv() => {
                 match f {
-                    Fetched::Counts(c) => { wall.counts = Some(c); wall.failure = None; }
+                    // A refused statistics question stays on the footer until one is answered.
+                    Fetched::Counts(c) => wall.counts = Some(c),
                     Fetched::Stats(s) => { wall.stats = Some(*s); wall.failure = None; }
                     Fetched::Failed(e) => wall.failure = Some(e),
                     Fetched::Connected(c) => wall.connected = c,

@@ -54,6 +54,8 @@ pub struct Wall {
     /// The month so far, asked again at every rotation.
     pub stats: Option<Statistics>,
     pub connected: bool,
+    /// False under `NO_COLOR`: the pages keep bold, and lose their colours.
+    pub colour: bool,
     /// The last question the server refused (a unit's staff may not read the statistics).
     pub failure: Option<String>,
     pub now: Timestamp,
@@ -61,7 +63,7 @@ pub struct Wall {
 
 impl Wall {
     pub fn new(lang: Lang, now: Timestamp) -> Wall {
-        Wall { lang, page: 0, counts: None, stats: None, connected: true, failure: None, now }
+        Wall { lang, page: 0, counts: None, stats: None, connected: true, colour: true, failure: None, now }
     }
 
     pub fn page(&self) -> Page {
@@ -104,6 +106,11 @@ pub fn draw(f: &mut Frame, wall: &Wall) {
         Page::Places => places(f, body, wall),
     }
     draw_footer(f, foot, wall);
+    if !wall.colour {
+        for cell in f.buffer_mut().content.iter_mut() {
+            cell.set_fg(Color::Reset).set_bg(Color::Reset);
+        }
+    }
 }
 
 fn draw_header(f: &mut Frame, area: Rect, wall: &Wall) {
