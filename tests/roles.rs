@@ -193,6 +193,25 @@ fn a_viewer_changes_nothing() {
 }
 
 #[test]
+fn a_viewer_may_ask_everything_the_wall_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = Engine::open(dir.path(), config(), Clock::Fixed(now())).unwrap();
+    at_unit(&mut engine, "SD2026112400016", "lunjiao");
+    let reader = engine.reader();
+    let wall = Person { login: "wall".into(), name: "大屏".into(), role: Role::Viewer, acting_as: None };
+    let counts = Query::Counts(rightsdesk::tui::wall::live_views());
+    match authority::answer(&reader, &wall, counts).unwrap() {
+        Answer::Counts(c) => assert_eq!(c.views, vec![1, 0], "one open ticket, none overdue"),
+        other => panic!("{other:?}"),
+    }
+    let stats = Query::Stats(rightsdesk::engine::stats::StatsQuery::default());
+    match authority::answer(&reader, &wall, stats).unwrap() {
+        Answer::Stats(s) => assert_eq!(s.total, 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_unit_lists_and_reads_only_its_tickets_and_no_longer_a_closed_one_it_held() {
     let dir = tempfile::tempdir().unwrap();
     let mut engine = Engine::open(dir.path(), config(), Clock::Fixed(now())).unwrap();

@@ -93,6 +93,14 @@ pub enum TopCommand {
     Stats(super::stats_cmd::StatsArgs),
     /// The statistics of a period as a workbook with charts (--xlsx) or CSV files (--csv).
     Report(super::report_cmd::ReportArgs),
+    /// The wall display (数字大屏): read-only, full screen, its pages turning by themselves;
+    /// `q` leaves.
+    Wall {
+        /// Seconds each page stays.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10,
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        every: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]

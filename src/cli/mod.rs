@@ -101,6 +101,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         return sim_cmd::run(args);
     }
     let ctx = Context::new(cli.data.as_deref(), cli.config.as_deref(), cli.actor.as_deref())?;
+    let config = cli.config.clone();
     match cli.command.unwrap_or_else(|| unreachable!("set above")) {
         TopCommand::Import(args) => import_cmd::run(&ctx, &args),
         TopCommand::Tickets { command } => ticket_cmd::run_tickets(&ctx, command),
@@ -115,6 +116,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Audit { command } => audit_cmd::run(&ctx, command),
         TopCommand::Stats(args) => stats_cmd::run(&ctx, &args),
         TopCommand::Report(args) => report_cmd::run(&ctx, &args),
+        TopCommand::Wall { every } => wall(&ctx, config.as_deref(), every),
         TopCommand::Config { .. } => unreachable!("handled above"),
         TopCommand::Sim(_) | TopCommand::Setup(_) => unreachable!("handled above"),
     }
@@ -141,6 +143,19 @@ fn console(
         data_given: data.is_some(),
     };
     crate::tui::run(opts).map_err(|e| Failure::new(e.to_string()))
+}
+
+/// `rightsdesk wall`: the wall display, a client of the server like the console.
+fn wall(ctx: &Context, config: Option<&std::path::Path>, every: u64) -> Result<i32, Failure> {
+    context::init_client_logging();
+    let opts = crate::tui::wall::Options {
+        data_dir: ctx.data_dir.clone(),
+        config_dir: context::config_dir(config),
+        clock: ctx.clock,
+        as_user: ctx.as_user.clone(),
+        every: std::time::Duration::from_secs(every),
+    };
+    crate::tui::wall::run(opts).map_err(|e| Failure::new(e.to_string()))
 }
 
 /// `rightsdesk tickets list | head` must end quietly when `head` stops reading, as every Unix

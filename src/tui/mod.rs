@@ -22,6 +22,7 @@ pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod views;
+pub mod wall;
 
 use crate::config::Config;
 use crate::time::Clock;

@@ -2,8 +2,9 @@
 //! fresh store with N generated historical tickets (three years, as the `store` suite does), then
 //! measures the statistics as the server answers them: the first question (which builds every
 //! ticket's facts, hot words cut, by one scan of the store), a month and a year with their hot
-//! words, merchants at risk and pledge candidates, the next question after a new ticket, and the
-//! full-year workbook by the real `rightsdesk report` (which, alone, builds the facts first).
+//! words, merchants at risk and pledge candidates, the next question after a new ticket (and the
+//! wall's live counts, which it asks on every change), and the full-year workbook by the real
+//! `rightsdesk report` (which, alone, builds the facts first).
 
 use crate::{Args, Figure, fig, ms, proc_status_mb};
 use rightsdesk::engine::stats::StatsQuery;
@@ -58,9 +59,15 @@ pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
         engine
             .execute(Envelope { actor: "bench".into(), command: Command::Register(Box::new(fresh)) })
             .map_err(|e| e.to_string())?;
+        // The wall asks its live counts on every pushed change: the first answer after the ticket.
+        let live = rightsdesk::tui::wall::live_views();
+        let started = Instant::now();
+        let counts = reader.counts(&live).map_err(|e| e.to_string())?;
+        let wall_counts_after_new = started.elapsed();
         let started = Instant::now();
         let after = reader.statistics(&ask(Period::month_to_date(run.now))).map_err(|e| e.to_string())?;
         let after_new = started.elapsed();
+        eprintln!("wall: {} open, {} overdue", counts.views[0], counts.views[1]);
         eprintln!(
             "month {month_total} tickets, {month_words} hot words (top: {:?}); year {year_total}; this month {}",
             first.hot_words.iter().take(5).map(|w| &w.word).collect::<Vec<_>>(),
@@ -76,6 +83,7 @@ pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
             fig("stats_year_with_hot_words", year_ms, 1, "ms"),
             fig("stats_year_tickets", year_total as f64, 0, "tickets"),
             fig("stats_after_a_new_ticket", ms(after_new), 1, "ms"),
+            fig("wall_live_counts_after_a_new_ticket", ms(wall_counts_after_new), 1, "ms"),
         ];
         if let (Some(before), Some(after)) = (rss_before, rss_after) {
             figures.push(fig("facts_memory", after - before, 0, "MiB"));

@@ -4,6 +4,7 @@
 mod detail;
 mod popup;
 mod table;
+pub use table::channel_label;
 
 use super::action::{Action, Context};
 use super::app::{App, Level, Screen};

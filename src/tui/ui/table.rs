@@ -16,7 +16,12 @@ use ratatui::widgets::Paragraph;
 
 /// A channel's name short enough for a column.
 pub fn channel_name(app: &App, id: &str) -> String {
-    if app.lang == Lang::En || id.starts_with(|c: char| c.is_ascii_digit()) {
+    channel_label(app.lang, id)
+}
+
+/// A channel's short name in `lang` (the wall shows it too).
+pub fn channel_label(lang: Lang, id: &str) -> String {
+    if lang == Lang::En || id.starts_with(|c: char| c.is_ascii_digit()) {
         return id.to_string();
     }
     const SHORT: &[(&str, &str)] = &[
