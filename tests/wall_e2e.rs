@@ -52,6 +52,7 @@ fn open_walkins(screen: &str) -> Option<u64> {
 
 #[test]
 fn the_wall_turns_its_pages_by_itself_shows_a_new_ticket_live_and_q_restores_the_terminal() {
+    let _terminal = console_pty::one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     register(&data, "LF-101", "健身房预付卡退费难", "2026-11-26 09:30");
@@ -80,6 +81,7 @@ fn the_wall_turns_its_pages_by_itself_shows_a_new_ticket_live_and_q_restores_the
 
 #[test]
 fn a_terminal_shrunk_too_small_gets_a_message_and_sighup_ends_the_wall_with_it_restored() {
+    let _terminal = console_pty::one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     register(&data, "LF-111", "健身房预付卡退费难", "2026-11-27 08:30");
