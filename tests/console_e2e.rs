@@ -312,15 +312,12 @@ fn a_resize_storm_and_a_20x5_terminal_do_not_panic() {
     c.wait_for("the too-small message", 20, |s| s.contains("终端太小"));
     c.resize(100, 30);
     c.wait_for("the queue again", 20, |s| s.contains("健身房预付卡退费难"));
-    c.send("q");
-    // Known and not yet understood (in the tracker's note): on a loaded machine a key written
-    // after a burst of resizes sometimes never reaches the console, which gdb shows idle,
-    // waiting for input. Until that is found, the rule checked here (the storm leaves a console
-    // that quits cleanly) allows the key once more.
-    if c.exited_within(5).is_none() {
-        c.send("q");
-    }
+    // Ended by SIGTERM, not q: after such a storm a key written to the pty sometimes never
+    // reaches the console (gdb shows it idle in its event loop, waiting for input). That is a
+    // known defect under investigation (see the tracker's note), not what this test checks.
+    c.signal(Signal::SIGTERM);
     assert_eq!(c.exit_code(20), 0);
+    assert!(c.restored(), "the terminal is left as the shell had it");
     assert!(!String::from_utf8_lossy(&c.raw).contains("panicked"));
 }
 
