@@ -14,34 +14,7 @@ use support::SimProcess;
 const NOW: &str = "2026-11-27T10:00:00+08:00";
 
 fn register(data: &Path, id: &str, title: &str, received: &str, town: &str) {
-    cli(
-        data,
-        NOW,
-        &[
-            "ticket",
-            "register",
-            "--channel",
-            "walkin",
-            "--channel-ticket-id",
-            id,
-            "--title",
-            title,
-            "--received-at",
-            received,
-            "--town",
-            town,
-            "--name",
-            "霍敏仪",
-            "--phone",
-            "18023450868",
-            "--respondent",
-            "佛山市顺德区力健健身有限公司",
-            "--facts",
-            "办卡三个月后门店停业，要求退还剩余费用",
-            "--request",
-            "退还剩余费用",
-        ],
-    );
+    console_pty::register_walkin(data, NOW, id, title, received, town);
 }
 
 /// The pid of the server of `data`, to stop one the console started.

@@ -4,41 +4,14 @@
 
 mod console_pty;
 
-use console_pty::{Console, Serve, cli};
+use console_pty::{Console, Serve};
 use expectrl::process::unix::Signal;
 use std::path::Path;
 
 const NOW: &str = "2026-11-27T10:00:00+08:00";
 
 fn register(data: &Path, id: &str, title: &str, received: &str) {
-    cli(
-        data,
-        NOW,
-        &[
-            "ticket",
-            "register",
-            "--channel",
-            "walkin",
-            "--channel-ticket-id",
-            id,
-            "--title",
-            title,
-            "--received-at",
-            received,
-            "--town",
-            "容桂",
-            "--name",
-            "霍敏仪",
-            "--phone",
-            "18023450868",
-            "--respondent",
-            "佛山市顺德区力健健身有限公司",
-            "--facts",
-            "办卡三个月后门店停业，要求退还剩余费用",
-            "--request",
-            "退还剩余费用",
-        ],
-    );
+    console_pty::register_walkin(data, NOW, id, title, received, "容桂");
 }
 
 /// The open walk-in tickets the live page's channel box shows (its left box).

@@ -186,6 +186,38 @@ impl Drop for Serve {
     }
 }
 
+/// A walk-in complaint registered through the real CLI: the ticket the terminal tests show.
+pub fn register_walkin(data: &Path, now: &str, id: &str, title: &str, received: &str, town: &str) {
+    cli(
+        data,
+        now,
+        &[
+            "ticket",
+            "register",
+            "--channel",
+            "walkin",
+            "--channel-ticket-id",
+            id,
+            "--title",
+            title,
+            "--received-at",
+            received,
+            "--town",
+            town,
+            "--name",
+            "霍敏仪",
+            "--phone",
+            "18023450868",
+            "--respondent",
+            "佛山市顺德区力健健身有限公司",
+            "--facts",
+            "办卡三个月后门店停业，要求退还剩余费用",
+            "--request",
+            "退还剩余费用",
+        ],
+    );
+}
+
 /// `rightsdesk ARGS` on `data`, its stdout; panics on failure.
 pub fn cli(data: &Path, now: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
