@@ -255,6 +255,48 @@ fn two_clerks_dispatching_one_ticket_at_once_make_one_dispatch_and_one_conflict_
 }
 
 #[test]
+fn users_toml_edited_while_serving_applies_to_an_open_console_a_new_role_at_once_and_removal_with_the_reason()
+{
+    let _terminal = console_pty::one_at_a_time();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!(
+            "skipped: a clerk's console needs a Unix user of its own, which needs root (CI runs as root)"
+        );
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));
+    std::fs::create_dir_all(&config).unwrap();
+    let users = config.join("users.toml");
+    std::fs::write(&users, "[users.rdp_zhaomin]\nname = \"赵敏\"\nrole = \"clerk\"\n").unwrap();
+    register(&data, "LF-027", "美容院预付卡退费难", "2026-11-27 08:30", "大良");
+    let cfg = config.to_str().unwrap();
+    let _serve = Serve::start(&data, NOW, &["--config", cfg]);
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(data.join("serve.sock"), std::fs::Permissions::from_mode(0o666)).unwrap();
+    let home = tmp.path().join("rdp_zhaomin");
+    clerk_user("rdp_zhaomin", &home);
+    let env = [("RIGHTSDESK_NOW", NOW), ("HOME", home.to_str().unwrap()), ("USER", "root")];
+    let args = ["--data", data.to_str().unwrap(), "--config", cfg];
+    let mut c = Console::spawn_as(Some("rdp_zhaomin"), &args, &env, 200, 30);
+    c.wait_for("the queue", 60, |s| s.contains("美容院预付卡退费难"));
+    // The chief makes her a viewer: no restart of serve, no key pressed in her console.
+    std::fs::write(&users, "[users.rdp_zhaomin]\nname = \"赵敏\"\nrole = \"viewer\"\n").unwrap();
+    c.wait_for("the new role said", 30, |s| s.contains("您的角色现为 viewer"));
+    // Then takes her out: the console says why it is refused instead of "reconnecting".
+    std::fs::write(&users, "# 赵敏 调离本科室\n").unwrap();
+    c.wait_for("the refusal and its reason on the banner", 30, |s| {
+        s.contains("服务拒绝了本控制台") && s.contains("rdp_zhaomin is not registered")
+    });
+    c.send("q");
+    assert_eq!(c.exit_code(20), 0);
+    assert!(c.restored());
+}
+
+#[test]
 fn sighup_from_a_dropped_session_leaves_the_terminal_restored() {
     let _terminal = console_pty::one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();

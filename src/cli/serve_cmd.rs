@@ -88,10 +88,9 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
     side.spawn(&mut tasks, &engine, ctx.clock, &stop);
     tasks.spawn(crate::engine::run_scheduler(engine.clone(), ctx.clock, stop.clone()));
     tasks.spawn(publish_health(engine.clone(), side.health.clone(), stop.clone()));
-    let hosting = server::Hosting {
-        gate: crate::remote::sessions::Gate::new(&ctx.config, ctx.config_dir.as_deref()),
-        data_dir: ctx.data_dir.clone(),
-    };
+    let gate = crate::remote::sessions::Gate::new(&ctx.config, ctx.config_dir.as_deref());
+    tasks.spawn(watch_users_file(gate.clone(), stop.clone()));
+    let hosting = server::Hosting { gate, data_dir: ctx.data_dir.clone() };
     tasks.spawn(server::serve(listener, engine.clone(), ctx.clock, side, hosting, stop.clone()));
     let mut units_stop = stop.clone();
     let units_api =
@@ -180,6 +179,32 @@ async fn publish_health(
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             _ = stop.changed() => return,
+        }
+    }
+}
+
+/// How often `users.toml` is looked at: a clerk added by the chief can attach within this.
+const USERS_POLL: Duration = Duration::from_secs(2);
+
+/// Applies edits of `users.toml` while serving: who may attach and as what follows the file
+/// without a restart; a file with an error is reported and the people read before stay.
+async fn watch_users_file(gate: crate::remote::sessions::Gate, mut stop: tokio::sync::watch::Receiver<bool>) {
+    use crate::remote::sessions::Refresh;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(USERS_POLL) => {}
+            _ = stop.changed() => return,
+        }
+        match gate.refresh() {
+            Refresh::Unchanged | Refresh::Read(false) => {}
+            Refresh::Read(true) => {
+                tracing::info!("users.toml read again: connections are checked against it");
+                eprintln!("users.toml changed: applied; consoles whose access changed attach again");
+            }
+            Refresh::Failed(why) => {
+                tracing::warn!(problem = %why, "users.toml not applied");
+                eprintln!("users.toml not applied, the people read before stay admitted: {why}");
+            }
         }
     }
 }

@@ -282,11 +282,7 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
             .ok()
     });
     let users = match (users_layer, &org) {
-        (Some(l), Some(org)) => l
-            .decode::<UsersFile>()
-            .and_then(|f| f.build(org).map_err(|p| l.problem(p)))
-            .map_err(|e| errors.push(e))
-            .ok(),
+        (Some(l), Some(org)) => users_of(&l, org).map_err(|e| errors.push(e)).ok(),
         _ => None,
     };
     let sms = sms_layer.and_then(|l| l.decode::<SmsTemplates>().map_err(|e| errors.push(e)).ok());
@@ -324,6 +320,16 @@ pub fn load(dir: Option<&Path>) -> Result<Config, ConfigErrors> {
         }),
         _ => Err(ConfigErrors(errors)),
     }
+}
+
+fn users_of(layer: &Layer, org: &Organisation) -> Result<Users, ConfigError> {
+    layer.decode::<UsersFile>().and_then(|f| f.build(org).map_err(|p| layer.problem(p)))
+}
+
+/// Reads `users.toml` of `dir` again, alone: a server admits the people of the file as it is
+/// now, so that adding or removing a clerk needs no restart.
+pub fn load_users(dir: Option<&Path>, org: &Organisation) -> Result<Users, ConfigError> {
+    users_of(&layer(dir, "users.toml")?, org)
 }
 
 /// Checks a holiday file, and that it describes the year it is named for: `holidays/2027.toml`

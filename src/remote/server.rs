@@ -161,11 +161,26 @@ async fn connection(stream: UnixStream, uid: Option<u32>, shared: Shared, mut st
     let mut lines = BufReader::new(read);
     // Who the connection is, once it said hello: (the person, their session).
     let mut welcomed: Option<(Arc<Person>, u64)> = None;
-    loop {
-        // Only `stop` may cut a read short: the bytes a cut read had taken would be lost.
-        let request = tokio::select! {
-            r = read_request(&mut lines) => r,
-            _ = stop.changed() => break,
+    // For whom the client asked to act, to admit it again when `users.toml` changes.
+    let mut acting_for: Option<String> = None;
+    let mut users = shared.gate.users_changed();
+    'connection: loop {
+        // Only `stop` may cut a read short: the bytes a cut read had taken would be lost. A
+        // change of `users.toml` is looked at with the same read still pending.
+        let read = read_request(&mut lines);
+        tokio::pin!(read);
+        let request = loop {
+            tokio::select! {
+                r = &mut read => break r,
+                _ = stop.changed() => break 'connection,
+                Ok(()) = users.changed(), if welcomed.is_some() => {
+                    if let Some(reason) = readmit(&shared.gate, uid, acting_for.as_deref(), welcomed.as_ref()) {
+                        tracing::info!(?uid, "client disconnected: its access changed in users.toml");
+                        let _ = replies.send(Reply::Refused { reason }).await;
+                        break 'connection;
+                    }
+                }
+            }
         };
         let request = match request {
             Ok(Some(r)) => r,
@@ -185,6 +200,8 @@ async fn connection(stream: UnixStream, uid: Option<u32>, shared: Shared, mut st
                     let _ = replies.send(Reply::Refused { reason }).await;
                     break;
                 }
+                users.mark_unchanged();
+                acting_for = as_user.clone();
                 let person = match shared.gate.admit(uid, as_user.as_deref()) {
                     Ok(p) => Arc::new(p),
                     Err(reason) => {
@@ -264,6 +281,26 @@ async fn connection(stream: UnixStream, uid: Option<u32>, shared: Shared, mut st
     drop(replies);
     if tokio::time::timeout(DRAIN, &mut writer).await.is_err() {
         writer.abort();
+    }
+}
+
+/// Why a connection may not go on under the `users.toml` read now (None: it may, as the same
+/// person). A person whose role or name changed is sent away too: the client attaches again
+/// and is admitted as the file says now, so nothing acts on a role it no longer has.
+fn readmit(
+    gate: &Gate,
+    uid: Option<u32>,
+    acting_for: Option<&str>,
+    welcomed: Option<&(Arc<Person>, u64)>,
+) -> Option<String> {
+    let (person, _) = welcomed?;
+    match gate.admit(uid, acting_for) {
+        Ok(now) if now == **person => None,
+        Ok(now) => Some(format!(
+            "users.toml changed: {} is now {} here; attach again to go on as such",
+            now.login, now.role
+        )),
+        Err(reason) => Some(reason),
     }
 }
 

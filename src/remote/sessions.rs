@@ -3,25 +3,47 @@
 //! has open (so that colleagues see each other); and the `status` report built from them.
 
 use crate::config::Config;
+use crate::domain::org::Organisation;
 use crate::domain::role::{Person, Role, Users};
 use crate::domain::ticket::TicketId;
 use crate::engine::ChannelHealth;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
-/// Decides who a connection is.
+/// Decides who a connection is, by `users.toml` as it is now: `refresh` reads the file again
+/// when it changed, and each connection hears of it (`users_changed`) to check its person again.
 #[derive(Clone, Debug)]
 pub struct Gate {
-    users: Users,
+    users: Arc<watch::Sender<Arc<Users>>>,
+    /// Where to read `users.toml` again (None: fixed users, as in tests).
+    source: Option<Arc<UsersSource>>,
     /// Where `users.toml` is (or would be), for the message to someone not in it.
     users_file: String,
     /// The server's own Unix user: it owns the store's files, so it may do what a chief does
     /// when `users.toml` does not name it.
     server_uid: u32,
+}
+
+#[derive(Debug)]
+struct UsersSource {
+    config_dir: PathBuf,
+    org: Organisation,
+    /// The file as last read: (modified, length); None when it did not exist.
+    seen: Mutex<Option<(std::time::SystemTime, u64)>>,
+}
+
+/// What `Gate::refresh` found.
+#[derive(Debug, PartialEq)]
+pub enum Refresh {
+    Unchanged,
+    /// Read again: the people it admits changed (true) or not (false).
+    Read(bool),
+    /// The file changed but has an error: the people read before stay admitted.
+    Failed(String),
 }
 
 impl Gate {
@@ -30,9 +52,50 @@ impl Gate {
             Some(dir) => dir.join("users.toml").display().to_string(),
             None => "users.toml in the server's config directory".to_string(),
         };
+        let source = config_dir.map(|dir| {
+            Arc::new(UsersSource {
+                config_dir: dir.to_path_buf(),
+                org: config.org.clone(),
+                seen: Mutex::new(stamp(&dir.join("users.toml"))),
+            })
+        });
         // SAFETY: geteuid has no preconditions and cannot fail.
         let server_uid = unsafe { libc::geteuid() };
-        Gate { users: config.users.clone(), users_file, server_uid }
+        Gate::with(config.users.clone(), source, users_file, server_uid)
+    }
+
+    fn with(users: Users, source: Option<Arc<UsersSource>>, users_file: String, server_uid: u32) -> Gate {
+        Gate { users: Arc::new(watch::channel(Arc::new(users)).0), source, users_file, server_uid }
+    }
+
+    /// Reads `users.toml` again if it changed since it was last read.
+    pub fn refresh(&self) -> Refresh {
+        let Some(source) = &self.source else { return Refresh::Unchanged };
+        let path = source.config_dir.join("users.toml");
+        let now = stamp(&path);
+        {
+            let mut seen = source.seen.lock().unwrap_or_else(|p| p.into_inner());
+            if *seen == now {
+                return Refresh::Unchanged;
+            }
+            // A broken file is reported once, not at every look.
+            *seen = now;
+        }
+        match crate::config::load_users(Some(&source.config_dir), &source.org) {
+            Ok(users) => Refresh::Read(self.users.send_if_modified(|current| {
+                let changed = **current != users;
+                if changed {
+                    *current = Arc::new(users);
+                }
+                changed
+            })),
+            Err(e) => Refresh::Failed(e.to_string()),
+        }
+    }
+
+    /// Changes whenever `refresh` admits other people than before.
+    pub fn users_changed(&self) -> watch::Receiver<Arc<Users>> {
+        self.users.subscribe()
     }
 
     /// The person behind a connection from Unix user `uid`, acting for `as_user` if they asked
@@ -45,7 +108,8 @@ impl Gate {
             );
         };
         let login = login_of(uid).unwrap_or_else(|| format!("uid:{uid}"));
-        let mut person = match self.users.person(&login) {
+        let users = self.users.borrow().clone();
+        let mut person = match users.person(&login) {
             Some(p) => p.clone(),
             None if uid == self.server_uid => Person::owner(&login),
             None => return Err(self.unknown(&login)),
@@ -65,7 +129,7 @@ impl Gate {
 
     fn unknown(&self, login: &str) -> String {
         let chiefs: Vec<String> =
-            self.users.chiefs().iter().map(|p| format!("{} ({})", p.name, p.login)).collect();
+            self.users.borrow().chiefs().iter().map(|p| format!("{} ({})", p.name, p.login)).collect();
         let ask = if chiefs.is_empty() {
             format!(
                 "the administrator who runs the server (Unix user {})",
@@ -79,6 +143,12 @@ impl Gate {
             self.users_file
         )
     }
+}
+
+/// When and how long: enough to tell an edited file (None: there is none).
+fn stamp(path: &Path) -> Option<(std::time::SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
 }
 
 /// The login name of a Unix user, from the system's user database.
@@ -207,7 +277,7 @@ mod tests {
         let config = crate::config::load(None).unwrap();
         let file: UsersFile = toml::from_str(users).unwrap();
         let users = file.build(&config.org).unwrap();
-        Gate { users, users_file: "config/users.toml".into(), server_uid: u32::MAX - 1 }
+        Gate::with(users, None, "config/users.toml".into(), u32::MAX - 1)
     }
 
     const USERS: &str = r#"
@@ -230,5 +300,69 @@ role = "clerk"
         assert_eq!(g.admit(Some(0), None).unwrap().actor(), "root");
         let refused = g.admit(Some(0), Some("wangfang")).unwrap_err();
         assert!(refused.contains("acting for someone else is a chief's"), "{refused}");
+    }
+    fn gate_reading(dir: &Path) -> Gate {
+        let config = crate::config::load(Some(dir)).unwrap();
+        let mut g = Gate::new(&config, Some(dir));
+        g.server_uid = u32::MAX - 1;
+        g
+    }
+
+    #[test]
+    fn users_toml_is_read_again_when_it_changes_without_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("users.toml"), USERS).unwrap();
+        let g = gate_reading(dir.path());
+        let mut changed = g.users_changed();
+        assert_eq!(g.admit(Some(0), None).unwrap().role, Role::Clerk);
+        assert_eq!(g.refresh(), Refresh::Unchanged);
+
+        std::fs::write(dir.path().join("users.toml"), "[users.root]\nname = \"陈丽\"\nrole = \"viewer\"\n")
+            .unwrap();
+        assert_eq!(g.refresh(), Refresh::Read(true));
+        assert!(changed.has_changed().unwrap(), "connections hear that the people changed");
+        changed.mark_unchanged();
+        assert_eq!(g.admit(Some(0), None).unwrap().role, Role::Viewer);
+
+        std::fs::write(
+            dir.path().join("users.toml"),
+            "[users.wangfang]\nname = \"王芳\"\nrole = \"chief\"\n",
+        )
+        .unwrap();
+        assert_eq!(g.refresh(), Refresh::Read(true));
+        let refused = g.admit(Some(0), None).unwrap_err();
+        assert!(refused.contains("root is not registered"), "{refused}");
+    }
+
+    #[test]
+    fn a_users_toml_with_an_error_keeps_the_people_read_before_and_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("users.toml"), USERS).unwrap();
+        let g = gate_reading(dir.path());
+        let mut changed = g.users_changed();
+        std::fs::write(
+            dir.path().join("users.toml"),
+            "[users.root]\nname = \"陈丽\"\nrole = \"clerk\"\nrloe = 1\n",
+        )
+        .unwrap();
+        match g.refresh() {
+            Refresh::Failed(why) => assert!(why.contains("users.toml") && why.contains("rloe"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!changed.has_changed().unwrap());
+        assert_eq!(g.admit(Some(0), None).unwrap().role, Role::Clerk);
+        assert_eq!(g.refresh(), Refresh::Unchanged, "a broken file is reported once");
+        changed.mark_unchanged();
+    }
+
+    #[test]
+    fn rewriting_users_toml_with_the_same_people_disturbs_no_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("users.toml"), USERS).unwrap();
+        let g = gate_reading(dir.path());
+        let changed = g.users_changed();
+        std::fs::write(dir.path().join("users.toml"), format!("# 科室人员\n{USERS}")).unwrap();
+        assert_eq!(g.refresh(), Refresh::Read(false));
+        assert!(!changed.has_changed().unwrap());
     }
 }

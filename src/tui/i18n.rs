@@ -118,6 +118,8 @@ messages! {
     ConfirmDispatch = "Enter 确认派单", "Enter dispatches";
     ServerLost = "与服务断开，正在重连…", "Server connection lost, reconnecting…";
     Reconnected = "已重新连接", "Reconnected";
+    AccessRefused = "服务拒绝了本控制台", "The server refused this console";
+    RoleNow = "您的角色现为", "Your role is now";
     Saved = "已保存", "Saved";
     Refused = "未执行", "Not done";
     Copied = "已复制", "Copied";

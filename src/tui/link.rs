@@ -98,6 +98,9 @@ pub enum Reply {
     Notice(Notice),
     /// The connection was lost (false) or is back (true).
     Connected(bool),
+    /// The server answers but will not admit this console, and why (e.g. `users.toml` no longer
+    /// names the clerk): a reason on the banner, not a silent "reconnecting".
+    Refused(String),
     /// Who the server takes this console's user to be (at every attach).
     You(Person),
 }
@@ -112,13 +115,15 @@ impl Link {
     pub fn start(data_dir: PathBuf, hello: Hello, replies: UnboundedSender<Reply>) -> Link {
         let (asks, rx) = mpsc::channel();
         let (dir, out) = (data_dir.clone(), replies.clone());
+        // The listening connection acts for whom the console does, but is not a second console.
+        let listening = Hello { as_user: hello.as_user.clone(), console: false };
         std::thread::Builder::new()
             .name("console-ask".into())
             .spawn(move || ask_loop(dir, hello, rx, out))
             .expect("a thread can be started");
         std::thread::Builder::new()
             .name("console-listen".into())
-            .spawn(move || listen_loop(data_dir, replies))
+            .spawn(move || listen_loop(data_dir, listening, replies))
             .expect("a thread can be started");
         Link { asks }
     }
@@ -127,10 +132,6 @@ impl Link {
         // The thread ends only with the process.
         let _ = self.asks.send(ask);
     }
-}
-
-fn attach(data_dir: &std::path::Path) -> Option<Client> {
-    Client::attach(data_dir).ok().flatten()
 }
 
 fn ask_loop(data_dir: PathBuf, hello: Hello, asks: mpsc::Receiver<Ask>, out: UnboundedSender<Reply>) {
@@ -249,10 +250,16 @@ fn answer(c: &mut Client, ask: &Ask) -> Result<Reply, Lost> {
     })
 }
 
-fn listen_loop(data_dir: PathBuf, out: UnboundedSender<Reply>) {
+fn listen_loop(data_dir: PathBuf, hello: Hello, out: UnboundedSender<Reply>) {
     let mut connected = true;
+    let mut refused: Option<String> = None;
     loop {
-        let client = attach(&data_dir).and_then(|mut c| c.subscribe().ok().map(|()| c));
+        let attached = Client::attach_with(&data_dir, &hello);
+        let why = match &attached {
+            Err(crate::remote::ClientError::Refused { reason, .. }) => Some(reason.clone()),
+            _ => None,
+        };
+        let client = attached.ok().flatten().and_then(|mut c| c.subscribe().ok().map(|()| c));
         let Some(mut client) = client else {
             if connected {
                 connected = false;
@@ -260,9 +267,23 @@ fn listen_loop(data_dir: PathBuf, out: UnboundedSender<Reply>) {
                     return;
                 }
             }
+            if why.is_some() && why != refused {
+                refused.clone_from(&why);
+                if out.send(Reply::Refused(why.unwrap_or_default())).is_err() {
+                    return;
+                }
+            }
             std::thread::sleep(Duration::from_secs(1));
             continue;
         };
+        refused = None;
+        // Attached again after the server sent it away: `users.toml` may have changed the
+        // clerk's role, and the console offers what the role allows.
+        if let Some(you) = client.you.clone()
+            && out.send(Reply::You(you)).is_err()
+        {
+            return;
+        }
         if !connected {
             connected = true;
             if out.send(Reply::Connected(true)).is_err() {

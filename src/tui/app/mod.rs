@@ -111,6 +111,8 @@ pub struct App {
     pub health: BTreeMap<String, ChannelHealth>,
     pub quarantine: Vec<QuarantineEntry>,
     pub connected: bool,
+    /// Why the server will not admit this console, while it does not.
+    pub refused: Option<String>,
     pub flash: Option<(String, Level)>,
     pub pending: Vec<Chord>,
     pub quit: bool,
@@ -171,6 +173,7 @@ impl App {
             health: BTreeMap::new(),
             quarantine: Vec::new(),
             connected: true,
+            refused: None,
             flash: None,
             pending: Vec::new(),
             quit: false,
@@ -357,11 +360,21 @@ impl App {
                         self.ask(ask);
                     }
                 }
+                if let Some(before) = &self.you
+                    && before.role != person.role
+                {
+                    self.say(format!("{} {}", Msg::RoleNow.text(self.lang), person.role));
+                }
                 self.you = Some(person);
+            }
+            Reply::Refused(reason) => {
+                self.connected = false;
+                self.refused = Some(reason);
             }
             Reply::Connected(up) => {
                 self.connected = up;
                 if up {
+                    self.refused = None;
                     self.say(Msg::Reconnected.text(self.lang));
                     self.stale = true;
                 }

@@ -77,7 +77,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let a = areas(area, app);
     header(frame, app, a.header);
     if let Some(b) = a.banner {
-        let line = format!(" {} ", Msg::ServerLost.text(app.lang));
+        let line = match &app.refused {
+            Some(reason) => format!(" {}: {reason} ", Msg::AccessRefused.text(app.lang)),
+            None => format!(" {} ", Msg::ServerLost.text(app.lang)),
+        };
         frame.render_widget(Paragraph::new(line).style(app.theme.style("banner")), b);
     }
     table::sidebar(frame, app, a.sidebar);
