@@ -305,3 +305,36 @@ fn the_report_workbook_and_csv_hold_the_numbers_of_the_stats_json_with_native_ch
     let town_csv = std::fs::read_to_string(csv_dir.join("by_town.csv")).unwrap();
     assert!(town_csv.contains("大良,2,0"), "{town_csv}");
 }
+
+#[test]
+fn the_report_records_the_audit_chains_head_so_the_store_can_be_checked_against_the_paper_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    import(&data, tmp.path());
+    let head = ok(&desk(&data, &["audit", "head"])).trim().to_string();
+    assert_eq!(head.len(), 64, "a sha256 in hex: {head}");
+    let (book_path, csv_dir) = (tmp.path().join("report.xlsx"), tmp.path().join("csv"));
+    let args = [
+        "report",
+        "--from",
+        "2026-05-01",
+        "--to",
+        "2026-05-14",
+        "--xlsx",
+        book_path.to_str().unwrap(),
+        "--csv",
+        csv_dir.to_str().unwrap(),
+    ];
+    let out = desk(&data, &args);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&head), "said on standard error too");
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&book_path).expect("a valid workbook");
+    let audit = sheet(&mut book, "审计链");
+    let value = |what: &str| audit.iter().find(|r| r[0] == what).map(|r| r[1].clone());
+    assert_eq!(value("审计链头 哈希").as_deref(), Some(head.as_str()), "{audit:?}");
+    assert_eq!(value("统计期间").as_deref(), Some("2026-05-01 至 2026-05-14"));
+    let audit_csv = std::fs::read_to_string(csv_dir.join("audit.csv")).unwrap();
+    assert!(audit_csv.contains(&format!("审计链头 哈希,{head}")), "{audit_csv}");
+    // What the paper says checks the store as it is.
+    ok(&desk(&data, &["audit", "verify", "--head", &head]));
+}

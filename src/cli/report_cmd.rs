@@ -5,7 +5,8 @@
 use super::context::Context;
 use super::stats_cmd::{StatsScopeArgs, stats_query};
 use super::{Failure, OK};
-use crate::engine::{ListFilter, StatusFilter};
+use crate::engine::audit::{AuditAnswer, AuditQuery, HeadView};
+use crate::engine::{Answer, EngineError, ListFilter, Query, StatusFilter};
 use crate::stats::tables::{Cell, Table, tables};
 use clap::Args;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, XlsxError};
@@ -72,6 +73,10 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<i32, Failure> {
             .collect(),
         chart: None,
     });
+    let head = audit_head(&mut desk)?;
+    if let Some(head) = &head {
+        all.push(audit_table(head, &statistics.period, ctx.clock.now()));
+    }
     if let Some(dir) = &args.csv {
         write_csv(dir, &all)
             .map_err(|e| Failure::new(format!("cannot write the CSV files in {}: {e}", dir.display())))?;
@@ -83,7 +88,43 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<i32, Failure> {
             .map_err(|e| Failure::new(format!("cannot write {}: {e}", file.display())))?;
         eprintln!("workbook written to {}", file.display());
     }
+    if let Some(head) = head {
+        eprintln!("the audit chain's head as of this report: event {} {}", head.seq, head.hash);
+    }
     Ok(OK)
+}
+
+/// The audit chain's head as the report is made, so that the paper the chief files is also a
+/// record outside the store (`audit verify --head` checks the store against it later). A unit's
+/// staff may not read the audit trail: their report has no such sheet.
+fn audit_head(desk: &mut crate::remote::Desk) -> Result<Option<HeadView>, Failure> {
+    match desk.query(Query::Audit(AuditQuery::Head)) {
+        Ok(Answer::Audit(AuditAnswer::Head(head))) => Ok(head),
+        Ok(_) => Err(Failure::new("the server answered the audit head with something else")),
+        // Refused through the server (the role's words), Forbidden without one.
+        Err(e @ (EngineError::Forbidden(_) | EngineError::Refused(_))) => {
+            eprintln!("no audit sheet in this report: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn audit_table(head: &HeadView, period: &crate::stats::Period, now: crate::time::Timestamp) -> Table {
+    let row = |what: &str, value: String| vec![Cell::Text(what.to_string()), Cell::Text(value)];
+    Table {
+        sheet: "审计链",
+        file: "audit",
+        headers: vec!["项目", "内容"],
+        rows: vec![
+            row("统计期间", format!("{} 至 {}", period.from, period.to)),
+            row("报表生成时间", now.china().format("%Y-%m-%d %H:%M").to_string()),
+            row("审计链头 事件序号", head.seq.to_string()),
+            row("审计链头 哈希", head.hash.clone()),
+            row("核对方法", format!("rightsdesk audit verify --head {}", head.hash)),
+        ],
+        chart: None,
+    }
 }
 
 fn cell_text(c: &Cell) -> String {
