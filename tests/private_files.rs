@@ -112,6 +112,43 @@ fn under_umask_022_the_store_the_server_and_the_logs_create_owner_only_files() {
     }
 }
 
+#[test]
+fn a_store_an_older_version_left_readable_to_others_is_made_owner_only_when_opened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));
+    std::fs::create_dir(&config).unwrap();
+    let csv = tmp.path().join("tickets.csv");
+    std::fs::write(&csv, CSV).unwrap();
+    ok(&rightsdesk(&data, &config).arg("import").arg(&csv).args(["--channel", "12345"]).output().unwrap());
+    // As a version before owner-only files left it under umask 022; and a file of the user's
+    // own in the same directory, which is not rightsdesk's to change.
+    let mut made = Vec::new();
+    walk(&data, &mut made);
+    for (path, _, is_dir) in &made {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(if *is_dir { 0o755 } else { 0o644 }))
+            .unwrap();
+    }
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(data.join("备忘.txt"), "科室值班表").unwrap();
+    std::fs::set_permissions(data.join("备忘.txt"), std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let listed =
+        ok(&rightsdesk(&data, &config).args(["tickets", "list", "--format", "json"]).output().unwrap());
+    assert!(listed.contains("SD2026112400002"), "{listed}");
+    let mut after = Vec::new();
+    walk(&data, &mut after);
+    assert!(after.iter().any(|(p, ..)| p.starts_with(data.join("store"))));
+    for (path, mode, _) in &after {
+        if path.ends_with("备忘.txt") {
+            assert_eq!(*mode, 0o644, "the user's own file is left as it was");
+        } else {
+            assert_eq!(mode & 0o077, 0, "{} is {mode:o}, not owner-only", path.display());
+        }
+    }
+    let data_mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(data_mode, 0o750, "others lose the data directory; its group keeps its bits");
+}
+
 /// Runs `command` (a program and its arguments) and says whether it succeeded.
 fn sh(command: &[&str]) -> bool {
     Command::new(command[0]).args(&command[1..]).output().is_ok_and(|o| o.status.success())

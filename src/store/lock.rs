@@ -6,7 +6,7 @@ use crate::time::Clock;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const HOLDER_FILE: &str = "store.holder";
+pub const HOLDER_FILE: &str = "store.holder";
 
 /// Notes who holds the store, for the message another process gets.
 pub fn record_holder(dir: &Path) {

@@ -9,6 +9,7 @@ pub mod codec;
 pub mod index;
 pub mod keys;
 mod lock;
+pub use lock::HOLDER_FILE;
 pub mod migrate;
 pub mod outbox;
 pub mod row;
@@ -110,6 +111,13 @@ impl Store {
             release,
         };
         migrate::bring_up_to_date(&store)?;
+        let tightened = crate::private::tighten_data_dir(dir);
+        if tightened > 0 {
+            tracing::warn!(
+                tightened,
+                "the data directory gave others access (an older version's files): now owner-only"
+            );
+        }
         *store.chain.lock().unwrap_or_else(|p| p.into_inner()) = store.chain_head()?;
         Ok(store)
     }
