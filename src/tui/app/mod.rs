@@ -292,12 +292,19 @@ impl App {
 
     pub fn on_reply(&mut self, reply: Reply) {
         match reply {
-            Reply::Window { list, window } => {
+            Reply::Window { list, view, window } => {
                 let before = self.list().selected;
-                match list {
-                    ListId::Queue => self.queue.on_window(window),
-                    ListId::Overdue => self.overdue.on_window(window),
+                let target = match list {
+                    ListId::Queue => &mut self.queue,
+                    ListId::Overdue => &mut self.overdue,
+                };
+                // An answer for the view as it was before the last key (the first window, when
+                // a search was typed before it came): the answer for the view now is on its way,
+                // and until it comes the list says it is loading, not what the old view held.
+                if target.spec != view {
+                    return;
                 }
+                target.on_window(window);
                 if self.list().selected != before || self.preview.is_none() {
                     self.ask_preview();
                 }

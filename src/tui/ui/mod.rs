@@ -158,7 +158,11 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
                     "matches" if list.total() == 1 => "match",
                     m => m,
                 };
-                s.push_str(&format!("  /{q}  {} {matches}", list.total()));
+                // No count before the answer for this very text: "0 matches" would read as final.
+                match list.loaded {
+                    true => s.push_str(&format!("  /{q}  {} {matches}", list.total())),
+                    false => s.push_str(&format!("  /{q}  {}", Msg::Loading.text(app.lang))),
+                }
             }
             if !list.marks.is_empty() {
                 s.push_str(&format!("  {} {}", list.marks.len(), Msg::Marked.text(app.lang)));
