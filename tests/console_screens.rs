@@ -176,6 +176,29 @@ fn the_detail_scrolled_down_shows_the_timeline() {
     );
 }
 
+/// The detail scrolls no further than its last line, and that far exactly: at the end the last
+/// line of the timeline sits on the pane's last row, at every width (the lines counted are the
+/// lines drawn, wrapped the same way).
+#[test]
+fn the_detail_scrolled_to_its_end_shows_its_last_line_on_the_pane_s_last_row_at_every_width() {
+    for (w, h) in [(60, 16), (80, 24), (100, 30), (120, 40), (150, 40)] {
+        let mut app = queue_app(Lang::Zh, w, h);
+        open_detail(&mut app);
+        for _ in 0..20 {
+            press(&mut app, KeyCode::PageDown);
+        }
+        let term = draw(&app, w, h);
+        let b = term.backend().buffer();
+        // Below the pane: its border, the status line and the hints.
+        let last_row = h - 4;
+        let side_w = if w >= 110 { 24 } else { 18 };
+        let row = row_text(b, last_row, side_w + 1, w - 1);
+        assert!(row.trim_end().ends_with('理'), "{w}x{h}: the last row is {row:?}:\n{}", text_of(b));
+        press(&mut app, KeyCode::Down);
+        assert_eq!(screen(&app, w, h), text_of(b), "{w}x{h}: no further than the end");
+    }
+}
+
 fn open_dispatch(app: &mut App) {
     ch(app, 'd');
     app.on_reply(Reply::Suggest(TicketId(1041), suggestions()));

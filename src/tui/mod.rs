@@ -166,10 +166,7 @@ async fn event_loop(
         .map_err(ConsoleError::Runtime)?;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let size = term.size().map_err(|e| ConsoleError::Terminal(terminal::TerminalError::Io(e)))?;
-    app.set_list_height(ui::list_rows(&ui::areas(
-        ratatui::layout::Rect::new(0, 0, size.width, size.height),
-        app,
-    )));
+    ui::fit(app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
     let effects = app.start();
     apply(effects, &link, &mut term);
     let mut dirty = true;
@@ -180,8 +177,7 @@ async fn event_loop(
             // burst of resizes the last event may already be stale. The list's height follows
             // the layout: a banner or the preview can take rows.
             if let Ok(size) = term.size() {
-                let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-                app.set_list_height(ui::list_rows(&ui::areas(area, app)));
+                ui::fit(app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
                 apply(app.take_effects(), &link, &mut term);
                 drawn_size = size;
             }

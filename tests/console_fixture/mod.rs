@@ -522,7 +522,7 @@ pub fn bare_app(lang: Lang, mode: ColorMode, w: u16, h: u16) -> App {
 
 /// What the event loop does on a resize.
 pub fn resize(app: &mut App, w: u16, h: u16) {
-    app.set_list_height(ui::list_rows(&ui::areas(Rect::new(0, 0, w, h), app)));
+    ui::fit(app, Rect::new(0, 0, w, h));
 }
 
 /// The queue with its rows, counts, channel health and the first row's preview.

@@ -103,6 +103,8 @@ pub struct App {
     pub overdue: TicketList,
     pub grouped: bool,
     pub detail: Option<DetailView>,
+    /// The size of the detail's pane inside its border, from the last layout (`ui::fit`).
+    detail_pane: (u16, u16),
     pub popup: Option<Popup>,
     pub searching: Option<Input>,
     pub preview_on: bool,
@@ -163,6 +165,7 @@ impl App {
             overdue: TicketList::new(ListId::Overdue, overdue_spec),
             grouped: false,
             detail: None,
+            detail_pane: (0, 0),
             popup: None,
             searching: None,
             preview_on: true,
@@ -241,6 +244,11 @@ impl App {
     }
 
     /// The screen's list shows this many rows now (the renderer's layout says).
+    /// The size of the pane the open ticket's detail is drawn in (inside its border).
+    pub fn set_detail_pane(&mut self, width: u16, height: u16) {
+        self.detail_pane = (width, height);
+    }
+
     pub fn set_list_height(&mut self, rows: usize) {
         for list in [&mut self.queue, &mut self.overdue] {
             if let Some(ask) = list.set_height(rows) {
@@ -600,16 +608,4 @@ impl App {
             Resolved::Unbound => self.pending.clear(),
         }
     }
-}
-
-/// About how many lines the detail screen takes (long texts wrap at ~80 cells).
-fn detail_lines(d: &TicketDetail) -> usize {
-    let wrapped = |t: &Option<String>| t.as_deref().map_or(0, |t| super::text::width(t) / 80 + 1);
-    24 + 2 * d.summary.clocks.len()
-        + wrapped(&d.dispute.facts)
-        + wrapped(&d.dispute.request)
-        + wrapped(&d.workflow.result)
-        + d.notes.len()
-        + d.attachments.len()
-        + d.timeline.iter().map(|e| super::text::width(&e.detail) / 80 + 1).sum::<usize>()
 }
