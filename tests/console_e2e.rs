@@ -76,12 +76,9 @@ fn a_ticket_found_by_pinyin_is_dispatched_with_sms_answered_by_its_unit_and_writ
         .find_map(|t| config.org.branch_of_town(t).map(|b| (t.to_string(), b.id.clone())))
         .expect("a ticket in a known town");
     let mut c = Console::spawn(&["--data", data.to_str().unwrap()], &[("RIGHTSDESK_NOW", NOW)], 120, 40);
+    // Typed as soon as the frame is up, before the queue's rows may have come: the search is
+    // the view's, answered when the server has it (the count shows only with its answer).
     c.wait_for("the queue", 60, |s| s.contains("全部在办"));
-    // The rows, not only the frame: a search typed before the first window arrives would be
-    // answered over an empty list on a loaded machine.
-    let title_starts: Vec<String> =
-        tickets.iter().filter_map(|t| t["title"].as_str()).map(|t| t.chars().take(4).collect()).collect();
-    c.wait_for("the queue's rows", 60, |s| title_starts.iter().any(|t| s.contains(t.as_str())));
     c.send("/");
     c.send(&pinyin);
     c.send("\r");
@@ -327,13 +324,36 @@ fn a_resize_storm_and_a_20x5_terminal_do_not_panic() {
     c.wait_for("the too-small message", 20, |s| s.contains("终端太小"));
     c.resize(100, 30);
     c.wait_for("the queue again", 20, |s| s.contains("健身房预付卡退费难"));
-    // Ended by SIGTERM, not q: after such a storm a key written to the pty sometimes never
-    // reaches the console (gdb shows it idle in its event loop, waiting for input). That is a
-    // known defect under investigation (see the tracker's note), not what this test checks.
-    c.signal(Signal::SIGTERM);
-    assert_eq!(c.exit_code(20), 0);
+    c.send("q");
+    assert_eq!(c.exit_code(20), 0, "q ends the console after the storm");
     assert!(c.restored(), "the terminal is left as the shell had it");
     assert!(!String::from_utf8_lossy(&c.raw).contains("panicked"));
+}
+
+/// Each round resizes the terminal and presses a key at the same moment, then waits for what the
+/// key does with no other key sent to push it through: a key that came in with the resize signal
+/// used to stay unread until the next key (and an Esc followed by `k` became Alt-k).
+#[test]
+fn a_key_pressed_as_the_terminal_is_resized_is_answered_without_waiting_for_the_next_key() {
+    let _terminal = console_pty::one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    register(&data, "LF-041", "健身房预付卡退费难", "2026-11-27 08:30", "容桂");
+    let _serve = Serve::start(&data, NOW, &[]);
+    let mut c = Console::spawn(&["--data", data.to_str().unwrap()], &[("RIGHTSDESK_NOW", NOW)], 100, 30);
+    c.wait_for("the queue", 60, |s| s.contains("健身房预付卡退费难"));
+    for round in 0..30u16 {
+        let (cols, rows) = if round % 2 == 0 { (120, 40) } else { (100, 30) };
+        c.resize(cols, rows);
+        c.send("?");
+        c.wait_for(&format!("the help, round {round}"), 20, |s| s.contains("按键帮助"));
+        c.resize(cols - 10, rows - 5);
+        c.send("\x1b");
+        c.wait_for(&format!("the help closed, round {round}"), 20, |s| !s.contains("按键帮助"));
+    }
+    c.send("q");
+    assert_eq!(c.exit_code(20), 0);
+    assert!(c.restored());
 }
 
 #[test]

@@ -20,6 +20,7 @@ use rightsdesk::tui::app::{App, Popup};
 use rightsdesk::tui::i18n::Lang;
 use rightsdesk::tui::intake::IntakeForm;
 use rightsdesk::tui::link::{ListId, Reply};
+use rightsdesk::tui::theme::ColorMode;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
@@ -54,7 +55,11 @@ fn a_search_in_progress_narrows_the_queue_and_marks_what_matched() {
         |app| {
             ch(app, '/');
             type_text(app, "卡");
-            app.on_reply(Reply::Window { list: ListId::Queue, window: search_window() });
+            app.on_reply(Reply::Window {
+                list: ListId::Queue,
+                view: app.list().spec.clone(),
+                window: search_window(),
+            });
             feed_preview(app);
         },
         true,
@@ -69,11 +74,42 @@ fn a_finished_search_keeps_its_text_and_count_in_the_status_line() {
             ch(app, '/');
             type_text(app, "退费");
             press(app, KeyCode::Enter);
-            app.on_reply(Reply::Window { list: ListId::Queue, window: title_search_window() });
+            app.on_reply(Reply::Window {
+                list: ListId::Queue,
+                view: app.list().spec.clone(),
+                window: title_search_window(),
+            });
             feed_preview(app);
         },
         false,
     );
+}
+
+/// The console asks for its first window at start; a clerk quick on the keys (or a loaded
+/// server) can have the search typed before it comes. That window is for the view without the
+/// search: it must not be shown as the search's result ("0 matches", or the wrong rows).
+#[test]
+fn a_search_typed_before_the_first_window_comes_waits_for_its_own_answer() {
+    let (w, h) = (120, 40);
+    let mut app = bare_app(Lang::Zh, ColorMode::TrueColor, w, h);
+    let first_view = app.list().spec.clone();
+    assert!(screen(&app, w, h).contains("载入中"), "nothing has come yet");
+    ch(&mut app, '/');
+    type_text(&mut app, "退费");
+    press(&mut app, KeyCode::Enter);
+    app.on_reply(Reply::Window { list: ListId::Queue, view: first_view, window: window(queue_rows()) });
+    let s = screen(&app, w, h);
+    assert!(s.contains("/退费  载入中"), "the search is still being answered:\n{s}");
+    assert!(!s.contains("条匹配"), "no count before the search's own answer:\n{s}");
+    assert!(!s.contains(&queue_rows()[1].title), "no row of the view without the search:\n{s}");
+    app.on_reply(Reply::Window {
+        list: ListId::Queue,
+        view: app.list().spec.clone(),
+        window: title_search_window(),
+    });
+    let s = screen(&app, w, h);
+    assert!(s.contains("/退费  1 条匹配"), "{s}");
+    assert!(s.contains("健身房预付卡退费难"), "{s}");
 }
 
 #[test]
@@ -82,7 +118,11 @@ fn the_overdue_list_shows_what_is_overdue_or_due_soon_by_time_left() {
         "overdue",
         |app| {
             ch(app, 'o');
-            app.on_reply(Reply::Window { list: ListId::Overdue, window: window(overdue_by_time_left()) });
+            app.on_reply(Reply::Window {
+                list: ListId::Overdue,
+                view: app.list().spec.clone(),
+                window: window(overdue_by_time_left()),
+            });
             feed_preview(app);
         },
         false,
@@ -96,7 +136,11 @@ fn the_overdue_list_grouped_by_unit_leads_each_title_with_its_unit() {
         |app| {
             ch(app, 'o');
             ch(app, 'U');
-            app.on_reply(Reply::Window { list: ListId::Overdue, window: window(grouped_rows()) });
+            app.on_reply(Reply::Window {
+                list: ListId::Overdue,
+                view: app.list().spec.clone(),
+                window: window(grouped_rows()),
+            });
             feed_preview(app);
         },
         false,
@@ -130,6 +174,29 @@ fn the_detail_scrolled_down_shows_the_timeline() {
         },
         false,
     );
+}
+
+/// The detail scrolls no further than its last line, and that far exactly: at the end the last
+/// line of the timeline sits on the pane's last row, at every width (the lines counted are the
+/// lines drawn, wrapped the same way).
+#[test]
+fn the_detail_scrolled_to_its_end_shows_its_last_line_on_the_pane_s_last_row_at_every_width() {
+    for (w, h) in [(60, 16), (80, 24), (100, 30), (120, 40), (150, 40)] {
+        let mut app = queue_app(Lang::Zh, w, h);
+        open_detail(&mut app);
+        for _ in 0..20 {
+            press(&mut app, KeyCode::PageDown);
+        }
+        let term = draw(&app, w, h);
+        let b = term.backend().buffer();
+        // Below the pane: its border, the status line and the hints.
+        let last_row = h - 4;
+        let side_w = if w >= 110 { 24 } else { 18 };
+        let row = row_text(b, last_row, side_w + 1, w - 1);
+        assert!(row.trim_end().ends_with('理'), "{w}x{h}: the last row is {row:?}:\n{}", text_of(b));
+        press(&mut app, KeyCode::Down);
+        assert_eq!(screen(&app, w, h), text_of(b), "{w}x{h}: no further than the end");
+    }
 }
 
 fn open_dispatch(app: &mut App) {

@@ -496,6 +496,32 @@ fn a_search_of_every_ticket_sees_what_changed_since_it_last_ran() {
     assert_eq!((merged.total, merged.rows[0].status.as_str()), (1, "merged"));
 }
 
+/// serve loads the catalogue of every ticket in the background. A search of every ticket that
+/// comes meanwhile is answered once the catalogue is whole, never from the part loaded so far
+/// (which would read as a final "nothing found"); the console shows it loading until then.
+#[test]
+fn a_search_of_every_ticket_asked_while_the_catalogue_loads_is_answered_from_all_of_it() {
+    use rightsdesk::engine::window::{Scope, ViewSpec, WindowQuery};
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut engine = open(dir.path());
+        for i in 0..300 {
+            let (town, title) = match i % 3 {
+                0 => ("容桂", "健身房预付卡退费难"),
+                _ => ("大良", "空调安装后漏水"),
+            };
+            register(&mut engine, complaint("12345", &format!("GD-{i}"), "13700000000", town, title));
+        }
+    }
+    let engine = open(dir.path());
+    let reader = engine.reader();
+    let preload = reader.preload();
+    let view = ViewSpec { scope: Scope::All, search: Some("ronggui".into()), ..ViewSpec::default() };
+    let found = reader.window(&WindowQuery { view, offset: 0, limit: 10, anchor: None }).unwrap();
+    assert_eq!((found.total, found.rows.len()), (100, 10));
+    preload.stop();
+}
+
 #[test]
 fn a_view_of_every_ticket_holds_the_closed_ones_in_its_order() {
     use rightsdesk::engine::window::{Scope, Sort, ViewSpec, WindowQuery};

@@ -76,6 +76,8 @@ impl Ask {
 pub enum Reply {
     Window {
         list: ListId,
+        /// The view asked about: a late answer for a view the list has since left is dropped.
+        view: ViewSpec,
         window: Window,
     },
     Counts(Counts),
@@ -203,7 +205,7 @@ fn answer(c: &mut Client, ask: &Ask) -> Result<Reply, Lost> {
     let failed = |e: EngineError| Reply::Failed(e.to_string());
     Ok(match ask {
         Ask::Window { list, query: q } => match query(c, Query::Window(q.clone()))? {
-            Ok(Answer::Window(w)) => Reply::Window { list: *list, window: *w },
+            Ok(Answer::Window(w)) => Reply::Window { list: *list, view: q.view.clone(), window: *w },
             Ok(_) => Reply::Failed("unexpected answer".into()),
             Err(e) => failed(e),
         },

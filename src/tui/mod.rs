@@ -156,6 +156,9 @@ async fn event_loop(
     let backend = backend::Console::new(std::io::stdout());
     let mut term =
         Terminal::new(backend).map_err(|e| ConsoleError::Terminal(terminal::TerminalError::Io(e)))?;
+    // crossterm reads the terminal through its `use-dev-tty` source (level-triggered poll), not
+    // its default mio one: that one is edge-triggered and hands out one event per wake-up, so a
+    // key arriving with a resize signal stayed unread until the next key (see Cargo.toml).
     let mut events = EventStream::new();
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .map_err(ConsoleError::Runtime)?;
@@ -163,20 +166,20 @@ async fn event_loop(
         .map_err(ConsoleError::Runtime)?;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let size = term.size().map_err(|e| ConsoleError::Terminal(terminal::TerminalError::Io(e)))?;
-    app.set_list_height(ui::list_rows(&ui::areas(
-        ratatui::layout::Rect::new(0, 0, size.width, size.height),
-        app,
-    )));
+    ui::fit(app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
     let effects = app.start();
     apply(effects, &link, &mut term);
     let mut dirty = true;
+    let mut drawn_size = size;
     loop {
         if dirty {
-            // The list's height follows the layout: a banner or the preview can take rows.
+            // The size is asked of the terminal here, not taken from a Resize event: after a
+            // burst of resizes the last event may already be stale. The list's height follows
+            // the layout: a banner or the preview can take rows.
             if let Ok(size) = term.size() {
-                let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-                app.set_list_height(ui::list_rows(&ui::areas(area, app)));
+                ui::fit(app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
                 apply(app.take_effects(), &link, &mut term);
+                drawn_size = size;
             }
             let _ = term.draw(|f| ui::draw(f, app));
             dirty = false;
@@ -185,17 +188,18 @@ async fn event_loop(
             event = events.next() => match event {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => { app.on_key(k); dirty = true; }
                 Some(Ok(Event::Paste(text))) => { app.on_paste(&text); dirty = true; }
-                Some(Ok(Event::Resize(w, h))) => {
-                    app.set_list_height(ui::list_rows(&ui::areas(ratatui::layout::Rect::new(0, 0, w, h), app)));
-                    let _ = term.autoresize();
-                    dirty = true;
-                }
+                // Drawing asks the terminal its size (and clears on a change).
+                Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
                 // The terminal is gone (a dropped session): nothing more can be shown.
                 Some(Err(_)) | None => return Ok(0),
             },
             Some(reply) = replies.recv() => { app.on_reply(reply); dirty = true; }
-            _ = tick.tick() => { dirty |= app.tick(clock.now()); }
+            _ = tick.tick() => {
+                dirty |= app.tick(clock.now());
+                // A resize whose signal went astray still reaches the screen within a tick.
+                dirty |= term.size().is_ok_and(|size| size != drawn_size);
+            }
             _ = hangup.recv() => return Ok(0),
             _ = term_sig.recv() => return Ok(0),
         }

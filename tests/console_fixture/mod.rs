@@ -522,13 +522,17 @@ pub fn bare_app(lang: Lang, mode: ColorMode, w: u16, h: u16) -> App {
 
 /// What the event loop does on a resize.
 pub fn resize(app: &mut App, w: u16, h: u16) {
-    app.set_list_height(ui::list_rows(&ui::areas(Rect::new(0, 0, w, h), app)));
+    ui::fit(app, Rect::new(0, 0, w, h));
 }
 
 /// The queue with its rows, counts, channel health and the first row's preview.
 pub fn queue_app_in(lang: Lang, mode: ColorMode, w: u16, h: u16) -> App {
     let mut app = bare_app(lang, mode, w, h);
-    app.on_reply(Reply::Window { list: ListId::Queue, window: window(queue_rows()) });
+    app.on_reply(Reply::Window {
+        list: ListId::Queue,
+        view: app.list().spec.clone(),
+        window: window(queue_rows()),
+    });
     app.on_reply(Reply::Counts(counts()));
     for h in health() {
         app.on_reply(Reply::Notice(Notice::Health(h)));

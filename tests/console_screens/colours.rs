@@ -94,7 +94,11 @@ fn search_matches_are_drawn_in_the_match_style() {
     let mut app = queue_app(Lang::Zh, W, H);
     ch(&mut app, '/');
     type_text(&mut app, "卡");
-    app.on_reply(Reply::Window { list: ListId::Queue, window: search_window() });
+    app.on_reply(Reply::Window {
+        list: ListId::Queue,
+        view: app.list().spec.clone(),
+        window: search_window(),
+    });
     let b = buffer_of(&app);
     let m = app.theme.style("match");
     // 美容院办卡后闭店跑路: not the selected row.

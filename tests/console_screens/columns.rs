@@ -59,7 +59,7 @@ fn title_width(b: &Buffer, lang: Lang) -> usize {
 
 fn queue_with(lang: Lang, w: u16, h: u16, rows: Vec<TicketSummary>) -> App {
     let mut app = queue_app(lang, w, h);
-    app.on_reply(Reply::Window { list: ListId::Queue, window: window(rows) });
+    app.on_reply(Reply::Window { list: ListId::Queue, view: app.list().spec.clone(), window: window(rows) });
     feed_preview(&mut app);
     app
 }

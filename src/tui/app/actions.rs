@@ -188,9 +188,15 @@ impl App {
             self.activate_side(self.side_cursor);
             return;
         }
-        if let Some(d) = &mut self.detail {
-            // Never past the end: the last screenful stays in sight.
-            let end = d.detail.as_deref().map_or(0, detail_lines).saturating_sub(10) as u16;
+        if let Some(view) = &self.detail {
+            // Never past the end: the last line at the bottom of the pane, counted as drawn.
+            let (width, height) = self.detail_pane;
+            let lines = view
+                .detail
+                .as_deref()
+                .map_or(0, |d| crate::tui::ui::detail::detail_lines(self, view, d, width).len());
+            let end = u16::try_from(lines.saturating_sub(height as usize)).unwrap_or(u16::MAX);
+            let Some(d) = &mut self.detail else { return };
             d.scroll = match action {
                 Action::MoveUp => d.scroll.saturating_sub(1),
                 Action::MoveDown => d.scroll.saturating_add(1),

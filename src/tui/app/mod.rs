@@ -103,6 +103,8 @@ pub struct App {
     pub overdue: TicketList,
     pub grouped: bool,
     pub detail: Option<DetailView>,
+    /// The size of the detail's pane inside its border, from the last layout (`ui::fit`).
+    detail_pane: (u16, u16),
     pub popup: Option<Popup>,
     pub searching: Option<Input>,
     pub preview_on: bool,
@@ -165,6 +167,7 @@ impl App {
             overdue: TicketList::new(ListId::Overdue, overdue_spec),
             grouped: false,
             detail: None,
+            detail_pane: (0, 0),
             popup: None,
             searching: None,
             preview_on: true,
@@ -244,6 +247,11 @@ impl App {
     }
 
     /// The screen's list shows this many rows now (the renderer's layout says).
+    /// The size of the pane the open ticket's detail is drawn in (inside its border).
+    pub fn set_detail_pane(&mut self, width: u16, height: u16) {
+        self.detail_pane = (width, height);
+    }
+
     pub fn set_list_height(&mut self, rows: usize) {
         for list in [&mut self.queue, &mut self.overdue] {
             if let Some(ask) = list.set_height(rows) {
@@ -295,12 +303,19 @@ impl App {
 
     pub fn on_reply(&mut self, reply: Reply) {
         match reply {
-            Reply::Window { list, window } => {
+            Reply::Window { list, view, window } => {
                 let before = self.list().selected;
-                match list {
-                    ListId::Queue => self.queue.on_window(window),
-                    ListId::Overdue => self.overdue.on_window(window),
+                let target = match list {
+                    ListId::Queue => &mut self.queue,
+                    ListId::Overdue => &mut self.overdue,
+                };
+                // An answer for the view as it was before the last key (the first window, when
+                // a search was typed before it came): the answer for the view now is on its way,
+                // and until it comes the list says it is loading, not what the old view held.
+                if target.spec != view {
+                    return;
                 }
+                target.on_window(window);
                 if self.list().selected != before || self.preview.is_none() {
                     self.ask_preview();
                 }
@@ -606,16 +621,4 @@ impl App {
             Resolved::Unbound => self.pending.clear(),
         }
     }
-}
-
-/// About how many lines the detail screen takes (long texts wrap at ~80 cells).
-fn detail_lines(d: &TicketDetail) -> usize {
-    let wrapped = |t: &Option<String>| t.as_deref().map_or(0, |t| super::text::width(t) / 80 + 1);
-    24 + 2 * d.summary.clocks.len()
-        + wrapped(&d.dispute.facts)
-        + wrapped(&d.dispute.request)
-        + wrapped(&d.workflow.result)
-        + d.notes.len()
-        + d.attachments.len()
-        + d.timeline.iter().map(|e| super::text::width(&e.detail) / 80 + 1).sum::<usize>()
 }

@@ -40,6 +40,13 @@ pub fn detail(frame: &mut Frame, app: &App, view: &DetailView, area: Rect) {
         );
         return;
     };
+    let lines = detail_lines(app, view, d, inner.width);
+    frame.render_widget(Paragraph::new(lines).scroll((view.scroll, 0)), inner);
+}
+
+/// The open ticket's lines as drawn in a pane `width` cells wide, wrapped as drawn: what
+/// scrolling counts, so that it ends with the last line at the bottom at every width.
+pub fn detail_lines(app: &App, view: &DetailView, d: &TicketDetail, width: u16) -> Vec<Line<'static>> {
     let mut lines = head(app, d);
     let others = app.also_viewing(view.ticket);
     if !others.is_empty() {
@@ -51,7 +58,7 @@ pub fn detail(frame: &mut Frame, app: &App, view: &DetailView, area: Rect) {
     }
     lines.push(Line::raw(""));
     lines.push(section(app, Msg::Clocks));
-    lines.extend(clocks(app, d, true, inner.width as usize));
+    lines.extend(clocks(app, d, true, width as usize));
     lines.push(Line::raw(""));
     lines.extend(parties(app, d));
     lines.push(Line::raw(""));
@@ -112,10 +119,7 @@ pub fn detail(frame: &mut Frame, app: &App, view: &DetailView, area: Rect) {
             Span::raw(text::clean(&e.detail)),
         ]));
     }
-    frame.render_widget(
-        Paragraph::new(text::wrap_lines(lines, inner.width as usize)).scroll((view.scroll, 0)),
-        inner,
-    );
+    text::wrap_lines(lines, width as usize)
 }
 
 fn section(app: &App, m: Msg) -> Line<'static> {

@@ -1,7 +1,7 @@
 //! Drawing: the whole screen from the `App`'s state, nothing else. Only the rows on screen are
 //! built; widths are measured in cells so Chinese text keeps its columns.
 
-mod detail;
+pub mod detail;
 mod popup;
 mod table;
 pub use table::channel_label;
@@ -57,6 +57,26 @@ pub fn areas(area: Rect, app: &App) -> Areas {
     Areas { header, banner: (banner_h > 0).then_some(banner), sidebar, table, preview, status, hints }
 }
 
+/// The table's area and the preview's together: a screen that has no preview (the detail, the
+/// health screen, the quarantine) takes both.
+fn main_area(a: &Areas) -> Rect {
+    let main = Rect { width: a.table.width + a.preview.map_or(0, |p| p.width), ..a.table };
+    if a.preview.is_some_and(|p| p.y > a.table.y) {
+        Rect { height: a.table.height + a.preview.map_or(0, |p| p.height), ..a.table }
+    } else {
+        main
+    }
+}
+
+/// What the console must know of the layout of a screen of `area` before the next key: the
+/// rows a ticket list shows and the size of the pane a ticket's detail scrolls in.
+pub fn fit(app: &mut App, area: Rect) {
+    let a = areas(area, app);
+    app.set_list_height(list_rows(&a));
+    let pane = block(app, "", true).inner(main_area(&a));
+    app.set_detail_pane(pane.width, pane.height);
+}
+
 /// Rows a ticket table shows in `table` (the border and the header line taken off).
 pub fn list_rows(a: &Areas) -> usize {
     a.table.height.saturating_sub(3) as usize
@@ -84,13 +104,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(Paragraph::new(line).style(app.theme.style("banner")), b);
     }
     table::sidebar(frame, app, a.sidebar);
-    // The table's area and the preview's together: a screen that has no preview takes both.
-    let main = Rect { width: a.table.width + a.preview.map_or(0, |p| p.width), ..a.table };
-    let main = if a.preview.is_some_and(|p| p.y > a.table.y) {
-        Rect { height: a.table.height + a.preview.map_or(0, |p| p.height), ..a.table }
-    } else {
-        main
-    };
+    let main = main_area(&a);
     if let Some(d) = &app.detail {
         detail::detail(frame, app, d, main);
     } else if app.screen == Screen::Health {
@@ -161,7 +175,11 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
                     "matches" if list.total() == 1 => "match",
                     m => m,
                 };
-                s.push_str(&format!("  /{q}  {} {matches}", list.total()));
+                // No count before the answer for this very text: "0 matches" would read as final.
+                match list.loaded {
+                    true => s.push_str(&format!("  /{q}  {} {matches}", list.total())),
+                    false => s.push_str(&format!("  /{q}  {}", Msg::Loading.text(app.lang))),
+                }
             }
             if !list.marks.is_empty() {
                 s.push_str(&format!("  {} {}", list.marks.len(), Msg::Marked.text(app.lang)));
