@@ -1,6 +1,7 @@
 //! Read-only queries over the store. Any number of readers may run beside the engine.
 
 use super::catalogue;
+use super::marks::Marks;
 use super::stats::{StatsCache, StatsQuery};
 use super::view::{TicketDetail, TicketSummary};
 use super::window::{Counts, Ctx, Scope, ViewCache, ViewSpec, Window, WindowQuery};
@@ -84,6 +85,8 @@ pub struct Reader {
     stats: Arc<Mutex<StatsCache>>,
     /// Every ticket, compact: what searches and views of every ticket read.
     catalogue: Arc<catalogue::Shared>,
+    /// The watch list and live warnings as the views see them, as of an event.
+    marks: Arc<Mutex<Arc<Marks>>>,
 }
 
 impl Reader {
@@ -95,6 +98,7 @@ impl Reader {
             views: Arc::default(),
             stats: Arc::default(),
             catalogue: Arc::default(),
+            marks: Arc::default(),
         }
     }
 
@@ -108,9 +112,20 @@ impl Reader {
         self.stats.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// A period's figures against the period before.
+    /// A period's figures against the period before; each merchant at risk says whether it is
+    /// on the watch list.
     pub fn statistics(&self, q: &StatsQuery) -> Result<Statistics, StoreError> {
-        self.stats_cache().statistics(&self.store, &self.config, q, self.now())
+        let mut s = self.stats_cache().statistics(&self.store, &self.config, q, self.now())?;
+        let watched = super::watch::watch_list(&self.store)?;
+        for m in &mut s.merchants_at_risk {
+            m.watched = watched.get(&m.merchant).is_some();
+        }
+        Ok(s)
+    }
+
+    /// The surges found now over every ticket (what the warning scheduler sends the engine).
+    pub fn current_warnings(&self) -> Result<Vec<crate::stats::warnings::Warning>, StoreError> {
+        self.stats_cache().current_warnings(&self.store, &self.config, self.now())
     }
 
     /// The tickets behind one figure of [`Reader::statistics`].
@@ -123,8 +138,24 @@ impl Reader {
         self.stats_cache().tickets(&self.store, &self.config, q, previous, selector, self.now())
     }
 
-    fn ctx(&self) -> Ctx<'_> {
-        Ctx { store: &self.store, config: &self.config, now: self.now(), catalogue: &self.catalogue }
+    fn ctx(&self) -> Result<Ctx<'_>, StoreError> {
+        Ok(Ctx {
+            store: &self.store,
+            config: &self.config,
+            now: self.now(),
+            catalogue: &self.catalogue,
+            marks: self.marks()?,
+        })
+    }
+
+    /// The marks as of the store's last event, loaded again only when it moved.
+    fn marks(&self) -> Result<Arc<Marks>, StoreError> {
+        let last = self.store.last_seq()?;
+        let mut cached = self.marks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cached.seq != last || last == 0 {
+            *cached = Arc::new(Marks::load(&self.store, last)?);
+        }
+        Ok(cached.clone())
     }
 
     /// Builds the catalogue of every ticket now, on a thread of its own, so that the first
@@ -156,7 +187,7 @@ impl Reader {
 
     /// A window of a view: the rows on screen, the total and where the anchor went.
     pub fn window(&self, q: &WindowQuery) -> Result<Window, StoreError> {
-        let ctx = self.ctx();
+        let ctx = self.ctx()?;
         self.ready_for(&q.view)?;
         let Some(text) = q.view.search_text() else {
             return self.views().window(&ctx, q);
@@ -171,7 +202,7 @@ impl Reader {
 
     /// Visits every open ticket's row (from the views' memory, not a scan of the store).
     pub fn each_open(&self, f: impl FnMut(&Row)) -> Result<(), StoreError> {
-        self.views().each_open(&self.ctx(), f)
+        self.views().each_open(&self.ctx()?, f)
     }
 
     /// Live counts for a console's sidebar.
@@ -179,7 +210,7 @@ impl Reader {
         for v in views {
             self.ready_for(v)?;
         }
-        self.views().counts(&self.ctx(), views)
+        self.views().counts(&self.ctx()?, views)
     }
 
     pub fn now(&self) -> Timestamp {
@@ -283,6 +314,8 @@ impl Reader {
             Query::StatsTickets { query, previous, selector } => {
                 Answer::StatsTickets(self.statistics_tickets(query, *previous, selector)?)
             }
+            Query::Watched => Answer::Watched(super::watch::watch_list(&self.store)?),
+            Query::Warnings => Answer::Warnings(super::watch::live_warnings(&self.store)?),
         })
     }
 

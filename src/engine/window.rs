@@ -5,6 +5,7 @@
 //! A search ranks the view's rows by match and returns the top rows with the total.
 
 use super::catalogue;
+use super::marks::{Marks, WATCHED_FLAG};
 use super::view::TicketSummary;
 use super::view_search::LastSearch;
 use crate::config::Config;
@@ -82,6 +83,10 @@ pub struct ViewSpec {
     pub contains: Option<String>,
     /// Only tickets a unit sent back (退回) and nobody has dispatched again.
     pub returned: bool,
+    /// Only tickets about a merchant on the watch list (关注经营者).
+    pub watched: bool,
+    /// Only tickets behind a live early warning (维权预警).
+    pub warned: bool,
     pub search: Option<String>,
     pub sort: Sort,
     pub descending: bool,
@@ -149,7 +154,7 @@ impl Fields for Row {
 }
 
 impl ViewSpec {
-    fn admits(&self, row: &impl Fields, risk: impl FnOnce() -> (bool, bool)) -> bool {
+    fn admits(&self, row: &impl Fields, marks: &Marks, risk: impl FnOnce() -> (bool, bool)) -> bool {
         let eq = |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| have == Some(w));
         let contains = |n: &str| {
             super::reader::search_index(n).is_some()
@@ -170,6 +175,8 @@ impl ViewSpec {
             && eq(&self.town, row.town())
             && eq(&self.owner, row.owner())
             && (!self.returned || row.returned())
+            && (!self.watched || marks.watched(row))
+            && (!self.warned || marks.warned(row.id()))
             && self.contains.as_deref().map(str::trim).is_none_or(contains)
             && (!(self.at_risk || self.overdue || self.due_soon) || clocks(risk()))
     }
@@ -181,6 +188,11 @@ impl ViewSpec {
 
     pub(super) fn search_text(&self) -> Option<&str> {
         self.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// Whether membership depends on the watch list or the live warnings.
+    fn marked(&self) -> bool {
+        self.watched || self.warned
     }
 }
 
@@ -265,6 +277,8 @@ pub(super) struct Ordered {
     used: u64,
     /// The last search answered within the view.
     pub(super) last_search: Option<Arc<LastSearch>>,
+    /// The marks' version it was built with (see `Marks::version`).
+    marks_version: u64,
 }
 
 /// Everything the reader keeps for the views; shared by every clone of one reader.
@@ -288,11 +302,17 @@ pub(super) struct Ctx<'a> {
     pub config: &'a Config,
     pub now: Timestamp,
     pub catalogue: &'a catalogue::Shared,
+    pub marks: Arc<Marks>,
 }
 
 impl Ctx<'_> {
+    /// The row's summary, flagged when its merchant is watched.
     pub(super) fn summary(&self, row: &Row) -> TicketSummary {
-        TicketSummary::of(row, self.config, self.now)
+        let mut s = TicketSummary::of(row, self.config, self.now);
+        if self.marks.watched(row) {
+            s.flags.push(WATCHED_FLAG.to_string());
+        }
+        s
     }
 
     /// (overdue, due soon) of a row now.
@@ -395,7 +415,10 @@ impl ViewCache {
         let rejudge = view.at_risk || view.overdue || view.due_soon;
         let stale = match self.ordered.get(view) {
             None => true,
-            Some(o) => rejudge && ctx.now.millis() - o.judged_at.millis() > REJUDGE_MS,
+            Some(o) => {
+                (rejudge && ctx.now.millis() - o.judged_at.millis() > REJUDGE_MS)
+                    || (view.marked() && o.marks_version != ctx.marks.version)
+            }
         };
         if stale {
             let built = self.build_ordered(ctx, view, seq)?;
@@ -424,7 +447,7 @@ impl ViewCache {
                     continue;
                 }
                 if let Some(row) = row
-                    && view.admits(&row, || ctx.risk(&row))
+                    && view.admits(&row, &ctx.marks, || ctx.risk(&row))
                 {
                     let key = key_of(view.sort, &row);
                     o.order.insert(key.clone());
@@ -450,7 +473,7 @@ impl ViewCache {
         match &indexed {
             None if open_only => {
                 for row in self.open.rows.values() {
-                    if view.admits(row, || ctx.risk(row)) {
+                    if view.admits(row, &ctx.marks, || ctx.risk(row)) {
                         keys.insert(row.id, key_of(view.sort, row));
                     }
                 }
@@ -458,7 +481,7 @@ impl ViewCache {
             Some(ids) => {
                 for id in ids {
                     if let Some(row) = self.row(ctx, *id)?
-                        && view.admits(&row, || ctx.risk(&row))
+                        && view.admits(&row, &ctx.marks, || ctx.risk(&row))
                     {
                         keys.insert(row.id, key_of(view.sort, &row));
                     }
@@ -471,7 +494,7 @@ impl ViewCache {
                 for entry in cat.entries() {
                     let id = entry.id();
                     let risk = || self.open.rows.get(&id).map_or((false, false), |row| ctx.risk(row));
-                    if view.admits(&entry, risk) {
+                    if view.admits(&entry, &ctx.marks, risk) {
                         keys.insert(id, key_of(view.sort, &entry));
                     }
                 }
@@ -485,6 +508,7 @@ impl ViewCache {
             judged_at: ctx.now,
             used: self.uses,
             last_search: None,
+            marks_version: ctx.marks.version,
         })
     }
 
@@ -524,7 +548,7 @@ impl ViewCache {
         for v in views {
             let total = match v.scope {
                 Scope::Open if v.search_text().is_none() => {
-                    self.open.rows.values().filter(|row| v.admits(*row, || ctx.risk(row))).count()
+                    self.open.rows.values().filter(|row| v.admits(*row, &ctx.marks, || ctx.risk(row))).count()
                 }
                 _ => self.ordered_view(ctx, &v.unsearched(), seq)?.order.len(),
             };
