@@ -99,6 +99,8 @@ actions! {
     Extend = "extend", "延期", "Extend a deadline", true;
     Health = "health", "渠道状态", "Channel health", false;
     Language = "language", "切换语言", "Switch language", false;
+    // The merchant watch list (a chief's).
+    WatchMerchant = "watch_merchant", "关注此经营者", "Watch this merchant", false;
 }
 
 impl Action {

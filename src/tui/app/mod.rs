@@ -510,6 +510,7 @@ impl App {
             A::Intake => "register",
             A::Reveal => "reveal",
             A::Remind => "remind",
+            A::WatchMerchant => "watch_merchant",
             other => match other.lifecycle() {
                 Some(name) => name,
                 None => return true,

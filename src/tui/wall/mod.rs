@@ -187,7 +187,20 @@ fn ask_loop(data_dir: PathBuf, hello: Hello, wants: mpsc::Receiver<Want>, out: U
                 }
                 Ok(Err(e)) => Fetched::Failed(e.to_string()),
                 Ok(Ok(Answer::Counts(counts))) => Fetched::Counts(counts),
-                Ok(Ok(Answer::Stats(s))) => Fetched::Stats(s),
+                // The wall shows the warnings the server raised (events, each once), not the
+                // statistics' own evaluation of the period.
+                Ok(Ok(Answer::Stats(mut s))) => match c.query(Query::Warnings) {
+                    Ok(Ok(Answer::Warnings(live))) => {
+                        s.warnings = live.live.iter().rev().map(|l| l.warning.as_warning()).collect();
+                        Fetched::Stats(s)
+                    }
+                    Ok(Err(e)) => Fetched::Failed(e.to_string()),
+                    Ok(Ok(_)) => Fetched::Failed("the server answered with something else".into()),
+                    Err(_) => {
+                        client = None;
+                        break;
+                    }
+                },
                 Ok(Ok(_)) => Fetched::Failed("the server answered with something else".into()),
             };
             if out.send(fetched).is_err() {
