@@ -343,3 +343,115 @@ fn merchants_at_risk_say_whether_they_are_watched() {
     let shop = s.merchants_at_risk.iter().find(|m| m.merchant == SHOPS[0]).expect("the shop is ranked");
     assert!(!shop.watched);
 }
+
+/// The binary on a data directory with the fixed "now", as the owner of its store (a chief).
+fn rightsdesk(data: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rightsdesk"));
+    command
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("RIGHTSDESK_NOW", NOW)
+        .env("USER", "wangfang")
+        .env_remove("RIGHTSDESK_CONFIG")
+        .env_remove("RIGHTSDESK_DATA")
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+fn ok(data: &std::path::Path, args: &[&str]) -> String {
+    let out = rightsdesk(data, args).output().expect("runs the binary");
+    assert!(
+        out.status.success(),
+        "{args:?}: exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// Eight complaints from 12345 about the gym in the three days up to `NOW`.
+fn surge_csv() -> String {
+    let mut csv = "工单编号,类型,受理时间,镇街,投诉人,联系电话,被投诉人,标题,诉求\n".to_string();
+    for i in 0..8 {
+        let day = 25 + i / 3;
+        csv += &format!(
+            "GD2026112{day}{i:04},投诉,2026-11-{day} 0{}:30:00,大良街道,会员{i},1361234{i:04},{GYM},健身房突然停业拒不退还会员费,退还剩余会费\n",
+            i % 3 + 1
+        );
+    }
+    csv
+}
+
+fn audit_actions(data: &std::path::Path, action: &str) -> Vec<serde_json::Value> {
+    let log: serde_json::Value = serde_json::from_str(&ok(data, &["audit", "log", "--format", "json"])).unwrap();
+    log.as_array().unwrap().iter().filter(|e| e["action"] == action).cloned().collect()
+}
+
+#[test]
+fn serve_raises_a_planted_surge_once_on_its_schedule_and_audit_log_shows_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let file = tmp.path().join("12345.csv");
+    std::fs::write(&file, surge_csv()).unwrap();
+    let out = ok(&data, &["import", file.to_str().unwrap(), "--channel", "12345"]);
+    assert!(out.contains("8 registered"), "{out}");
+    let mut serve = rightsdesk(&data, &["serve", "--units-listen", "127.0.0.1:0", "--warnings-every", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts serve");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while rightsdesk::remote::Client::attach(&data).ok().flatten().is_none() {
+        assert!(std::time::Instant::now() < deadline, "serve did not open its socket");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut raised = Vec::new();
+    while raised.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no warning raised within 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        raised = audit_actions(&data, "warning_raised");
+    }
+    // Several more evaluations (one a second) raise nothing more.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let raised = audit_actions(&data, "warning_raised");
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let gym: Vec<_> = raised.iter().filter(|e| e["detail"].as_str().unwrap().contains(GYM)).collect();
+    assert_eq!(gym.len(), 1, "{raised:?}");
+    assert_eq!(gym[0]["actor"], WARNINGS);
+    assert_eq!(gym[0]["ticket"], serde_json::Value::Null, "a store-wide record");
+    let keys: std::collections::BTreeSet<&str> = raised.iter().map(|e| e["detail"].as_str().unwrap()).collect();
+    assert_eq!(keys.len(), raised.len(), "no warning raised twice: {raised:?}");
+}
+
+#[test]
+fn watch_add_list_and_remove_from_the_command_line_are_on_the_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let code = with_check_char("91440606MA4WJ7XK3").unwrap();
+    ok(&data, &["watch", "add", "--credit-code", &code, "--name", GYM, "--reason", "预付卡投诉集中"]);
+    ok(&data, &["watch", "add", "--name", "容桂 好味道 餐厅", "--reason", "食品安全投诉"]);
+    let list: serde_json::Value = serde_json::from_str(&ok(&data, &["watch", "list", "--format", "json"])).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let by_code = list.iter().find(|w| w["by"] == "credit_code").unwrap();
+    assert_eq!((by_code["merchant"].as_str(), by_code["name"].as_str()), (Some(code.as_str()), Some(GYM)));
+    assert_eq!(by_code["actor"], "wangfang");
+    let by_name = list.iter().find(|w| w["by"] == "name").unwrap();
+    assert_eq!(by_name["merchant"], "容桂好味道餐厅");
+    let bad = rightsdesk(&data, &["watch", "add", "--credit-code", "91440606MA4WJ7XK30", "--reason", "x"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a valid 统一社会信用代码"));
+    ok(&data, &["watch", "remove", "--name", "容桂好味道餐厅", "--reason", "已整改"]);
+    let table = ok(&data, &["watch", "list"]);
+    assert!(table.contains(GYM) && !table.contains("容桂好味道餐厅"), "{table}");
+    let watched = audit_actions(&data, "merchant_watched");
+    assert_eq!(watched.len(), 2);
+    assert!(watched.iter().all(|e| e["actor"] == "wangfang"));
+    let unwatched = audit_actions(&data, "merchant_unwatched");
+    assert_eq!(unwatched[0]["detail"], "取消重点关注经营者：容桂好味道餐厅：已整改");
+}
