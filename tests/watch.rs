@@ -197,7 +197,11 @@ fn a_planted_surge_raises_exactly_one_warning_event_with_its_tickets() {
     let mut tickets = w.tickets.clone();
     tickets.sort();
     assert_eq!(tickets, surge);
-    assert!(body.detail().starts_with("维权预警：经营者「顺德区悦享健身会所」11-25至11-27 8 件"), "{}", body.detail());
+    assert!(
+        body.detail().starts_with("维权预警：经营者「顺德区悦享健身会所」11-25至11-27 8 件"),
+        "{}",
+        body.detail()
+    );
 }
 
 #[test]
@@ -385,7 +389,8 @@ fn surge_csv() -> String {
 }
 
 fn audit_actions(data: &std::path::Path, action: &str) -> Vec<serde_json::Value> {
-    let log: serde_json::Value = serde_json::from_str(&ok(data, &["audit", "log", "--format", "json"])).unwrap();
+    let log: serde_json::Value =
+        serde_json::from_str(&ok(data, &["audit", "log", "--format", "json"])).unwrap();
     log.as_array().unwrap().iter().filter(|e| e["action"] == action).cloned().collect()
 }
 
@@ -422,7 +427,8 @@ fn serve_raises_a_planted_surge_once_on_its_schedule_and_audit_log_shows_it() {
     assert_eq!(gym.len(), 1, "{raised:?}");
     assert_eq!(gym[0]["actor"], WARNINGS);
     assert_eq!(gym[0]["ticket"], serde_json::Value::Null, "a store-wide record");
-    let keys: std::collections::BTreeSet<&str> = raised.iter().map(|e| e["detail"].as_str().unwrap()).collect();
+    let keys: std::collections::BTreeSet<&str> =
+        raised.iter().map(|e| e["detail"].as_str().unwrap()).collect();
     assert_eq!(keys.len(), raised.len(), "no warning raised twice: {raised:?}");
 }
 
@@ -433,7 +439,8 @@ fn watch_add_list_and_remove_from_the_command_line_are_on_the_record() {
     let code = with_check_char("91440606MA4WJ7XK3").unwrap();
     ok(&data, &["watch", "add", "--credit-code", &code, "--name", GYM, "--reason", "预付卡投诉集中"]);
     ok(&data, &["watch", "add", "--name", "容桂 好味道 餐厅", "--reason", "食品安全投诉"]);
-    let list: serde_json::Value = serde_json::from_str(&ok(&data, &["watch", "list", "--format", "json"])).unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&data, &["watch", "list", "--format", "json"])).unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2);
     let by_code = list.iter().find(|w| w["by"] == "credit_code").unwrap();

@@ -95,11 +95,8 @@ impl LiveWarnings {
 
     /// The module's rule applied to the surges `found` by an evaluation on `today`.
     pub fn judge(&self, found: &[Warning], today: NaiveDate) -> Judgement {
-        let raise = found
-            .iter()
-            .filter(|w| self.find(w.subject, &w.key).is_none())
-            .map(RaisedWarning::of)
-            .collect();
+        let raise =
+            found.iter().filter(|w| self.find(w.subject, &w.key).is_none()).map(RaisedWarning::of).collect();
         let clear = self
             .live
             .iter()

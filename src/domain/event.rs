@@ -409,7 +409,9 @@ impl EventBody {
             ),
             EventBody::WarningCleared { subject, key } => format!("预警解除：{}「{key}」", subject.zh()),
             EventBody::MerchantWatched { merchant, name, reason } => match name {
-                Some(name) if name != merchant => format!("列为重点关注经营者：{name}（{merchant}）：{reason}"),
+                Some(name) if name != merchant => {
+                    format!("列为重点关注经营者：{name}（{merchant}）：{reason}")
+                }
                 _ => format!("列为重点关注经营者：{merchant}：{reason}"),
             },
             EventBody::MerchantUnwatched { merchant, reason } => {

@@ -68,10 +68,12 @@ pub(super) fn watch(
     if list.get(&key).is_some() {
         return Err(WatchError::AlreadyWatched(key).into());
     }
-    let body = EventBody::MerchantWatched { merchant: key.clone(), name: name.clone(), reason: reason.clone() };
+    let body =
+        EventBody::MerchantWatched { merchant: key.clone(), name: name.clone(), reason: reason.clone() };
     let change = overlay.record_store_wide(now, actor, body);
     let by_code = target.by_code();
-    let entry = Watched { merchant: key.clone(), by_code, name, reason, actor: actor.to_string(), since: now };
+    let entry =
+        Watched { merchant: key.clone(), by_code, name, reason, actor: actor.to_string(), since: now };
     list.merchants.insert(key, entry);
     list.changed_at = change.seq;
     overlay.watch = Some(list);
@@ -92,7 +94,8 @@ pub(super) fn unwatch(
     if list.merchants.remove(&key).is_none() {
         return Err(WatchError::NotWatched(key).into());
     }
-    let change = overlay.record_store_wide(now, actor, EventBody::MerchantUnwatched { merchant: key, reason });
+    let change =
+        overlay.record_store_wide(now, actor, EventBody::MerchantUnwatched { merchant: key, reason });
     list.changed_at = change.seq;
     overlay.watch = Some(list);
     Ok(Outcome::Applied(vec![change]))

@@ -336,7 +336,10 @@ impl App {
 
     /// The merchant of the ticket on screen (its detail or its preview): its credit code when
     /// valid, else its name, and the name it goes by.
-    fn merchant_on_screen(&self, ticket: TicketId) -> Option<(crate::domain::watch::WatchTarget, Option<String>)> {
+    fn merchant_on_screen(
+        &self,
+        ticket: TicketId,
+    ) -> Option<(crate::domain::watch::WatchTarget, Option<String>)> {
         use crate::domain::credit_code::{CreditCodeCheck, check};
         use crate::domain::watch::WatchTarget;
         let detail = match (&self.detail, &self.preview) {
