@@ -260,6 +260,9 @@ impl Reader {
         };
         let events = self.timeline(&t)?;
         let mut detail = TicketDetail::of(&t, &row, &events, &self.config, self.now(), reveal);
+        if self.marks()?.watched(&row) {
+            detail.summary.flags.push(super::marks::WATCHED_FLAG.to_string());
+        }
         let rules = crate::domain::lifecycle::Rules {
             sla: &self.config.sla,
             channels: &self.config.channels,

@@ -180,6 +180,7 @@ messages! {
     Channel = "渠道", "Channel";
     // The merchant watch list.
     NoMerchant = "该工单没有被投诉经营者", "This ticket names no merchant";
+    WatchedMerchant = "重点关注经营者", "watched merchant";
 }
 
 pub fn kind(k: Kind, lang: Lang) -> &'static str {
