@@ -296,7 +296,8 @@ fn the_sidebar_focused_on_the_quarantine_keeps_its_cursor_in_sight_and_lists_the
 }
 
 fn as_person(app: &mut App, login: &str, name: &str, role: rightsdesk::domain::role::Role) {
-    let person = rightsdesk::domain::role::Person { login: login.into(), name: name.into(), role, acting_as: None };
+    let person =
+        rightsdesk::domain::role::Person { login: login.into(), name: name.into(), role, acting_as: None };
     app.on_reply(Reply::You(person));
     let _ = app.take_effects();
 }
