@@ -214,6 +214,8 @@ fn a_surge_evaluated_twice_or_after_a_restart_is_still_one_warning() {
     desk.restart_at("2026-11-27T16:00:00+08:00");
     assert!(desk.evaluate().is_empty(), "nor does one after a restart");
     assert_eq!(desk.raised().len(), 1);
+    let report = rightsdesk::store::check::verify_with(desk.engine().store(), &config()).unwrap();
+    assert!(report.is_ok(), "the store stays consistent: {report}");
 }
 
 #[test]
