@@ -423,6 +423,14 @@ fn serve_raises_a_planted_surge_once_on_its_schedule_and_audit_log_shows_it() {
     // Several more evaluations (one a second) raise nothing more.
     std::thread::sleep(std::time::Duration::from_secs(3));
     let raised = audit_actions(&data, "warning_raised");
+    // Through the server, the store's owner is a chief: the gym goes on watch, and the
+    // merchants at risk say so.
+    ok(&data, &["watch", "add", "--name", GYM, "--reason", "预付卡投诉集中，已约谈"]);
+    let stats: serde_json::Value = serde_json::from_str(&ok(&data, &["stats", "--format", "json"])).unwrap();
+    let at_risk = stats["merchants_at_risk"].as_array().unwrap();
+    let gym = at_risk.iter().find(|m| m["merchant"] == GYM).expect("the gym is at risk");
+    assert_eq!(gym["watched"], true);
+    assert!(ok(&data, &["stats"]).contains("【关注】本期 8 件"));
     let _ = serve.kill();
     let _ = serve.wait();
     let gym: Vec<_> = raised.iter().filter(|e| e["detail"].as_str().unwrap().contains(GYM)).collect();
