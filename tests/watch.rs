@@ -431,6 +431,12 @@ fn serve_raises_a_planted_surge_once_on_its_schedule_and_audit_log_shows_it() {
     let gym = at_risk.iter().find(|m| m["merchant"] == GYM).expect("the gym is at risk");
     assert_eq!(gym["watched"], true);
     assert!(ok(&data, &["stats"]).contains("【关注】本期 8 件"));
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&data, &["tickets", "list", "--format", "json"])).unwrap();
+    let flagged = list.as_array().unwrap().iter().filter(|t| {
+        t["flags"].as_array().unwrap().iter().any(|f| f == rightsdesk::engine::marks::WATCHED_FLAG)
+    });
+    assert_eq!(flagged.count(), 8, "the gym's tickets are flagged in the list too");
     let _ = serve.kill();
     let _ = serve.wait();
     let gym: Vec<_> = raised.iter().filter(|e| e["detail"].as_str().unwrap().contains(GYM)).collect();

@@ -336,12 +336,16 @@ impl Reader {
         let now = self.now();
         let needle = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let text_needle = needle.filter(|n| search_index(n).is_none());
+        let marks = self.marks()?;
         let mut out: Vec<(Option<Timestamp>, TicketSummary)> = Vec::new();
         let mut consider = |row: Row| {
             if !self.row_matches(&row, filter, text_needle) {
                 return;
             }
-            let summary = TicketSummary::of(&row, &self.config, now);
+            let mut summary = TicketSummary::of(&row, &self.config, now);
+            if marks.watched(&row) {
+                summary.flags.push(super::marks::WATCHED_FLAG.to_string());
+            }
             let at_risk =
                 (filter.overdue && summary.is_overdue()) || (filter.due_soon && summary.is_due_soon());
             if (filter.overdue || filter.due_soon) && !at_risk {
