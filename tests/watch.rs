@@ -273,7 +273,7 @@ fn a_merchant_watched_by_credit_code_flags_its_old_and_new_tickets_whatever_name
     let now = at(NOW);
     let old = desk.register_all(vec![
         complaint("LF-C01", now.plus_seconds(-86_400), "顺德区悦享健身会所", Some(&code)),
-        complaint("LF-C02", now.plus_seconds(-3_600), "悦享健身（大良店）", Some(&code)),
+        complaint("LF-C02", now.plus_seconds(-3_600), "悦享健身（大良店）", Some(&code.to_lowercase())),
         complaint("LF-C03", now.plus_seconds(-1_800), "容桂华润电器城", None),
     ]);
     let command = Command::WatchMerchant {

@@ -31,9 +31,13 @@ impl Marks {
         let watch = super::watch::watch_list(store)?;
         let live: LiveWarnings = super::watch::live_warnings(store)?;
         let mut by_code = HashSet::new();
+        // The index keeps a code as the ticket gave it: the normalised form and the same in
+        // lower case (as some exports write it) are both looked up.
         for code in watch.codes() {
-            for id in store.ids_with(TextIndex::CreditCode, code) {
-                by_code.insert(id?);
+            for written in [code.to_string(), code.to_lowercase()] {
+                for id in store.ids_with(TextIndex::CreditCode, &written) {
+                    by_code.insert(id?);
+                }
             }
         }
         let version = watch.changed_at.max(live.changed_at);

@@ -118,7 +118,10 @@ impl Reader {
         let mut s = self.stats_cache().statistics(&self.store, &self.config, q, self.now())?;
         let watched = super::watch::watch_list(&self.store)?;
         for m in &mut s.merchants_at_risk {
-            m.watched = watched.get(&m.merchant).is_some();
+            // As the queues flag tickets: its key is watched, or a name its tickets give is
+            // watched by name.
+            m.watched =
+                watched.get(&m.merchant).is_some() || m.names.iter().any(|n| watched.covers_name(Some(n)));
         }
         Ok(s)
     }
