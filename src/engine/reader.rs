@@ -145,9 +145,9 @@ impl Reader {
         Ok(Ctx {
             store: &self.store,
             config: &self.config,
+            marks: self.marks()?,
             now: self.now(),
             catalogue: &self.catalogue,
-            marks: self.marks()?,
         })
     }
 

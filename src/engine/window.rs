@@ -300,9 +300,10 @@ const REJUDGE_MS: i64 = 30_000;
 pub(super) struct Ctx<'a> {
     pub store: &'a Store,
     pub config: &'a Config,
+    /// The watch list and live warnings as of the store's last event.
+    pub marks: Arc<Marks>,
     pub now: Timestamp,
     pub catalogue: &'a catalogue::Shared,
-    pub marks: Arc<Marks>,
 }
 
 impl Ctx<'_> {

@@ -139,11 +139,11 @@ impl App {
                     self.ask(Ask::Detail { ticket, reveal });
                 }
             }
+            Action::WatchMerchant => self.open_watch(),
             // One key: the 催办 SMS goes out through the outbox from the template.
             Action::Remind => {
                 self.act("remind", self.targets(), crate::domain::action::TicketAction::Remind { note: None })
             }
-            Action::WatchMerchant => self.open_watch(),
             Action::Confirm => {}
             a => {
                 if let Some(name) = a.lifecycle() {

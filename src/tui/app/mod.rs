@@ -509,8 +509,8 @@ impl App {
             A::AssignToMe => "assign",
             A::Intake => "register",
             A::Reveal => "reveal",
-            A::Remind => "remind",
             A::WatchMerchant => "watch_merchant",
+            A::Remind => "remind",
             other => match other.lifecycle() {
                 Some(name) => name,
                 None => return true,
