@@ -478,3 +478,27 @@ fn watch_add_list_and_remove_from_the_command_line_are_on_the_record() {
     let unwatched = audit_actions(&data, "merchant_unwatched");
     assert_eq!(unwatched[0]["detail"], "取消重点关注经营者：容桂好味道餐厅：已整改");
 }
+
+#[test]
+fn the_shipped_sidebar_counts_the_open_tickets_behind_live_warnings_and_of_watched_merchants() {
+    let views = rightsdesk::tui::views::parse("views.toml", rightsdesk::tui::views::SHIPPED).unwrap();
+    let spec = |name: &str| views.iter().find(|v| v.name == name).expect(name).spec_for("wangfang");
+    let (warned, watched) = (spec("维权预警"), spec("关注经营者"));
+    assert!(warned.warned && watched.watched);
+    assert_eq!((warned.scope, watched.scope), (Scope::Open, Scope::Open), "views of the working queue");
+    let mut desk = Desk::new(NOW);
+    desk.noise();
+    desk.surge();
+    desk.evaluate();
+    let watch = Command::WatchMerchant {
+        merchant: WatchTarget::Name(SHOPS[3].into()),
+        name: None,
+        reason: "多次投诉未整改".into(),
+    };
+    desk.engine().execute_from(vec![(chief(), Envelope { actor: "x".into(), command: watch })]);
+    let counts = desk.engine().reader().counts(&[warned.clone(), watched.clone()]).unwrap();
+    assert_eq!(counts.views, vec![8, 9], "the gym's eight; the shop's nine of the 93");
+    let newest_first = desk.window(warned);
+    let received: Vec<_> = newest_first.rows.iter().map(|r| r.received_at).collect();
+    assert!(received.windows(2).all(|w| w[0] >= w[1]), "newest first");
+}
