@@ -343,7 +343,7 @@ fn merchants_at_risk_say_whether_they_are_watched() {
         reason: "预付卡投诉集中".into(),
     };
     desk.engine().execute_from(vec![(chief(), Envelope { actor: "x".into(), command: watch })]);
-    let s = desk.engine().reader().statistics(&StatsQuery::default()).unwrap();
+    let s = desk.engine().reader().statistics_with_watch(&StatsQuery::default()).unwrap();
     let gym = s.merchants_at_risk.iter().find(|m| m.merchant == GYM).expect("the gym is at risk");
     assert!(gym.watched);
     let shop = s.merchants_at_risk.iter().find(|m| m.merchant == SHOPS[0]).expect("the shop is ranked");

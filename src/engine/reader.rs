@@ -112,23 +112,9 @@ impl Reader {
         self.stats.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// A period's figures against the period before; each merchant at risk says whether it is
-    /// on the watch list.
+    /// A period's figures against the period before.
     pub fn statistics(&self, q: &StatsQuery) -> Result<Statistics, StoreError> {
-        let mut s = self.stats_cache().statistics(&self.store, &self.config, q, self.now())?;
-        let watched = super::watch::watch_list(&self.store)?;
-        for m in &mut s.merchants_at_risk {
-            // As the queues flag tickets: its key is watched, or a name its tickets give is
-            // watched by name.
-            m.watched =
-                watched.get(&m.merchant).is_some() || m.names.iter().any(|n| watched.covers_name(Some(n)));
-        }
-        Ok(s)
-    }
-
-    /// The surges found now over every ticket (what the warning scheduler sends the engine).
-    pub fn current_warnings(&self) -> Result<Vec<crate::stats::warnings::Warning>, StoreError> {
-        self.stats_cache().current_warnings(&self.store, &self.config, self.now())
+        self.stats_cache().statistics(&self.store, &self.config, q, self.now())
     }
 
     /// The tickets behind one figure of [`Reader::statistics`].
@@ -141,24 +127,8 @@ impl Reader {
         self.stats_cache().tickets(&self.store, &self.config, q, previous, selector, self.now())
     }
 
-    fn ctx(&self) -> Result<Ctx<'_>, StoreError> {
-        Ok(Ctx {
-            store: &self.store,
-            config: &self.config,
-            marks: self.marks()?,
-            now: self.now(),
-            catalogue: &self.catalogue,
-        })
-    }
-
-    /// The marks as of the store's last event, loaded again only when it moved.
-    fn marks(&self) -> Result<Arc<Marks>, StoreError> {
-        let last = self.store.last_seq()?;
-        let mut cached = self.marks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if cached.seq != last || last == 0 {
-            *cached = Arc::new(Marks::load(&self.store, last)?);
-        }
-        Ok(cached.clone())
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx { store: &self.store, config: &self.config, now: self.now(), catalogue: &self.catalogue }
     }
 
     /// Builds the catalogue of every ticket now, on a thread of its own, so that the first
@@ -190,7 +160,7 @@ impl Reader {
 
     /// A window of a view: the rows on screen, the total and where the anchor went.
     pub fn window(&self, q: &WindowQuery) -> Result<Window, StoreError> {
-        let ctx = self.ctx()?;
+        let ctx = self.ctx();
         self.ready_for(&q.view)?;
         let Some(text) = q.view.search_text() else {
             return self.views().window(&ctx, q);
@@ -205,7 +175,7 @@ impl Reader {
 
     /// Visits every open ticket's row (from the views' memory, not a scan of the store).
     pub fn each_open(&self, f: impl FnMut(&Row)) -> Result<(), StoreError> {
-        self.views().each_open(&self.ctx()?, f)
+        self.views().each_open(&self.ctx(), f)
     }
 
     /// Live counts for a console's sidebar.
@@ -213,7 +183,7 @@ impl Reader {
         for v in views {
             self.ready_for(v)?;
         }
-        self.views().counts(&self.ctx()?, views)
+        self.views().counts(&self.ctx(), views)
     }
 
     pub fn now(&self) -> Timestamp {
@@ -283,6 +253,35 @@ impl Reader {
         Ok(Some(detail))
     }
 
+    /// [`Reader::statistics`], each merchant at risk saying whether it is on the watch list (as
+    /// the queues flag tickets: its key is watched, or a name its tickets give is watched by
+    /// name). What `stats`, reports and the console are answered.
+    pub fn statistics_with_watch(&self, q: &StatsQuery) -> Result<Statistics, StoreError> {
+        let mut s = self.statistics(q)?;
+        let watched = super::watch::watch_list(&self.store)?;
+        for m in &mut s.merchants_at_risk {
+            m.watched =
+                watched.get(&m.merchant).is_some() || m.names.iter().any(|n| watched.covers_name(Some(n)));
+        }
+        Ok(s)
+    }
+
+    /// The surges found now over every ticket (what the warning scheduler sends the engine).
+    pub fn current_warnings(&self) -> Result<Vec<crate::stats::warnings::Warning>, StoreError> {
+        self.stats_cache().current_warnings(&self.store, &self.config, self.now())
+    }
+
+    /// The watch list and live warnings as of the store's last event, loaded again only when
+    /// it moved (for answers outside the views: a detail, a list).
+    fn marks(&self) -> Result<Arc<Marks>, StoreError> {
+        let last = self.store.last_seq()?;
+        let mut cached = self.marks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cached.seq != last || last == 0 {
+            *cached = Arc::new(Marks::load(&self.store, last)?);
+        }
+        Ok(cached.clone())
+    }
+
     /// Answers one protocol query.
     pub fn query(&self, query: &super::Query) -> Result<super::Answer, StoreError> {
         use super::{Answer, Query};
@@ -316,7 +315,7 @@ impl Reader {
             Query::Suggest(id) => Answer::Suggest(self.suggest(*id)?),
             Query::Duplicates(probe) => Answer::Duplicates(self.duplicates(probe)?),
             Query::Audit(q) => Answer::Audit(self.audit(q)?),
-            Query::Stats(q) => Answer::Stats(Box::new(self.statistics(q)?)),
+            Query::Stats(q) => Answer::Stats(Box::new(self.statistics_with_watch(q)?)),
             Query::StatsTickets { query, previous, selector } => {
                 Answer::StatsTickets(self.statistics_tickets(query, *previous, selector)?)
             }

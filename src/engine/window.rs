@@ -285,6 +285,8 @@ pub(super) struct Ordered {
 #[derive(Default)]
 pub struct ViewCache {
     open: OpenSet,
+    /// The watch list and live warnings, as of the open set's event.
+    pub(super) marks: Arc<Marks>,
     pub(super) ordered: HashMap<ViewSpec, Ordered>,
     counts: Option<(u64, Vec<ViewSpec>, i64, Counts)>,
     uses: u64,
@@ -300,17 +302,19 @@ const REJUDGE_MS: i64 = 30_000;
 pub(super) struct Ctx<'a> {
     pub store: &'a Store,
     pub config: &'a Config,
-    /// The watch list and live warnings as of the store's last event.
-    pub marks: Arc<Marks>,
     pub now: Timestamp,
     pub catalogue: &'a catalogue::Shared,
 }
 
 impl Ctx<'_> {
-    /// The row's summary, flagged when its merchant is watched.
     pub(super) fn summary(&self, row: &Row) -> TicketSummary {
-        let mut s = TicketSummary::of(row, self.config, self.now);
-        if self.marks.watched(row) {
+        TicketSummary::of(row, self.config, self.now)
+    }
+
+    /// The row's summary as a window shows it: flagged when its merchant is watched.
+    pub(super) fn marked_summary(&self, marks: &Marks, row: &Row) -> TicketSummary {
+        let mut s = self.summary(row);
+        if marks.watched(row) {
             s.flags.push(WATCHED_FLAG.to_string());
         }
         s
@@ -347,6 +351,9 @@ impl ViewCache {
     /// Brings the open set up to the store's last event.
     pub(super) fn refresh_open(&mut self, ctx: &Ctx) -> Result<u64, StoreError> {
         let last = ctx.store.last_seq()?;
+        if self.marks.seq != last || last == 0 {
+            self.marks = Arc::new(Marks::load(ctx.store, last)?);
+        }
         let open = &mut self.open;
         if open.loaded && open.seq == last {
             return Ok(last);
@@ -392,7 +399,7 @@ impl ViewCache {
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(row) = self.row(ctx, id)? {
-                rows.push(ctx.summary(&row));
+                rows.push(ctx.marked_summary(&self.marks, &row));
             }
         }
         self.evict();
@@ -418,7 +425,7 @@ impl ViewCache {
             None => true,
             Some(o) => {
                 (rejudge && ctx.now.millis() - o.judged_at.millis() > REJUDGE_MS)
-                    || (view.marked() && o.marks_version != ctx.marks.version)
+                    || (view.marked() && o.marks_version != self.marks.version)
             }
         };
         if stale {
@@ -448,7 +455,7 @@ impl ViewCache {
                     continue;
                 }
                 if let Some(row) = row
-                    && view.admits(&row, &ctx.marks, || ctx.risk(&row))
+                    && view.admits(&row, &self.marks, || ctx.risk(&row))
                 {
                     let key = key_of(view.sort, &row);
                     o.order.insert(key.clone());
@@ -474,7 +481,7 @@ impl ViewCache {
         match &indexed {
             None if open_only => {
                 for row in self.open.rows.values() {
-                    if view.admits(row, &ctx.marks, || ctx.risk(row)) {
+                    if view.admits(row, &self.marks, || ctx.risk(row)) {
                         keys.insert(row.id, key_of(view.sort, row));
                     }
                 }
@@ -482,7 +489,7 @@ impl ViewCache {
             Some(ids) => {
                 for id in ids {
                     if let Some(row) = self.row(ctx, *id)?
-                        && view.admits(&row, &ctx.marks, || ctx.risk(&row))
+                        && view.admits(&row, &self.marks, || ctx.risk(&row))
                     {
                         keys.insert(row.id, key_of(view.sort, &row));
                     }
@@ -495,7 +502,7 @@ impl ViewCache {
                 for entry in cat.entries() {
                     let id = entry.id();
                     let risk = || self.open.rows.get(&id).map_or((false, false), |row| ctx.risk(row));
-                    if view.admits(&entry, &ctx.marks, risk) {
+                    if view.admits(&entry, &self.marks, risk) {
                         keys.insert(id, key_of(view.sort, &entry));
                     }
                 }
@@ -509,7 +516,7 @@ impl ViewCache {
             judged_at: ctx.now,
             used: self.uses,
             last_search: None,
-            marks_version: ctx.marks.version,
+            marks_version: self.marks.version,
         })
     }
 
@@ -548,9 +555,12 @@ impl ViewCache {
         let mut totals = Vec::with_capacity(views.len());
         for v in views {
             let total = match v.scope {
-                Scope::Open if v.search_text().is_none() => {
-                    self.open.rows.values().filter(|row| v.admits(*row, &ctx.marks, || ctx.risk(row))).count()
-                }
+                Scope::Open if v.search_text().is_none() => self
+                    .open
+                    .rows
+                    .values()
+                    .filter(|row| v.admits(*row, &self.marks, || ctx.risk(row)))
+                    .count(),
                 _ => self.ordered_view(ctx, &v.unsearched(), seq)?.order.len(),
             };
             totals.push(total);
