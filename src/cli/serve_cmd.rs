@@ -28,7 +28,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7900")]
     pub units_listen: SocketAddr,
     /// How often the early warnings (维权预警) are evaluated, in seconds: each surge found is
-    /// raised once, as an event (the first evaluation runs at start).
+    /// raised once, as an event (the first evaluation that long after the start).
     #[arg(long, value_name = "SECONDS", default_value_t = 600,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub warnings_every: u64,

@@ -58,19 +58,24 @@ pub async fn evaluate_once(engine: &EngineHandle) -> Result<usize, EngineError> 
     }
 }
 
-/// Evaluates every `every` until `stop` turns true (or its sender is dropped); the first
-/// evaluation at once.
+/// Evaluates every `every` until `stop` turns true (or its sender is dropped). The first
+/// evaluation comes `every` after the start, not at once: a starting server has its catalogue
+/// to load and its channels to catch up with first, and the statistics' facts of a large store
+/// take a moment more (live warnings are kept across a restart anyway).
 pub async fn run_warnings(engine: EngineHandle, every: Duration, mut stop: watch::Receiver<bool>) {
     tracing::info!(every_secs = every.as_secs(), "warning scheduler started");
-    while !*stop.borrow() {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            changed = stop.changed() => if changed.is_err() { break },
+        }
+        if *stop.borrow() {
+            break;
+        }
         match evaluate_once(&engine).await {
             Ok(0) => {}
             Ok(events) => tracing::info!(events, "early warnings raised or cleared"),
             Err(e) => tracing::warn!(error = %e.for_log(), "early warnings not evaluated; trying again"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            changed = stop.changed() => if changed.is_err() { break },
         }
     }
     tracing::info!("warning scheduler stopped");
