@@ -361,3 +361,79 @@ fn the_sidebar_focused_on_the_quarantine_keeps_its_cursor_in_sight_and_lists_the
         false,
     );
 }
+
+fn as_person(app: &mut App, login: &str, name: &str, role: rightsdesk::domain::role::Role) {
+    let person =
+        rightsdesk::domain::role::Person { login: login.into(), name: name.into(), role, acting_as: None };
+    app.on_reply(Reply::You(person));
+    let _ = app.take_effects();
+}
+
+fn watch_form(app: &mut App) {
+    as_person(app, "wangfang", "王芳", rightsdesk::domain::role::Role::Chief);
+    open_detail(app);
+    ch(app, 'W');
+    type_text(app, "预付卡投诉集中，已约谈");
+}
+
+#[test]
+fn watch_this_merchant_asks_a_chief_for_the_reason() {
+    shots("form_watch_merchant", watch_form, true);
+}
+
+/// What the console sent for execution.
+fn sent_commands(app: &mut App) -> Vec<rightsdesk::engine::Command> {
+    use rightsdesk::tui::app::Effect;
+    use rightsdesk::tui::link::Ask;
+    app.take_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Ask(Ask::Execute { envelopes, .. }) => Some(envelopes),
+            _ => None,
+        })
+        .flatten()
+        .map(|e| e.command)
+        .collect()
+}
+
+#[test]
+fn a_chief_puts_the_merchant_of_the_ticket_on_watch_by_its_valid_credit_code_else_by_its_name() {
+    use rightsdesk::domain::watch::WatchTarget;
+    use rightsdesk::engine::Command;
+    const GYM: &str = "佛山市顺德区力健健身有限公司";
+    // The fixture's code fails its check character: the merchant is known by its name.
+    let mut app = queue_app(Lang::Zh, 120, 40);
+    watch_form(&mut app);
+    assert!(app.offers(Action::WatchMerchant));
+    press(&mut app, KeyCode::Enter);
+    let by_name = Command::WatchMerchant {
+        merchant: WatchTarget::Name(GYM.into()),
+        name: None,
+        reason: "预付卡投诉集中，已约谈".into(),
+    };
+    assert_eq!(sent_commands(&mut app), vec![by_name]);
+    // With a valid code, by the code, with the name it goes by.
+    let code = rightsdesk::domain::credit_code::with_check_char("91440606MA4UJ8KX2").unwrap();
+    let mut app = queue_app(Lang::Zh, 120, 40);
+    as_person(&mut app, "wangfang", "王芳", rightsdesk::domain::role::Role::Chief);
+    press(&mut app, KeyCode::Enter);
+    let mut detail = detail_1041(false);
+    detail.respondent.credit_code = Some(code.clone());
+    app.on_reply(Reply::Detail { ticket: TicketId(1041), detail: Some(Box::new(detail)), revealed: false });
+    ch(&mut app, 'W');
+    type_text(&mut app, "多次投诉未整改");
+    press(&mut app, KeyCode::Enter);
+    let by_code = Command::WatchMerchant {
+        merchant: WatchTarget::CreditCode(code),
+        name: Some(GYM.into()),
+        reason: "多次投诉未整改".into(),
+    };
+    assert_eq!(sent_commands(&mut app), vec![by_code]);
+}
+
+#[test]
+fn a_clerk_is_not_offered_watch_this_merchant() {
+    let mut clerk = queue_app(Lang::Zh, 120, 40);
+    as_person(&mut clerk, "chenli", "陈丽", rightsdesk::domain::role::Role::Clerk);
+    assert!(!clerk.offers(Action::WatchMerchant), "a clerk's hints do not offer it");
+}

@@ -63,6 +63,7 @@ fn statistics() -> Statistics {
         channels: 3,
         reasons: vec![],
         ids: vec![],
+        watched: false,
     };
     Statistics {
         period,

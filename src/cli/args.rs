@@ -89,6 +89,11 @@ pub enum TopCommand {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The merchant watch list (关注经营者): add or remove a merchant (a chief's), list them.
+    Watch {
+        #[command(subcommand)]
+        command: super::watch_cmd::WatchCommand,
+    },
     /// A period's figures (volumes, breakdowns, KPIs) against the period before.
     Stats(super::stats_cmd::StatsArgs),
     /// The statistics of a period as a workbook with charts (--xlsx) or CSV files (--csv).

@@ -20,6 +20,7 @@ mod status_cmd;
 mod sync_cmd;
 mod ticket_cmd;
 mod unit_cmd;
+mod watch_cmd;
 
 pub use args::Cli;
 use args::TopCommand;
@@ -114,6 +115,7 @@ fn run(cli: Cli) -> Result<i32, Failure> {
         TopCommand::Serve(args) => serve_cmd::run(&ctx, &args),
         TopCommand::Status { format } => status_cmd::run(&ctx, format),
         TopCommand::Audit { command } => audit_cmd::run(&ctx, command),
+        TopCommand::Watch { command } => watch_cmd::run(&ctx, command),
         TopCommand::Stats(args) => stats_cmd::run(&ctx, &args),
         TopCommand::Report(args) => report_cmd::run(&ctx, &args),
         TopCommand::Wall { every } => wall(&ctx, config.as_deref(), every),

@@ -1,6 +1,6 @@
 //! `rightsdesk serve [--sim URL] [--units-listen ADDR]`: the process that owns the store while
 //! it runs. It runs the engine, a sync worker per remote channel, the outbox, the deadline
-//! scheduler, the units API and the socket every other command attaches to, until SIGTERM or SIGINT; then it stops the
+//! scheduler, the early-warning scheduler, the units API and the socket every other command attaches to, until SIGTERM or SIGINT; then it stops the
 //! workers, lets the engine finish its last burst and closes the store with a checkpoint.
 
 use super::context::Context;
@@ -27,6 +27,11 @@ pub struct ServeArgs {
     /// Where the units API listens. Keep it on 127.0.0.1 unless a proxy with TLS is in front.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7900")]
     pub units_listen: SocketAddr,
+    /// How often the early warnings (维权预警) are evaluated, in seconds: each surge found is
+    /// raised once, as an event (the first evaluation that long after the start).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub warnings_every: u64,
 }
 
 /// How long stopping may take before the remaining tasks are dropped (their effects are in the
@@ -87,6 +92,8 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
     let mut tasks = tokio::task::JoinSet::new();
     side.spawn(&mut tasks, &engine, ctx.clock, &stop);
     tasks.spawn(crate::engine::run_scheduler(engine.clone(), ctx.clock, stop.clone()));
+    let warnings_every = Duration::from_secs(args.warnings_every);
+    tasks.spawn(crate::engine::warnings::run_warnings(engine.clone(), warnings_every, stop.clone()));
     tasks.spawn(publish_health(engine.clone(), side.health.clone(), stop.clone()));
     let gate = crate::remote::sessions::Gate::new(&ctx.config, ctx.config_dir.as_deref());
     tasks.spawn(watch_users_file(gate.clone(), stop.clone()));

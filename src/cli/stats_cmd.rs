@@ -293,7 +293,8 @@ fn print_table(s: &Statistics, config: &crate::config::Config) {
         println!();
         println!("投诉情况问题突出的企业（分值）");
         for m in &s.merchants_at_risk {
-            println!("{}  {:>5.1}  {}", pad(&m.name, 36), m.score, m.reasons.join("；"));
+            let watched = if m.watched { "【关注】" } else { "" };
+            println!("{}  {:>5.1}  {watched}{}", pad(&m.name, 36), m.score, m.reasons.join("；"));
         }
     }
     if !s.pledge_candidates.is_empty() {

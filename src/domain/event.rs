@@ -1,12 +1,14 @@
 //! Events: what happened to a ticket. The event log is the audit trail, and folding a ticket's
 //! events with `apply` gives its projection — so `apply` must depend on nothing but the event.
 
+use crate::domain::early_warning::RaisedWarning;
 use crate::domain::sla::{ClockRecord, ClockState};
 use crate::domain::status::Status;
 use crate::domain::ticket::{
     Attachment, Fen, Flag, Kind, Link, LinkKind, NewTicket, Note, ReturnRecord, Satisfaction, Ticket,
     TicketId, Workflow,
 };
+use crate::stats::warnings::Subject;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -173,6 +175,25 @@ pub enum EventBody {
         outbox: u64,
         kind: String,
     },
+    // Early warnings and the merchant watch list: store-wide, after the others so that stores
+    // written before them read unchanged.
+    /// A surge raised by the server's warning scheduler, once (see `domain::early_warning`).
+    WarningRaised(Box<RaisedWarning>),
+    /// A live warning whose surge is over.
+    WarningCleared {
+        subject: Subject,
+        key: String,
+    },
+    /// A chief put a merchant on watch: its key (a credit code, or a name without blanks).
+    MerchantWatched {
+        merchant: String,
+        name: Option<String>,
+        reason: String,
+    },
+    MerchantUnwatched {
+        merchant: String,
+        reason: String,
+    },
 }
 
 /// The "ticket" of an event that is on no ticket (a unit's token, a quarantined payload): the
@@ -259,6 +280,10 @@ impl EventBody {
             EventBody::QuarantineDropped { .. } => "quarantine_dropped",
             EventBody::QuarantineRetried { .. } => "quarantine_retried",
             EventBody::OutboxRetried { .. } => "outbox_retried",
+            EventBody::WarningRaised(_) => "warning_raised",
+            EventBody::WarningCleared { .. } => "warning_cleared",
+            EventBody::MerchantWatched { .. } => "merchant_watched",
+            EventBody::MerchantUnwatched { .. } => "merchant_unwatched",
         }
     }
 
@@ -372,6 +397,26 @@ impl EventBody {
                 format!("隔离件 {id} 交回渠道 {channel} 重新读取")
             }
             EventBody::OutboxRetried { outbox, kind } => format!("重新发送外发项 {outbox}（{kind}）"),
+            EventBody::WarningRaised(w) => format!(
+                "维权预警：{}「{}」{}至{} {} 件（基线预期 {:.1} 件），涉及工单 {} 件",
+                w.subject.zh(),
+                w.key,
+                w.from.format("%m-%d"),
+                w.to.format("%m-%d"),
+                w.count,
+                w.expected,
+                w.tickets.len()
+            ),
+            EventBody::WarningCleared { subject, key } => format!("预警解除：{}「{key}」", subject.zh()),
+            EventBody::MerchantWatched { merchant, name, reason } => match name {
+                Some(name) if name != merchant => {
+                    format!("列为重点关注经营者：{name}（{merchant}）：{reason}")
+                }
+                _ => format!("列为重点关注经营者：{merchant}：{reason}"),
+            },
+            EventBody::MerchantUnwatched { merchant, reason } => {
+                format!("取消重点关注经营者：{merchant}：{reason}")
+            }
         }
     }
 }
@@ -531,7 +576,11 @@ fn change(t: &mut Ticket, body: &EventBody, event: &Event) {
         EventBody::UnitTokenIssued { .. }
         | EventBody::UnitTokenRevoked { .. }
         | EventBody::QuarantineDropped { .. }
-        | EventBody::QuarantineRetried { .. } => {}
+        | EventBody::QuarantineRetried { .. }
+        | EventBody::WarningRaised(_)
+        | EventBody::WarningCleared { .. }
+        | EventBody::MerchantWatched { .. }
+        | EventBody::MerchantUnwatched { .. } => {}
     }
 }
 

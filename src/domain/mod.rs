@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod channel;
 pub mod channel_profile;
 pub mod credit_code;
+pub mod early_warning;
 pub mod effect;
 pub mod event;
 pub mod lifecycle;
@@ -20,6 +21,7 @@ pub mod suggest;
 pub mod ticket;
 pub mod validate;
 pub mod vocab;
+pub mod watch;
 
 /// A semantic problem in a configuration file, found after it parsed as TOML. `key` is the dotted
 /// path of the offending key (e.g. `station.daliang-03.branch`); the loader turns it into a line.

@@ -161,7 +161,7 @@ fn role_admits(role: &Role, need: Need) -> bool {
 
 fn need_by_name(name: &str) -> Need {
     match name {
-        "extend" | "refuse" | "reopen" | "reveal" => Need::Chief,
+        "extend" | "refuse" | "reopen" | "reveal" | "watch_merchant" | "unwatch_merchant" => Need::Chief,
         "sign" | "contact" | "accept" | "mediate" | "settle" | "end_mediation" | "verify"
         | "decide_filing" | "tell_reporter" | "answer" | "resolve" | "return" | "note" | "attach" => {
             Need::UnitStep

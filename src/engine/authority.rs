@@ -20,8 +20,13 @@ pub(super) fn check_command(
     let Origin::Person(person) = origin else { return Ok(()) };
     let what = command.name();
     match command {
-        Command::Backfill(_) | Command::Ingest(_) | Command::Delivery { .. } | Command::FireAlarms => {
-            Err(Forbidden::Internal { what: what.into() }.into())
+        Command::Backfill(_)
+        | Command::Ingest(_)
+        | Command::Delivery { .. }
+        | Command::FireAlarms
+        | Command::RaiseWarnings { .. } => Err(Forbidden::Internal { what: what.into() }.into()),
+        Command::WatchMerchant { .. } | Command::UnwatchMerchant { .. } => {
+            Ok(role::may(person, what, Need::Chief)?)
         }
         Command::Register(_) => Ok(role::may(person, what, Need::Clerk)?),
         Command::RetryOutbox { .. } | Command::Quarantine { .. } | Command::SetUnitToken { .. } => {
@@ -168,6 +173,8 @@ fn narrowed(reader: &Reader, person: &Person, query: Query) -> Result<Answer, En
                 Query::Duplicates(_) => "duplicate candidates",
                 Query::Audit(_) => "the audit trail",
                 Query::Stats(_) | Query::StatsTickets { .. } => "the statistics",
+                Query::Watched => "the watch list",
+                Query::Warnings => "the early warnings",
                 _ => "this query",
             };
             return Err(Forbidden::role(what, "clerk, chief or viewer", person).into());

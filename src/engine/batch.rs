@@ -34,6 +34,10 @@ pub(super) struct Overlay<'a> {
     pub(super) alarms: HashMap<TicketId, super::alarms::AlarmTrack>,
     /// Alarm index entries `FireAlarms` read, checked when the group is written.
     pub(super) stale_alarms: Vec<(Timestamp, TicketId)>,
+    /// The watch list, once a command of this group changed it (see `watch.rs`).
+    pub(super) watch: Option<crate::domain::watch::WatchList>,
+    /// The live warnings, once a command of this group changed them (see `warnings.rs`).
+    pub(super) warnings: Option<crate::domain::early_warning::LiveWarnings>,
 }
 
 impl Overlay<'_> {
@@ -105,10 +109,21 @@ impl Overlay<'_> {
 
     /// Records an action on no ticket (a unit's token, a quarantined payload) in the
     /// store-wide record: an event of its own in the log and the chain, folded into nothing.
-    pub(super) fn record_store_wide(&mut self, at: Timestamp, actor: &str, body: EventBody) {
+    /// The change names no ticket (`STORE_WIDE`): consoles hear of it and look again.
+    pub(super) fn record_store_wide(&mut self, at: Timestamp, actor: &str, body: EventBody) -> Change {
         let decision = Decision { body, after: Status::Registered, clocks: None };
         let event = self.event(event::STORE_WIDE, at, actor, None, decision);
+        let change = Change {
+            seq: event.seq,
+            ticket: event.ticket,
+            event: event.body.name().to_string(),
+            before: None,
+            after: event.after,
+            at,
+            actor: event.actor.clone(),
+        };
         self.events.push(event);
+        change
     }
 
     pub(super) fn event(
@@ -167,6 +182,8 @@ pub(super) fn run_group(
         side: super::outbox::SideWrites::new(engine.next_outbox, engine.next_quarantine),
         alarms: HashMap::new(),
         stale_alarms: Vec::new(),
+        watch: None,
+        warnings: None,
     };
     let mut outcomes = Vec::with_capacity(group.len());
     let mut changes = Vec::new();
@@ -200,6 +217,7 @@ pub(super) fn run_group(
         set.put_ticket(original, &touched.current, &row);
     }
     super::alarms::write_alarms(&mut overlay, &config, &mut set)?;
+    super::watch::write_marks(&overlay, &mut set);
     let (next_seq, next_id) = (overlay.next_seq, overlay.next_id);
     let (next_outbox, next_quarantine) = overlay.side.write_into(&mut set);
     engine.store.apply(set, &crate::engine::WRITE)?;
@@ -225,6 +243,13 @@ pub(super) fn run_one(
     };
     match envelope.command {
         Command::FireAlarms => super::alarms::fire(overlay, config, &actor, now),
+        Command::RaiseWarnings { found } => super::warnings::raise(overlay, &actor, found, now),
+        Command::WatchMerchant { merchant, name, reason } => {
+            super::watch::watch(overlay, &actor, merchant, name, reason, now)
+        }
+        Command::UnwatchMerchant { merchant, reason } => {
+            super::watch::unwatch(overlay, &actor, merchant, reason, now)
+        }
         Command::Ingest(ingest) => super::outbox::ingest(overlay, config, rules, &actor, *ingest, now),
         Command::Delivery { outbox, result } => {
             super::outbox::delivery(overlay, rules, &actor, outbox, result, now)

@@ -8,6 +8,7 @@ pub mod authority;
 mod batch;
 mod catalogue;
 mod deadlines;
+pub mod marks;
 pub mod matters;
 mod outbox;
 pub mod protocol;
@@ -18,6 +19,8 @@ pub mod service;
 pub mod stats;
 pub mod view;
 mod view_search;
+pub mod warnings;
+pub mod watch;
 pub mod window;
 
 pub use alarms::MAX_ALARM_TICKETS;
@@ -70,6 +73,9 @@ pub enum EngineError {
     /// Someone else changed the ticket since the person saw it: nothing was written.
     #[error(transparent)]
     Conflict(#[from] Conflict),
+    /// A watch-list command that does not hold (a bad credit code, no reason, not watched).
+    #[error(transparent)]
+    Watch(#[from] crate::domain::watch::WatchError),
     #[error("no ticket #{0}")]
     NoTicket(TicketId),
     #[error("no outbox entry {0}")]
@@ -231,6 +237,7 @@ impl Engine {
                             e @ (EngineError::Rule(_)
                             | EngineError::Forbidden(_)
                             | EngineError::NoTicket(_)
+                            | EngineError::Watch(_)
                             | EngineError::BadMergeTarget { .. }),
                         ) = outcome
                         {

@@ -43,6 +43,19 @@ pub enum Command {
     /// The deadline scheduler (actor `scheduler`) raises the alarms whose instant has come:
     /// 临期 and 超期 events with their 催办 SMS. Raises each alarm once however often it runs.
     FireAlarms,
+    /// The warning scheduler (actor `warnings`) reports the surges it found now: the engine
+    /// raises those not live and clears the live ones that are over, each an event, by the
+    /// rule of `domain::early_warning`. Raises each warning once however often it runs.
+    RaiseWarnings { found: Vec<crate::stats::warnings::Warning> },
+    /// A chief puts a merchant on the watch list (关注经营者), with a reason.
+    WatchMerchant {
+        merchant: crate::domain::watch::WatchTarget,
+        /// The name it goes by, for the list (given with a credit code).
+        name: Option<String>,
+        reason: String,
+    },
+    /// A chief takes a merchant off the watch list, with a reason.
+    UnwatchMerchant { merchant: crate::domain::watch::WatchTarget, reason: String },
 }
 
 impl Command {
@@ -58,6 +71,9 @@ impl Command {
             Command::Quarantine { .. } => "a quarantine action",
             Command::SetUnitToken { .. } => "a unit token",
             Command::FireAlarms => "alarm firing",
+            Command::RaiseWarnings { .. } => "warning raising",
+            Command::WatchMerchant { .. } => "watch a merchant",
+            Command::UnwatchMerchant { .. } => "unwatch a merchant",
         }
     }
 }
@@ -167,6 +183,10 @@ pub enum Query {
     /// The tickets behind one figure of those statistics (of the period before with
     /// `previous`), by number.
     StatsTickets { query: crate::engine::stats::StatsQuery, previous: bool, selector: crate::stats::Selector },
+    /// The merchant watch list.
+    Watched,
+    /// The early warnings raised and not cleared.
+    Warnings,
 }
 
 /// The most events one `EventsAfter` answers with: a client catching up on a large store must
@@ -192,6 +212,8 @@ pub enum Answer {
     Audit(crate::engine::audit::AuditAnswer),
     Stats(Box<crate::stats::Statistics>),
     StatsTickets(Vec<TicketId>),
+    Watched(crate::domain::watch::WatchList),
+    Warnings(crate::domain::early_warning::LiveWarnings),
 }
 
 /// A remote channel's sync health, published to subscribers whenever it changes.

@@ -1,6 +1,7 @@
 //! Read-only queries over the store. Any number of readers may run beside the engine.
 
 use super::catalogue;
+use super::marks::Marks;
 use super::stats::{StatsCache, StatsQuery};
 use super::view::{TicketDetail, TicketSummary};
 use super::window::{Counts, Ctx, Scope, ViewCache, ViewSpec, Window, WindowQuery};
@@ -84,6 +85,8 @@ pub struct Reader {
     stats: Arc<Mutex<StatsCache>>,
     /// Every ticket, compact: what searches and views of every ticket read.
     catalogue: Arc<catalogue::Shared>,
+    /// The watch list and live warnings as the views see them, as of an event.
+    marks: Arc<Mutex<Arc<Marks>>>,
 }
 
 impl Reader {
@@ -95,6 +98,7 @@ impl Reader {
             views: Arc::default(),
             stats: Arc::default(),
             catalogue: Arc::default(),
+            marks: Arc::default(),
         }
     }
 
@@ -229,6 +233,9 @@ impl Reader {
         };
         let events = self.timeline(&t)?;
         let mut detail = TicketDetail::of(&t, &row, &events, &self.config, self.now(), reveal);
+        if self.marks()?.watched(&row) {
+            detail.summary.flags.push(super::marks::WATCHED_FLAG.to_string());
+        }
         let rules = crate::domain::lifecycle::Rules {
             sla: &self.config.sla,
             channels: &self.config.channels,
@@ -244,6 +251,35 @@ impl Reader {
             }
         }
         Ok(Some(detail))
+    }
+
+    /// [`Reader::statistics`], each merchant at risk saying whether it is on the watch list (as
+    /// the queues flag tickets: its key is watched, or a name its tickets give is watched by
+    /// name). What `stats`, reports and the console are answered.
+    pub fn statistics_with_watch(&self, q: &StatsQuery) -> Result<Statistics, StoreError> {
+        let mut s = self.statistics(q)?;
+        let watched = super::watch::watch_list(&self.store)?;
+        for m in &mut s.merchants_at_risk {
+            m.watched =
+                watched.get(&m.merchant).is_some() || m.names.iter().any(|n| watched.covers_name(Some(n)));
+        }
+        Ok(s)
+    }
+
+    /// The surges found now over every ticket (what the warning scheduler sends the engine).
+    pub fn current_warnings(&self) -> Result<Vec<crate::stats::warnings::Warning>, StoreError> {
+        self.stats_cache().current_warnings(&self.store, &self.config, self.now())
+    }
+
+    /// The watch list and live warnings as of the store's last event, loaded again only when
+    /// it moved (for answers outside the views: a detail, a list).
+    fn marks(&self) -> Result<Arc<Marks>, StoreError> {
+        let last = self.store.last_seq()?;
+        let mut cached = self.marks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cached.seq != last || last == 0 {
+            *cached = Arc::new(Marks::load(&self.store, last)?);
+        }
+        Ok(cached.clone())
     }
 
     /// Answers one protocol query.
@@ -279,10 +315,12 @@ impl Reader {
             Query::Suggest(id) => Answer::Suggest(self.suggest(*id)?),
             Query::Duplicates(probe) => Answer::Duplicates(self.duplicates(probe)?),
             Query::Audit(q) => Answer::Audit(self.audit(q)?),
-            Query::Stats(q) => Answer::Stats(Box::new(self.statistics(q)?)),
+            Query::Stats(q) => Answer::Stats(Box::new(self.statistics_with_watch(q)?)),
             Query::StatsTickets { query, previous, selector } => {
                 Answer::StatsTickets(self.statistics_tickets(query, *previous, selector)?)
             }
+            Query::Watched => Answer::Watched(super::watch::watch_list(&self.store)?),
+            Query::Warnings => Answer::Warnings(super::watch::live_warnings(&self.store)?),
         })
     }
 
@@ -300,12 +338,16 @@ impl Reader {
         let now = self.now();
         let needle = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let text_needle = needle.filter(|n| search_index(n).is_none());
+        let marks = self.marks()?;
         let mut out: Vec<(Option<Timestamp>, TicketSummary)> = Vec::new();
         let mut consider = |row: Row| {
             if !self.row_matches(&row, filter, text_needle) {
                 return;
             }
-            let summary = TicketSummary::of(&row, &self.config, now);
+            let mut summary = TicketSummary::of(&row, &self.config, now);
+            if marks.watched(&row) {
+                summary.flags.push(super::marks::WATCHED_FLAG.to_string());
+            }
             let at_risk =
                 (filter.overdue && summary.is_overdue()) || (filter.due_soon && summary.is_due_soon());
             if (filter.overdue || filter.due_soon) && !at_risk {

@@ -94,6 +94,18 @@ impl StatsCache {
         Ok(crate::stats::compute(&self.table, q.period_at(now), &q.scope(config), now, &config.stats))
     }
 
+    /// The surges of the last days up to `now`, over every ticket: what the warning scheduler
+    /// evaluates (see `engine::warnings`).
+    pub fn current_warnings(
+        &mut self,
+        store: &Store,
+        config: &Config,
+        now: Timestamp,
+    ) -> Result<Vec<crate::stats::warnings::Warning>, StoreError> {
+        self.refresh(store, config, now)?;
+        Ok(crate::stats::warnings::detect(&self.table, now.china_date(), &config.stats.warnings, |_| true))
+    }
+
     pub fn tickets(
         &mut self,
         store: &Store,

@@ -91,7 +91,7 @@ impl ViewCache {
                     Some(_) => Highlight::default(),
                     None => query.score(&ctx.haystack(&row)).map(|(_, h)| h).unwrap_or_default(),
                 };
-                rows.push(ctx.summary(&row));
+                rows.push(ctx.marked_summary(&self.marks, &row));
                 highlights.push(h);
             }
         }

@@ -5,6 +5,7 @@
 //! A search ranks the view's rows by match and returns the top rows with the total.
 
 use super::catalogue;
+use super::marks::{Marks, WATCHED_FLAG};
 use super::view::TicketSummary;
 use super::view_search::LastSearch;
 use crate::config::Config;
@@ -82,6 +83,10 @@ pub struct ViewSpec {
     pub contains: Option<String>,
     /// Only tickets a unit sent back (退回) and nobody has dispatched again.
     pub returned: bool,
+    /// Only tickets about a merchant on the watch list (关注经营者).
+    pub watched: bool,
+    /// Only tickets behind a live early warning (维权预警).
+    pub warned: bool,
     pub search: Option<String>,
     pub sort: Sort,
     pub descending: bool,
@@ -149,7 +154,7 @@ impl Fields for Row {
 }
 
 impl ViewSpec {
-    fn admits(&self, row: &impl Fields, risk: impl FnOnce() -> (bool, bool)) -> bool {
+    fn admits(&self, row: &impl Fields, marks: &Marks, risk: impl FnOnce() -> (bool, bool)) -> bool {
         let eq = |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| have == Some(w));
         let contains = |n: &str| {
             super::reader::search_index(n).is_some()
@@ -170,6 +175,8 @@ impl ViewSpec {
             && eq(&self.town, row.town())
             && eq(&self.owner, row.owner())
             && (!self.returned || row.returned())
+            && (!self.watched || marks.watched(row))
+            && (!self.warned || marks.warned(row.id()))
             && self.contains.as_deref().map(str::trim).is_none_or(contains)
             && (!(self.at_risk || self.overdue || self.due_soon) || clocks(risk()))
     }
@@ -181,6 +188,11 @@ impl ViewSpec {
 
     pub(super) fn search_text(&self) -> Option<&str> {
         self.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// Whether membership depends on the watch list or the live warnings.
+    fn marked(&self) -> bool {
+        self.watched || self.warned
     }
 }
 
@@ -265,12 +277,16 @@ pub(super) struct Ordered {
     used: u64,
     /// The last search answered within the view.
     pub(super) last_search: Option<Arc<LastSearch>>,
+    /// The marks' version it was built with (see `Marks::version`).
+    marks_version: u64,
 }
 
 /// Everything the reader keeps for the views; shared by every clone of one reader.
 #[derive(Default)]
 pub struct ViewCache {
     open: OpenSet,
+    /// The watch list and live warnings, as of the open set's event.
+    pub(super) marks: Arc<Marks>,
     pub(super) ordered: HashMap<ViewSpec, Ordered>,
     counts: Option<(u64, Vec<ViewSpec>, i64, Counts)>,
     uses: u64,
@@ -293,6 +309,15 @@ pub(super) struct Ctx<'a> {
 impl Ctx<'_> {
     pub(super) fn summary(&self, row: &Row) -> TicketSummary {
         TicketSummary::of(row, self.config, self.now)
+    }
+
+    /// The row's summary as a window shows it: flagged when its merchant is watched.
+    pub(super) fn marked_summary(&self, marks: &Marks, row: &Row) -> TicketSummary {
+        let mut s = self.summary(row);
+        if marks.watched(row) {
+            s.flags.push(WATCHED_FLAG.to_string());
+        }
+        s
     }
 
     /// (overdue, due soon) of a row now.
@@ -326,6 +351,9 @@ impl ViewCache {
     /// Brings the open set up to the store's last event.
     pub(super) fn refresh_open(&mut self, ctx: &Ctx) -> Result<u64, StoreError> {
         let last = ctx.store.last_seq()?;
+        if self.marks.seq != last || last == 0 {
+            self.marks = Arc::new(Marks::load(ctx.store, last)?);
+        }
         let open = &mut self.open;
         if open.loaded && open.seq == last {
             return Ok(last);
@@ -371,7 +399,7 @@ impl ViewCache {
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(row) = self.row(ctx, id)? {
-                rows.push(ctx.summary(&row));
+                rows.push(ctx.marked_summary(&self.marks, &row));
             }
         }
         self.evict();
@@ -395,7 +423,10 @@ impl ViewCache {
         let rejudge = view.at_risk || view.overdue || view.due_soon;
         let stale = match self.ordered.get(view) {
             None => true,
-            Some(o) => rejudge && ctx.now.millis() - o.judged_at.millis() > REJUDGE_MS,
+            Some(o) => {
+                (rejudge && ctx.now.millis() - o.judged_at.millis() > REJUDGE_MS)
+                    || (view.marked() && o.marks_version != self.marks.version)
+            }
         };
         if stale {
             let built = self.build_ordered(ctx, view, seq)?;
@@ -424,7 +455,7 @@ impl ViewCache {
                     continue;
                 }
                 if let Some(row) = row
-                    && view.admits(&row, || ctx.risk(&row))
+                    && view.admits(&row, &self.marks, || ctx.risk(&row))
                 {
                     let key = key_of(view.sort, &row);
                     o.order.insert(key.clone());
@@ -450,7 +481,7 @@ impl ViewCache {
         match &indexed {
             None if open_only => {
                 for row in self.open.rows.values() {
-                    if view.admits(row, || ctx.risk(row)) {
+                    if view.admits(row, &self.marks, || ctx.risk(row)) {
                         keys.insert(row.id, key_of(view.sort, row));
                     }
                 }
@@ -458,7 +489,7 @@ impl ViewCache {
             Some(ids) => {
                 for id in ids {
                     if let Some(row) = self.row(ctx, *id)?
-                        && view.admits(&row, || ctx.risk(&row))
+                        && view.admits(&row, &self.marks, || ctx.risk(&row))
                     {
                         keys.insert(row.id, key_of(view.sort, &row));
                     }
@@ -471,7 +502,7 @@ impl ViewCache {
                 for entry in cat.entries() {
                     let id = entry.id();
                     let risk = || self.open.rows.get(&id).map_or((false, false), |row| ctx.risk(row));
-                    if view.admits(&entry, risk) {
+                    if view.admits(&entry, &self.marks, risk) {
                         keys.insert(id, key_of(view.sort, &entry));
                     }
                 }
@@ -485,6 +516,7 @@ impl ViewCache {
             judged_at: ctx.now,
             used: self.uses,
             last_search: None,
+            marks_version: self.marks.version,
         })
     }
 
@@ -523,9 +555,12 @@ impl ViewCache {
         let mut totals = Vec::with_capacity(views.len());
         for v in views {
             let total = match v.scope {
-                Scope::Open if v.search_text().is_none() => {
-                    self.open.rows.values().filter(|row| v.admits(*row, || ctx.risk(row))).count()
-                }
+                Scope::Open if v.search_text().is_none() => self
+                    .open
+                    .rows
+                    .values()
+                    .filter(|row| v.admits(*row, &self.marks, || ctx.risk(row)))
+                    .count(),
                 _ => self.ordered_view(ctx, &v.unsearched(), seq)?.order.len(),
             };
             totals.push(total);

@@ -152,6 +152,7 @@ impl From<&EngineError> for WireError {
             | EngineError::NotDead { .. }
             | EngineError::BadMergeTarget { .. }
             | EngineError::Forbidden(_)
+            | EngineError::Watch(_)
             | EngineError::Refused(_) => WireError::Refused(e.to_string()),
             EngineError::Conflict(c) => WireError::Conflict(c.clone()),
             EngineError::NotSaved(text) => WireError::NotSaved(text.clone()),

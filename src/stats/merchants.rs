@@ -28,6 +28,9 @@ pub struct MerchantRisk {
     /// Why it ranks, in words, one line a reason.
     pub reasons: Vec<String>,
     pub ids: Vec<TicketId>,
+    /// On the watch list (filled in by the reader, which knows the list).
+    #[serde(default)]
+    pub watched: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -172,6 +175,7 @@ pub(super) fn at_risk(
                 channels,
                 reasons,
                 ids: m.ids(),
+                watched: false,
             }
         })
         .collect();

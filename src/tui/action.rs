@@ -89,6 +89,8 @@ actions! {
     Intake = "intake", "人工登记", "New ticket (intake)", false;
     CopyNumber = "copy_number", "复制编号", "Copy ticket number", false;
     Reveal = "reveal", "显示个人信息", "Reveal personal data", false;
+    // The merchant watch list (a chief's).
+    WatchMerchant = "watch_merchant", "关注此经营者", "Watch this merchant", false;
     Note = "note", "备注", "Add a note", false;
     Recall = "recall", "撤回", "Recall", true;
     Redispatch = "redispatch", "改派", "Redispatch", true;

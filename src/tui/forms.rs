@@ -89,7 +89,9 @@ pub fn form_for(
 ) -> Option<Form> {
     use Msg as M;
     let fields = match action {
-        "recall" | "suspend" | "reopen" | "end_mediation" => vec![Field::text("reason", M::Reason, true)],
+        "recall" | "suspend" | "reopen" | "end_mediation" | "watch_merchant" => {
+            vec![Field::text("reason", M::Reason, true)]
+        }
         "redispatch" => vec![Field::text("unit", M::Unit, true), Field::text("reason", M::Reason, true)],
         "refuse" => vec![
             Field::choice("reason", M::ReasonCode, reasons(REFUSAL_REASONS, lang)),
@@ -155,6 +157,17 @@ pub fn bare_action(action: &str) -> Option<TicketAction> {
 }
 
 impl Form {
+    /// A text field's value, or what is missing (a required field left empty).
+    pub fn text(&self, key: &str, lang: Lang) -> Result<String, String> {
+        match self.fields.iter().find(|f| f.key == key) {
+            Some(f) if matches!(f.kind, FieldKind::Text { required: true }) && f.value().is_empty() => {
+                Err(format!("{}: {}", f.label.text(lang), Msg::Required.text(lang)))
+            }
+            Some(f) => Ok(f.value()),
+            None => Err(format!("{key}?")),
+        }
+    }
+
     fn get(&self, key: &str) -> String {
         self.fields.iter().find(|f| f.key == key).map(Field::value).unwrap_or_default()
     }

@@ -180,6 +180,9 @@ messages! {
     Town = "镇街", "Town";
     Premises = "经营场所", "Premises";
     Channel = "渠道", "Channel";
+    // The merchant watch list.
+    NoMerchant = "该工单没有被投诉经营者", "This ticket names no merchant";
+    WatchedMerchant = "重点关注经营者", "watched merchant";
 }
 
 pub fn kind(k: Kind, lang: Lang) -> &'static str {
@@ -240,6 +243,7 @@ pub fn lifecycle(name: &str, lang: Lang) -> &str {
         ("attach", "附件"),
         ("remind", "催办"),
         ("reveal", "查看个人信息"),
+        ("watch_merchant", "关注经营者"),
     ];
     match lang {
         Lang::Zh => NAMES.iter().find(|(n, _)| *n == name).map(|(_, zh)| *zh).unwrap_or(name),

@@ -27,6 +27,8 @@ pub const ROLES: &[&str] = &[
     "overdue",
     "due_soon",
     "provisional",
+    // A ticket about a merchant on the watch list.
+    "watched",
     "muted",
     "accent",
     "match",

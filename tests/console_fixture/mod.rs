@@ -78,10 +78,19 @@ fn row(
         category: None,
         unit: unit.map(Into::into),
         owner: owner.map(Into::into),
-        flags: if provisional { vec!["provisional_deadline".into()] } else { vec![] },
+        flags: [
+            provisional.then(|| "provisional_deadline".to_string()),
+            (respondent == Some(WATCHED)).then(|| rightsdesk::engine::marks::WATCHED_FLAG.to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         clocks,
     }
 }
+
+/// The merchant a chief has on the watch list: its tickets carry the watched flag.
+pub const WATCHED: &str = "佛山市顺德区力健健身有限公司";
 
 /// Long titles: 16 and 18 Chinese characters, wider than most title columns.
 pub const TITLE_16: &str = "电动车专卖店销售翻新电池冒充新品";
@@ -314,7 +323,7 @@ pub fn counts() -> Counts {
         by_channel.insert(c.into(), n);
     }
     by_channel.insert("letter".into(), 1);
-    Counts { seq: 9, views: vec![10, 2, 3, 5, 1, 0, 0, 0, 3], by_channel, quarantined: 2 }
+    Counts { seq: 9, views: vec![10, 2, 3, 5, 1, 0, 0, 0, 2, 1, 3], by_channel, quarantined: 2 }
 }
 
 /// Sync health: 12345 fine, 12315 lagging, the WeChat channel failing with its circuit open.

@@ -139,6 +139,7 @@ impl App {
                     self.ask(Ask::Detail { ticket, reveal });
                 }
             }
+            Action::WatchMerchant => self.open_watch(),
             // One key: the 催办 SMS goes out through the outbox from the template.
             Action::Remind => {
                 self.act("remind", self.targets(), crate::domain::action::TicketAction::Remind { note: None })
@@ -337,5 +338,52 @@ impl App {
             self.popup = None;
             self.ask(Ask::Execute { envelopes, purpose });
         }
+    }
+
+    /// The merchant of the ticket on screen (its detail or its preview): its credit code when
+    /// valid, else its name, and the name it goes by.
+    fn merchant_on_screen(
+        &self,
+        ticket: TicketId,
+    ) -> Option<(crate::domain::watch::WatchTarget, Option<String>)> {
+        use crate::domain::credit_code::{CreditCodeCheck, check};
+        use crate::domain::watch::WatchTarget;
+        let detail = match (&self.detail, &self.preview) {
+            (Some(DetailView { detail: Some(d), .. }), _) => Some(d.as_ref()),
+            (None, Some(p)) if p.summary.id == ticket.0 => Some(p.as_ref()),
+            _ => None,
+        }?;
+        let r = &detail.respondent;
+        let name = r.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        match r.credit_code.as_deref() {
+            Some(code) if check(code) == CreditCodeCheck::Valid => {
+                Some((WatchTarget::CreditCode(code.to_string()), name))
+            }
+            _ => name.map(|n| (WatchTarget::Name(n), None)),
+        }
+    }
+
+    /// "Watch this merchant": the reason's form, for the merchant of the ticket on screen.
+    pub(super) fn open_watch(&mut self) {
+        let Some(ticket) = self.current_ticket() else { return };
+        if self.merchant_on_screen(ticket).is_none() {
+            return self.warn(Msg::NoMerchant.text(self.lang));
+        }
+        if let Some(form) = forms::form_for("watch_merchant", vec![ticket], &[], self.lang) {
+            self.popup = Some(Popup::Form(Box::new(form)));
+        }
+    }
+
+    /// Sends the watch of the merchant of `tickets[0]`, with `reason`.
+    pub(super) fn send_watch(&mut self, tickets: Vec<TicketId>, reason: String) {
+        let Some(ticket) = tickets.first().copied() else { return };
+        let Some((merchant, name)) = self.merchant_on_screen(ticket) else {
+            return self.warn(Msg::NoMerchant.text(self.lang));
+        };
+        let command = Command::WatchMerchant { merchant, name, reason };
+        let envelopes = vec![Envelope { actor: self.me.clone(), command }];
+        let purpose = Purpose::Act { name: "watch_merchant".into(), tickets };
+        self.popup = None;
+        self.ask(Ask::Execute { envelopes, purpose });
     }
 }

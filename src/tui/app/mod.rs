@@ -537,6 +537,7 @@ impl App {
             A::AssignToMe => "assign",
             A::Intake => "register",
             A::Reveal => "reveal",
+            A::WatchMerchant => "watch_merchant",
             A::Remind => "remind",
             other => match other.lifecycle() {
                 Some(name) => name,

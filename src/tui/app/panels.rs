@@ -124,6 +124,16 @@ impl App {
                     form.focus = (form.focus as isize + d).rem_euclid(form.fields.len() as isize) as usize;
                     true
                 }
+                Action::Confirm if form.action == "watch_merchant" => {
+                    match form.text("reason", lang) {
+                        Ok(reason) => {
+                            let tickets = form.tickets.clone();
+                            self.send_watch(tickets, reason);
+                        }
+                        Err(e) => form.error = Some(e),
+                    }
+                    true
+                }
                 Action::Confirm => {
                     match form.build(&config, lang) {
                         Ok(a) => {

@@ -156,6 +156,9 @@ fn head(app: &App, d: &TicketDetail) -> Vec<Line<'static>> {
         .iter()
         .map(|f| match crate::domain::ticket::Flag::from_code(f) {
             Some(flag) if !app.lang.is_en() => flag.zh().to_string(),
+            None if f == crate::engine::marks::WATCHED_FLAG => {
+                Msg::WatchedMerchant.text(app.lang).to_string()
+            }
             _ => f.replace('_', " "),
         })
         .collect();

@@ -242,8 +242,15 @@ pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
         };
         let hl = list.highlight(i);
         let base = if selected { app.theme.style("selected") } else { Style::default() };
-        let mut spans =
-            vec![Span::styled(if marked { "*" } else { " " }, base.patch(app.theme.style("marked")))];
+        // A ticket about a watched merchant (关注经营者) shows it in the mark column, in the
+        // theme's colour, and its respondent in that colour too.
+        let watched = r.flags.iter().any(|f| f == crate::engine::marks::WATCHED_FLAG);
+        let lead = match (marked, watched) {
+            (true, _) => Span::styled("*", base.patch(app.theme.style("marked"))),
+            (false, true) => Span::styled("!", base.patch(app.theme.style("watched"))),
+            (false, false) => Span::styled(" ", base.patch(app.theme.style("marked"))),
+        };
+        let mut spans = vec![lead];
         for c in &cols {
             let cell = |s: String, style: Style| {
                 Span::styled(format!("{} ", text::pad(&text::clean(&s), c.width)), base.patch(style))
@@ -296,6 +303,11 @@ pub fn tickets(frame: &mut Frame, app: &App, area: Rect) {
                         _ => (r.town.clone().unwrap_or_default(), Field::Town),
                     };
                     let value = text::clean(&value);
+                    let base = if watched && field == Field::Respondent {
+                        base.patch(app.theme.style("watched"))
+                    } else {
+                        base
+                    };
                     let line = highlighted(&value, hl_field(field), c.width, base, app.theme.style("match"));
                     let used = text::width(&text::fit(&value, c.width));
                     spans.extend(line.spans);

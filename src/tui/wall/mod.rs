@@ -187,7 +187,20 @@ fn ask_loop(data_dir: PathBuf, hello: Hello, wants: mpsc::Receiver<Want>, out: U
                 }
                 Ok(Err(e)) => Fetched::Failed(e.to_string()),
                 Ok(Ok(Answer::Counts(counts))) => Fetched::Counts(counts),
-                Ok(Ok(Answer::Stats(s))) => Fetched::Stats(s),
+                // The wall shows the warnings the server raised (events, each once), not the
+                // statistics' own evaluation of the period.
+                Ok(Ok(Answer::Stats(mut s))) => match c.query(Query::Warnings) {
+                    Ok(Ok(Answer::Warnings(live))) => {
+                        show_raised(&mut s, &live);
+                        Fetched::Stats(s)
+                    }
+                    Ok(Err(e)) => Fetched::Failed(e.to_string()),
+                    Ok(Ok(_)) => Fetched::Failed("the server answered with something else".into()),
+                    Err(_) => {
+                        client = None;
+                        break;
+                    }
+                },
                 Ok(Ok(_)) => Fetched::Failed("the server answered with something else".into()),
             };
             if out.send(fetched).is_err() {
@@ -195,6 +208,12 @@ fn ask_loop(data_dir: PathBuf, hello: Hello, wants: mpsc::Receiver<Want>, out: U
             }
         }
     }
+}
+
+/// The statistics with the warnings the server raised (live, newest first) in place of the
+/// period's own evaluation: the wall shows what is on the record.
+fn show_raised(s: &mut Statistics, live: &crate::domain::early_warning::LiveWarnings) {
+    s.warnings = live.live.iter().rev().map(|l| l.warning.as_warning()).collect();
 }
 
 fn listen_loop(data_dir: PathBuf, wants: mpsc::Sender<Want>) {
@@ -210,5 +229,46 @@ fn listen_loop(data_dir: PathBuf, wants: mpsc::Sender<Want>) {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::early_warning::{LiveWarnings, RaisedWarning};
+    use crate::domain::ticket::TicketId;
+    use crate::stats::warnings::Subject;
+    use crate::time::Timestamp;
+
+    fn raised(subject: Subject, key: &str) -> RaisedWarning {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("a day");
+        RaisedWarning {
+            subject,
+            key: key.into(),
+            count: 8,
+            expected: 0.3,
+            p_value: 1e-9,
+            from: day(25),
+            to: day(27),
+            tickets: vec![TicketId(3), TicketId(4)],
+        }
+    }
+
+    #[test]
+    fn the_wall_shows_the_raised_warnings_newest_first_not_the_periods_own() {
+        let config = crate::config::load(None).expect("built-in configuration");
+        let now = Timestamp::from_millis(0);
+        let empty = crate::stats::FactTable::new();
+        let period = crate::stats::Period::month_to_date(now);
+        let mut s =
+            crate::stats::compute(&empty, period, &crate::stats::Scope::default(), now, &config.stats);
+        s.warnings = vec![raised(Subject::Word, "会员费").as_warning()];
+        let mut live = LiveWarnings::default();
+        live.raised(raised(Subject::Merchant, "顺德区悦享健身会所"), 16, Timestamp::from_millis(0));
+        live.raised(raised(Subject::Word, "预付卡"), 17, Timestamp::from_millis(0));
+        show_raised(&mut s, &live);
+        let keys: Vec<&str> = s.warnings.iter().map(|w| w.key.as_str()).collect();
+        assert_eq!(keys, ["预付卡", "顺德区悦享健身会所"]);
+        assert_eq!(s.warnings[1].ids, vec![TicketId(3), TicketId(4)]);
     }
 }
