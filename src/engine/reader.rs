@@ -13,6 +13,7 @@ use crate::store::write::normalise_phone;
 use crate::store::{Row, Store, StoreError, TextIndex};
 use crate::time::{Clock, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -124,7 +125,28 @@ impl Reader {
     }
 
     fn ctx(&self) -> Ctx<'_> {
-        Ctx { store: &self.store, config: &self.config, now: self.now(), catalogue: &self.catalogue }
+        Ctx {
+            store: &self.store,
+            config: &self.config,
+            now: self.now(),
+            catalogue: &self.catalogue,
+            drilled: None,
+        }
+    }
+
+    /// The tickets of the drill-down `view` carries: found in the statistics the first time
+    /// (outside the views' lock: the facts may have to be brought up to date), then kept with
+    /// the view.
+    fn drilled(&self, view: &ViewSpec) -> Result<Option<Arc<BTreeSet<TicketId>>>, StoreError> {
+        let Some(drill) = &view.drill else { return Ok(None) };
+        if let Some(ids) = self.views().drilled(drill) {
+            return Ok(Some(ids));
+        }
+        let ids: BTreeSet<TicketId> =
+            self.statistics_tickets(&drill.query, drill.previous, &drill.selector)?.into_iter().collect();
+        let ids = Arc::new(ids);
+        self.views().keep_drilled((**drill).clone(), ids.clone());
+        Ok(Some(ids))
     }
 
     /// Builds the catalogue of every ticket now, on a thread of its own, so that the first
@@ -148,7 +170,8 @@ impl Reader {
     /// Whether answering about `view` reads the catalogue (loaded before the cache is locked,
     /// so that a console waiting for it never holds up another one's window).
     fn ready_for(&self, view: &ViewSpec) -> Result<(), StoreError> {
-        if view.scope == Scope::All || view.search_text().is_some() {
+        // A drill-down reads its own tickets, not every ticket.
+        if (view.scope == Scope::All && view.drill.is_none()) || view.search_text().is_some() {
             self.catalogue.ensure_loaded(&self.store, &self.config)?;
         }
         Ok(())
@@ -156,7 +179,7 @@ impl Reader {
 
     /// A window of a view: the rows on screen, the total and where the anchor went.
     pub fn window(&self, q: &WindowQuery) -> Result<Window, StoreError> {
-        let ctx = self.ctx();
+        let ctx = Ctx { drilled: self.drilled(&q.view)?, ..self.ctx() };
         self.ready_for(&q.view)?;
         let Some(text) = q.view.search_text() else {
             return self.views().window(&ctx, q);

@@ -85,6 +85,10 @@ pub struct ViewSpec {
     pub search: Option<String>,
     pub sort: Sort,
     pub descending: bool,
+    /// Only the tickets behind one figure of the statistics (a console's drill-down), as the
+    /// server found them when it first built the view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drill: Option<Box<super::stats::StatsDrill>>,
 }
 
 /// What a view filters and orders a ticket by: a stored row, or a ticket of the catalogue.
@@ -274,6 +278,9 @@ pub struct ViewCache {
     pub(super) ordered: HashMap<ViewSpec, Ordered>,
     counts: Option<(u64, Vec<ViewSpec>, i64, Counts)>,
     uses: u64,
+    /// The tickets of each drill-down a kept view carries, found once: the list a clerk
+    /// scrolls stays the list the figure stood for.
+    drilled: HashMap<super::stats::StatsDrill, Arc<BTreeSet<TicketId>>>,
 }
 
 /// Views kept at once; the least recently used goes first.
@@ -288,6 +295,9 @@ pub(super) struct Ctx<'a> {
     pub config: &'a Config,
     pub now: Timestamp,
     pub catalogue: &'a catalogue::Shared,
+    /// The tickets of the drill-down the view asked about carries (the reader finds them in
+    /// the statistics before it locks the views).
+    pub drilled: Option<Arc<BTreeSet<TicketId>>>,
 }
 
 impl Ctx<'_> {
@@ -410,10 +420,7 @@ impl ViewCache {
             for id in changed {
                 rows.push((id, self.row(ctx, id)?));
             }
-            let indexed = match view.contains.as_deref() {
-                Some(text) => index_lookup(ctx.store, text)?,
-                None => None,
-            };
+            let indexed = members(ctx, view)?;
             let o = self.ordered.get_mut(view).expect("checked above");
             let keys = Arc::make_mut(&mut o.keys);
             for (id, row) in rows {
@@ -440,10 +447,7 @@ impl ViewCache {
     /// last event (the caller replays the events after it).
     fn build_ordered(&self, ctx: &Ctx, view: &ViewSpec, seq: u64) -> Result<Ordered, StoreError> {
         let mut keys = HashMap::new();
-        let indexed = match view.contains.as_deref() {
-            Some(text) => index_lookup(ctx.store, text)?,
-            None => None,
-        };
+        let indexed = members(ctx, view)?;
         let mut built_at = seq;
         // Only an open ticket has a running clock to be overdue or due soon.
         let open_only = view.scope == Scope::Open || view.at_risk || view.overdue || view.due_soon;
@@ -495,6 +499,17 @@ impl ViewCache {
             };
             self.ordered.remove(&oldest);
         }
+        let ordered = &self.ordered;
+        self.drilled.retain(|d, _| ordered.keys().any(|v| v.drill.as_deref() == Some(d)));
+    }
+
+    /// The tickets found for a drill-down earlier, while a view of it is kept.
+    pub(super) fn drilled(&self, drill: &super::stats::StatsDrill) -> Option<Arc<BTreeSet<TicketId>>> {
+        self.drilled.get(drill).cloned()
+    }
+
+    pub(super) fn keep_drilled(&mut self, drill: super::stats::StatsDrill, ids: Arc<BTreeSet<TicketId>>) {
+        self.drilled.insert(drill, ids);
     }
 
     /// Visits every open ticket's row, as of the store's last event.
@@ -549,6 +564,24 @@ fn changed_since(store: &Store, seq: u64) -> Result<BTreeSet<TicketId>, StoreErr
     }
     ids.remove(&crate::domain::event::STORE_WIDE);
     Ok(ids)
+}
+
+/// The only tickets `view` may hold, where something names them: a phone number or credit
+/// code it filters by, the figure it drills into, or both.
+fn members(ctx: &Ctx, view: &ViewSpec) -> Result<Option<BTreeSet<TicketId>>, StoreError> {
+    let indexed = match view.contains.as_deref() {
+        Some(text) => index_lookup(ctx.store, text)?,
+        None => None,
+    };
+    if view.drill.is_none() {
+        return Ok(indexed);
+    }
+    let drilled = ctx.drilled.as_deref();
+    Ok(Some(match (indexed, drilled) {
+        (_, None) => BTreeSet::new(),
+        (None, Some(d)) => d.clone(),
+        (Some(ids), Some(d)) => ids.intersection(d).copied().collect(),
+    }))
 }
 
 /// A phone number or credit code is looked up, not matched.

@@ -11,11 +11,13 @@ use super::intake::{self, IntakeForm};
 use super::keymap::{Chord, Keymap, Resolved};
 use super::link::{Ask, ListId, Purpose, Reply};
 use super::list::TicketList;
+use super::stats::StatsScreen;
 use super::theme::Theme;
 use super::views::SavedView;
 
 mod actions;
 mod panels;
+mod stats;
 use crate::config::Config;
 use crate::domain::ticket::TicketId;
 use crate::engine::matters::Probe;
@@ -27,6 +29,7 @@ use crate::store::outbox::QuarantineEntry;
 use crate::time::Timestamp;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub use panels::palette_matches;
+pub use stats::RangeForm;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -68,16 +71,37 @@ pub enum Screen {
     Queue,
     Overdue,
     Health,
+    /// The statistics screen.
+    Stats,
+    /// The tickets behind one figure of the statistics screen.
+    StatsTickets,
 }
 
 pub enum Popup {
-    Help { scroll: u16 },
-    Palette { input: Input, cursor: usize },
+    Help {
+        scroll: u16,
+    },
+    Palette {
+        input: Input,
+        cursor: usize,
+    },
     Dispatch(Box<Dispatch>),
-    Actions { ticket: TicketId, offered: Vec<String>, cursor: usize },
+    Actions {
+        ticket: TicketId,
+        offered: Vec<String>,
+        cursor: usize,
+    },
     Form(Box<Form>),
-    Confirm { question: String, envelopes: Vec<Envelope>, purpose: Purpose },
+    Confirm {
+        question: String,
+        envelopes: Vec<Envelope>,
+        purpose: Purpose,
+    },
     Intake(Box<IntakeForm>),
+    /// The statistics screen's custom period.
+    StatsRange(Box<RangeForm>),
+    /// The statistics screen's unit or town.
+    StatsScope(Box<super::picker::Picker>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -129,6 +153,10 @@ pub struct App {
     /// being sent (the key that opened its form): a colleague's change after it is a conflict.
     decided_on: u64,
     effects: Vec<Effect>,
+    /// The statistics screen, and the tickets behind the figure last opened from it.
+    pub stats: StatsScreen,
+    pub drill: TicketList,
+    pub drill_title: String,
 }
 
 impl App {
@@ -182,6 +210,9 @@ impl App {
             told_viewing: None,
             decided_on: 0,
             effects: Vec::new(),
+            stats: StatsScreen::default(),
+            drill: TicketList::new(ListId::Drill, ViewSpec::default()),
+            drill_title: String::new(),
         }
     }
 
@@ -219,6 +250,7 @@ impl App {
     pub fn list(&self) -> &TicketList {
         match self.screen {
             Screen::Overdue => &self.overdue,
+            Screen::StatsTickets => &self.drill,
             _ => &self.queue,
         }
     }
@@ -226,6 +258,7 @@ impl App {
     fn list_mut(&mut self) -> &mut TicketList {
         match self.screen {
             Screen::Overdue => &mut self.overdue,
+            Screen::StatsTickets => &mut self.drill,
             _ => &mut self.queue,
         }
     }
@@ -235,6 +268,8 @@ impl App {
             Context::Panel
         } else if self.detail.is_some() {
             Context::Detail
+        } else if self.screen == Screen::Stats {
+            Context::Stats
         } else {
             Context::List
         }
@@ -242,7 +277,7 @@ impl App {
 
     /// The screen's list shows this many rows now (the renderer's layout says).
     pub fn set_list_height(&mut self, rows: usize) {
-        for list in [&mut self.queue, &mut self.overdue] {
+        for list in [&mut self.queue, &mut self.overdue, &mut self.drill] {
             if let Some(ask) = list.set_height(rows) {
                 self.effects.push(Effect::Ask(ask));
             }
@@ -276,6 +311,10 @@ impl App {
         if matches!(self.side.get(self.side_active), Some(SideItem::Quarantine)) {
             self.ask(Ask::Quarantine);
         }
+        // The figures on screen follow the store; the old ones stay shown while they come.
+        if self.screen == Screen::Stats && self.detail.is_none() {
+            self.ask_stats();
+        }
     }
 
     fn ask_preview(&mut self) {
@@ -297,6 +336,7 @@ impl App {
                 match list {
                     ListId::Queue => self.queue.on_window(window),
                     ListId::Overdue => self.overdue.on_window(window),
+                    ListId::Drill => self.drill.on_window(window),
                 }
                 if self.list().selected != before || self.preview.is_none() {
                     self.ask_preview();
@@ -359,6 +399,7 @@ impl App {
                 }
                 self.you = Some(person);
             }
+            Reply::Stats { query, figures } => self.stats.on_figures(query, figures),
             Reply::Connected(up) => {
                 self.connected = up;
                 if up {
@@ -430,6 +471,8 @@ impl App {
                 let slot = f.slot();
                 (!slot.is_choice()).then(|| &mut f.inputs[f.focus])
             }
+            Some(Popup::StatsRange(f)) => Some(if f.focus == 0 { &mut f.from } else { &mut f.to }),
+            Some(Popup::StatsScope(p)) => Some(&mut p.filter),
             _ => None,
         }
     }
@@ -451,6 +494,7 @@ impl App {
                 }
             }
             Some(Popup::Palette { cursor, .. }) => *cursor = 0,
+            Some(Popup::StatsScope(p)) => p.refilter(),
             Some(Popup::Intake(f)) => {
                 let draft = f.draft();
                 let probe = f.to_ticket(self.now).ok();
@@ -510,6 +554,10 @@ impl App {
             A::Intake => "register",
             A::Reveal => "reveal",
             A::Remind => "remind",
+            // The engine gives the statistics to the bureau's roles, not to a unit's staff.
+            A::Stats | A::StatsPeriod | A::StatsRange | A::StatsScope => {
+                return !matches!(you.role, crate::domain::role::Role::Unit(_));
+            }
             other => match other.lifecycle() {
                 Some(name) => name,
                 None => return true,

@@ -1,0 +1,608 @@
+//! The console's statistics screen: drawn into ratatui's `TestBackend` at 80×24, 120×40 and
+//! 200×60, in Chinese and English, from a fixed month of Chinese figures at a fixed "now", kept
+//! as reviewed insta snapshots; its keys (period, sections, drill-down and back); and, against a
+//! real engine with a hand-built set of tickets, that the list a figure opens holds exactly the
+//! tickets behind that figure, served in windows like any view, and a unit's staff get none.
+
+mod console_fixture;
+
+use chrono::NaiveDate;
+use console_fixture::*;
+use crossterm::event::KeyCode;
+use rightsdesk::config::{self, Config};
+use rightsdesk::domain::role::{Person, Role};
+use rightsdesk::domain::ticket::{Complainant, Dispute, Intake, Kind, NewTicket, Respondent, TicketId};
+use rightsdesk::engine::authority;
+use rightsdesk::engine::stats::{StatsDrill, StatsQuery};
+use rightsdesk::engine::window::{Scope as ViewScope, Sort, ViewSpec, WindowQuery};
+use rightsdesk::engine::{Answer, Command, Engine, EngineError, Envelope, Origin, Query};
+use rightsdesk::stats::figures::{Breakdown, DayCount, KeyCount};
+use rightsdesk::stats::hot_words::HotWord;
+use rightsdesk::stats::merchants::MerchantRisk;
+use rightsdesk::stats::{Dimension, KpiPart, Kpis, Period, Ratio, Scope, Selector, Statistics};
+use rightsdesk::time::{Clock, Timestamp};
+use rightsdesk::tui::action::Action;
+use rightsdesk::tui::app::{App, Effect, Screen};
+use rightsdesk::tui::i18n::Lang;
+use rightsdesk::tui::link::{Ask, ListId, Reply};
+use rightsdesk::tui::stats::PeriodChoice;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
+
+fn lang_code(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    }
+}
+
+fn nov(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, d).expect("a date")
+}
+
+fn rows(items: &[(&str, u64, u64)]) -> Vec<KeyCount> {
+    items.iter().map(|(k, n, p)| KeyCount { key: Some((*k).into()), count: *n, previous: *p }).collect()
+}
+
+fn ratio(numerator: u64, denominator: u64) -> Ratio {
+    Ratio { numerator, denominator }
+}
+
+/// November 2026 to the fixture's "now" (Saturday the 28th), against 4–31 October.
+fn november() -> Statistics {
+    let period = Period::new(nov(1), nov(28)).expect("a period");
+    let daily = [
+        9, 4, 14, 12, 11, 13, 6, 5, 15, 12, 10, 14, 11, 5, 4, 16, 13, 12, 11, 14, 6, 3, 15, 12, 13, 11, 10, 4,
+    ];
+    let by_day =
+        daily.iter().enumerate().map(|(i, n)| DayCount { date: nov(i as u32 + 1), count: *n }).collect();
+    let merchant = |code: &str, name: &str, tickets, previous, score| MerchantRisk {
+        merchant: code.into(),
+        name: name.into(),
+        names: vec![name.into()],
+        score,
+        tickets,
+        previous,
+        unresolved: 2,
+        repeat_complainants: 1,
+        channels: 3,
+        reasons: vec![],
+        ids: vec![],
+    };
+    let kpis = Kpis {
+        first_check_on_time: ratio(241, 262),
+        resolved_on_time: ratio(176, 198),
+        mediation_success: ratio(88, 121),
+        amount_recovered_fen: 48_652_000,
+        first_contact_minutes: 9_840,
+        contacted: 240,
+        contacted_in_time: ratio(219, 251),
+    };
+    let previous_kpis = Kpis {
+        first_check_on_time: ratio(230, 259),
+        resolved_on_time: ratio(170, 186),
+        mediation_success: ratio(80, 117),
+        amount_recovered_fen: 39_100_000,
+        first_contact_minutes: 11_200,
+        contacted: 232,
+        contacted_in_time: ratio(196, 240),
+    };
+    let breakdown = |dimension, items: &[(&str, u64, u64)]| Breakdown { dimension, rows: rows(items) };
+    Statistics {
+        period,
+        previous_period: period.previous(),
+        scope: Scope::default(),
+        as_of: now(),
+        total: 295,
+        previous_total: 268,
+        by_day,
+        breakdowns: vec![
+            breakdown(
+                Dimension::Channel,
+                &[
+                    ("12345", 118, 102),
+                    ("12315", 87, 80),
+                    ("wechat", 41, 37),
+                    ("walkin", 28, 30),
+                    ("mayor", 21, 19),
+                ],
+            ),
+            breakdown(Dimension::Kind, &[("complaint", 201, 180), ("report", 52, 49), ("enquiry", 42, 39)]),
+            breakdown(
+                Dimension::Category,
+                &[("预付式消费", 64, 41), ("餐饮服务", 38, 40), ("家用电器", 27, 22), ("装修建材", 19, 23)],
+            ),
+            Breakdown {
+                dimension: Dimension::DisputeType,
+                rows: vec![
+                    KeyCount { key: Some("合同".into()), count: 97, previous: 81 },
+                    KeyCount { key: Some("质量".into()), count: 63, previous: 66 },
+                    KeyCount { key: Some("售后服务".into()), count: 41, previous: 40 },
+                    KeyCount { key: None, count: 94, previous: 81 },
+                ],
+            },
+            breakdown(
+                Dimension::Town,
+                &[
+                    ("大良街道", 79, 70),
+                    ("容桂街道", 61, 58),
+                    ("伦教街道", 42, 45),
+                    ("北滘镇", 39, 29),
+                    ("乐从镇", 37, 34),
+                    ("陈村镇", 19, 16),
+                    ("均安镇", 18, 16),
+                ],
+            ),
+            breakdown(
+                Dimension::BusinessDistrict,
+                &[
+                    ("大良清晖商圈", 37, 25),
+                    ("容桂天佑城商圈", 28, 29),
+                    ("乐从家具城", 24, 20),
+                    ("北滘新城商圈", 21, 9),
+                ],
+            ),
+            breakdown(Dimension::Industry, &[("体育健身", 31, 12), ("餐饮", 29, 30), ("家居建材", 26, 25)]),
+        ],
+        kpis,
+        previous_kpis,
+        hot_words: [
+            ("预付卡", 43, 21),
+            ("退费", 39, 37),
+            ("健身", 24, 9),
+            ("七天无理由", 21, 22),
+            ("短斤缺两", 8, 3),
+        ]
+        .iter()
+        .map(|(w, n, p)| HotWord { word: (*w).into(), count: *n, previous: *p })
+        .collect(),
+        merchants_at_risk: vec![
+            merchant("91440606MA4UH1234X", "顺德区力健健身有限公司", 9, 2, 7.4),
+            merchant("91440606MA51K5678Y", "佛山市顺德区美家装饰工程有限公司", 6, 5, 4.1),
+        ],
+        pledge_candidates: vec![],
+        warnings: vec![],
+    }
+}
+
+/// The console on the statistics screen with November's figures answered.
+fn stats_app(lang: Lang, w: u16, h: u16) -> App {
+    let mut app = queue_app(lang, w, h);
+    ch(&mut app, 't');
+    assert_eq!(app.screen, Screen::Stats, "t opens the statistics screen");
+    let asked = asked_stats(&mut app).expect("the screen asks for its figures");
+    app.on_reply(Reply::Stats { query: asked, figures: Ok(Box::new(november())) });
+    app
+}
+
+fn asked_stats(app: &mut App) -> Option<StatsQuery> {
+    app.take_effects().into_iter().find_map(|e| match e {
+        Effect::Ask(Ask::Stats(q)) => Some(q),
+        _ => None,
+    })
+}
+
+fn asked_window(app: &mut App) -> Option<WindowQuery> {
+    app.take_effects().into_iter().find_map(|e| match e {
+        Effect::Ask(Ask::Window { list: ListId::Drill, query }) => Some(query),
+        _ => None,
+    })
+}
+
+fn shots(name: &str, build: impl Fn(&mut App)) {
+    for (w, h) in SIZES {
+        for lang in [Lang::Zh, Lang::En] {
+            let mut app = stats_app(lang, w, h);
+            build(&mut app);
+            insta::assert_snapshot!(format!("{name}_{w}x{h}_{}", lang_code(lang)), screen(&app, w, h));
+        }
+    }
+}
+
+#[test]
+fn the_statistics_screen_shows_the_period_against_the_previous_kpis_trend_and_a_breakdown() {
+    shots("stats", |_| {});
+}
+
+#[test]
+fn tab_moves_between_sections_and_the_cursor_marks_the_figure_enter_would_open() {
+    // KPIs → trend → channel → kind → category → dispute type → town; two rows down: 伦教街道.
+    shots("stats_town", |app| {
+        for _ in 0..6 {
+            press(app, KeyCode::Tab);
+        }
+        press(app, KeyCode::Down);
+        press(app, KeyCode::Down);
+    });
+}
+
+#[test]
+fn while_the_figures_are_computed_the_screen_says_so_and_never_waits() {
+    let (w, h) = (80, 24);
+    for lang in [Lang::Zh, Lang::En] {
+        let mut app = queue_app(lang, w, h);
+        ch(&mut app, 't');
+        insta::assert_snapshot!(format!("stats_computing_{w}x{h}_{}", lang_code(lang)), screen(&app, w, h));
+    }
+}
+
+#[test]
+fn a_period_key_asks_today_then_this_week_then_this_month_each_against_the_one_before() {
+    let mut app = stats_app(Lang::Zh, 120, 40);
+    let mut asked = Vec::new();
+    for _ in 0..3 {
+        ch(&mut app, 'p');
+        asked.push(asked_stats(&mut app).and_then(|q| q.period).expect("a period asked"));
+    }
+    assert_eq!(
+        asked,
+        vec![
+            Period { from: nov(28), to: nov(28) },
+            Period { from: nov(23), to: nov(28) },
+            Period { from: nov(1), to: nov(28) }
+        ]
+    );
+}
+
+#[test]
+fn a_custom_range_is_typed_as_two_dates_and_a_bad_date_is_refused() {
+    let mut app = stats_app(Lang::Zh, 120, 40);
+    ch(&mut app, 'r');
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "2026-10-01");
+    press(&mut app, KeyCode::Tab);
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "2026-10-3x");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.popup.is_some(), "a date that is not one keeps the form open");
+    insta::assert_snapshot!("stats_range_bad_date_120x40_zh", typing(&app, 120, 40));
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "1");
+    press(&mut app, KeyCode::Enter);
+    let q = asked_stats(&mut app).expect("the range is asked");
+    let october = Period {
+        from: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+    };
+    assert_eq!(q.period, Some(october));
+    assert_eq!(app.stats.choice, PeriodChoice::Custom(october));
+}
+
+#[test]
+fn the_scope_is_picked_from_the_organisation_by_pinyin_and_asked_for_that_unit() {
+    let mut app = stats_app(Lang::Zh, 120, 40);
+    ch(&mut app, 'f');
+    type_text(&mut app, "lunjiao");
+    insta::assert_snapshot!("stats_scope_picker_120x40_zh", typing(&app, 120, 40));
+    press(&mut app, KeyCode::Enter);
+    let q = asked_stats(&mut app).expect("the scope is asked");
+    assert!(q.unit.is_some() || q.town.is_some(), "{q:?}");
+    let name = match (&q.unit, &q.town) {
+        (Some(u), _) => app.config.org.unit(u).map(|u| u.name.clone()).unwrap_or_default(),
+        (_, Some(t)) => t.clone(),
+        _ => unreachable!(),
+    };
+    assert!(name.contains("伦教"), "{name}");
+}
+
+#[test]
+fn enter_on_a_figure_opens_its_tickets_as_a_list_and_esc_comes_back_to_the_same_figure() {
+    let mut app = stats_app(Lang::Zh, 120, 40);
+    let asked = app.stats.asked.clone().expect("asked");
+    // The channel tab, second row: 12315.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::StatsTickets);
+    let q = asked_window(&mut app).expect("the list is asked as a window");
+    assert_eq!(
+        q.view.drill.as_deref(),
+        Some(&StatsDrill {
+            query: asked,
+            previous: false,
+            selector: Selector::Key { dimension: Dimension::Channel, key: Some("12315".into()) },
+        })
+    );
+    assert_eq!(q.view.scope, ViewScope::All, "closed tickets count in a figure too");
+    assert!(q.limit < 200, "a window, not the whole list: {}", q.limit);
+    let behind: Vec<_> = queue_rows().into_iter().filter(|r| r.channel == "12315").collect();
+    app.on_reply(Reply::Window { list: ListId::Drill, window: window(behind) });
+    feed_preview(&mut app);
+    insta::assert_snapshot!("stats_drill_120x40_zh", screen(&app, 120, 40));
+    // A ticket of the list opens as everywhere, and Esc goes back step by step.
+    press(&mut app, KeyCode::Enter);
+    assert!(app.detail.is_some());
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::StatsTickets);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Stats);
+    assert_eq!((app.stats.section, app.stats.cursors[2]), (2, 1), "the cursor is where it was");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Queue);
+}
+
+#[test]
+fn every_kind_of_figure_drills_into_its_own_selector() {
+    let mut app = stats_app(Lang::En, 120, 40);
+    let mut opened = Vec::new();
+    // Section by section: the first row of each.
+    for _ in 0..11 {
+        app.run(Action::Open);
+        opened.push(asked_window(&mut app).and_then(|q| q.view.drill).map(|d| d.selector));
+        press(&mut app, KeyCode::Esc);
+        app.run(Action::FocusNext);
+    }
+    let key = |dimension, k: &str| Some(Selector::Key { dimension, key: Some(k.into()) });
+    assert_eq!(
+        opened,
+        vec![
+            Some(Selector::Total),
+            Some(Selector::Day(nov(1))),
+            key(Dimension::Channel, "12345"),
+            key(Dimension::Kind, "complaint"),
+            key(Dimension::Category, "预付式消费"),
+            key(Dimension::DisputeType, "合同"),
+            key(Dimension::Town, "大良街道"),
+            key(Dimension::BusinessDistrict, "大良清晖商圈"),
+            key(Dimension::Industry, "体育健身"),
+            Some(Selector::Word("预付卡".into())),
+            Some(Selector::Merchant("91440606MA4UH1234X".into())),
+        ]
+    );
+    // A rate opens the tickets it is over.
+    app.stats.section = 0;
+    app.run(Action::MoveDown);
+    app.run(Action::Open);
+    let first_check = asked_window(&mut app).and_then(|q| q.view.drill).map(|d| d.selector);
+    assert_eq!(first_check, Some(Selector::Kpi(KpiPart::FirstCheckDue)));
+}
+
+#[test]
+fn a_units_staff_are_not_offered_the_statistics_and_a_refusal_is_shown_not_hidden() {
+    let mut app = queue_app(Lang::Zh, 80, 24);
+    app.on_reply(Reply::You(Person {
+        login: "lb_station".into(),
+        name: "伦教分局 值班".into(),
+        role: Role::Unit("lunjiao".into()),
+        acting_as: None,
+    }));
+    assert!(!app.offers(Action::Stats));
+    ch(&mut app, 't');
+    let asked = asked_stats(&mut app).expect("asked all the same: the engine decides");
+    let refusal = "the statistics need the role clerk, chief or viewer (you are unit lunjiao)";
+    app.on_reply(Reply::Stats { query: asked, figures: Err(refusal.into()) });
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("the statistics need the role"), "{text}");
+}
+
+// ---- against a real engine: the tickets behind a figure ----
+
+fn config() -> Arc<Config> {
+    Arc::new(config::load(None).expect("built-in configuration"))
+}
+
+/// Tuesday 2026-05-12 10:00 China time.
+fn may_now() -> Timestamp {
+    Timestamp::parse("2026-05-12T10:00:00+08:00").unwrap()
+}
+
+/// One ticket: (channel, external id, kind, received, town, merchant, title).
+fn ticket(
+    channel: &str,
+    ext: &str,
+    kind: Kind,
+    received: &str,
+    town: &str,
+    merchant: &str,
+    title: &str,
+) -> NewTicket {
+    NewTicket {
+        kind: Some(kind),
+        intake: Intake {
+            channel: channel.into(),
+            channel_ticket_id: ext.into(),
+            received_at: Some(Timestamp::parse(received).unwrap()),
+            town: Some(town.into()),
+            ..Intake::default()
+        },
+        complainant: Complainant {
+            name: Some("陈美玲".into()),
+            phone: Some("13612345678".into()),
+            ..Complainant::default()
+        },
+        respondent: Respondent {
+            name: Some(merchant.to_string()).filter(|m| !m.is_empty()),
+            ..Respondent::default()
+        },
+        dispute: Dispute {
+            title: title.into(), request: Some("退还预付款".into()), ..Dispute::default()
+        },
+        ..NewTicket::default()
+    }
+}
+
+/// Eight tickets: six in 1–12 May, two in the fortnight before.
+fn may_tickets() -> Vec<NewTicket> {
+    use Kind::*;
+    vec![
+        ticket(
+            "12345",
+            "GD0501",
+            Complaint,
+            "2026-05-01 09:12",
+            "大良",
+            "顺德区力健健身有限公司",
+            "健身房预付卡停业不退",
+        ),
+        ticket("12315", "T0503", Complaint, "2026-05-03 14:40", "容桂", "容桂美味餐厅", "餐厅饭菜有异物"),
+        ticket(
+            "12345",
+            "GD0506",
+            Report,
+            "2026-05-06 10:05",
+            "大良",
+            "顺德区力健健身有限公司",
+            "健身会所预付卡跑路",
+        ),
+        ticket("wechat", "WX0508", Complaint, "2026-05-08 16:20", "伦教", "伦教家具店", "沙发开裂要求退货"),
+        ticket("12345", "GD0511", Enquiry, "2026-05-11 11:00", "北滘", "", "网购七天无理由退货"),
+        ticket("12315", "T0512", Complaint, "2026-05-12 08:30", "大良", "大良清晖路水果店", "水果店短斤缺两"),
+        ticket(
+            "12345",
+            "GD0425",
+            Complaint,
+            "2026-04-25 09:00",
+            "大良",
+            "顺德区力健健身有限公司",
+            "预付卡办卡后门店关闭",
+        ),
+        ticket("12315", "T0428", Complaint, "2026-04-28 15:00", "容桂", "容桂美味餐厅", "餐厅收费不明码标价"),
+    ]
+}
+
+fn engine_with_may(dir: &std::path::Path) -> (Engine, Vec<TicketId>) {
+    let mut engine = Engine::open(dir, config(), Clock::Fixed(may_now())).unwrap();
+    let clerk = Origin::Person(Arc::new(Person {
+        login: "chenli".into(),
+        name: "陈丽".into(),
+        role: Role::Clerk,
+        acting_as: None,
+    }));
+    let ids = may_tickets()
+        .into_iter()
+        .map(|t| {
+            let envelope = Envelope { actor: "chenli".into(), command: Command::Register(Box::new(t)) };
+            engine.execute_from(vec![(clerk.clone(), envelope)]).pop().unwrap().unwrap().ticket().unwrap()
+        })
+        .collect();
+    (engine, ids)
+}
+
+fn clerk() -> Person {
+    Person { login: "chenli".into(), name: "陈丽".into(), role: Role::Clerk, acting_as: None }
+}
+
+fn drill_view(selector: Selector) -> ViewSpec {
+    let query = StatsQuery {
+        period: Some(
+            Period::new(
+                NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 5, 12).unwrap(),
+            )
+            .unwrap(),
+        ),
+        unit: None,
+        town: None,
+    };
+    ViewSpec {
+        scope: ViewScope::All,
+        sort: Sort::Received,
+        drill: Some(Box::new(StatsDrill { query, previous: false, selector })),
+        ..ViewSpec::default()
+    }
+}
+
+/// Every ticket of a drill-down's list, window by window as the console scrolls.
+fn listed(
+    engine: &Engine,
+    person: &Person,
+    view: &ViewSpec,
+    window: usize,
+) -> Result<Vec<TicketId>, EngineError> {
+    let mut ids = Vec::new();
+    loop {
+        let q = WindowQuery { view: view.clone(), offset: ids.len(), limit: window, anchor: None };
+        let Answer::Window(w) = authority::answer(&engine.reader(), person, Query::Window(q))? else {
+            panic!("a window")
+        };
+        assert!(w.rows.len() <= window, "never more than the window asked");
+        ids.extend(w.rows.iter().map(|r| TicketId(r.id)));
+        if ids.len() >= w.total || w.rows.is_empty() {
+            assert_eq!(ids.len(), w.total, "the total is the whole list");
+            return Ok(ids);
+        }
+    }
+}
+
+#[test]
+fn the_drill_down_list_holds_exactly_the_tickets_behind_the_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, ids) = engine_with_may(dir.path());
+    let id = |i: usize| ids[i];
+    let set = |v: Vec<TicketId>| v.into_iter().collect::<BTreeSet<_>>();
+    let cases: Vec<(Selector, Vec<TicketId>)> = vec![
+        (Selector::Total, vec![id(0), id(1), id(2), id(3), id(4), id(5)]),
+        (
+            Selector::Key { dimension: Dimension::Channel, key: Some("12345".into()) },
+            vec![id(0), id(2), id(4)],
+        ),
+        (Selector::Key { dimension: Dimension::Channel, key: Some("12315".into()) }, vec![id(1), id(5)]),
+        (Selector::Key { dimension: Dimension::Kind, key: Some("report".into()) }, vec![id(2)]),
+        (Selector::Day(NaiveDate::from_ymd_opt(2026, 5, 8).unwrap()), vec![id(3)]),
+        (Selector::Word("预付卡".into()), vec![id(0), id(2)]),
+    ];
+    for (selector, expected) in cases {
+        let got = listed(&engine, &clerk(), &drill_view(selector.clone()), 2).unwrap();
+        assert_eq!(set(got.clone()), set(expected), "{selector:?}");
+        assert_eq!(got.len(), set(got.clone()).len(), "{selector:?}: no ticket twice");
+        // The same tickets the statistics' own drill-down names.
+        let Answer::StatsTickets(behind) = authority::answer(
+            &engine.reader(),
+            &clerk(),
+            Query::StatsTickets {
+                query: drill_view(selector.clone()).drill.unwrap().query,
+                previous: false,
+                selector: selector.clone(),
+            },
+        )
+        .unwrap() else {
+            panic!("ids")
+        };
+        assert_eq!(set(got), set(behind), "{selector:?}");
+    }
+}
+
+#[test]
+fn a_merchant_at_risk_opens_its_complaints_and_reports_of_the_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, ids) = engine_with_may(dir.path());
+    let reader = engine.reader();
+    let Answer::Stats(s) =
+        authority::answer(&reader, &clerk(), Query::Stats(drill_view(Selector::Total).drill.unwrap().query))
+            .unwrap()
+    else {
+        panic!("figures")
+    };
+    let lijian = s.merchants_at_risk.iter().find(|m| m.name.contains("力健")).cloned();
+    let key = match lijian {
+        Some(m) => m.merchant,
+        // Below the score's minimum the merchant is not ranked; its key is its name.
+        None => "顺德区力健健身有限公司".into(),
+    };
+    let got = listed(&engine, &clerk(), &drill_view(Selector::Merchant(key)), 10).unwrap();
+    assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), [ids[0], ids[2]].into_iter().collect());
+}
+
+#[test]
+fn a_drill_down_a_unit_staff_asks_for_holds_none_of_the_other_units_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, _) = engine_with_may(dir.path());
+    let staff = Person {
+        login: "lb_station".into(),
+        name: "伦教分局 值班".into(),
+        role: Role::Unit("lunjiao".into()),
+        acting_as: None,
+    };
+    let q = Query::Stats(StatsQuery::default());
+    assert!(matches!(authority::answer(&engine.reader(), &staff, q), Err(EngineError::Forbidden(_))));
+    // Nothing is dispatched to the unit: its drill-down of every ticket is empty.
+    let got = listed(&engine, &staff, &drill_view(Selector::Total), 5).unwrap();
+    assert_eq!(got, Vec::<TicketId>::new());
+}
