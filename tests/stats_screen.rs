@@ -2,9 +2,12 @@
 //! 200×60, in Chinese and English, from a fixed month of Chinese figures at a fixed "now", kept
 //! as reviewed insta snapshots; its keys (period, sections, drill-down and back); and, against a
 //! real engine with a hand-built set of tickets, that the list a figure opens holds exactly the
-//! tickets behind that figure, served in windows like any view, and a unit's staff get none.
+//! tickets behind that figure, served in windows like any view, and a unit's staff get none;
+//! last, the real binary in a pseudo-terminal opens the screen and drills down.
 
 mod console_fixture;
+#[allow(dead_code)]
+mod console_pty;
 
 use chrono::NaiveDate;
 use console_fixture::*;
@@ -605,4 +608,46 @@ fn a_drill_down_a_unit_staff_asks_for_holds_none_of_the_other_units_tickets() {
     // Nothing is dispatched to the unit: its drill-down of every ticket is empty.
     let got = listed(&engine, &staff, &drill_view(Selector::Total), 5).unwrap();
     assert_eq!(got, Vec::<TicketId>::new());
+}
+
+// ---- the real binary in a pseudo-terminal ----
+
+#[test]
+fn in_a_terminal_t_opens_the_statistics_enter_lists_a_figures_tickets_and_esc_comes_back() {
+    const NOW: &str = "2026-11-27T10:00:00+08:00";
+    let _terminal = console_pty::one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let walkins = [
+        ("LF-101", "健身房预付卡退费难", "2026-11-20 09:30", "容桂"),
+        ("LF-102", "空调安装后漏水拒不处理", "2026-11-25 14:10", "大良"),
+        ("LF-103", "美容院办卡后拒绝退款", "2026-11-26 10:00", "乐从"),
+    ];
+    for (id, title, received, town) in walkins {
+        console_pty::register_walkin(&data, NOW, id, title, received, town);
+    }
+    let _serve = console_pty::Serve::start(&data, NOW, &[]);
+    let mut c =
+        console_pty::Console::spawn(&["--data", data.to_str().unwrap()], &[("RIGHTSDESK_NOW", NOW)], 120, 40);
+    c.wait_for("the queue", 60, |s| s.contains("健身房预付卡退费难"));
+    c.send("t");
+    let s = c.wait_for("the month's figures", 30, |s| s.contains("统计分析") && s.contains("受理 3"));
+    assert!(s.contains("11-01–11-27"), "this month so far:\n{s}");
+    // KPIs → trend → channel: the walk-ins are the first row.
+    c.send("\t");
+    c.send("\t");
+    c.wait_for("the channel tab", 10, |s| s.contains("渠道 1/"));
+    c.send("\r");
+    let s = c.wait_for("the tickets behind 来访", 30, |s| {
+        s.contains("统计明细") && walkins.iter().all(|(_, title, _, _)| s.contains(title))
+    });
+    assert!(s.contains("3 件"), "three tickets:\n{s}");
+    assert!(!s.contains("18023450868"), "the phone stays masked:\n{s}");
+    c.send("\x1b");
+    c.wait_for("back on the figures", 10, |s| s.contains("统计分析") && s.contains("渠道 1/"));
+    c.send("q");
+    c.wait_for("back on the queue", 10, |s| !s.contains("统计分析") && s.contains("健身房预付卡退费难"));
+    c.send("q");
+    assert_eq!(c.exit_code(20), 0);
+    assert!(c.restored(), "the terminal is left as the shell had it");
 }
