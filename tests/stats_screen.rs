@@ -651,3 +651,55 @@ fn in_a_terminal_t_opens_the_statistics_enter_lists_a_figures_tickets_and_esc_co
     assert_eq!(c.exit_code(20), 0);
     assert!(c.restored(), "the terminal is left as the shell had it");
 }
+
+#[test]
+fn the_figure_under_the_cursor_is_drawn_selected_and_bad_news_in_the_warning_colour() {
+    let mut app = stats_app(Lang::Zh, 120, 40);
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Tab);
+    }
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    let term = draw(&app, 120, 40);
+    let b = term.backend().buffer();
+    let selected = app.theme.style("selected").bg;
+    let (x, y) = find(b, "伦教街道").expect("the town row");
+    assert_eq!(Some(b[(x, y)].bg), selected, "the cursor's row");
+    let (x, y) = find(b, "大良街道").expect("another town row");
+    assert_ne!(Some(b[(x, y)].bg), selected, "a row without the cursor");
+    // The KPIs have no focus now: their first row is not drawn selected.
+    let (x, y) = find(b, "受理总量").expect("the total");
+    assert_ne!(Some(b[(x, y)].bg), selected);
+    // 北滘镇 rose from 29 to 39: more complaints is drawn as a warning.
+    let (_, y) = find(b, "北滘镇").expect("北滘镇");
+    let x = find_on_row(b, "↑10", y).expect("its change");
+    assert_eq!(Some(b[(x, y)].fg), app.theme.style("warn").fg);
+    let (_, y) = find(b, "伦教街道").unwrap();
+    let x = find_on_row(b, "↓3", y).expect("its change");
+    // On the cursor's row the selection colours the whole line; elsewhere a fall is green.
+    assert_eq!(Some(b[(x, y)].bg), selected);
+    // A fall off the cursor's row: the average time to first contact, 48.3 → 41.0 minutes.
+    let (_, y) = find(b, "平均首次联系").expect("the first-contact KPI");
+    let x = find_on_row(b, "↓7.3", y).expect("its change");
+    assert_eq!(Some(b[(x, y)].fg), app.theme.style("ok").fg);
+    // A higher on-time rate is good news; a lower one is not.
+    let (_, y) = find(b, "按时初查率").expect("the first-check KPI");
+    let x = find_on_row(b, "↑3.2", y).expect("its change");
+    assert_eq!(Some(b[(x, y)].fg), app.theme.style("ok").fg);
+    let (_, y) = find(b, "按期办结率").expect("the resolution KPI");
+    let x = find_on_row(b, "↓2.5", y).expect("its change");
+    assert_eq!(Some(b[(x, y)].fg), app.theme.style("warn").fg);
+}
+
+/// The column where `needle` starts on row `y`.
+fn find_on_row(b: &ratatui::buffer::Buffer, needle: &str, y: u16) -> Option<u16> {
+    let cells = cells_of_row(b, y);
+    let line: String = cells.iter().map(|(_, s)| s.as_str()).collect();
+    let at = line.find(needle)?;
+    let mut bytes = 0;
+    cells.iter().find_map(|(x, s)| {
+        let here = bytes == at;
+        bytes += s.len();
+        here.then_some(*x)
+    })
+}

@@ -124,8 +124,10 @@ pub struct Figure {
     pub bar: u64,
     /// The previous period's figure as shown (empty where there is none, as for a day).
     pub previous: String,
-    /// The change, `↑27`, `↓3` or `–`; whether up is shown as bad.
+    /// The change, `↑27`, `↓3` or `–`.
     pub change: Change,
+    /// A rise is good news (a rate kept, money recovered), not more complaints.
+    pub rise_is_good: bool,
     pub selector: Selector,
 }
 
@@ -282,6 +284,7 @@ impl StatsScreen {
                     bar: d.count,
                     previous: String::new(),
                     change: Change::None,
+                    rise_is_good: false,
                     selector: Selector::Day(d.date),
                 })
                 .collect(),
@@ -295,6 +298,7 @@ impl StatsScreen {
                     bar: k.count,
                     previous: k.previous.to_string(),
                     change: Change::counts(k.count, k.previous),
+                    rise_is_good: false,
                     selector: Selector::Key { dimension: d, key: k.key.clone() },
                 })
                 .collect(),
@@ -307,6 +311,7 @@ impl StatsScreen {
                     bar: w.count,
                     previous: w.previous.to_string(),
                     change: Change::counts(w.count, w.previous),
+                    rise_is_good: false,
                     selector: Selector::Word(w.word.clone()),
                 })
                 .collect(),
@@ -319,6 +324,7 @@ impl StatsScreen {
                     bar: m.tickets,
                     previous: m.previous.to_string(),
                     change: Change::counts(m.tickets, m.previous),
+                    rise_is_good: false,
                     selector: Selector::Merchant(m.merchant.clone()),
                 })
                 .collect(),
@@ -353,6 +359,7 @@ fn kpi_rows(s: &Statistics, lang: Lang) -> Vec<Figure> {
         bar: now.denominator,
         previous: percent(before).map_or("–".into(), |x| format!("{x:.1}%")),
         change: Change::amounts(percent(now), percent(before), 1),
+        rise_is_good: true,
         selector: Selector::Kpi(part),
     };
     let recovered = (k.amount_recovered_wan(), p.amount_recovered_wan());
@@ -364,6 +371,7 @@ fn kpi_rows(s: &Statistics, lang: Lang) -> Vec<Figure> {
             bar: s.total,
             previous: s.previous_total.to_string(),
             change: Change::counts(s.total, s.previous_total),
+            rise_is_good: false,
             selector: Selector::Total,
         },
         rate(Msg::StatsFirstCheck, &k.first_check_on_time, &p.first_check_on_time, KpiPart::FirstCheckDue),
@@ -375,6 +383,7 @@ fn kpi_rows(s: &Statistics, lang: Lang) -> Vec<Figure> {
             bar: 0,
             previous: format!("{:.2}", recovered.1),
             change: Change::amounts(Some(recovered.0), Some(recovered.1), 2),
+            rise_is_good: true,
             selector: Selector::Kpi(KpiPart::Recovered),
         },
         Figure {
@@ -383,6 +392,7 @@ fn kpi_rows(s: &Statistics, lang: Lang) -> Vec<Figure> {
             bar: k.contacted,
             previous: contact.1.map_or("–".into(), |m| format!("{m:.1}")),
             change: Change::amounts(contact.0, contact.1, 1),
+            rise_is_good: false,
             selector: Selector::Kpi(KpiPart::Contacted),
         },
         rate(Msg::StatsContactedInTime, &k.contacted_in_time, &p.contacted_in_time, KpiPart::ContactDue),

@@ -73,7 +73,7 @@ fn summary_line(frame: &mut Frame, app: &App, area: Rect) {
             Msg::StatsPrevious.text(lang),
             f.previous_total
         )));
-        spans.push(Span::styled(change.text(), change_style(app, &change)));
+        spans.push(Span::styled(change.text(), change_style(app, &change, false)));
         spans.push(Span::raw(")"));
     }
     if s.loading {
@@ -82,11 +82,13 @@ fn summary_line(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// More complaints than before is the bad direction: up in the warning colour, down in green.
-fn change_style(app: &App, c: &Change) -> Style {
-    match c {
-        Change::Up(_) => app.theme.style("warn"),
-        Change::Down(_) => app.theme.style("ok"),
+/// A change in the direction of bad news in the warning colour, good news in green: more
+/// complaints or a slower first contact is bad, a higher on-time rate or more money recovered
+/// good.
+fn change_style(app: &App, c: &Change, rise_is_good: bool) -> Style {
+    match (c, rise_is_good) {
+        (Change::Up(_), false) | (Change::Down(_), true) => app.theme.style("warn"),
+        (Change::Up(_), true) | (Change::Down(_), false) => app.theme.style("ok"),
         _ => app.theme.style("muted"),
     }
 }
@@ -176,7 +178,7 @@ fn figure_lines(app: &App, rows: &[Figure], width: usize, kpis: bool) -> Vec<Lin
             let change = r.change.text();
             spans.push(Span::styled(
                 format!("{change}{}", " ".repeat(change_w - text::width(&change))),
-                change_style(app, &r.change),
+                change_style(app, &r.change, r.rise_is_good),
             ));
             Line::from(spans)
         })
