@@ -170,8 +170,7 @@ impl Reader {
     /// Whether answering about `view` reads the catalogue (loaded before the cache is locked,
     /// so that a console waiting for it never holds up another one's window).
     fn ready_for(&self, view: &ViewSpec) -> Result<(), StoreError> {
-        // A drill-down reads its own tickets, not every ticket.
-        if (view.scope == Scope::All && view.drill.is_none()) || view.search_text().is_some() {
+        if view.scope == Scope::All || view.search_text().is_some() {
             self.catalogue.ensure_loaded(&self.store, &self.config)?;
         }
         Ok(())

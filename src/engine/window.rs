@@ -459,6 +459,18 @@ impl ViewCache {
                     }
                 }
             }
+            // The tickets behind a figure may be a year's: read from memory, as for every ticket.
+            Some(ids) if view.drill.is_some() && !open_only => {
+                let cat = ctx.catalogue.current(ctx.store, ctx.config)?;
+                built_at = cat.seq();
+                for id in ids {
+                    let Some(entry) = cat.position(*id).map(|at| cat.entry(at)) else { continue };
+                    let risk = || self.open.rows.get(id).map_or((false, false), |row| ctx.risk(row));
+                    if view.admits(&entry, risk) {
+                        keys.insert(*id, key_of(view.sort, &entry));
+                    }
+                }
+            }
             Some(ids) => {
                 for id in ids {
                     if let Some(row) = self.row(ctx, *id)?
