@@ -703,3 +703,18 @@ fn find_on_row(b: &ratatui::buffer::Buffer, needle: &str, y: u16) -> Option<u16>
         here.then_some(*x)
     })
 }
+
+#[test]
+fn the_palette_runs_the_statistics_actions_by_name_and_shows_their_keys() {
+    let mut app = stats_app(Lang::En, 120, 40);
+    ch(&mut app, ':');
+    type_text(&mut app, "stats");
+    insta::assert_snapshot!("stats_palette_120x40_en", typing(&app, 120, 40));
+    let _ = app.take_effects();
+    // The second line: stats_period, from this month to today.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.stats.choice, PeriodChoice::Today);
+    let asked = asked_stats(&mut app).and_then(|q| q.period);
+    assert_eq!(asked, Some(Period { from: nov(28), to: nov(28) }));
+}

@@ -163,6 +163,7 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, typed: &str, before: &str, 
             .keymap
             .key_for(context, *a)
             .or_else(|| app.keymap.key_for(Context::List, *a))
+            .or_else(|| app.keymap.key_for(Context::Stats, *a))
             .unwrap_or_default();
         let style = if i == cursor { app.theme.style("selected") } else { Style::default() };
         let line = format!(" {} {} {}", text::pad(a.name(), 16), text::pad(a.label(app.lang), 20), key);
