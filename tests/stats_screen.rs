@@ -570,6 +570,18 @@ fn the_drill_down_list_holds_exactly_the_tickets_behind_the_figure() {
         };
         assert_eq!(set(got), set(behind), "{selector:?}");
     }
+    // Many drill-downs later (the server keeps only the last few), the first is found again.
+    for day in 1..=12 {
+        listed(
+            &engine,
+            &clerk(),
+            &drill_view(Selector::Day(NaiveDate::from_ymd_opt(2026, 5, day).unwrap())),
+            3,
+        )
+        .unwrap();
+    }
+    let again = listed(&engine, &clerk(), &drill_view(Selector::Total), 4).unwrap();
+    assert_eq!(set(again), set(ids[..6].to_vec()));
 }
 
 #[test]

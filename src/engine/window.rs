@@ -285,6 +285,8 @@ pub struct ViewCache {
 
 /// Views kept at once; the least recently used goes first.
 const MAX_VIEWS: usize = 64;
+/// Of them, drill-downs of the statistics (each console needs one at a time).
+const MAX_DRILLS: usize = 8;
 /// Past this many events behind, reloading the open set beats replaying them.
 const REPLAY_LIMIT: u64 = 20_000;
 /// A view whose membership depends on the clock is judged again this often.
@@ -509,6 +511,16 @@ impl ViewCache {
             let Some(oldest) = self.ordered.iter().min_by_key(|(_, o)| o.used).map(|(k, _)| k.clone()) else {
                 return;
             };
+            self.ordered.remove(&oldest);
+        }
+        // A drill-down of a year holds hundreds of thousands of tickets twice (found, ordered):
+        // only the last few opened are kept.
+        loop {
+            let drills = self.ordered.iter().filter(|(v, _)| v.drill.is_some());
+            if drills.clone().count() <= MAX_DRILLS {
+                break;
+            }
+            let Some(oldest) = drills.min_by_key(|(_, o)| o.used).map(|(k, _)| k.clone()) else { break };
             self.ordered.remove(&oldest);
         }
         let ordered = &self.ordered;
