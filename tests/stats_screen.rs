@@ -730,3 +730,20 @@ fn the_palette_runs_the_statistics_actions_by_name_and_shows_their_keys() {
     let asked = asked_stats(&mut app).and_then(|q| q.period);
     assert_eq!(asked, Some(Period { from: nov(28), to: nov(28) }));
 }
+
+#[test]
+fn every_shipped_keymap_opens_the_statistics_and_drills_down_on_a_key() {
+    use rightsdesk::tui::action::Context;
+    use rightsdesk::tui::keymap::Keymap;
+    let expect = [("default", "t"), ("vim", "g s"), ("emacs", "C-c t")];
+    for (name, key) in expect {
+        let map = Keymap::load(name, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(map.key_for(Context::List, Action::Stats).as_deref(), Some(key), "{name}");
+        assert_eq!(map.key_for(Context::Stats, Action::Open).as_deref(), Some("Enter"), "{name}");
+        for a in
+            [Action::StatsPeriod, Action::StatsRange, Action::StatsScope, Action::FocusNext, Action::Back]
+        {
+            assert!(map.key_for(Context::Stats, a).is_some(), "{name}: {a:?}");
+        }
+    }
+}
