@@ -218,9 +218,11 @@ fn trend_chart(frame: &mut Frame, app: &App, area: Rect) {
         .map(|(i, r)| {
             let style =
                 if focused && i == cursor { app.theme.style("selected") } else { app.theme.style("accent") };
-            // Day numbers where a bar is two columns wide; its count inside where it has room
-            // for it and a margin (a two-digit count in a two-column bar reads as a smudge).
-            let label = if bar_width >= 2 { r.label[3..].to_string() } else { String::new() };
+            // Day numbers where a bar is two columns wide (without gaps, one a week: side by side
+            // they read as one long number); its count inside where it has room for it and a
+            // margin (a two-digit count in a two-column bar reads as a smudge).
+            let labelled = bar_width >= 3 || (bar_width == 2 && (gap > 0 || (i - first) % 7 == 0));
+            let label = if labelled { r.label[3..].to_string() } else { String::new() };
             let value = if bar_width >= 3 { r.value.clone() } else { String::new() };
             Bar::default().value(r.bar).label(Line::raw(label)).style(style).text_value(value)
         })
