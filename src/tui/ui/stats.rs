@@ -40,7 +40,20 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     trend_chart(frame, app, trend);
     tab_line(frame, app, tabs);
     let tab = Section::ALL[s.tab];
-    section_box(frame, app, lower, tab, s.tab, tab.label(app.lang));
+    if lower.width < 160 {
+        section_box(frame, app, lower, tab, s.tab, tab.label(app.lang));
+        return;
+    }
+    // A wide screen shows the next tab beside the current one (the cursor stays in the left).
+    let [left, right] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(lower);
+    section_box(frame, app, left, tab, s.tab, tab.label(app.lang));
+    let next = next_tab(s.tab);
+    section_box(frame, app, right, Section::ALL[next], next, Section::ALL[next].label(app.lang));
+}
+
+/// The tab after `tab`, round to the first.
+fn next_tab(tab: usize) -> usize {
+    if tab + 1 < Section::ALL.len() { tab + 1 } else { Section::FIRST_TAB }
 }
 
 /// `本月 11-01–11-28 对比 10-04–10-31 │ 全区 │ 受理 145 (上期 118 ↑27)  计算中…`
@@ -95,11 +108,12 @@ fn change_style(app: &App, c: &Change, rise_is_good: bool) -> Style {
 
 fn tab_line(frame: &mut Frame, app: &App, area: Rect) {
     let s = &app.stats;
+    let beside = (area.width >= 160).then(|| next_tab(s.tab));
     let mut spans = vec![Span::raw(" ")];
     for (i, section) in Section::ALL.iter().enumerate().skip(Section::FIRST_TAB) {
         let style = if i == s.tab && s.section == i {
             app.theme.style("selected")
-        } else if i == s.tab {
+        } else if i == s.tab || Some(i) == beside {
             app.theme.style("accent")
         } else {
             app.theme.style("muted")
