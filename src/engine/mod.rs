@@ -17,6 +17,7 @@ mod scheduler;
 pub mod service;
 pub mod stats;
 pub mod view;
+mod view_drill;
 mod view_search;
 pub mod window;
 

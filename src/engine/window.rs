@@ -6,6 +6,7 @@
 
 use super::catalogue;
 use super::view::TicketSummary;
+use super::view_drill::members;
 use super::view_search::LastSearch;
 use crate::config::Config;
 use crate::domain::status::Status;
@@ -266,7 +267,7 @@ pub(super) struct Ordered {
     order: BTreeSet<Key>,
     /// When membership depends on the clock (at risk), when it was last judged.
     pub(super) judged_at: Timestamp,
-    used: u64,
+    pub(super) used: u64,
     /// The last search answered within the view.
     pub(super) last_search: Option<Arc<LastSearch>>,
 }
@@ -280,13 +281,11 @@ pub struct ViewCache {
     uses: u64,
     /// The tickets of each drill-down a kept view carries, found once: the list a clerk
     /// scrolls stays the list the figure stood for.
-    drilled: HashMap<super::stats::StatsDrill, Arc<BTreeSet<TicketId>>>,
+    pub(super) drilled: HashMap<super::stats::StatsDrill, Arc<BTreeSet<TicketId>>>,
 }
 
 /// Views kept at once; the least recently used goes first.
 const MAX_VIEWS: usize = 64;
-/// Of them, drill-downs of the statistics (each console needs one at a time).
-const MAX_DRILLS: usize = 8;
 /// Past this many events behind, reloading the open set beats replaying them.
 const REPLAY_LIMIT: u64 = 20_000;
 /// A view whose membership depends on the clock is judged again this often.
@@ -513,27 +512,7 @@ impl ViewCache {
             };
             self.ordered.remove(&oldest);
         }
-        // A drill-down of a year holds hundreds of thousands of tickets twice (found, ordered):
-        // only the last few opened are kept.
-        loop {
-            let drills = self.ordered.iter().filter(|(v, _)| v.drill.is_some());
-            if drills.clone().count() <= MAX_DRILLS {
-                break;
-            }
-            let Some(oldest) = drills.min_by_key(|(_, o)| o.used).map(|(k, _)| k.clone()) else { break };
-            self.ordered.remove(&oldest);
-        }
-        let ordered = &self.ordered;
-        self.drilled.retain(|d, _| ordered.keys().any(|v| v.drill.as_deref() == Some(d)));
-    }
-
-    /// The tickets found for a drill-down earlier, while a view of it is kept.
-    pub(super) fn drilled(&self, drill: &super::stats::StatsDrill) -> Option<Arc<BTreeSet<TicketId>>> {
-        self.drilled.get(drill).cloned()
-    }
-
-    pub(super) fn keep_drilled(&mut self, drill: super::stats::StatsDrill, ids: Arc<BTreeSet<TicketId>>) {
-        self.drilled.insert(drill, ids);
+        self.evict_drills();
     }
 
     /// Visits every open ticket's row, as of the store's last event.
@@ -588,24 +567,6 @@ fn changed_since(store: &Store, seq: u64) -> Result<BTreeSet<TicketId>, StoreErr
     }
     ids.remove(&crate::domain::event::STORE_WIDE);
     Ok(ids)
-}
-
-/// The only tickets `view` may hold, where something names them: a phone number or credit
-/// code it filters by, the figure it drills into, or both.
-fn members(ctx: &Ctx, view: &ViewSpec) -> Result<Option<BTreeSet<TicketId>>, StoreError> {
-    let indexed = match view.contains.as_deref() {
-        Some(text) => index_lookup(ctx.store, text)?,
-        None => None,
-    };
-    if view.drill.is_none() {
-        return Ok(indexed);
-    }
-    let drilled = ctx.drilled.as_deref();
-    Ok(Some(match (indexed, drilled) {
-        (_, None) => BTreeSet::new(),
-        (None, Some(d)) => d.clone(),
-        (Some(ids), Some(d)) => ids.intersection(d).copied().collect(),
-    }))
 }
 
 /// A phone number or credit code is looked up, not matched.
