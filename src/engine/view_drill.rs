@@ -7,6 +7,7 @@ use super::stats::StatsDrill;
 use super::window::{Ctx, ViewCache, ViewSpec, index_lookup};
 use crate::domain::ticket::TicketId;
 use crate::store::StoreError;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -41,18 +42,22 @@ impl ViewCache {
 
 /// The only tickets `view` may hold, where something names them: a phone number or credit
 /// code it filters by, the figure it drills into, or both.
-pub(super) fn members(ctx: &Ctx, view: &ViewSpec) -> Result<Option<BTreeSet<TicketId>>, StoreError> {
+/// Borrowed where it can be: a year's drill-down is asked about at every change.
+pub(super) fn members<'a>(
+    ctx: &'a Ctx,
+    view: &ViewSpec,
+) -> Result<Option<Cow<'a, BTreeSet<TicketId>>>, StoreError> {
     let indexed = match view.contains.as_deref() {
         Some(text) => index_lookup(ctx.store, text)?,
         None => None,
     };
     if view.drill.is_none() {
-        return Ok(indexed);
+        return Ok(indexed.map(Cow::Owned));
     }
     let drilled = ctx.drilled.as_deref();
     Ok(Some(match (indexed, drilled) {
-        (_, None) => BTreeSet::new(),
-        (None, Some(d)) => d.clone(),
-        (Some(ids), Some(d)) => ids.intersection(d).copied().collect(),
+        (_, None) => Cow::Owned(BTreeSet::new()),
+        (None, Some(d)) => Cow::Borrowed(d),
+        (Some(ids), Some(d)) => Cow::Owned(ids.intersection(d).copied().collect()),
     }))
 }

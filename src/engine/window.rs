@@ -464,7 +464,7 @@ impl ViewCache {
             Some(ids) if view.drill.is_some() && !open_only => {
                 let cat = ctx.catalogue.current(ctx.store, ctx.config)?;
                 built_at = cat.seq();
-                for id in ids {
+                for id in ids.iter() {
                     let Some(entry) = cat.position(*id).map(|at| cat.entry(at)) else { continue };
                     let risk = || self.open.rows.get(id).map_or((false, false), |row| ctx.risk(row));
                     if view.admits(&entry, risk) {
@@ -473,7 +473,7 @@ impl ViewCache {
                 }
             }
             Some(ids) => {
-                for id in ids {
+                for id in ids.iter() {
                     if let Some(row) = self.row(ctx, *id)?
                         && view.admits(&row, || ctx.risk(&row))
                     {
