@@ -119,6 +119,8 @@ fn stats_lists_the_tickets_behind_a_figure() {
     };
     assert_eq!(ids("category=预付式消费", false), vec![1, 3]);
     assert_eq!(ids("day=2026-05-06", false), vec![1, 2]);
+    // The gym of the merchants at risk, by its key: its two complaints.
+    assert_eq!(ids("merchant=佛山市顺德区大良某某健身会所", false), vec![1, 3]);
     assert_eq!(ids("total", true), vec![5]);
     let bad = desk(&data, &["stats", "--tickets", "colour=red"]);
     assert_eq!(bad.status.code(), Some(2));

@@ -34,8 +34,8 @@ pub struct StatsArgs {
     pub scope: StatsScopeArgs,
     /// List the tickets behind one figure instead: `total`, `day=2026-05-06`,
     /// `channel=12315` (any breakdown: kind, category, dispute_type, town, business_district,
-    /// industry, unit; `town=` for none), a hot word (`word=预付卡`), or a KPI part such as
-    /// `kpi=first_check_due`.
+    /// industry, unit; `town=` for none), a hot word (`word=预付卡`), a merchant at risk by its
+    /// `merchant` key (`merchant=91440606MA4UH1234X`), or a KPI part such as `kpi=first_check_due`.
     #[arg(long, value_name = "FIGURE")]
     pub tickets: Option<String>,
     /// With --tickets: the figure of the period before.
@@ -93,7 +93,7 @@ pub fn stats_query(ctx: &Context, args: &StatsScopeArgs) -> Result<StatsQuery, F
     Ok(StatsQuery { period, unit, town })
 }
 
-/// `total`, `day=DATE`, `DIMENSION=KEY` or `kpi=PART`.
+/// `total`, `day=DATE`, `word=WORD`, `merchant=KEY`, `DIMENSION=KEY` or `kpi=PART`.
 fn selector(text: &str) -> Result<Selector, Failure> {
     let text = text.trim();
     if text == "total" {
@@ -102,11 +102,14 @@ fn selector(text: &str) -> Result<Selector, Failure> {
     if let Some(word) = text.strip_prefix("word=").filter(|w| !w.trim().is_empty()) {
         return Ok(Selector::Word(word.trim().to_string()));
     }
+    if let Some(merchant) = text.strip_prefix("merchant=").filter(|m| !m.trim().is_empty()) {
+        return Ok(Selector::Merchant(merchant.trim().to_string()));
+    }
     let bad = || {
         let dims: Vec<&str> = Dimension::ALL.iter().map(|d| dimension_name(*d)).collect();
         let parts: Vec<String> = KpiPart::ALL.iter().map(|p| kpi_part_name(*p)).collect();
         Failure::usage(format!(
-            "{text:?} names no figure: give total, day=DATE, word=WORD, one of {}=KEY, or kpi= one of {}",
+            "{text:?} names no figure: give total, day=DATE, word=WORD, merchant=KEY, one of {}=KEY, or kpi= one of {}",
             dims.join(", "),
             parts.join(", ")
         ))

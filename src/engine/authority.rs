@@ -120,6 +120,9 @@ fn narrowed(reader: &Reader, person: &Person, query: Query) -> Result<Answer, En
         }
         Query::Window(mut q) => {
             q.view.unit = Some(unit.clone());
+            if let Some(drill) = &mut q.view.drill {
+                drill.query.unit = Some(unit.clone());
+            }
             Query::Window(q)
         }
         Query::Counts(mut views) => {

@@ -18,6 +18,7 @@ mod scheduler;
 pub mod service;
 pub mod stats;
 pub mod view;
+mod view_drill;
 mod view_search;
 pub mod warnings;
 pub mod watch;

@@ -14,6 +14,7 @@ use crate::store::write::normalise_phone;
 use crate::store::{Row, Store, StoreError, TextIndex};
 use crate::time::{Clock, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -128,7 +129,28 @@ impl Reader {
     }
 
     fn ctx(&self) -> Ctx<'_> {
-        Ctx { store: &self.store, config: &self.config, now: self.now(), catalogue: &self.catalogue }
+        Ctx {
+            store: &self.store,
+            config: &self.config,
+            now: self.now(),
+            catalogue: &self.catalogue,
+            drilled: None,
+        }
+    }
+
+    /// The tickets of the drill-down `view` carries: found in the statistics the first time
+    /// (outside the views' lock: the facts may have to be brought up to date), then kept with
+    /// the view.
+    fn drilled(&self, view: &ViewSpec) -> Result<Option<Arc<BTreeSet<TicketId>>>, StoreError> {
+        let Some(drill) = &view.drill else { return Ok(None) };
+        if let Some(ids) = self.views().drilled(drill) {
+            return Ok(Some(ids));
+        }
+        let ids: BTreeSet<TicketId> =
+            self.statistics_tickets(&drill.query, drill.previous, &drill.selector)?.into_iter().collect();
+        let ids = Arc::new(ids);
+        self.views().keep_drilled((**drill).clone(), ids.clone());
+        Ok(Some(ids))
     }
 
     /// Builds the catalogue of every ticket now, on a thread of its own, so that the first
@@ -160,7 +182,7 @@ impl Reader {
 
     /// A window of a view: the rows on screen, the total and where the anchor went.
     pub fn window(&self, q: &WindowQuery) -> Result<Window, StoreError> {
-        let ctx = self.ctx();
+        let ctx = Ctx { drilled: self.drilled(&q.view)?, ..self.ctx() };
         self.ready_for(&q.view)?;
         let Some(text) = q.view.search_text() else {
             return self.views().window(&ctx, q);

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 /// Which figures: a period (default: the month so far) and optionally one unit (a branch
 /// counts with its stations) or one town.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StatsQuery {
     pub period: Option<Period>,
     /// A unit id of the organisation.
@@ -39,6 +39,19 @@ impl StatsQuery {
         });
         Scope { units, town: self.town.clone() }
     }
+}
+
+/// The tickets behind one figure, as a console's list: what a [`ViewSpec`] of a drill-down
+/// carries, so the server keeps the list and answers windows of it like any other view.
+///
+/// [`ViewSpec`]: super::window::ViewSpec
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StatsDrill {
+    pub query: StatsQuery,
+    /// The figure of the previous period rather than of the period itself.
+    #[serde(default)]
+    pub previous: bool,
+    pub selector: Selector,
 }
 
 /// The facts table, current as of the event `seq`.

@@ -7,6 +7,7 @@
 use super::catalogue;
 use super::marks::{Marks, WATCHED_FLAG};
 use super::view::TicketSummary;
+use super::view_drill::members;
 use super::view_search::LastSearch;
 use crate::config::Config;
 use crate::domain::status::Status;
@@ -90,6 +91,10 @@ pub struct ViewSpec {
     pub search: Option<String>,
     pub sort: Sort,
     pub descending: bool,
+    /// Only the tickets behind one figure of the statistics (a console's drill-down), as the
+    /// server found them when it first built the view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drill: Option<Box<super::stats::StatsDrill>>,
 }
 
 /// What a view filters and orders a ticket by: a stored row, or a ticket of the catalogue.
@@ -274,7 +279,7 @@ pub(super) struct Ordered {
     order: BTreeSet<Key>,
     /// When membership depends on the clock (at risk), when it was last judged.
     pub(super) judged_at: Timestamp,
-    used: u64,
+    pub(super) used: u64,
     /// The last search answered within the view.
     pub(super) last_search: Option<Arc<LastSearch>>,
     /// The marks' version it was built with (see `Marks::version`).
@@ -290,6 +295,9 @@ pub struct ViewCache {
     pub(super) ordered: HashMap<ViewSpec, Ordered>,
     counts: Option<(u64, Vec<ViewSpec>, i64, Counts)>,
     uses: u64,
+    /// The tickets of each drill-down a kept view carries, found once: the list a clerk
+    /// scrolls stays the list the figure stood for.
+    pub(super) drilled: HashMap<super::stats::StatsDrill, Arc<BTreeSet<TicketId>>>,
 }
 
 /// Views kept at once; the least recently used goes first.
@@ -304,6 +312,9 @@ pub(super) struct Ctx<'a> {
     pub config: &'a Config,
     pub now: Timestamp,
     pub catalogue: &'a catalogue::Shared,
+    /// The tickets of the drill-down the view asked about carries (the reader finds them in
+    /// the statistics before it locks the views).
+    pub drilled: Option<Arc<BTreeSet<TicketId>>>,
 }
 
 impl Ctx<'_> {
@@ -441,10 +452,7 @@ impl ViewCache {
             for id in changed {
                 rows.push((id, self.row(ctx, id)?));
             }
-            let indexed = match view.contains.as_deref() {
-                Some(text) => index_lookup(ctx.store, text)?,
-                None => None,
-            };
+            let indexed = members(ctx, view)?;
             let o = self.ordered.get_mut(view).expect("checked above");
             let keys = Arc::make_mut(&mut o.keys);
             for (id, row) in rows {
@@ -471,10 +479,7 @@ impl ViewCache {
     /// last event (the caller replays the events after it).
     fn build_ordered(&self, ctx: &Ctx, view: &ViewSpec, seq: u64) -> Result<Ordered, StoreError> {
         let mut keys = HashMap::new();
-        let indexed = match view.contains.as_deref() {
-            Some(text) => index_lookup(ctx.store, text)?,
-            None => None,
-        };
+        let indexed = members(ctx, view)?;
         let mut built_at = seq;
         // Only an open ticket has a running clock to be overdue or due soon.
         let open_only = view.scope == Scope::Open || view.at_risk || view.overdue || view.due_soon;
@@ -486,8 +491,20 @@ impl ViewCache {
                     }
                 }
             }
+            // The tickets behind a figure may be a year's: read from memory, as for every ticket.
+            Some(ids) if view.drill.is_some() && !open_only => {
+                let cat = ctx.catalogue.current(ctx.store, ctx.config)?;
+                built_at = cat.seq();
+                for id in ids.iter() {
+                    let Some(entry) = cat.position(*id).map(|at| cat.entry(at)) else { continue };
+                    let risk = || self.open.rows.get(id).map_or((false, false), |row| ctx.risk(row));
+                    if view.admits(&entry, &self.marks, risk) {
+                        keys.insert(*id, key_of(view.sort, &entry));
+                    }
+                }
+            }
             Some(ids) => {
-                for id in ids {
+                for id in ids.iter() {
                     if let Some(row) = self.row(ctx, *id)?
                         && view.admits(&row, &self.marks, || ctx.risk(&row))
                     {
@@ -527,6 +544,7 @@ impl ViewCache {
             };
             self.ordered.remove(&oldest);
         }
+        self.evict_drills();
     }
 
     /// Visits every open ticket's row, as of the store's last event.

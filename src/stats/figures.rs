@@ -289,7 +289,7 @@ pub fn compute(
 }
 
 /// One figure of a [`Statistics`]: what a drill-down opens.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Selector {
     Total,
@@ -301,6 +301,9 @@ pub enum Selector {
     Kpi(KpiPart),
     /// The tickets whose title or complaint text has the word.
     Word(String),
+    /// The complaints and reports about one merchant: its credit code, or its name when its
+    /// tickets give no valid code (the `merchant` of a [`MerchantRisk`]).
+    Merchant(String),
 }
 
 /// The tickets behind one figure of `period` (or of the period before it, with `previous`),
@@ -323,7 +326,7 @@ pub fn drill(
         _ => None,
     };
     let word = match selector {
-        Selector::Word(w) => match table.sym(w) {
+        Selector::Word(w) | Selector::Merchant(w) => match table.sym(w) {
             Some(sym) => Some(sym),
             None => return Vec::new(),
         },
@@ -338,6 +341,10 @@ pub fn drill(
             Selector::Key { .. } => key.is_some_and(|(dim, code)| dim.code(f) == code),
             Selector::Kpi(part) => part.admits(f, now),
             Selector::Word(_) => word.is_some_and(|w| f.words.contains(&w)),
+            // As `merchants::group` counts them: complaints and reports naming the merchant.
+            Selector::Merchant(_) => {
+                matches!(f.kind, Kind::Complaint | Kind::Report) && word.is_some() && f.merchant == word
+            }
         })
         .map(|f| f.id)
         .collect()

@@ -12,16 +12,20 @@ pub enum Context {
     Detail,
     /// A panel or form over the screen (dispatch, an action's form, the intake form).
     Panel,
+    /// The statistics screen (its figures; the tickets behind one are a list again).
+    Stats,
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [Context::Global, Context::List, Context::Detail, Context::Panel];
+    pub const ALL: [Context; 5] =
+        [Context::Global, Context::List, Context::Detail, Context::Panel, Context::Stats];
     pub fn code(self) -> &'static str {
         match self {
             Context::Global => "global",
             Context::List => "list",
             Context::Detail => "detail",
             Context::Panel => "panel",
+            Context::Stats => "stats",
         }
     }
     pub fn parse(s: &str) -> Option<Context> {
@@ -101,6 +105,11 @@ actions! {
     Extend = "extend", "延期", "Extend a deadline", true;
     Health = "health", "渠道状态", "Channel health", false;
     Language = "language", "切换语言", "Switch language", false;
+    // The statistics screen (issue 10).
+    Stats = "stats", "统计分析", "Statistics", false;
+    StatsPeriod = "stats_period", "切换统计周期", "Next period", false;
+    StatsRange = "stats_range", "自定义时段", "Custom range", false;
+    StatsScope = "stats_scope", "选择单位/镇街", "Unit or town", false;
 }
 
 impl Action {

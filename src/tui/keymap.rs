@@ -225,7 +225,7 @@ impl Keymap {
             let Some(context) = Context::parse(context_name) else {
                 return Err(err(
                     context_name,
-                    "not a context: use [global], [list], [detail] or [panel]".to_string(),
+                    "not a context: use [global], [list], [detail], [panel] or [stats]".to_string(),
                 ));
             };
             let Some(bindings) = value.as_table() else {

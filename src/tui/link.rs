@@ -8,11 +8,13 @@ use crate::domain::role::Person;
 use crate::domain::suggest::Suggestion;
 use crate::domain::ticket::TicketId;
 use crate::engine::matters::{Duplicate, Probe};
+use crate::engine::stats::StatsQuery;
 use crate::engine::view::TicketDetail;
 use crate::engine::window::{Counts, ViewSpec, Window, WindowQuery};
 use crate::engine::{Answer, ChannelHealth, EngineError, Envelope, Outcome, Query};
 use crate::remote::client::Notice;
 use crate::remote::{Client, Hello};
+use crate::stats::Statistics;
 use crate::store::outbox::QuarantineEntry;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -24,6 +26,8 @@ use tokio::sync::mpsc::UnboundedSender;
 pub enum ListId {
     Queue,
     Overdue,
+    /// The tickets behind a figure of the statistics screen.
+    Drill,
 }
 
 /// Why commands were sent: what the console does with their results.
@@ -57,6 +61,8 @@ pub enum Ask {
     Health,
     /// The ticket the console now has open (None: none), for colleagues to see.
     Viewing(Option<TicketId>),
+    /// The figures of the statistics screen.
+    Stats(StatsQuery),
 }
 
 impl Ask {
@@ -67,6 +73,7 @@ impl Ask {
             Ask::Counts(_) => Some((1, None)),
             Ask::Preview(_) => Some((2, None)),
             Ask::Duplicates(Probe::Draft(_)) => Some((3, None)),
+            Ask::Stats(_) => Some((4, None)),
             _ => None,
         }
     }
@@ -105,6 +112,11 @@ pub enum Reply {
     Refused(String),
     /// Who the server takes this console's user to be (at every attach).
     You(Person),
+    /// The figures asked for `query`, or why the server would not give them.
+    Stats {
+        query: StatsQuery,
+        figures: Result<Box<Statistics>, String>,
+    },
 }
 
 /// The asking side, held by the console.
@@ -241,6 +253,14 @@ fn answer(c: &mut Client, ask: &Ask) -> Result<Reply, Lost> {
             Err(e) => failed(e),
         },
         Ask::Health => Reply::Health(c.health().map_err(|_| Lost)?),
+        Ask::Stats(q) => Reply::Stats {
+            query: q.clone(),
+            figures: match query(c, Query::Stats(q.clone()))? {
+                Ok(Answer::Stats(s)) => Ok(s),
+                Ok(_) => Err("unexpected answer".into()),
+                Err(e) => Err(e.to_string()),
+            },
+        },
         Ask::Viewing(_) => unreachable!("told without an answer, in ask_loop"),
         Ask::Execute { envelopes, purpose } => {
             let results = c.execute_all(envelopes.clone()).map_err(|_| Lost)?;

@@ -17,6 +17,7 @@ pub mod launch;
 pub mod link;
 pub mod list;
 pub mod picker;
+pub mod stats;
 pub mod terminal;
 pub mod text;
 pub mod theme;

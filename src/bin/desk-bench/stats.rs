@@ -2,15 +2,17 @@
 //! fresh store with N generated historical tickets (three years, as the `store` suite does), then
 //! measures the statistics as the server answers them: the first question (which builds every
 //! ticket's facts, hot words cut, by one scan of the store), a month and a year with their hot
-//! words, merchants at risk and pledge candidates, the next question after a new ticket (and the
-//! wall's live counts, which it asks on every change), and the full-year workbook by the real
-//! `rightsdesk report` (which, alone, builds the facts first).
+//! words, merchants at risk and pledge candidates, the tickets behind each one's total as the
+//! statistics screen's drill-down list (first window, next window), the next question after a
+//! new ticket (and the wall's live counts, which it asks on every change), and the full-year
+//! workbook by the real `rightsdesk report` (which, alone, builds the facts first).
 
 use crate::{Args, Figure, fig, ms, proc_status_mb};
-use rightsdesk::engine::stats::StatsQuery;
+use rightsdesk::engine::stats::{StatsDrill, StatsQuery};
+use rightsdesk::engine::window::{Scope as ViewScope, Sort, ViewSpec, WindowQuery};
 use rightsdesk::engine::{Command, Engine, Envelope};
 use rightsdesk::generate::Generator;
-use rightsdesk::stats::Period;
+use rightsdesk::stats::{Period, Selector};
 use rightsdesk::time::Clock;
 use std::time::Instant;
 
@@ -53,6 +55,43 @@ pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
         let (month_ms, month_total, month_words) = median(month)?;
         let (year_ms, year_total, _) = median(year)?;
 
+        // The statistics screen's drill-down: the tickets behind a period's total as a list the
+        // server keeps — the first window (the tickets found, the view built) and the next one.
+        let drill = |period: Period| -> Result<(f64, f64, usize), String> {
+            let view = ViewSpec {
+                scope: ViewScope::All,
+                sort: Sort::Received,
+                drill: Some(Box::new(StatsDrill {
+                    query: ask(period),
+                    previous: false,
+                    selector: Selector::Total,
+                })),
+                ..ViewSpec::default()
+            };
+            let window = |offset: usize| {
+                let q = WindowQuery { view: view.clone(), offset, limit: 3 * 37, anchor: None };
+                reader.window(&q).map_err(|e| e.to_string())
+            };
+            let started = Instant::now();
+            let first = window(0)?;
+            let first_ms = ms(started.elapsed());
+            let started = Instant::now();
+            window(3 * 37)?;
+            Ok((first_ms, ms(started.elapsed()), first.total))
+        };
+        // A server loads its catalogue of every ticket as it starts: loaded here first too.
+        let every = ViewSpec { scope: ViewScope::All, ..ViewSpec::default() };
+        reader
+            .window(&WindowQuery { view: every, offset: 0, limit: 1, anchor: None })
+            .map_err(|e| e.to_string())?;
+        let (drill_month_first, drill_month_next, drill_month_total) = drill(month)?;
+        let (drill_year_first, drill_year_next, drill_year_total) = drill(year)?;
+        if (drill_month_total as u64, drill_year_total as u64) != (month_total, year_total) {
+            return Err(format!(
+                "the drill-down lists {drill_month_total} and {drill_year_total} tickets, the totals say {month_total} and {year_total}"
+            ));
+        }
+
         // A new ticket, then the next question: only that ticket's facts are derived again.
         let mut g = Generator::new(args.seed ^ 0x006e_6577, &run.config.org, &run.config.channels);
         let fresh = g.new_ticket("12345", run.now.plus_seconds(-60));
@@ -82,6 +121,10 @@ pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
             fig("stats_month_tickets", month_total as f64, 0, "tickets"),
             fig("stats_year_with_hot_words", year_ms, 1, "ms"),
             fig("stats_year_tickets", year_total as f64, 0, "tickets"),
+            fig("stats_drill_month_first_window", drill_month_first, 1, "ms"),
+            fig("stats_drill_month_next_window", drill_month_next, 1, "ms"),
+            fig("stats_drill_year_first_window", drill_year_first, 1, "ms"),
+            fig("stats_drill_year_next_window", drill_year_next, 1, "ms"),
             fig("stats_after_a_new_ticket", ms(after_new), 1, "ms"),
             fig("wall_live_counts_after_a_new_ticket", ms(wall_counts_after_new), 1, "ms"),
         ];

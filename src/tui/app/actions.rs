@@ -9,6 +9,13 @@ impl App {
         if self.popup.is_some() && self.run_in_popup(action) {
             return;
         }
+        if self.popup.is_none()
+            && self.detail.is_none()
+            && self.screen == Screen::Stats
+            && self.run_on_stats(action)
+        {
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
@@ -19,8 +26,14 @@ impl App {
                 if self.popup.take().is_some() {
                 } else if self.detail.take().is_some() {
                     self.ask_preview();
+                } else if self.screen == Screen::Stats {
+                    self.screen = Screen::Queue;
+                    self.ask_preview();
                 } else if self.list().spec.search.is_some() {
                     self.run(Action::ClearSearch);
+                } else if self.screen == Screen::StatsTickets {
+                    // Back to the figures, the cursor on the one opened.
+                    self.screen = Screen::Stats;
                 } else if self.screen != Screen::Queue {
                     self.screen = Screen::Queue;
                     self.ask_preview();
@@ -143,6 +156,9 @@ impl App {
             // One key: the 催办 SMS goes out through the outbox from the template.
             Action::Remind => {
                 self.act("remind", self.targets(), crate::domain::action::TicketAction::Remind { note: None })
+            }
+            Action::Stats | Action::StatsPeriod | Action::StatsRange | Action::StatsScope => {
+                self.run_stats_action(action)
             }
             Action::Confirm => {}
             a => {

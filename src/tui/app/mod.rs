@@ -11,11 +11,13 @@ use super::intake::{self, IntakeForm};
 use super::keymap::{Chord, Keymap, Resolved};
 use super::link::{Ask, ListId, Purpose, Reply};
 use super::list::TicketList;
+use super::stats::StatsScreen;
 use super::theme::Theme;
 use super::views::SavedView;
 
 mod actions;
 mod panels;
+mod stats;
 use crate::config::Config;
 use crate::domain::ticket::TicketId;
 use crate::engine::matters::Probe;
@@ -27,6 +29,7 @@ use crate::store::outbox::QuarantineEntry;
 use crate::time::Timestamp;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub use panels::palette_matches;
+pub use stats::RangeForm;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -68,16 +71,37 @@ pub enum Screen {
     Queue,
     Overdue,
     Health,
+    /// The statistics screen.
+    Stats,
+    /// The tickets behind one figure of the statistics screen.
+    StatsTickets,
 }
 
 pub enum Popup {
-    Help { scroll: u16 },
-    Palette { input: Input, cursor: usize },
+    Help {
+        scroll: u16,
+    },
+    Palette {
+        input: Input,
+        cursor: usize,
+    },
     Dispatch(Box<Dispatch>),
-    Actions { ticket: TicketId, offered: Vec<String>, cursor: usize },
+    Actions {
+        ticket: TicketId,
+        offered: Vec<String>,
+        cursor: usize,
+    },
     Form(Box<Form>),
-    Confirm { question: String, envelopes: Vec<Envelope>, purpose: Purpose },
+    Confirm {
+        question: String,
+        envelopes: Vec<Envelope>,
+        purpose: Purpose,
+    },
     Intake(Box<IntakeForm>),
+    /// The statistics screen's custom period.
+    StatsRange(Box<RangeForm>),
+    /// The statistics screen's unit or town.
+    StatsScope(Box<super::picker::Picker>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -133,6 +157,10 @@ pub struct App {
     /// being sent (the key that opened its form): a colleague's change after it is a conflict.
     decided_on: u64,
     effects: Vec<Effect>,
+    /// The statistics screen, and the tickets behind the figure last opened from it.
+    pub stats: StatsScreen,
+    pub drill: TicketList,
+    pub drill_title: String,
 }
 
 impl App {
@@ -188,6 +216,9 @@ impl App {
             told_viewing: None,
             decided_on: 0,
             effects: Vec::new(),
+            stats: StatsScreen::default(),
+            drill: TicketList::new(ListId::Drill, ViewSpec::default()),
+            drill_title: String::new(),
         }
     }
 
@@ -225,6 +256,7 @@ impl App {
     pub fn list(&self) -> &TicketList {
         match self.screen {
             Screen::Overdue => &self.overdue,
+            Screen::StatsTickets => &self.drill,
             _ => &self.queue,
         }
     }
@@ -232,6 +264,7 @@ impl App {
     fn list_mut(&mut self) -> &mut TicketList {
         match self.screen {
             Screen::Overdue => &mut self.overdue,
+            Screen::StatsTickets => &mut self.drill,
             _ => &mut self.queue,
         }
     }
@@ -241,6 +274,8 @@ impl App {
             Context::Panel
         } else if self.detail.is_some() {
             Context::Detail
+        } else if self.screen == Screen::Stats {
+            Context::Stats
         } else {
             Context::List
         }
@@ -253,7 +288,7 @@ impl App {
     }
 
     pub fn set_list_height(&mut self, rows: usize) {
-        for list in [&mut self.queue, &mut self.overdue] {
+        for list in [&mut self.queue, &mut self.overdue, &mut self.drill] {
             if let Some(ask) = list.set_height(rows) {
                 self.effects.push(Effect::Ask(ask));
             }
@@ -287,6 +322,10 @@ impl App {
         if matches!(self.side.get(self.side_active), Some(SideItem::Quarantine)) {
             self.ask(Ask::Quarantine);
         }
+        // The figures on screen follow the store; the old ones stay shown while they come.
+        if self.screen == Screen::Stats && self.detail.is_none() {
+            self.ask_stats();
+        }
     }
 
     fn ask_preview(&mut self) {
@@ -308,6 +347,7 @@ impl App {
                 let target = match list {
                     ListId::Queue => &mut self.queue,
                     ListId::Overdue => &mut self.overdue,
+                    ListId::Drill => &mut self.drill,
                 };
                 // An answer for the view as it was before the last key (the first window, when
                 // a search was typed before it came): the answer for the view now is on its way,
@@ -386,6 +426,7 @@ impl App {
                 self.connected = false;
                 self.refused = Some(reason);
             }
+            Reply::Stats { query, figures } => self.stats.on_figures(query, figures),
             Reply::Connected(up) => {
                 self.connected = up;
                 if up {
@@ -458,6 +499,8 @@ impl App {
                 let slot = f.slot();
                 (!slot.is_choice()).then(|| &mut f.inputs[f.focus])
             }
+            Some(Popup::StatsRange(f)) => Some(if f.focus == 0 { &mut f.from } else { &mut f.to }),
+            Some(Popup::StatsScope(p)) => Some(&mut p.filter),
             _ => None,
         }
     }
@@ -479,6 +522,7 @@ impl App {
                 }
             }
             Some(Popup::Palette { cursor, .. }) => *cursor = 0,
+            Some(Popup::StatsScope(p)) => p.refilter(),
             Some(Popup::Intake(f)) => {
                 let draft = f.draft();
                 let probe = f.to_ticket(self.now).ok();
@@ -539,6 +583,10 @@ impl App {
             A::Reveal => "reveal",
             A::WatchMerchant => "watch_merchant",
             A::Remind => "remind",
+            // The engine gives the statistics to the bureau's roles, not to a unit's staff.
+            A::Stats | A::StatsPeriod | A::StatsRange | A::StatsScope => {
+                return !matches!(you.role, crate::domain::role::Role::Unit(_));
+            }
             other => match other.lifecycle() {
                 Some(name) => name,
                 None => return true,

@@ -225,6 +225,7 @@ impl App {
                 _ => true,
             },
             Popup::Confirm { .. } => true,
+            Popup::StatsRange(_) | Popup::StatsScope(_) => self.run_in_stats_popup(action),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod detail;
 mod popup;
+mod stats;
 mod table;
 pub use table::channel_label;
 
@@ -103,6 +104,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
         };
         frame.render_widget(Paragraph::new(line).style(app.theme.style("banner")), b);
     }
+    if app.screen == Screen::Stats && app.detail.is_none() {
+        // The figures take the whole width: the sidebar's views say nothing about them.
+        let body = Rect { height: a.status.y - a.sidebar.y, ..Rect { width: area.width, ..a.sidebar } };
+        stats::draw(frame, app, body);
+        status(frame, app, a.status);
+        hints(frame, app, a.hints);
+        popup::draw(frame, app, area);
+        return;
+    }
     table::sidebar(frame, app, a.sidebar);
     let main = main_area(&a);
     if let Some(d) = &app.detail {
@@ -141,6 +151,10 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
     let view = match app.side.get(app.side_active) {
         _ if app.screen == Screen::Overdue => Msg::OverdueTitle.text(app.lang).to_string(),
         _ if app.screen == Screen::Health => Msg::Channels.text(app.lang).to_string(),
+        _ if app.screen == Screen::Stats => Action::Stats.label(app.lang).to_string(),
+        _ if app.screen == Screen::StatsTickets => {
+            format!("{} │ {}", Msg::StatsDrillTitle.text(app.lang), app.drill_title)
+        }
         Some(super::app::SideItem::View(i)) => app.views[*i].label(app.lang).to_string(),
         Some(super::app::SideItem::Channel(c)) => table::channel_name(app, c),
         _ => Msg::Quarantine.text(app.lang).to_string(),
@@ -166,6 +180,12 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
         Some((m, Level::Info)) => (m.clone(), app.theme.style("ok")),
         // The health screen and the quarantine have no cursor in a ticket list.
         None if app.screen == Screen::Health => (String::new(), app.theme.style("muted")),
+        None if app.screen == Screen::Stats => {
+            let s = &app.stats;
+            let n = s.rows(s.current(), app.lang).len();
+            let at = (s.cursors[s.section] + 1).min(n);
+            (format!("{} {at}/{n}", s.current().label(app.lang)), app.theme.style("muted"))
+        }
         None if quarantine_shown(app) => (app.quarantine.len().to_string(), app.theme.style("muted")),
         None => {
             let list = app.list();
@@ -208,7 +228,17 @@ fn hints(frame: &mut Frame, app: &App, area: Rect) {
             Action::Actions,
             Action::Palette,
             Action::Help,
+            Action::Stats,
             Action::Quit,
+        ],
+        Context::Stats => &[
+            Action::Open,
+            Action::FocusNext,
+            Action::StatsPeriod,
+            Action::StatsRange,
+            Action::StatsScope,
+            Action::Back,
+            Action::Help,
         ],
         Context::Detail => &[
             Action::Back,

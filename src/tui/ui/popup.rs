@@ -107,6 +107,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             frame.render_widget(Paragraph::new(question.clone()).style(app.theme.style("warn")), inner);
         }
         Some(Popup::Intake(f)) => intake(frame, app, area, f),
+        Some(Popup::StatsRange(f)) => {
+            let r = centered(area, 44, 6);
+            clear(frame, r);
+            super::stats::range_form(frame, app, r, f);
+        }
+        Some(Popup::StatsScope(p)) => {
+            let r = centered(area, area.width.saturating_sub(4).min(64), area.height.saturating_sub(4));
+            clear(frame, r);
+            super::stats::scope_picker(frame, app, r, p, |p, rows, w| picker_lines(app, p, true, rows, w));
+        }
     }
 }
 
@@ -118,7 +128,7 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: u16) {
     frame.render_widget(b, r);
     // Generated from the live keymap: what the clerk's own keys do.
     let mut lines = Vec::new();
-    for context in [Context::List, Context::Detail, Context::Panel, Context::Global] {
+    for context in [Context::List, Context::Detail, Context::Panel, Context::Stats, Context::Global] {
         lines.push(Line::styled(format!("[{}]", context.code()), app.theme.style("header")));
         for (keys, action) in app.keymap.bindings(context) {
             let danger = if action.destructive() { " !" } else { "" };
@@ -153,6 +163,7 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, typed: &str, before: &str, 
             .keymap
             .key_for(context, *a)
             .or_else(|| app.keymap.key_for(Context::List, *a))
+            .or_else(|| app.keymap.key_for(Context::Stats, *a))
             .unwrap_or_default();
         let style = if i == cursor { app.theme.style("selected") } else { Style::default() };
         let line = format!(" {} {} {}", text::pad(a.name(), 16), text::pad(a.label(app.lang), 20), key);
