@@ -6,6 +6,9 @@
 //! - `check_*`: `import --dry-run` (pass 1 alone: reading, decoding, checking every row);
 //! - `import_*`: the import itself (both passes, the batches written and flushed, the
 //!   checkpoint at the end), rows a second, and its peak resident memory (`wait4`'s maxrss);
+//! - `*_cpu_us_per_row`: the CPU time (user + system, all threads, from `wait4`) a row cost:
+//!   unlike the rate, it hardly moves with what else runs on the machine;
+//! - `load_average`: the 1-minute load average when the import started, to read the rates by;
 //! - `reimport_*`: the same import again, which adds nothing;
 //! - `reopen_ms`: opening the store afterwards, as the next command does (the `store` suite's
 //!   `reopen_ms` is the same after a backfill).
@@ -76,6 +79,7 @@ fn run_import(
     eprintln!("import --dry-run (pass 1 alone)");
     let check = run_cli(binary, dir, &["import", path, "--channel", CHANNEL, "--dry-run"])?;
     eprintln!("import");
+    let load_average = load_average();
     let import = run_cli(binary, dir, &["import", path, "--channel", CHANNEL])?;
     if !import.stdout.contains(&format!("{n} registered")) {
         return Err(format!("the import did not register every row: {}", import.stdout.trim()));
@@ -92,15 +96,19 @@ fn run_import(
     drop(engine);
 
     let rate = |d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
+    let per_row = |d: Duration| d.as_secs_f64() * 1e6 / n.max(1) as f64;
     Ok(vec![
         fig("rows", n as f64, 0, "rows"),
         fig("csv_bytes", csv_bytes as f64, 0, "bytes"),
         fig("check_rate", rate(check.wall), 0, "rows/s"),
         fig("check_seconds", check.wall.as_secs_f64(), 2, "s"),
         fig("check_peak_rss_mb", check.peak_rss_mb, 1, "MiB"),
+        fig("check_cpu_us_per_row", per_row(check.cpu), 1, "µs"),
         fig("import_rate", rate(import.wall), 0, "rows/s"),
         fig("import_seconds", import.wall.as_secs_f64(), 2, "s"),
         fig("import_peak_rss_mb", import.peak_rss_mb, 1, "MiB"),
+        fig("import_cpu_us_per_row", per_row(import.cpu), 1, "µs"),
+        fig("load_average", load_average, 2, ""),
         fig("reimport_rate", rate(again.wall), 0, "rows/s"),
         fig("reimport_seconds", again.wall.as_secs_f64(), 2, "s"),
         fig("reimport_peak_rss_mb", again.peak_rss_mb, 1, "MiB"),
@@ -151,8 +159,18 @@ fn write_export(seed: u64, n: usize, config: &Config, now: Timestamp, file: &Pat
 
 struct Run {
     wall: Duration,
+    /// User + system time of every thread of the process.
+    cpu: Duration,
     peak_rss_mb: f64,
     stdout: String,
+}
+
+/// The 1-minute load average (0 where the system does not say).
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0.0)
 }
 
 /// Runs `rightsdesk --data DIR ARGS…` with the bench's fixed now, and its peak resident memory
@@ -173,18 +191,18 @@ fn run_cli(binary: &Path, dir: &Path, args: &[&str]) -> Result<Run, String> {
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-    let (status, maxrss_kb) = wait_with_rusage(child.id())?;
+    let (status, maxrss_kb, cpu) = wait_with_rusage(child.id())?;
     let wall = started.elapsed();
     let stdout = std::fs::read_to_string(&out).unwrap_or_default();
     let _ = std::fs::remove_file(&out);
     if status != 0 {
         return Err(format!("rightsdesk {} exited with {status}: {}", args.join(" "), stdout.trim()));
     }
-    Ok(Run { wall, peak_rss_mb: maxrss_kb as f64 / 1024.0, stdout })
+    Ok(Run { wall, cpu, peak_rss_mb: maxrss_kb as f64 / 1024.0, stdout })
 }
 
-/// Waits for the child and returns its exit status and maximum resident set (KiB).
-fn wait_with_rusage(pid: u32) -> Result<(i32, i64), String> {
+/// Waits for the child and returns its exit status, maximum resident set (KiB) and CPU time.
+fn wait_with_rusage(pid: u32) -> Result<(i32, i64, Duration), String> {
     let mut status: libc::c_int = 0;
     // SAFETY: an all-zero rusage is a valid value of the plain C struct.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -201,5 +219,6 @@ fn wait_with_rusage(pid: u32) -> Result<(i32, i64), String> {
         }
     }
     let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
-    Ok((code, usage.ru_maxrss))
+    let time = |t: libc::timeval| Duration::new(t.tv_sec.max(0) as u64, (t.tv_usec.max(0) as u32) * 1000);
+    Ok((code, usage.ru_maxrss, time(usage.ru_utime) + time(usage.ru_stime)))
 }

@@ -10,6 +10,8 @@
 //!   subscribers, and memory over a soak.
 //! - `import` (see `import.rs`): the real `rightsdesk import` of a generated million-row CSV
 //!   export: rows a second, peak memory, reopening the store after it.
+//! - `layout` (see `layout.rs`): sled alone under candidate store layouts for an import: the
+//!   CPU a row costs with six records a row, and with a group's rows kept as one record.
 //! - `serve` (see `serve.rs`): the real `rightsdesk serve` on a filled store, and what clients
 //!   of its socket wait for: attaching, reading, commands alone and at once, changes pushed.
 //! - `stats` (see `stats.rs`): statistics, hot words and merchant rankings on a filled store,
@@ -22,6 +24,7 @@ static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
 
 mod consoles;
 mod import;
+mod layout;
 mod pty;
 mod serve;
 mod serve_process;
@@ -44,13 +47,14 @@ enum Suite {
     Stats,
     Serve,
     Import,
+    Layout,
 }
 
 #[derive(Parser)]
 #[command(name = "desk-bench", about = "Performance figures of rightsdesk, one suite at a time")]
 pub struct Args {
     suite: Suite,
-    /// Tickets to generate (store, import, ui: 1,000,000; sync: 100,000 for the ingest run;
+    /// Tickets to generate (store, import, ui, layout: 1,000,000; sync: 100,000 for the ingest run;
     /// serve: 100,000).
     #[arg(long)]
     pub tickets: Option<usize>,
@@ -120,12 +124,14 @@ fn main() -> ExitCode {
         Suite::Stats => "stats",
         Suite::Serve => "serve",
         Suite::Import => "import",
+        Suite::Layout => "layout",
     };
     let result = match args.suite {
         Suite::Store => store::run(&args),
         Suite::Sync => sync::run(&args),
         Suite::Serve => serve::run(&args),
         Suite::Import => import::run(&args),
+        Suite::Layout => layout::run(&args),
         Suite::Ui => ui::run(&args),
         Suite::Stats => stats::run(&args),
     };
