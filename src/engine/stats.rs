@@ -72,6 +72,8 @@ impl StatsCache {
             tracing::info!(
                 tickets = table.len(),
                 names = table.names.len(),
+                bytes = table.bytes(),
+                record_bytes = std::mem::size_of::<crate::stats::TicketFacts>(),
                 ms = started.elapsed().as_millis() as u64,
                 "statistics facts built"
             );

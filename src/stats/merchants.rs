@@ -7,6 +7,7 @@ use super::settings::StatsSettings;
 use super::table::FactTable;
 use crate::domain::ticket::{Kind, Satisfaction, TicketId};
 use crate::time::Timestamp;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -92,7 +93,7 @@ pub(super) fn group<'a>(
     previous: impl Iterator<Item = &'a TicketFacts>,
 ) -> Vec<Merchant<'a>> {
     let about = |f: &&TicketFacts| matches!(f.kind, Kind::Complaint | Kind::Report) && f.merchant.is_some();
-    let mut by: HashMap<Sym, Merchant> = HashMap::new();
+    let mut by: FxHashMap<Sym, Merchant> = FxHashMap::default();
     for f in current.filter(about) {
         let Some(key) = f.merchant else { continue };
         by.entry(key).or_insert_with(|| Merchant { key, current: Vec::new(), previous: 0 }).current.push(f);

@@ -106,6 +106,15 @@ impl FactTable {
             .filter_map(|&n| self.facts.get(n as usize).and_then(Option::as_ref))
     }
 
+    /// About how many bytes the facts hold (what a server's log reports): the records, their
+    /// hot words and the day index; the names are counted apart.
+    pub fn bytes(&self) -> usize {
+        let records = self.facts.capacity() * std::mem::size_of::<Option<TicketFacts>>();
+        let words: usize = self.iter().map(|f| f.words.len() * std::mem::size_of::<Sym>()).sum();
+        let days: usize = self.days.values().map(|d| d.capacity() * std::mem::size_of::<u32>()).sum();
+        records + words + days
+    }
+
     pub fn sym(&self, name: &str) -> Option<Sym> {
         self.names.get(name)
     }

@@ -7,8 +7,8 @@ use super::settings::WarningSettings;
 use super::table::FactTable;
 use crate::domain::ticket::TicketId;
 use chrono::{Duration, NaiveDate};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,7 +78,7 @@ pub fn detect(
 ) -> Vec<Warning> {
     let recent_from = last_day - Duration::days(i64::from(w.recent_days) - 1);
     let baseline_from = recent_from - Duration::days(i64::from(w.baseline_days));
-    let mut by: HashMap<(Subject, Sym), Counts> = HashMap::new();
+    let mut by: FxHashMap<(Subject, Sym), Counts> = FxHashMap::default();
     for f in table.received_between(baseline_from, last_day) {
         let day = f.received_at.china_date();
         if day < baseline_from || day > last_day || !admits(f) {
