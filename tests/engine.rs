@@ -558,6 +558,11 @@ fn statistics_built_with_the_catalogue_at_start_answer_as_the_first_question_wou
     // A reader of its own builds its facts on its first question, as the CLI alone does.
     let alone = engine.reader();
     assert_eq!(started.statistics(&q).unwrap(), alone.statistics(&q).unwrap());
+    // The catalogue of the same scan is current too: the ticket registered after it is found.
+    use rightsdesk::engine::window::{Scope, ViewSpec, WindowQuery};
+    let view = ViewSpec { scope: Scope::All, search: Some("GD-late".into()), ..ViewSpec::default() };
+    let found = started.window(&WindowQuery { view, offset: 0, limit: 10, anchor: None }).unwrap();
+    assert_eq!(found.rows.iter().map(|r| r.channel.as_str()).collect::<Vec<_>>(), ["12315"]);
     for selector in [Selector::Total, Selector::Word("预付卡".into())] {
         let drilled = started.statistics_tickets(&q, false, &selector).unwrap();
         assert!(!drilled.is_empty(), "{selector:?}");
