@@ -550,3 +550,48 @@ fn a_view_of_every_ticket_holds_the_closed_ones_in_its_order() {
     sorted.sort();
     assert_eq!((by_town.total, towns), (9, sorted));
 }
+
+#[test]
+fn statistics_built_with_the_catalogue_at_start_answer_as_the_first_question_would() {
+    use rightsdesk::engine::stats::StatsQuery;
+    use rightsdesk::stats::{Period, Selector};
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let towns = ["容桂", "大良", "乐从"];
+    let titles = ["健身房预付卡退费难", "空调安装后漏水", "预付式消费门店关闭"];
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let mut t = complaint(
+            "12345",
+            &format!("GD-{i}"),
+            &format!("1370000000{}", i % 4),
+            towns[i % 3],
+            titles[i % 3],
+        );
+        t.intake.received_at = Some(now().plus_seconds(-86_400 * (i as i64 * 3)));
+        ids.push(register(&mut engine, t).ticket().unwrap());
+    }
+    // serve's start: one scan builds the catalogue and the facts.
+    let started = engine.reader();
+    started.preload().wait();
+    assert!(started.catalogue_loaded());
+    // Changes after the scan reach the facts from the event log.
+    act(&mut engine, ids[1], A::Merge { into: ids[0] }).unwrap();
+    let late = complaint("12315", "GD-late", "13712345678", "北滘", "健身房预付卡退费难");
+    register(&mut engine, late).ticket().unwrap();
+    let period = Period::new(now().china_date() - chrono::Duration::days(20), now().china_date()).unwrap();
+    let q = StatsQuery { period: Some(period), unit: None, town: None };
+    // A reader of its own builds its facts on its first question, as the CLI alone does.
+    let alone = engine.reader();
+    assert_eq!(started.statistics(&q).unwrap(), alone.statistics(&q).unwrap());
+    // The catalogue of the same scan is current too: the ticket registered after it is found.
+    use rightsdesk::engine::window::{Scope, ViewSpec, WindowQuery};
+    let view = ViewSpec { scope: Scope::All, search: Some("GD-late".into()), ..ViewSpec::default() };
+    let found = started.window(&WindowQuery { view, offset: 0, limit: 10, anchor: None }).unwrap();
+    assert_eq!(found.rows.iter().map(|r| r.channel.as_str()).collect::<Vec<_>>(), ["12315"]);
+    for selector in [Selector::Total, Selector::Word("预付卡".into())] {
+        let drilled = started.statistics_tickets(&q, false, &selector).unwrap();
+        assert!(!drilled.is_empty(), "{selector:?}");
+        assert_eq!(drilled, alone.statistics_tickets(&q, false, &selector).unwrap(), "{selector:?}");
+    }
+}

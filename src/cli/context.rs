@@ -72,6 +72,14 @@ impl Context {
         Engine::open(&self.data_dir, self.config.clone(), self.clock)
     }
 
+    /// `open_engine` with sled's page cache at most `cache_mb` (serve's own limit).
+    pub fn open_engine_with_cache(&self, cache_mb: u64) -> Result<Engine, EngineError> {
+        let mut config = (*self.config).clone();
+        config.settings.store_cache_mb = config.settings.store_cache_mb.min(cache_mb);
+        init_logging(&self.data_dir);
+        Engine::open(&self.data_dir, Arc::new(config), self.clock)
+    }
+
     /// The server's engine when `serve` runs for this data directory, else one of our own.
     pub fn open_desk(&self) -> Result<Desk, EngineError> {
         self.init_desk_logging();

@@ -12,7 +12,7 @@
 use super::window::Fields;
 use crate::config::Config;
 use crate::domain::status::Status;
-use crate::domain::ticket::{Flag, TicketId};
+use crate::domain::ticket::{Flag, Ticket, TicketId};
 use crate::search::{Query, Readings};
 use crate::store::{Row, Store, StoreError};
 use std::collections::{BTreeSet, HashMap};
@@ -187,12 +187,14 @@ impl Catalogue {
     }
 
     /// Every ticket of the store, by one scan of its tickets (and of the open ones' rows, for
-    /// their deadlines); None when the store began closing meanwhile.
+    /// their deadlines); None when the store began closing meanwhile. Each decoded ticket is
+    /// also shown to `also` (the statistics' facts are built in the same scan).
     fn load(
         store: &Store,
         config: &Config,
         pace: &Pace,
         background: bool,
+        also: &mut dyn FnMut(&Ticket),
     ) -> Result<Option<Catalogue>, StoreError> {
         let seq = store.last_seq()?;
         let mut due = HashMap::new();
@@ -215,6 +217,7 @@ impl Catalogue {
                 chunk = std::time::Instant::now();
             }
             let ticket = ticket?;
+            also(&ticket);
             let row = Row::of(&ticket, due.get(&ticket.id).copied());
             let slot = cat.slot_of(&row, config);
             cat.slots.push(slot);
@@ -423,26 +426,54 @@ impl Shared {
         self.pace.stop.store(true, AtomicOrdering::Relaxed);
     }
 
+    /// Whether the catalogue has been loaded (a search before that waits for the load).
+    pub(super) fn is_loaded(&self) -> bool {
+        self.read().loaded
+    }
+
+    /// Runs `f` (which waits for something a load in progress holds) counted as a question
+    /// waiting: the load meanwhile goes at full speed.
+    pub(super) fn waiting_for<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.pace.waiting.fetch_add(1, AtomicOrdering::Relaxed);
+        let out = f();
+        self.pace.waiting.fetch_sub(1, AtomicOrdering::Relaxed);
+        out
+    }
+
     /// Loads the catalogue if nobody has yet; waits while someone else is loading it.
     pub(super) fn ensure_loaded(&self, store: &Store, config: &Config) -> Result<(), StoreError> {
-        self.load_unless_loaded(store, config, false)
+        self.load_unless_loaded(store, config, false, &mut |_| {}).map(|_| ())
     }
 
-    /// `ensure_loaded` at a pace that leaves a core to the consoles, unless a question waits.
-    pub(super) fn load_in_background(&self, store: &Store, config: &Config) -> Result<(), StoreError> {
-        self.load_unless_loaded(store, config, true)
+    /// `ensure_loaded` at a pace that leaves a core to the consoles, unless a question waits;
+    /// every ticket scanned is also shown to `also`. The event the scan is current as of, when
+    /// this call loaded the catalogue (None: it was loaded already, `also` saw nothing).
+    pub(super) fn load_in_background(
+        &self,
+        store: &Store,
+        config: &Config,
+        also: &mut dyn FnMut(&Ticket),
+    ) -> Result<Option<u64>, StoreError> {
+        self.load_unless_loaded(store, config, true, also)
     }
 
-    fn load_unless_loaded(&self, store: &Store, config: &Config, background: bool) -> Result<(), StoreError> {
+    fn load_unless_loaded(
+        &self,
+        store: &Store,
+        config: &Config,
+        background: bool,
+        also: &mut dyn FnMut(&Ticket),
+    ) -> Result<Option<u64>, StoreError> {
         if self.read().loaded {
-            return Ok(());
+            return Ok(None);
         }
-        self.pace.waiting.fetch_add(1, AtomicOrdering::Relaxed);
-        let mut cat = self.write();
-        self.pace.waiting.fetch_sub(1, AtomicOrdering::Relaxed);
-        if !cat.loaded {
+        let mut cat = self.waiting_for(|| self.write());
+        if cat.loaded {
+            return Ok(None);
+        }
+        {
             let started = std::time::Instant::now();
-            match Catalogue::load(store, config, &self.pace, background)? {
+            match Catalogue::load(store, config, &self.pace, background, also)? {
                 Some(loaded) => *cat = loaded,
                 None => return Err(StoreError::Closing),
             }
@@ -455,7 +486,7 @@ impl Shared {
                 "catalogue loaded"
             );
         }
-        Ok(())
+        Ok(Some(cat.seq))
     }
 
     /// The loaded catalogue brought up to the store's last event.

@@ -113,9 +113,15 @@ impl Reader {
         self.stats.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The statistics' cache, waited for as a question: a load in progress meanwhile goes
+    /// at full speed.
+    fn stats_cache_waited(&self) -> std::sync::MutexGuard<'_, StatsCache> {
+        self.catalogue.waiting_for(|| self.stats_cache())
+    }
+
     /// A period's figures against the period before.
     pub fn statistics(&self, q: &StatsQuery) -> Result<Statistics, StoreError> {
-        self.stats_cache().statistics(&self.store, &self.config, q, self.now())
+        self.stats_cache_waited().statistics(&self.store, &self.config, q, self.now())
     }
 
     /// The tickets behind one figure of [`Reader::statistics`].
@@ -125,7 +131,7 @@ impl Reader {
         previous: bool,
         selector: &Selector,
     ) -> Result<Vec<TicketId>, StoreError> {
-        self.stats_cache().tickets(&self.store, &self.config, q, previous, selector, self.now())
+        self.stats_cache_waited().tickets(&self.store, &self.config, q, previous, selector, self.now())
     }
 
     fn ctx(&self) -> Ctx<'_> {
@@ -153,14 +159,22 @@ impl Reader {
         Ok(Some(ids))
     }
 
-    /// Builds the catalogue of every ticket now, on a thread of its own, so that the first
-    /// search or view of every ticket finds it ready. It takes at most half a core while
-    /// nobody waits for it (a console's keys meanwhile find one free), all it can when a
-    /// question does.
+    /// Builds the catalogue of every ticket and the statistics' facts now, by one scan of the
+    /// store on a thread of its own, so that the first search, view of every ticket or
+    /// statistics question finds them ready. It takes at most half a core while nobody waits
+    /// for it (a console's keys meanwhile find one free), all it can when a question does.
     pub fn preload(&self) -> Preload {
         let reader = self.clone();
         let spawned = std::thread::Builder::new().name("catalogue".into()).spawn(move || {
-            match reader.catalogue.load_in_background(&reader.store, &reader.config) {
+            let now = reader.now();
+            // Held through the scan: a statistics question meanwhile waits for these facts
+            // rather than scanning the store itself.
+            let mut stats = reader.stats_cache();
+            let loaded = stats.load_with(&reader.config, now, |also| {
+                reader.catalogue.load_in_background(&reader.store, &reader.config, also)
+            });
+            drop(stats);
+            match loaded {
                 Ok(()) | Err(StoreError::Closing) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "the catalogue did not load; the first search tries again")
@@ -169,6 +183,12 @@ impl Reader {
         });
         let thread = spawned.inspect_err(|e| tracing::warn!(error = %e, "no thread for the catalogue")).ok();
         Preload { catalogue: self.catalogue.clone(), thread }
+    }
+
+    /// Whether the catalogue of every ticket is loaded: until it is, a search or a view of
+    /// every ticket waits for the load.
+    pub fn catalogue_loaded(&self) -> bool {
+        self.catalogue.is_loaded()
     }
 
     /// Whether answering about `view` reads the catalogue (loaded before the cache is locked,
@@ -468,6 +488,13 @@ impl Preload {
     /// Stops a load still in progress and waits for its thread: it holds the store open.
     pub fn stop(mut self) {
         self.catalogue.stop_loading();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    /// Waits for the load to end.
+    pub fn wait(mut self) {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

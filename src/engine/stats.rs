@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::domain::org::UnitKind;
-use crate::domain::ticket::TicketId;
+use crate::domain::ticket::{Ticket, TicketId};
 use crate::stats::hot_words::Segmenter;
 use crate::stats::{FactTable, Period, Rules, Scope, Selector, Statistics};
 use crate::store::{Store, StoreError};
@@ -65,6 +65,41 @@ pub struct StatsCache {
 }
 
 impl StatsCache {
+    /// Builds the facts from a scan of every ticket made by someone else (serve's start scans
+    /// once for the catalogue and the facts): `scan` shows each ticket to the function it is
+    /// given and returns the event it was current as of, or None when it showed none.
+    pub(super) fn load_with(
+        &mut self,
+        config: &Config,
+        now: Timestamp,
+        scan: impl FnOnce(&mut dyn FnMut(&Ticket)) -> Result<Option<u64>, StoreError>,
+    ) -> Result<(), StoreError> {
+        if self.loaded {
+            return scan(&mut |_| {}).map(|_| ());
+        }
+        let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
+        let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
+        let mut table = FactTable::new();
+        let started = std::time::Instant::now();
+        if let Some(seq) = scan(&mut |t| table.put(t, rules, now))? {
+            tracing::info!(
+                tickets = table.len(),
+                names = table.names.len(),
+                bytes = table.bytes(),
+                record_bytes = std::mem::size_of::<crate::stats::TicketFacts>(),
+                ms = started.elapsed().as_millis() as u64,
+                "statistics facts built"
+            );
+            (self.table, self.seq, self.loaded) = (table, seq, true);
+        }
+        Ok(())
+    }
+
+    /// Whether the facts are built (the first question after a start otherwise builds them).
+    pub fn is_loaded(&self) -> bool {
+        self.loaded
+    }
+
     fn refresh(&mut self, store: &Store, config: &Config, now: Timestamp) -> Result<(), StoreError> {
         let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
         let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };

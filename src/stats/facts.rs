@@ -12,9 +12,12 @@ use crate::domain::ticket::{Kind, Satisfaction, Ticket, TicketId};
 use crate::store::write::normalise_phone;
 use crate::time::Timestamp;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::num::{NonZeroU32, NonZeroU64};
 
 /// A name kept once in an [`Interner`] (channel, town, category …): facts hold the number.
-pub type Sym = u32;
+/// Never zero, so that a name a ticket may lack costs four bytes too (`Option<Sym>`).
+pub type Sym = NonZeroU32;
 
 /// The clocks that carry the first legal decision on a ticket (初查): a complaint's acceptance
 /// decision and a report's verification and filing decision.
@@ -36,7 +39,7 @@ impl Interner {
         if let Some(&id) = self.ids.get(name) {
             return id;
         }
-        let id = Sym::try_from(self.names.len()).unwrap_or(Sym::MAX);
+        let id = u32::try_from(self.names.len() + 1).ok().and_then(Sym::new).unwrap_or(Sym::MAX);
         self.names.push(name.into());
         self.ids.insert(name.into(), id);
         id
@@ -44,8 +47,17 @@ impl Interner {
     pub fn get(&self, name: &str) -> Option<Sym> {
         self.ids.get(name).copied()
     }
+    /// How many distinct names.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     pub fn name(&self, id: Sym) -> &str {
-        self.names.get(id as usize).map(|n| &**n).unwrap_or("")
+        self.names.get(id.get() as usize - 1).map(|n| &**n).unwrap_or("")
     }
 }
 
@@ -53,24 +65,37 @@ impl Interner {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClockFact {
     pub due_at: Timestamp,
-    pub stopped_at: Option<Timestamp>,
+    /// When it stopped, in epoch milliseconds; `RUNNING` while it runs (a plain number keeps
+    /// a million tickets' clocks eight bytes smaller each).
+    stopped: i64,
     /// Stopped after its due instant.
     pub late: bool,
     /// Suspended (中止) right now: neither met nor overdue.
     pub paused: bool,
 }
 
+/// `ClockFact::stopped` of a clock still running.
+const RUNNING: i64 = i64::MIN;
+
 impl ClockFact {
+    pub fn new(due_at: Timestamp, stopped_at: Option<Timestamp>, late: bool, paused: bool) -> ClockFact {
+        ClockFact { due_at, stopped: stopped_at.map_or(RUNNING, Timestamp::millis), late, paused }
+    }
+
+    pub fn stopped_at(&self) -> Option<Timestamp> {
+        (self.stopped != RUNNING).then(|| Timestamp::from_millis(self.stopped))
+    }
+
     pub fn met_on_time(&self) -> bool {
-        self.stopped_at.is_some() && !self.late
+        self.stopped_at().is_some() && !self.late
     }
     /// Still running, not suspended, and past its due instant at `now`.
     pub fn overdue_at(&self, now: Timestamp) -> bool {
-        self.stopped_at.is_none() && !self.paused && now > self.due_at
+        self.stopped_at().is_none() && !self.paused && now > self.due_at
     }
     /// Decided: met (on time or late), or overdue at `now` (it can no longer be met on time).
     pub fn decided_at(&self, now: Timestamp) -> bool {
-        self.stopped_at.is_some() || self.overdue_at(now)
+        self.stopped_at().is_some() || self.overdue_at(now)
     }
 }
 
@@ -113,8 +138,8 @@ pub struct TicketFacts {
     pub words: Box<[Sym]>,
     /// The merchant as this ticket names it (a variant of its name).
     pub merchant_name: Option<Sym>,
-    /// The complainant's phone, normalised: who complains again (never shown).
-    pub complainant: Option<Sym>,
+    /// The complainant's phone, normalised, as a number: who complains again (never shown).
+    pub complainant: Option<PhoneKey>,
     pub satisfaction: Option<Satisfaction>,
 }
 
@@ -143,7 +168,7 @@ impl TicketFacts {
         let industry = intern(&industry_name);
         let merchant = intern(&merchant_key(t));
         let merchant_name = intern(&t.respondent.name);
-        let complainant = intern(&t.complainant.phone.as_deref().and_then(normalise_phone));
+        let complainant = t.complainant.phone.as_deref().and_then(normalise_phone).map(|p| PhoneKey::of(&p));
         let channel = names.intern(&t.intake.channel);
         let words = match rules.segmenter {
             Some(seg) => {
@@ -157,7 +182,7 @@ impl TicketFacts {
         };
         let first_check = FIRST_CHECK_CLOCKS.iter().find_map(|r| clock(r));
         let mediation = clock(MEDIATION_CLOCK)
-            .map(|c| (c, c.stopped_at.is_some() && t.workflow.mediation_end_reason.is_none()));
+            .map(|c| (c, c.stopped_at().is_some() && t.workflow.mediation_end_reason.is_none()));
         let contact_record = t.clocks.iter().rev().find(|c| c.rule == FIRST_CONTACT_CLOCK);
         let first_contact = contact_record.and_then(|c| clock_fact(c, rules, now));
         let first_contact_minutes = contact_record
@@ -166,8 +191,8 @@ impl TicketFacts {
         let mut running_due: Option<Timestamp> = None;
         for c in t.clocks.iter().filter(|c| c.rule != FIRST_CONTACT_CLOCK) {
             let Some(f) = clock_fact(c, rules, now) else { continue };
-            met_late |= f.stopped_at.is_some() && f.late;
-            if f.stopped_at.is_none() && !f.paused {
+            met_late |= f.stopped_at().is_some() && f.late;
+            if f.stopped_at().is_none() && !f.paused {
                 running_due = Some(running_due.map_or(f.due_at, |d| d.min(f.due_at)));
             }
         }
@@ -203,12 +228,36 @@ impl TicketFacts {
 
 fn clock_fact(c: &ClockRecord, rules: Rules, now: Timestamp) -> Option<ClockFact> {
     let view = rules.sla.evaluate(c, rules.calendar, now)?;
-    Some(ClockFact {
-        due_at: view.due_at,
-        stopped_at: c.stopped_at,
-        late: view.late,
-        paused: c.stopped_at.is_none() && c.pauses.iter().any(|p| p.to.is_none()),
-    })
+    Some(ClockFact::new(
+        view.due_at,
+        c.stopped_at,
+        view.late,
+        c.stopped_at.is_none() && c.pauses.iter().any(|p| p.to.is_none()),
+    ))
+}
+
+/// A normalised phone number as eight bytes rather than an interned string: a million
+/// complainants' phones would otherwise fill the names. Up to 17 digits it is exact (the digit
+/// count and the value, so a leading zero counts); a longer one is hashed, which only a
+/// malformed number needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PhoneKey(NonZeroU64);
+
+impl PhoneKey {
+    pub fn of(digits: &str) -> PhoneKey {
+        const EXACT_DIGITS: usize = 17;
+        let exact = (digits.len() <= EXACT_DIGITS)
+            .then(|| digits.parse::<u64>().ok())
+            .flatten()
+            .map(|value| digits.len() as u64 * 10u64.pow(EXACT_DIGITS as u32) + value);
+        let key = exact.unwrap_or_else(|| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            digits.hash(&mut h);
+            h.finish() | 1 << 63
+        });
+        // Never zero: an exact key counts at least one digit, a hashed one has its top bit.
+        PhoneKey(NonZeroU64::new(key).unwrap_or(NonZeroU64::MIN))
+    }
 }
 
 /// One merchant under its name variants: a valid 统一社会信用代码 when the ticket has one, else

@@ -61,7 +61,7 @@ impl KpiPart {
             KpiPart::FirstCheckOnTime => f.first_check.is_some_and(|c| c.met_on_time()),
             KpiPart::ResolutionDue => f.finished || overdue,
             KpiPart::ResolvedOnTime => f.finished && !f.met_late && !overdue,
-            KpiPart::MediationConcluded => f.mediation.is_some_and(|(c, _)| c.stopped_at.is_some()),
+            KpiPart::MediationConcluded => f.mediation.is_some_and(|(c, _)| c.stopped_at().is_some()),
             KpiPart::MediationSettled => f.mediation.is_some_and(|(_, settled)| settled),
             KpiPart::Recovered => f.amount_recovered > 0,
             KpiPart::ContactDue => f.first_contact.is_some_and(|c| c.decided_at(now)),

@@ -2,11 +2,12 @@
 //! complaints and reports of a period grouped by merchant — one credit code, whatever names its
 //! tickets give it — and weighed by the points of `config/stats.toml`.
 
-use super::facts::{Sym, TicketFacts};
+use super::facts::{PhoneKey, Sym, TicketFacts};
 use super::settings::StatsSettings;
 use super::table::FactTable;
 use crate::domain::ticket::{Kind, Satisfaction, TicketId};
 use crate::time::Timestamp;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -95,9 +96,9 @@ pub(super) fn group<'a>(
     previous: impl Iterator<Item = &'a TicketFacts>,
 ) -> Vec<Merchant<'a>> {
     let about = |f: &&TicketFacts| matches!(f.kind, Kind::Complaint | Kind::Report) && f.merchant.is_some();
-    let mut by: HashMap<Sym, Merchant> = HashMap::new();
+    let mut by: FxHashMap<Sym, Merchant> = FxHashMap::default();
     for f in current.filter(about) {
-        let key = f.merchant.unwrap_or_default();
+        let Some(key) = f.merchant else { continue };
         by.entry(key).or_insert_with(|| Merchant { key, current: Vec::new(), previous: 0 }).current.push(f);
     }
     for f in previous.filter(about) {
@@ -107,6 +108,10 @@ pub(super) fn group<'a>(
     }
     let mut list: Vec<Merchant> = by.into_values().collect();
     list.sort_by_key(|m| m.key);
+    // The facts may come day by day: each merchant's tickets are kept by number.
+    for m in &mut list {
+        m.current.sort_unstable_by_key(|f| f.id);
+    }
     list
 }
 
@@ -125,7 +130,7 @@ pub(super) fn at_risk(
             let n = m.current.len() as u64;
             let rise = n.saturating_sub(m.previous);
             let unresolved = m.unresolved(now);
-            let mut by_phone: HashMap<Sym, u64> = HashMap::new();
+            let mut by_phone: HashMap<PhoneKey, u64> = HashMap::new();
             for p in m.current.iter().filter_map(|f| f.complainant) {
                 *by_phone.entry(p).or_default() += 1;
             }
@@ -213,7 +218,7 @@ pub(super) fn pledge(
         let share = n as f64 / average;
         let unsatisfied = m.current.iter().any(|f| f.satisfaction == Some(Satisfaction::Unsatisfied));
         let failed_mediation =
-            m.current.iter().any(|f| f.mediation.is_some_and(|(c, ok)| c.stopped_at.is_some() && !ok));
+            m.current.iter().any(|f| f.mediation.is_some_and(|(c, ok)| c.stopped_at().is_some() && !ok));
         if share > p.max_share || m.unresolved(now) > 0 || unsatisfied || failed_mediation {
             continue;
         }

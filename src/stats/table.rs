@@ -1,9 +1,14 @@
 //! Every ticket's facts, by ticket number: what a server keeps in memory and brings up to date
 //! from the event log, so that statistics never scan the store.
+//!
+//! The ticket numbers are also kept by day of receipt (China time), so that a period's figures
+//! walk only the tickets of its days, not every ticket ever registered.
 
 use super::facts::{Interner, Rules, Sym, TicketFacts};
 use crate::domain::ticket::{Ticket, TicketId};
 use crate::time::Timestamp;
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default)]
 pub struct FactTable {
@@ -11,6 +16,8 @@ pub struct FactTable {
     /// Indexed by ticket number (numbers are dense, from 1).
     facts: Vec<Option<TicketFacts>>,
     len: usize,
+    /// The ticket numbers received on each day, in number order.
+    days: BTreeMap<NaiveDate, Vec<u32>>,
 }
 
 impl FactTable {
@@ -21,14 +28,55 @@ impl FactTable {
     /// Puts (or replaces) the facts of one ticket.
     pub fn put(&mut self, t: &Ticket, rules: Rules, now: Timestamp) {
         let facts = TicketFacts::of(t, rules, &mut self.names, now);
-        let Ok(at) = usize::try_from(t.id.0) else { return };
+        self.insert(facts);
+    }
+
+    /// Puts (or replaces) facts derived elsewhere (with this table's names).
+    pub fn insert(&mut self, facts: TicketFacts) {
+        // A number beyond u32 would need a table of billions of slots: not a ticket of ours.
+        let Ok(number) = u32::try_from(facts.id.0) else { return };
+        let at = number as usize;
         if at >= self.facts.len() {
             self.facts.resize(at + 1, None);
         }
-        if self.facts[at].is_none() {
-            self.len += 1;
+        let day = facts.received_at.china_date();
+        match self.facts[at].as_ref().map(|old| old.received_at.china_date()) {
+            None => {
+                self.len += 1;
+                self.index(day, number);
+            }
+            Some(old) if old != day => {
+                self.unindex(old, number);
+                self.index(day, number);
+            }
+            Some(_) => {}
         }
         self.facts[at] = Some(facts);
+    }
+
+    fn index(&mut self, day: NaiveDate, number: u32) {
+        let numbers = self.days.entry(day).or_default();
+        match numbers.last() {
+            // Tickets mostly arrive in number order: appended.
+            Some(&last) if last < number => numbers.push(number),
+            None => numbers.push(number),
+            Some(_) => {
+                if let Err(at) = numbers.binary_search(&number) {
+                    numbers.insert(at, number);
+                }
+            }
+        }
+    }
+
+    fn unindex(&mut self, day: NaiveDate, number: u32) {
+        if let Some(numbers) = self.days.get_mut(&day) {
+            if let Ok(at) = numbers.binary_search(&number) {
+                numbers.remove(at);
+            }
+            if numbers.is_empty() {
+                self.days.remove(&day);
+            }
+        }
     }
 
     pub fn get(&self, id: TicketId) -> Option<&TicketFacts> {
@@ -48,11 +96,127 @@ impl FactTable {
         self.facts.iter().flatten()
     }
 
+    /// The facts of the tickets received from `from` to `to` (China days, both included), day
+    /// by day, each day's by number.
+    pub fn received_between(&self, from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = &TicketFacts> {
+        let days = if from <= to { Some(self.days.range(from..=to)) } else { None };
+        days.into_iter()
+            .flatten()
+            .flat_map(|(_, numbers)| numbers.iter())
+            .filter_map(|&n| self.facts.get(n as usize).and_then(Option::as_ref))
+    }
+
+    /// About how many bytes the facts hold (what a server's log reports): the records, their
+    /// hot words and the day index; the names are counted apart.
+    pub fn bytes(&self) -> usize {
+        let records = self.facts.capacity() * std::mem::size_of::<Option<TicketFacts>>();
+        let words: usize = self.iter().map(|f| f.words.len() * std::mem::size_of::<Sym>()).sum();
+        let days: usize = self.days.values().map(|d| d.capacity() * std::mem::size_of::<u32>()).sum();
+        records + words + days
+    }
+
     pub fn sym(&self, name: &str) -> Option<Sym> {
         self.names.get(name)
     }
 
     pub fn name(&self, sym: Sym) -> &str {
         self.names.name(sym)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{NOW, at, complaint, config, fortnight};
+    use super::super::{Scope, Selector, compute, drill};
+    use super::*;
+    use crate::stats::Period;
+
+    /// Tickets received over six weeks around Labour Day 2026, a few each day.
+    fn spring() -> Vec<Ticket> {
+        (1..=84)
+            .map(|n| {
+                let day = chrono::NaiveDate::from_ymd_opt(2026, 4, 6).unwrap()
+                    + chrono::Duration::days(n as i64 / 2);
+                let mut t = complaint(
+                    n,
+                    if n % 3 == 0 { "12345" } else { "12315" },
+                    &format!("{day}T09:30:00+08:00"),
+                );
+                if n % 4 == 0 {
+                    t.intake.town = Some("大良".into());
+                    t.respondent.name = Some("顺德区大良华联超市".into());
+                }
+                t
+            })
+            .collect()
+    }
+
+    fn table_of(tickets: &[Ticket]) -> FactTable {
+        let config = config();
+        let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: None };
+        let mut table = FactTable::new();
+        for t in tickets {
+            table.put(t, rules, at(NOW));
+        }
+        table
+    }
+
+    #[test]
+    fn a_period_holds_the_same_tickets_as_a_pass_over_every_ticket() {
+        let table = table_of(&spring());
+        for period in
+            [fortnight(), fortnight().previous(), Period::new(d("2026-05-01"), d("2026-05-01")).unwrap()]
+        {
+            let by_day: Vec<TicketId> =
+                table.received_between(period.from, period.to).map(|f| f.id).collect();
+            let mut sorted = by_day.clone();
+            sorted.sort();
+            let every: Vec<TicketId> =
+                table.iter().filter(|f| period.contains(f.received_at)).map(|f| f.id).collect();
+            assert_eq!(sorted, every, "{period:?}");
+            assert_eq!(by_day.len(), every.len());
+        }
+        assert_eq!(table.received_between(d("2026-05-10"), d("2026-05-01")).count(), 0);
+    }
+
+    #[test]
+    fn figures_do_not_depend_on_the_order_tickets_were_put_in() {
+        let tickets = spring();
+        let in_order = table_of(&tickets);
+        let mut reversed = tickets.clone();
+        reversed.reverse();
+        let backwards = table_of(&reversed);
+        let settings = config().stats;
+        let scope = Scope::default();
+        assert_eq!(
+            compute(&in_order, fortnight(), &scope, at(NOW), &settings),
+            compute(&backwards, fortnight(), &scope, at(NOW), &settings)
+        );
+        let total = drill(&backwards, fortnight(), false, &scope, &Selector::Total, at(NOW));
+        assert!(total.is_sorted() && !total.is_empty(), "drill-down by number: {total:?}");
+    }
+
+    #[test]
+    fn a_ticket_whose_receipt_is_corrected_moves_to_its_new_day() {
+        let mut tickets = spring();
+        let mut table = table_of(&tickets);
+        let (old_day, new_day) = (d("2026-04-29"), d("2026-05-08"));
+        let moved = tickets
+            .iter_mut()
+            .find(|t| t.intake.received_at.map(|r| r.china_date()) == Some(old_day))
+            .unwrap();
+        moved.intake.received_at = Some(at("2026-05-08T15:00:00+08:00"));
+        let id = moved.id;
+        let config = config();
+        table.put(moved, Rules { sla: &config.sla, calendar: &config.calendar, segmenter: None }, at(NOW));
+        let on = |day| table.received_between(day, day).map(|f| f.id).collect::<Vec<_>>();
+        assert!(!on(old_day).contains(&id));
+        assert!(on(new_day).contains(&id) && on(new_day).is_sorted());
+        assert_eq!(table.len(), 84);
+        assert_eq!(table.received_between(d("2026-04-01"), d("2026-06-30")).count(), 84);
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
     }
 }

@@ -7,8 +7,8 @@ use super::settings::WarningSettings;
 use super::table::FactTable;
 use crate::domain::ticket::TicketId;
 use chrono::{Duration, NaiveDate};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,8 +78,8 @@ pub fn detect(
 ) -> Vec<Warning> {
     let recent_from = last_day - Duration::days(i64::from(w.recent_days) - 1);
     let baseline_from = recent_from - Duration::days(i64::from(w.baseline_days));
-    let mut by: HashMap<(Subject, Sym), Counts> = HashMap::new();
-    for f in table.iter() {
+    let mut by: FxHashMap<(Subject, Sym), Counts> = FxHashMap::default();
+    for f in table.received_between(baseline_from, last_day) {
         let day = f.received_at.china_date();
         if day < baseline_from || day > last_day || !admits(f) {
             continue;
@@ -110,10 +110,12 @@ pub fn detect(
     let mut out: Vec<Warning> = by
         .into_iter()
         .filter(|(_, c)| c.recent >= w.min_count)
-        .filter_map(|((subject, sym), c)| {
+        .filter_map(|((subject, sym), mut c)| {
             let rate = (c.baseline as f64 / f64::from(w.baseline_days)).max(w.min_daily_rate);
             let expected = rate * f64::from(w.recent_days);
             let p_value = poisson_tail(c.recent, expected);
+            // The table walks the days in order: the tickets are listed by number.
+            c.ids.sort_unstable();
             (p_value < w.p_value).then(|| Warning {
                 subject,
                 key: table.name(sym).to_string(),

@@ -5,8 +5,12 @@
 //! words, merchants at risk and pledge candidates, the tickets behind each one's total as the
 //! statistics screen's drill-down list (first window, next window), the next question after a
 //! new ticket (and the wall's live counts, which it asks on every change), and the full-year
-//! workbook by the real `rightsdesk report` (which, alone, builds the facts first).
+//! workbook by the real `rightsdesk report` (which, alone, builds the facts first). Then the real
+//! `rightsdesk serve` on the same store: its memory once it has built the catalogue and the facts
+//! at its start, the first statistics question through its socket, and the same workbook through
+//! it.
 
+use crate::serve_process::ServeProcess;
 use crate::{Args, Figure, fig, ms, proc_status_mb};
 use rightsdesk::engine::stats::{StatsDrill, StatsQuery};
 use rightsdesk::engine::window::{Scope as ViewScope, Sort, ViewSpec, WindowQuery};
@@ -14,6 +18,7 @@ use rightsdesk::engine::{Command, Engine, Envelope};
 use rightsdesk::generate::Generator;
 use rightsdesk::stats::{Period, Selector};
 use rightsdesk::time::Clock;
+use std::path::Path;
 use std::time::Instant;
 
 /// Each warm question is asked this many times; the figure is the median.
@@ -150,6 +155,58 @@ pub fn run(args: &Args) -> Result<Vec<Figure>, String> {
             return Err(format!("rightsdesk report failed: {}", String::from_utf8_lossy(&out.stderr)));
         }
         figures.push(fig("year_report_xlsx_alone_facts_included", report.as_secs_f64(), 2, "s"));
+        figures.extend(through_serve(&run.binary, &run.dir, year)?);
         Ok(figures)
     })
+}
+
+/// The real `rightsdesk serve` on the store: the first statistics question through its socket
+/// (serve builds the facts with its catalogue at start, in the background: the question waits
+/// for the rest of that build), its memory then, and the full-year workbook through it.
+fn through_serve(binary: &Path, dir: &Path, year: Period) -> Result<Vec<Figure>, String> {
+    let serve = ServeProcess::start(binary, dir, crate::store::NOW)?;
+    let started = Instant::now();
+    let rightsdesk = |args: &[&str]| -> Result<(), String> {
+        let out = std::process::Command::new(binary)
+            .arg("--data")
+            .arg(dir)
+            .args(args)
+            .env("RIGHTSDESK_NOW", crate::store::NOW)
+            .output()
+            .map_err(|e| format!("cannot run rightsdesk {}: {e}", args[0]))?;
+        if !out.status.success() {
+            return Err(format!("rightsdesk {} failed: {}", args[0], String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(())
+    };
+    let (from, to) = (year.from.to_string(), year.to.to_string());
+    rightsdesk(&["stats", "--from", "2026-10-01", "--to", "2026-10-31", "--format", "json"])?;
+    let first = started.elapsed();
+    let rss_built = serve.status_mb("VmRSS");
+    let started = Instant::now();
+    rightsdesk(&["stats", "--from", "2026-10-01", "--to", "2026-10-31", "--format", "json"])?;
+    let month = started.elapsed();
+    let book = dir.join("year-through-serve.xlsx");
+    let book_arg = book.to_string_lossy().into_owned();
+    let started = Instant::now();
+    rightsdesk(&["report", "--from", &from, "--to", &to, "--xlsx", &book_arg])?;
+    let report = started.elapsed();
+    let rss_after = serve.status_mb("VmRSS");
+    let peak = serve.status_mb("VmHWM");
+    serve.stop()?;
+    let mut figures = vec![
+        fig("serve_first_stats_question_after_start", first.as_secs_f64(), 2, "s"),
+        fig("serve_stats_month_process", ms(month), 1, "ms"),
+        fig("year_report_xlsx_through_serve", report.as_secs_f64(), 2, "s"),
+    ];
+    for (name, value) in [
+        ("serve_rss_catalogue_and_facts_built", rss_built),
+        ("serve_rss_after_year_report", rss_after),
+        ("serve_peak_rss", peak),
+    ] {
+        if let Some(mb) = value {
+            figures.push(fig(name, mb, 0, "MiB"));
+        }
+    }
+    Ok(figures)
 }
