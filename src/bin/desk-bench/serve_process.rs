@@ -98,6 +98,32 @@ impl ServeProcess {
         }
     }
 
+    /// Waits until serve has used less than 5% of a core over a second (its start's background
+    /// scan of every ticket, for the catalogue and the statistics, is over), at most `limit`:
+    /// how long that took. The figures after it are those of a server that has been running,
+    /// as a bureau's has; the scan is a one-off at start (`serve_start_scan_s`).
+    pub fn wait_until_idle(&self, limit: std::time::Duration) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        let cpu = || -> Option<u64> {
+            let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()?;
+            // After the command's name in parentheses: utime and stime are fields 14 and 15.
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        };
+        let mut before = cpu();
+        while started.elapsed() < limit {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            let now = cpu();
+            match (before, now) {
+                // Clock ticks are 1/100 s: under 5 ticks in a second is under 5% of a core.
+                (Some(b), Some(n)) if n.saturating_sub(b) < 5 => break,
+                (_, None) => break,
+                _ => before = now,
+            }
+        }
+        started.elapsed()
+    }
+
     /// Serve's resident set (`VmRSS`) or its peak (`VmHWM`) in MiB (Linux), None elsewhere.
     pub fn status_mb(&self, field: &str) -> Option<f64> {
         proc_status_mb(Some(self.pid), field)

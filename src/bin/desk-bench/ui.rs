@@ -122,6 +122,10 @@ fn run_ui(
     let serve = ServeProcess::start(binary, dir, NOW)?;
     figures.push(fig("serve_start_ms", ms(serve.started_in), 1, "ms"));
     settle_serve(dir)?;
+    // As a bureau's serve has been running: its start's scan of every ticket is over.
+    eprintln!("waiting for serve's start-up scan (catalogue and statistics) to end");
+    let scan = serve.wait_until_idle(Duration::from_secs(300));
+    figures.push(fig("serve_start_scan_s", scan.as_secs_f64(), 1, "s"));
     let measured = measure(binary, dir, &open_config, &all_config, &serve);
     figures.push(fig("serve_rss_mb", serve.status_mb("VmRSS").unwrap_or(f64::NAN), 1, "MiB"));
     figures.push(fig("serve_peak_rss_mb", serve.status_mb("VmHWM").unwrap_or(f64::NAN), 1, "MiB"));
