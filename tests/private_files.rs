@@ -73,14 +73,20 @@ fn terminate(mut child: Child) {
     child.wait().unwrap();
 }
 
+/// A store in `dir/data` holding the CSV's tickets, imported with an empty `dir/config`.
+fn imported(dir: &Path) -> (PathBuf, PathBuf) {
+    let (data, config) = (dir.join("data"), dir.join("config"));
+    std::fs::create_dir(&config).unwrap();
+    let csv = dir.join("tickets.csv");
+    std::fs::write(&csv, CSV).unwrap();
+    ok(&rightsdesk(&data, &config).arg("import").arg(&csv).args(["--channel", "12345"]).output().unwrap());
+    (data, config)
+}
+
 #[test]
 fn under_umask_022_the_store_the_server_and_the_logs_create_owner_only_files() {
     let tmp = tempfile::tempdir().unwrap();
-    let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));
-    std::fs::create_dir(&config).unwrap();
-    let csv = tmp.path().join("tickets.csv");
-    std::fs::write(&csv, CSV).unwrap();
-    ok(&rightsdesk(&data, &config).arg("import").arg(&csv).args(["--channel", "12345"]).output().unwrap());
+    let (data, config) = imported(tmp.path());
 
     let mut server = rightsdesk(&data, &config)
         .args(["serve", "--units-listen", "127.0.0.1:0"])
@@ -115,11 +121,7 @@ fn under_umask_022_the_store_the_server_and_the_logs_create_owner_only_files() {
 #[test]
 fn a_store_an_older_version_left_readable_to_others_is_made_owner_only_when_opened() {
     let tmp = tempfile::tempdir().unwrap();
-    let (data, config) = (tmp.path().join("data"), tmp.path().join("config"));
-    std::fs::create_dir(&config).unwrap();
-    let csv = tmp.path().join("tickets.csv");
-    std::fs::write(&csv, CSV).unwrap();
-    ok(&rightsdesk(&data, &config).arg("import").arg(&csv).args(["--channel", "12345"]).output().unwrap());
+    let (data, config) = imported(tmp.path());
     // As a version before owner-only files left it under umask 022; and a file of the user's
     // own in the same directory, which is not rightsdesk's to change.
     let mut made = Vec::new();
