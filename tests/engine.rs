@@ -551,6 +551,54 @@ fn a_view_of_every_ticket_holds_the_closed_ones_in_its_order() {
     assert_eq!((by_town.total, towns), (9, sorted));
 }
 
+/// A view of every ticket keeps only positions in the catalogue and reads its keys from there;
+/// the open queue keeps each ticket's key from its row. While every ticket is open, the two
+/// list the same tickets in the same order, for every sort, also after tickets change.
+#[test]
+fn a_view_of_every_ticket_orders_its_tickets_as_the_open_queue_orders_the_same_tickets() {
+    use rightsdesk::engine::window::{Scope, Sort, ViewSpec, Window, WindowQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let towns = ["容桂", "大良", "乐从", "北滘镇"];
+    let channels = ["12345", "12315", "walkin"];
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let mut t =
+            complaint(channels[i % 3], &format!("GD-{i}"), "13700000000", towns[i % 4], "预付式消费门店关闭");
+        t.intake.received_at = Some(now().plus_seconds(-(i as i64 % 5) * 3_600));
+        ids.push(register(&mut engine, t).ticket().unwrap());
+    }
+    // One reader throughout: its views are kept and replay the changes.
+    let reader = engine.reader();
+    let anchor = ids[5];
+    let same_order = |when: &str| {
+        for sort in Sort::ALL {
+            for descending in [false, true] {
+                let window = |scope: Scope| -> Window {
+                    let view = ViewSpec { scope, sort, descending, ..ViewSpec::default() };
+                    let q = WindowQuery { view, offset: 0, limit: 50, anchor: Some(anchor) };
+                    reader.window(&q).unwrap()
+                };
+                let (all, open) = (window(Scope::All), window(Scope::Open));
+                let listed = |w: &Window| w.rows.iter().map(|r| r.id).collect::<Vec<_>>();
+                assert_eq!(listed(&all), listed(&open), "{when}: {sort:?}, descending {descending}");
+                assert_eq!(all.anchor_at, open.anchor_at, "{when}: {sort:?}, descending {descending}");
+            }
+        }
+    };
+    same_order("registered");
+    let triage =
+        A::Triage { kind: Kind::Complaint, category: Some("预付式消费".into()), dispute_type: None };
+    for &id in &ids[2..6] {
+        act(&mut engine, id, triage.clone()).unwrap();
+        act(&mut engine, id, A::Dispatch { unit: "北滘分局".into() }).unwrap();
+    }
+    let mut late = complaint("12315", "GD-late", "13700000001", "均安", "健身房预付卡退费难");
+    late.intake.received_at = Some(now());
+    register(&mut engine, late).ticket().unwrap();
+    same_order("after dispatches and a new ticket");
+}
+
 #[test]
 fn statistics_built_with_the_catalogue_at_start_answer_as_the_first_question_would() {
     use rightsdesk::engine::stats::StatsQuery;

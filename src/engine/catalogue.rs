@@ -9,7 +9,7 @@
 //! title and channel ticket id sit in one text arena. A search scores each distinct name once,
 //! then each ticket's own texts.
 
-use super::window::Fields;
+use super::window::{Fields, Sort};
 use crate::config::Config;
 use crate::domain::status::Status;
 use crate::domain::ticket::{Flag, Ticket, TicketId};
@@ -98,6 +98,10 @@ impl Names {
 pub(super) struct Catalogue {
     loaded: bool,
     seq: u64,
+    /// How often a ticket was placed before others (moving them): views that keep positions
+    /// of the catalogue are built again when it changed. Tickets are numbered in order of
+    /// registration, so new ones are added at the end and this stays 0.
+    shifts: u64,
     /// In ticket number order.
     slots: Vec<Slot>,
     text: String,
@@ -186,6 +190,33 @@ impl Catalogue {
         self.slots.len()
     }
 
+    pub(super) fn shifts(&self) -> u64 {
+        self.shifts
+    }
+
+    /// The keys the catalogue's tickets are ordered by in a view sorted by `sort`.
+    pub(super) fn order_keys(&self, sort: Sort) -> OrderKeys<'_> {
+        let names = match sort {
+            Sort::Channel => Some(&self.channels),
+            Sort::Town => Some(&self.towns),
+            Sort::Unit => Some(&self.units),
+            _ => None,
+        };
+        let ranks = names.map_or_else(Vec::new, |names| {
+            // A ticket without the name goes last, as `view_order::key_of` places it; a
+            // ticket always has a channel.
+            let none = if sort == Sort::Channel { 0 } else { u32::MAX };
+            let mut by_text: Vec<u32> = (1..=names.values.len() as u32).collect();
+            by_text.sort_unstable_by(|a, b| names.get(*a).cmp(&names.get(*b)));
+            let mut ranks = vec![none; names.values.len() + 1];
+            for (rank, id) in by_text.into_iter().enumerate() {
+                ranks[id as usize] = rank as u32 + 1;
+            }
+            ranks
+        });
+        OrderKeys { cat: self, sort, ranks }
+    }
+
     /// Every ticket of the store, by one scan of its tickets (and of the open ones' rows, for
     /// their deadlines); None when the store began closing meanwhile. Each decoded ticket is
     /// also shown to `also` (the statistics' facts are built in the same scan).
@@ -263,6 +294,27 @@ impl Catalogue {
         }
     }
 
+    /// A catalogue of `rows` (in number order), as a load would build it from their tickets.
+    #[cfg(test)]
+    pub(super) fn of_rows(rows: &[Row], config: &Config) -> Catalogue {
+        let mut cat = Catalogue { loaded: true, ..Catalogue::default() };
+        for row in rows {
+            let slot = cat.slot_of(row, config);
+            cat.slots.push(slot);
+        }
+        cat
+    }
+
+    /// Puts `row` in place of its ticket's (or adds it), as a refresh does for a changed ticket.
+    #[cfg(test)]
+    pub(super) fn put(&mut self, row: &Row, config: &Config) {
+        let slot = self.slot_of(row, config);
+        match self.slots.binary_search_by_key(&row.id, |s| s.id) {
+            Ok(at) => self.slots[at] = slot,
+            Err(at) => self.slots.insert(at, slot),
+        }
+    }
+
     /// Where ticket `id` is, if the catalogue holds it.
     pub(super) fn position(&self, id: TicketId) -> Option<usize> {
         self.slots.binary_search_by_key(&id, |s| s.id).ok()
@@ -291,7 +343,12 @@ impl Catalogue {
             let slot = self.slot_of(&row, config);
             match self.slots.binary_search_by_key(&id, |s| s.id) {
                 Ok(at) => self.slots[at] = slot,
-                Err(at) => self.slots.insert(at, slot),
+                Err(at) => {
+                    if at < self.slots.len() {
+                        self.shifts += 1;
+                    }
+                    self.slots.insert(at, slot)
+                }
             }
         }
         self.seq = last;
@@ -367,6 +424,41 @@ impl Catalogue {
             }
         }
         out
+    }
+}
+
+/// A ticket's key in a view's order: the same order as `view_order::key_of` gives its row,
+/// a name's rank among the names standing for the name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct OrderKey {
+    primary: i64,
+    name: u32,
+    id: u64,
+}
+
+/// Reads the keys of one sort from the catalogue.
+pub(super) struct OrderKeys<'a> {
+    cat: &'a Catalogue,
+    sort: Sort,
+    /// By name number, each name's rank in text order (for a sort by a name).
+    ranks: Vec<u32>,
+}
+
+impl OrderKeys<'_> {
+    pub(super) fn key(&self, at: u32) -> OrderKey {
+        let slot = &self.cat.slots[at as usize];
+        let entry = Entry { cat: self.cat, slot };
+        let rank = |name: u32| self.ranks[name as usize];
+        let (primary, name) = match self.sort {
+            Sort::Deadline => (entry.earliest_due().unwrap_or(i64::MAX), 0),
+            Sort::Received => (-entry.received_at().unwrap_or(0), 0),
+            Sort::Channel => (0, rank(slot.channel)),
+            Sort::Status => (slot.status.tag() as i64, 0),
+            Sort::Town => (0, rank(slot.town)),
+            Sort::Unit => (0, rank(slot.unit)),
+            Sort::Number => (slot.id.0 as i64, 0),
+        };
+        OrderKey { primary, name, id: slot.id.0 }
     }
 }
 

@@ -19,6 +19,7 @@ pub mod service;
 pub mod stats;
 pub mod view;
 mod view_drill;
+mod view_order;
 mod view_search;
 pub mod warnings;
 pub mod watch;

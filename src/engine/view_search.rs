@@ -8,13 +8,14 @@
 //! keeps the matches for the next, longer text and cuts the window.
 
 use super::catalogue::Catalogue;
-use super::window::{Ctx, Fields, Key, ViewCache, ViewSpec, Window, WindowQuery, index_lookup};
+use super::view_order::{Order, TieKey, tie_key};
+use super::window::{Ctx, Fields, ViewCache, ViewSpec, Window, WindowQuery, index_lookup};
 use crate::domain::ticket::TicketId;
 use crate::search::{Highlight, Query};
 use crate::store::StoreError;
 use crate::time::Timestamp;
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The matches of the last search in a view. Every way a row matches (a subsequence, a pinyin
@@ -36,7 +37,7 @@ pub(super) struct Plan {
     text: String,
     seq: u64,
     judged_at: Timestamp,
-    keys: Arc<HashMap<TicketId, Key>>,
+    order: Arc<Order>,
     /// The tickets a phone number or credit code names, when the text is one.
     indexed: Option<BTreeSet<TicketId>>,
     last: Option<Arc<LastSearch>>,
@@ -63,7 +64,7 @@ impl ViewCache {
             text: text.to_string(),
             seq,
             judged_at: ordered.judged_at,
-            keys: ordered.keys.clone(),
+            order: ordered.order.clone(),
             indexed,
             last: ordered.last_search.clone(),
         })
@@ -109,17 +110,18 @@ impl ViewCache {
 impl Plan {
     /// Scores the view's tickets: the matches ranked, the window's part of them.
     pub(super) fn rank(&self, cat: &Catalogue, q: &WindowQuery, limit: usize) -> Ranked {
-        let in_view = |at: u32| {
-            let id = cat.entry(at as usize).id();
-            self.keys.get(&id).map(|key| (id, key))
+        let keys = match &*self.order {
+            Order::Catalogued(c) => Some(cat.order_keys(c.sort())),
+            Order::Keyed(_) => None,
         };
+        let in_view = |at: u32| tie_key(&self.order, keys.as_ref(), cat, at);
         // (score, key, position) of each match in the view.
-        let mut hits: Vec<(i64, &Key, u32)> = Vec::new();
+        let mut hits: Vec<(i64, TieKey, u32)> = Vec::new();
         let kept = match &self.indexed {
             Some(ids) => {
                 for id in ids {
                     if let Some(at) = cat.position(*id)
-                        && let Some((_, key)) = in_view(at as u32)
+                        && let Some(key) = in_view(at as u32)
                     {
                         hits.push((i64::MAX, key, at as u32));
                     }
@@ -134,17 +136,20 @@ impl Plan {
                         && l.judged_at == self.judged_at
                         && self.text.starts_with(l.text.as_str())
                 });
-                let few = self.keys.len() * 4 < cat.len();
+                let few = self.order.len() * 4 < cat.len();
                 let positions: Option<Vec<u32>> = match &self.last {
                     Some(last) if narrows => Some(last.hits.clone()),
                     // A small view (the open queue): its own tickets, not every ticket.
-                    _ if few => Some(
-                        self.keys.keys().filter_map(|id| cat.position(*id)).map(|at| at as u32).collect(),
-                    ),
+                    _ if few => Some(match &*self.order {
+                        Order::Keyed(k) => {
+                            k.ids().filter_map(|id| cat.position(id)).map(|at| at as u32).collect()
+                        }
+                        Order::Catalogued(c) => c.positions().to_vec(),
+                    }),
                     _ => None,
                 };
                 for (at, score) in cat.matches(&query, positions.as_deref()) {
-                    if let Some((_, key)) = in_view(at) {
+                    if let Some(key) = in_view(at) {
                         hits.push((score, key, at));
                     }
                 }
@@ -159,12 +164,13 @@ impl Plan {
         };
         // Best match first; the view's own order among equals.
         let descending = self.base.descending;
-        let cmp = |a: &(i64, &Key, u32), b: &(i64, &Key, u32)| {
-            b.0.cmp(&a.0).then_with(|| if descending { b.1.cmp(a.1) } else { a.1.cmp(b.1) })
+        let cmp = |a: &(i64, TieKey, u32), b: &(i64, TieKey, u32)| {
+            b.0.cmp(&a.0).then_with(|| if descending { b.1.cmp(&a.1) } else { a.1.cmp(&b.1) })
         };
         let total = hits.len();
         let anchor_at = q.anchor.and_then(|anchor| {
-            let mine = hits.iter().find(|h| h.1.id() == anchor.0)?;
+            let at = cat.position(anchor)? as u32;
+            let mine = hits.iter().find(|h| h.2 == at)?;
             Some(hits.iter().filter(|h| cmp(h, mine) == Ordering::Less).count())
         });
         let end = q.offset.saturating_add(limit).min(total);
@@ -175,7 +181,7 @@ impl Plan {
             hits.truncate(end);
         }
         hits.sort_unstable_by(cmp);
-        let top = hits.iter().skip(q.offset).map(|h| TicketId(h.1.id())).collect();
+        let top = hits.iter().skip(q.offset).map(|h| cat.entry(h.2 as usize).id()).collect();
         Ranked { total, top, anchor_at, kept }
     }
 }

@@ -8,6 +8,7 @@ use super::catalogue;
 use super::marks::{Marks, WATCHED_FLAG};
 use super::view::TicketSummary;
 use super::view_drill::members;
+use super::view_order::{Catalogued, Keyed, Order, key_of};
 use super::view_search::LastSearch;
 use crate::config::Config;
 use crate::domain::status::Status;
@@ -235,34 +236,6 @@ pub struct Counts {
     pub quarantined: usize,
 }
 
-/// Order key of one row in one view.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct Key {
-    primary: i64,
-    text: String,
-    id: u64,
-}
-
-impl Key {
-    pub(super) fn id(&self) -> u64 {
-        self.id
-    }
-}
-
-fn key_of(sort: Sort, row: &impl Fields) -> Key {
-    let text = |s: Option<&str>| s.unwrap_or("\u{10FFFF}").to_string();
-    let (primary, text) = match sort {
-        Sort::Deadline => (row.earliest_due().unwrap_or(i64::MAX), String::new()),
-        Sort::Received => (-row.received_at().unwrap_or(0), String::new()),
-        Sort::Channel => (0, row.channel().to_string()),
-        Sort::Status => (row.status().tag() as i64, String::new()),
-        Sort::Town => (0, text(row.town())),
-        Sort::Unit => (0, text(row.unit())),
-        Sort::Number => (row.id().0 as i64, String::new()),
-    };
-    Key { primary, text, id: row.id().0 }
-}
-
 /// The open tickets, current as of `seq`.
 #[derive(Default)]
 struct OpenSet {
@@ -275,8 +248,7 @@ struct OpenSet {
 pub(super) struct Ordered {
     seq: u64,
     /// Shared with a search ranking the view's tickets outside the cache's lock.
-    pub(super) keys: Arc<HashMap<TicketId, Key>>,
-    order: BTreeSet<Key>,
+    pub(super) order: Arc<Order>,
     /// When membership depends on the clock (at risk), when it was last judged.
     pub(super) judged_at: Timestamp,
     pub(super) used: u64,
@@ -397,15 +369,14 @@ impl ViewCache {
         let uses = self.uses;
         let ordered = self.ordered_view(ctx, &q.view, seq)?;
         ordered.used = uses;
-        let total = ordered.order.len();
-        let anchor_at = q.anchor.and_then(|a| ordered.keys.get(&a)).map(|k| {
-            let before = ordered.order.range(..k.clone()).count();
-            if q.view.descending { total - 1 - before } else { before }
-        });
-        let ids: Vec<TicketId> = if q.view.descending {
-            ordered.order.iter().rev().skip(q.offset).take(limit).map(|k| TicketId(k.id)).collect()
-        } else {
-            ordered.order.iter().skip(q.offset).take(limit).map(|k| TicketId(k.id)).collect()
+        let order = ordered.order.clone();
+        let total = order.len();
+        let (anchor_at, ids) = {
+            // A view built from the catalogue keeps positions in it: read them through it.
+            let cat = matches!(*order, Order::Catalogued(_)).then(|| ctx.catalogue.read());
+            let cat = cat.as_deref();
+            let anchor_at = q.anchor.and_then(|a| order.rank(cat, a, q.view.descending));
+            (anchor_at, order.ids(cat, q.offset, limit, q.view.descending))
         };
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
@@ -443,7 +414,10 @@ impl ViewCache {
             let built = self.build_ordered(ctx, view, seq)?;
             self.ordered.insert(view.clone(), built);
         }
-        if let Some(o) = self.ordered.get(view)
+        let catalogued = self.ordered.get(view).is_some_and(|o| matches!(*o.order, Order::Catalogued(_)));
+        if catalogued {
+            self.replay_catalogued(ctx, view, seq)?;
+        } else if let Some(o) = self.ordered.get(view)
             && o.seq != seq
         {
             let since = o.seq;
@@ -454,20 +428,16 @@ impl ViewCache {
             }
             let indexed = members(ctx, view)?;
             let o = self.ordered.get_mut(view).expect("checked above");
-            let keys = Arc::make_mut(&mut o.keys);
+            let Order::Keyed(keyed) = Arc::make_mut(&mut o.order) else { unreachable!("checked above") };
             for (id, row) in rows {
-                if let Some(old) = keys.remove(&id) {
-                    o.order.remove(&old);
-                }
+                keyed.remove(id);
                 if indexed.as_ref().is_some_and(|ids| !ids.contains(&id)) {
                     continue;
                 }
                 if let Some(row) = row
                     && view.admits(&row, &self.marks, || ctx.risk(&row))
                 {
-                    let key = key_of(view.sort, &row);
-                    o.order.insert(key.clone());
-                    keys.insert(id, key);
+                    keyed.insert(id, key_of(view.sort, &row));
                 }
             }
             o.seq = seq;
@@ -475,61 +445,100 @@ impl ViewCache {
         Ok(self.ordered.get_mut(view).expect("inserted above"))
     }
 
-    /// A view's order, as of `seq` — or, for a view of every ticket, as of the catalogue's
-    /// last event (the caller replays the events after it).
+    /// Brings a view built from the catalogue up to the catalogue's last event, reading the
+    /// changed tickets from it: the catalogue is refreshed first, so every ticket whose key
+    /// moved since the view's event is among those changed since it.
+    fn replay_catalogued(&mut self, ctx: &Ctx, view: &ViewSpec, seq: u64) -> Result<(), StoreError> {
+        let cat = ctx.catalogue.current(ctx.store, ctx.config)?;
+        let Some(o) = self.ordered.get(view) else { return Ok(()) };
+        let fits = matches!(&*o.order, Order::Catalogued(c) if c.fits(&cat));
+        if !fits {
+            drop(cat);
+            let built = self.build_ordered(ctx, view, seq)?;
+            self.ordered.insert(view.clone(), built);
+            return Ok(());
+        }
+        if o.seq == cat.seq() {
+            return Ok(());
+        }
+        let changed = changed_since(ctx.store, o.seq)?;
+        let indexed = members(ctx, view)?;
+        let positions: Vec<u32> =
+            changed.iter().filter_map(|id| cat.position(*id)).map(|at| at as u32).collect();
+        let (marks, open) = (&self.marks, &self.open);
+        let admit = |at: u32| {
+            let entry = cat.entry(at as usize);
+            let id = entry.id();
+            let risk = || open.rows.get(&id).map_or((false, false), |row| ctx.risk(row));
+            indexed.as_ref().is_none_or(|ids| ids.contains(&id)) && view.admits(&entry, marks, risk)
+        };
+        let Some(o) = self.ordered.get_mut(view) else { return Ok(()) };
+        if let Order::Catalogued(c) = Arc::make_mut(&mut o.order) {
+            c.replace(&cat, &positions, admit);
+        }
+        o.seq = cat.seq();
+        Ok(())
+    }
+
+    /// A view's order, as of `seq` — or, for a view built from the catalogue (every ticket, or
+    /// a drill-down's), as of the catalogue's last event (the caller replays the events after
+    /// it).
     fn build_ordered(&self, ctx: &Ctx, view: &ViewSpec, seq: u64) -> Result<Ordered, StoreError> {
-        let mut keys = HashMap::new();
         let indexed = members(ctx, view)?;
         let mut built_at = seq;
         // Only an open ticket has a running clock to be overdue or due soon.
         let open_only = view.scope == Scope::Open || view.at_risk || view.overdue || view.due_soon;
-        match &indexed {
+        let risk_of = |id: TicketId| self.open.rows.get(&id).map_or((false, false), |row| ctx.risk(row));
+        let order = match &indexed {
             None if open_only => {
+                let mut keyed = Keyed::default();
                 for row in self.open.rows.values() {
                     if view.admits(row, &self.marks, || ctx.risk(row)) {
-                        keys.insert(row.id, key_of(view.sort, row));
+                        keyed.insert(row.id, key_of(view.sort, row));
                     }
                 }
+                Order::Keyed(keyed)
             }
             // The tickets behind a figure may be a year's: read from memory, as for every ticket.
             Some(ids) if view.drill.is_some() && !open_only => {
                 let cat = ctx.catalogue.current(ctx.store, ctx.config)?;
                 built_at = cat.seq();
+                let mut admitted = Vec::new();
                 for id in ids.iter() {
-                    let Some(entry) = cat.position(*id).map(|at| cat.entry(at)) else { continue };
-                    let risk = || self.open.rows.get(id).map_or((false, false), |row| ctx.risk(row));
-                    if view.admits(&entry, &self.marks, risk) {
-                        keys.insert(*id, key_of(view.sort, &entry));
+                    let Some(at) = cat.position(*id) else { continue };
+                    if view.admits(&cat.entry(at), &self.marks, || risk_of(*id)) {
+                        admitted.push(at as u32);
                     }
                 }
+                Order::Catalogued(Catalogued::new(&cat, view.sort, admitted))
             }
             Some(ids) => {
+                let mut keyed = Keyed::default();
                 for id in ids.iter() {
                     if let Some(row) = self.row(ctx, *id)?
                         && view.admits(&row, &self.marks, || ctx.risk(&row))
                     {
-                        keys.insert(row.id, key_of(view.sort, &row));
+                        keyed.insert(row.id, key_of(view.sort, &row));
                     }
                 }
+                Order::Keyed(keyed)
             }
             None => {
                 // Every ticket, from memory: the catalogue, not a read per ticket.
                 let cat = ctx.catalogue.current(ctx.store, ctx.config)?;
                 built_at = cat.seq();
-                for entry in cat.entries() {
-                    let id = entry.id();
-                    let risk = || self.open.rows.get(&id).map_or((false, false), |row| ctx.risk(row));
-                    if view.admits(&entry, &self.marks, risk) {
-                        keys.insert(id, key_of(view.sort, &entry));
+                let mut admitted = Vec::new();
+                for (at, entry) in cat.entries().enumerate() {
+                    if view.admits(&entry, &self.marks, || risk_of(entry.id())) {
+                        admitted.push(at as u32);
                     }
                 }
+                Order::Catalogued(Catalogued::new(&cat, view.sort, admitted))
             }
-        }
-        let order = keys.values().cloned().collect();
+        };
         Ok(Ordered {
             seq: built_at,
-            keys: Arc::new(keys),
-            order,
+            order: Arc::new(order),
             judged_at: ctx.now,
             used: self.uses,
             last_search: None,
