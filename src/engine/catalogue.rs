@@ -305,13 +305,17 @@ impl Catalogue {
         cat
     }
 
-    /// Puts `row` in place of its ticket's (or adds it), as a refresh does for a changed ticket.
-    #[cfg(test)]
+    /// Puts `row` in place of its ticket's, or adds it in number order.
     pub(super) fn put(&mut self, row: &Row, config: &Config) {
         let slot = self.slot_of(row, config);
         match self.slots.binary_search_by_key(&row.id, |s| s.id) {
             Ok(at) => self.slots[at] = slot,
-            Err(at) => self.slots.insert(at, slot),
+            Err(at) => {
+                if at < self.slots.len() {
+                    self.shifts += 1;
+                }
+                self.slots.insert(at, slot)
+            }
         }
     }
 
@@ -340,16 +344,7 @@ impl Catalogue {
         }
         for id in changed {
             let Some(row) = store.summary(id)? else { continue };
-            let slot = self.slot_of(&row, config);
-            match self.slots.binary_search_by_key(&id, |s| s.id) {
-                Ok(at) => self.slots[at] = slot,
-                Err(at) => {
-                    if at < self.slots.len() {
-                        self.shifts += 1;
-                    }
-                    self.slots.insert(at, slot)
-                }
-            }
+            self.put(&row, config);
         }
         self.seq = last;
         Ok(())

@@ -344,6 +344,18 @@ mod tests {
     }
 
     #[test]
+    fn a_ticket_placed_before_others_in_the_catalogue_makes_its_views_unfit_to_keep() {
+        let config = config();
+        let rows: Vec<Row> = (2..=20).map(row).collect();
+        let mut cat = Catalogue::of_rows(&rows, &config);
+        let kept = Catalogued::new(&cat, Sort::Number, (0..19).collect());
+        cat.put(&row(21), &config);
+        assert!(kept.fits(&cat), "a ticket added at the end moves nobody");
+        cat.put(&row(1), &config);
+        assert!(!kept.fits(&cat), "ticket 1 moved every other ticket's position");
+    }
+
+    #[test]
     fn a_catalogued_view_keeps_four_bytes_and_a_bit_a_ticket() {
         let config = config();
         let rows: Vec<Row> = (1..=4096).map(row).collect();
