@@ -174,7 +174,6 @@ impl Reader {
                 reader.catalogue.load_in_background(&reader.store, &reader.config, also)
             });
             drop(stats);
-            crate::release_freed_memory();
             match loaded {
                 Ok(()) | Err(StoreError::Closing) => {}
                 Err(e) => {
