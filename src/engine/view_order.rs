@@ -258,7 +258,8 @@ mod tests {
             status: Status::ALL[i % Status::ALL.len()],
             channel: CHANNELS[i % 3].into(),
             channel_ticket_id: format!("GD-2026-{id:06}"),
-            received_at: (i % 5 != 0).then(|| Timestamp::from_millis(NOW_MS - (i as i64 % 7) * 3_600_000)),
+            received_at: (!i.is_multiple_of(5))
+                .then(|| Timestamp::from_millis(NOW_MS - (i as i64 % 7) * 3_600_000)),
             title: ["健身房预付卡退费难", "空调安装后漏水", "预付式消费门店关闭"][i % 3].into(),
             town: TOWNS[i % 4].map(str::to_string),
             respondent_name: Some(format!("顺德区某某商行{}", i % 6)),
