@@ -574,15 +574,20 @@ fn a_view_of_every_ticket_orders_its_tickets_as_the_open_queue_orders_the_same_t
     let same_order = |when: &str| {
         for sort in Sort::ALL {
             for descending in [false, true] {
-                let window = |scope: Scope| -> Window {
-                    let view = ViewSpec { scope, sort, descending, ..ViewSpec::default() };
-                    let q = WindowQuery { view, offset: 0, limit: 50, anchor: Some(anchor) };
-                    reader.window(&q).unwrap()
-                };
-                let (all, open) = (window(Scope::All), window(Scope::Open));
-                let listed = |w: &Window| w.rows.iter().map(|r| r.id).collect::<Vec<_>>();
-                assert_eq!(listed(&all), listed(&open), "{when}: {sort:?}, descending {descending}");
-                assert_eq!(all.anchor_at, open.anchor_at, "{when}: {sort:?}, descending {descending}");
+                // A search ranks matches of equal score in the view's own order.
+                for search in [None, Some("预付"), Some("ronggui"), Some("GD-1")] {
+                    let window = |scope: Scope| -> Window {
+                        let search = search.map(str::to_string);
+                        let view = ViewSpec { scope, sort, descending, search, ..ViewSpec::default() };
+                        let q = WindowQuery { view, offset: 0, limit: 50, anchor: Some(anchor) };
+                        reader.window(&q).unwrap()
+                    };
+                    let (all, open) = (window(Scope::All), window(Scope::Open));
+                    let listed = |w: &Window| w.rows.iter().map(|r| r.id).collect::<Vec<_>>();
+                    let case = format!("{when}: {sort:?}, descending {descending}, search {search:?}");
+                    assert_eq!(listed(&all), listed(&open), "{case}");
+                    assert_eq!((all.total, all.anchor_at), (open.total, open.anchor_at), "{case}");
+                }
             }
         }
     };

@@ -114,7 +114,7 @@ impl Plan {
             Order::Catalogued(c) => Some(cat.order_keys(c.sort())),
             Order::Keyed(_) => None,
         };
-        let in_view = |at: u32| tie_key(&self.order, keys.as_ref(), cat, at);
+        let in_view = |at: u32| tie_key(&self.order, cat, at);
         // (score, key, position) of each match in the view.
         let mut hits: Vec<(i64, TieKey, u32)> = Vec::new();
         let kept = match &self.indexed {
@@ -164,8 +164,11 @@ impl Plan {
         };
         // Best match first; the view's own order among equals.
         let descending = self.base.descending;
+        let keys = keys.as_ref();
         let cmp = |a: &(i64, TieKey, u32), b: &(i64, TieKey, u32)| {
-            b.0.cmp(&a.0).then_with(|| if descending { b.1.cmp(&a.1) } else { a.1.cmp(&b.1) })
+            b.0.cmp(&a.0).then_with(|| {
+                if descending { b.1.cmp(b.2, a.1, a.2, keys) } else { a.1.cmp(a.2, b.1, b.2, keys) }
+            })
         };
         let total = hits.len();
         let anchor_at = q.anchor.and_then(|anchor| {
