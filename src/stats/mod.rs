@@ -15,6 +15,7 @@ pub mod industry;
 pub mod kpi;
 pub mod merchants;
 pub mod period;
+pub mod record;
 pub mod settings;
 pub mod table;
 pub mod tables;

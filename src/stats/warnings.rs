@@ -94,7 +94,7 @@ pub fn detect(
                 c.baseline += 1;
             }
         };
-        for word in &f.words {
+        for word in table.words_of(f) {
             add(Subject::Word, *word);
         }
         for (subject, sym) in [
