@@ -76,6 +76,11 @@ pub struct ClockFact {
 
 const SET: u8 = 0x80;
 
+/// `flag` when `on`, else no bit.
+pub(crate) fn bit(on: bool, flag: u8) -> u8 {
+    if on { flag } else { 0 }
+}
+
 const STOPPED: u8 = 1;
 const LATE: u8 = 2;
 const PAUSED: u8 = 4;
@@ -86,7 +91,7 @@ impl ClockFact {
     pub fn new(due_at: Timestamp, stopped_at: Option<Timestamp>, late: bool, paused: bool) -> ClockFact {
         let stopped = stopped_at.is_some();
         let paused = paused && !stopped;
-        let flags = u8::from(stopped) * STOPPED | u8::from(late) * LATE | u8::from(paused) * PAUSED;
+        let flags = bit(stopped, STOPPED) | bit(late, LATE) | bit(paused, PAUSED);
         ClockFact::from_parts(if paused { Timestamp::from_millis(0) } else { due_at }, flags)
     }
 
@@ -97,7 +102,7 @@ impl ClockFact {
     }
 
     fn settled_if(self, settled: bool) -> ClockFact {
-        ClockFact::from_parts(self.due_at, self.flags() | u8::from(settled) * SETTLED)
+        ClockFact::from_parts(self.due_at, self.flags() | bit(settled, SETTLED))
     }
 
     /// A mediation clock that ended in agreement (调解成功) rather than with mediation ended

@@ -9,7 +9,7 @@
 //!
 //! [`Interner`]: super::facts::Interner
 
-use super::facts::{ClockFact, NO_DUE, NONE, PhoneKey, Sym, TicketFacts, WordSpan};
+use super::facts::{ClockFact, NO_DUE, NONE, PhoneKey, Sym, TicketFacts, WordSpan, bit};
 use super::hot_words::Segmenter;
 use super::settings::StatsSettings;
 use crate::domain::calendar::Calendar;
@@ -116,9 +116,7 @@ pub fn encode(f: &TicketFacts, words: &[Sym]) -> Vec<u8> {
         mediation: f.mediation.as_ref().map(clock),
         first_contact: f.first_contact.as_ref().map(clock),
         first_contact_minutes: f.first_contact_minutes(),
-        flags: u8::from(f.finished) * FINISHED
-            | u8::from(f.met_late) * MET_LATE
-            | u8::from(f.not_handled) * NOT_HANDLED,
+        flags: bit(f.finished, FINISHED) | bit(f.met_late, MET_LATE) | bit(f.not_handled, NOT_HANDLED),
         running_due: f.running_due().map(Timestamp::millis),
         complainant: f.complainant.map(PhoneKey::get),
         satisfaction: f.satisfaction,
