@@ -183,7 +183,7 @@ impl StatsCache {
         };
         let table = &self.table;
         let names = (1..=stamp.names).filter_map(|n| Some((n, table.name(Sym::new(n)?))));
-        let records = table.iter().map(|f| (f.id, record::encode(f, table.words_of(f))));
+        let records = table.iter().map(|f| (f.id, record::encode(f, table.words_of(f).iter())));
         let written = store.fact_tree().and_then(|tree| {
             tree.clear()?;
             tree.write(names, records, stamp)
@@ -218,7 +218,7 @@ impl StatsCache {
         let records = changed
             .iter()
             .filter_map(|&id| table.get(id))
-            .map(|f| (f.id, record::encode(f, table.words_of(f))));
+            .map(|f| (f.id, record::encode(f, table.words_of(f).iter())));
         match store.fact_tree().and_then(|tree| tree.write(names, records, stamp)) {
             Ok(()) => self.stored = Some(stamp),
             Err(e) => {

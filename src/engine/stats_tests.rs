@@ -62,7 +62,7 @@ fn spelled(table: &FactTable) -> Vec<String> {
         .iter()
         .map(|f| {
             let name = |s: Option<Sym>| s.map(|s| table.name(s));
-            let words: Vec<&str> = table.words_of(f).iter().map(|&w| table.name(w)).collect();
+            let words: Vec<&str> = table.words_of(f).iter().map(|w| table.name(w)).collect();
             let plain = TicketFacts { words: WordSpan::default(), ..f.clone() };
             format!(
                 "{:?} {:?} {:?} {:?} {words:?}",
@@ -172,7 +172,7 @@ fn a_changed_holiday_calendar_or_dictionary_derives_every_fact_again() {
     let table = derived_again(store, &config, now());
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for f in table.iter() {
-        for &w in table.words_of(f) {
+        for w in table.words_of(f).iter() {
             *counts.entry(table.name(w)).or_default() += 1;
         }
     }
@@ -192,5 +192,5 @@ fn a_changed_holiday_calendar_or_dictionary_derives_every_fact_again() {
         assert_eq!(stamp.fingerprint, fingerprint_of(&changed), "stored again under the new one");
     }
     let table = derived_again(store, &config, now());
-    assert!(table.iter().any(|f| table.words_of(f).iter().any(|&w| table.name(w) == common)));
+    assert!(table.iter().any(|f| table.words_of(f).iter().any(|w| table.name(w) == common)));
 }

@@ -20,6 +20,7 @@ pub mod settings;
 pub mod table;
 pub mod tables;
 pub mod warnings;
+pub mod words;
 
 pub use facts::{Rules, TicketFacts};
 pub use figures::{Dimension, Scope, Selector, Statistics, compute, drill};

@@ -94,7 +94,7 @@ fn unclock((due, flags): StoredClock) -> ClockFact {
 }
 
 /// The bytes of one ticket's facts and words.
-pub fn encode(f: &TicketFacts, words: &[Sym]) -> Vec<u8> {
+pub fn encode(f: &TicketFacts, words: impl IntoIterator<Item = Sym>) -> Vec<u8> {
     let n = |s: Option<Sym>| s.map_or(0, Sym::get);
     let record = Record {
         received_at: f.received_at.millis(),
@@ -120,7 +120,7 @@ pub fn encode(f: &TicketFacts, words: &[Sym]) -> Vec<u8> {
         running_due: f.running_due().map(Timestamp::millis),
         complainant: f.complainant.map(PhoneKey::get),
         satisfaction: f.satisfaction,
-        words: words.iter().map(|w| w.get()).collect(),
+        words: words.into_iter().map(Sym::get).collect(),
     };
     // A record of plain numbers and enums always serialises.
     postcard::to_stdvec(&record).unwrap_or_default()

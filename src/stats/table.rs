@@ -5,6 +5,7 @@
 //! walk only the tickets of its days, not every ticket ever registered.
 
 use super::facts::{Interner, Rules, Sym, TicketFacts, WordSpan};
+use super::words::{WordList, Words};
 use crate::domain::ticket::{Ticket, TicketId};
 use crate::time::Timestamp;
 use chrono::NaiveDate;
@@ -20,7 +21,7 @@ pub struct FactTable {
     days: BTreeMap<NaiveDate, Vec<u32>>,
     /// Every ticket's hot words, one after another ([`TicketFacts::words`] says where): one
     /// allocation for a million tickets rather than one each.
-    words: Vec<Sym>,
+    words: WordList,
     /// Words of facts since replaced, still in `words` until the list is packed again.
     stale_words: usize,
 }
@@ -44,7 +45,7 @@ impl FactTable {
             return;
         };
         facts.words = WordSpan { at, len };
-        self.words.extend_from_slice(words);
+        self.words.extend(words.iter().copied());
         let at = number as usize;
         if at >= self.facts.len() {
             self.facts.resize(at + 1, None);
@@ -73,21 +74,19 @@ impl FactTable {
         if self.stale_words < 1 << 16 || self.stale_words * 2 < self.words.len() {
             return;
         }
-        let mut packed = Vec::with_capacity(self.words.len() - self.stale_words);
+        let mut packed = self.words.with_capacity_like(self.words.len() - self.stale_words);
         for f in self.facts.iter_mut().flatten() {
             let span = f.words;
-            let from = span.at as usize;
             let at = packed.len() as u32;
-            packed.extend_from_slice(&self.words[from..from + span.len as usize]);
+            packed.extend(self.words.get(span.at as usize, span.len as usize).iter());
             f.words = WordSpan { at, len: span.len };
         }
         (self.words, self.stale_words) = (packed, 0);
     }
 
     /// The hot words of one ticket's facts (facts of this table).
-    pub fn words_of(&self, f: &TicketFacts) -> &[Sym] {
-        let from = f.words.at as usize;
-        self.words.get(from..from + f.words.len as usize).unwrap_or(&[])
+    pub fn words_of(&self, f: &TicketFacts) -> Words<'_> {
+        self.words.get(f.words.at as usize, f.words.len as usize)
     }
 
     fn index(&mut self, day: NaiveDate, number: u32) {
@@ -146,7 +145,7 @@ impl FactTable {
     /// hot words and the day index; the names are counted apart.
     pub fn bytes(&self) -> usize {
         let records = self.facts.capacity() * std::mem::size_of::<Option<TicketFacts>>();
-        let words = self.words.capacity() * std::mem::size_of::<Sym>();
+        let words = self.words.bytes();
         let days: usize = self.days.values().map(|d| d.capacity() * std::mem::size_of::<u32>()).sum();
         records + words + days
     }
