@@ -101,7 +101,7 @@ impl StatsCache {
         }
         let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
         let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
-        let mut table = FactTable::new();
+        let mut table = FactTable::with_room_for(store.last_ticket_id()?);
         if let Some(seq) = scan(&mut |t| table.put(t, rules, now))? {
             tracing::info!(
                 tickets = table.len(),
@@ -130,7 +130,7 @@ impl StatsCache {
         let fingerprint = fingerprint_of(config);
         let Some(stamp) = tree.stamp()?.filter(|s| s.fingerprint == fingerprint) else { return Ok(false) };
         let read = || -> Result<Option<(FactTable, Vec<TicketId>)>, StoreError> {
-            let mut table = FactTable::new();
+            let mut table = FactTable::with_room_for(store.last_ticket_id()?);
             for (i, name) in tree.names(stamp.names)?.iter().enumerate() {
                 // Numbers are given out in order: the stored names come back under theirs.
                 if table.names.intern(name).get() as usize != i + 1 {
@@ -276,7 +276,7 @@ impl StatsCache {
         let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
         let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
         let last = store.last_seq()?;
-        let mut table = FactTable::new();
+        let mut table = FactTable::with_room_for(store.last_ticket_id()?);
         for t in store.tickets() {
             table.put(&t?, rules, now);
         }

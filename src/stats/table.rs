@@ -31,6 +31,14 @@ impl FactTable {
         FactTable::default()
     }
 
+    /// A table with room for the tickets numbered up to `last` and an eighth more.
+    pub fn with_room_for(last: u64) -> FactTable {
+        let mut table = FactTable::new();
+        let last = usize::try_from(last).unwrap_or(0).min(u32::MAX as usize);
+        table.facts.reserve_exact(last + 1 + last / 8);
+        table
+    }
+
     /// Puts (or replaces) the facts of one ticket.
     pub fn put(&mut self, t: &Ticket, rules: Rules, now: Timestamp) {
         let (facts, words) = TicketFacts::of(t, rules, &mut self.names, now);
@@ -48,6 +56,11 @@ impl FactTable {
         self.words.extend(words.iter().copied());
         let at = number as usize;
         if at >= self.facts.len() {
+            // Grown by an eighth rather than doubled: at a million tickets a doubling would
+            // hold 150 MB of empty records.
+            if at >= self.facts.capacity() {
+                self.facts.reserve_exact(at + 1 + at / 8 - self.facts.len());
+            }
             self.facts.resize(at + 1, None);
         }
         let day = facts.received_at.china_date();
