@@ -183,7 +183,12 @@ impl StatsCache {
         };
         let table = &self.table;
         let names = (1..=stamp.names).filter_map(|n| Some((n, table.name(Sym::new(n)?))));
-        let records = table.iter().map(|f| (f.id, record::encode(f, table.words_of(f).iter())));
+        let mut record_bytes = 0usize;
+        let records = table.iter().map(|f| {
+            let record = record::encode(f, table.words_of(f).iter());
+            record_bytes += record.len();
+            (f.id, record)
+        });
         let written = store.fact_tree().and_then(|tree| {
             tree.clear()?;
             tree.write(names, records, stamp)
@@ -193,6 +198,7 @@ impl StatsCache {
                 self.stored = Some(stamp);
                 tracing::info!(
                     tickets = table.len(),
+                    record_bytes,
                     ms = started.elapsed().as_millis() as u64,
                     "statistics facts stored"
                 );
