@@ -10,7 +10,7 @@ use crate::stats::facts::Sym;
 use crate::stats::hot_words::Segmenter;
 use crate::stats::record::{self, Fingerprint};
 use crate::stats::{FactTable, Period, Rules, Scope, Selector, Statistics};
-use crate::store::facts::FactStamp;
+use crate::store::facts::{BLOCK_TICKETS, FactStamp, block_of, records_in};
 use crate::store::{Store, StoreError};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -103,6 +103,7 @@ impl StatsCache {
         let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
         let mut table = FactTable::with_room_for(store.last_ticket_id()?);
         if let Some(seq) = scan(&mut |t| table.put(t, rules, now))? {
+            table.settle();
             tracing::info!(
                 tickets = table.len(),
                 names = table.names.len(),
@@ -139,13 +140,22 @@ impl StatsCache {
             }
             let names = table.names.len();
             let mut unreadable = Vec::new();
-            for item in tree.records() {
-                let (id, bytes) = item?;
-                match record::decode(id, &bytes, names) {
-                    Some((facts, words)) => table.insert(facts, &words),
-                    None => unreadable.push(id),
+            for item in tree.blocks() {
+                let (block, bytes) = item?;
+                for entry in records_in(block, &bytes) {
+                    let Some((id, bytes)) = entry else {
+                        // The rest of the block does not read: its tickets are derived again.
+                        let first = TicketId(block * BLOCK_TICKETS);
+                        unreadable.extend((0..BLOCK_TICKETS).map(|i| TicketId(first.0 + i)));
+                        break;
+                    };
+                    match record::decode(id, bytes, names) {
+                        Some((facts, words)) => table.insert(facts, &words),
+                        None => unreadable.push(id),
+                    }
                 }
             }
+            table.settle();
             Ok(Some((table, unreadable)))
         };
         let (table, unreadable) = match read() {
@@ -221,9 +231,12 @@ impl StatsCache {
         };
         let table = &self.table;
         let names = (old.names + 1..=stamp.names).filter_map(|n| Some((n, table.name(Sym::new(n)?))));
-        let records = changed
-            .iter()
-            .filter_map(|&id| table.get(id))
+        // A block is written whole: every ticket of each block a changed one is in.
+        let blocks: BTreeSet<u64> = changed.iter().map(|&id| block_of(id)).collect();
+        let records = blocks
+            .into_iter()
+            .flat_map(|b| (b * BLOCK_TICKETS..(b + 1) * BLOCK_TICKETS).map(TicketId))
+            .filter_map(|id| table.get(id))
             .map(|f| (f.id, record::encode(f, table.words_of(f).iter())));
         match store.fact_tree().and_then(|tree| tree.write(names, records, stamp)) {
             Ok(()) => self.stored = Some(stamp),
@@ -286,6 +299,7 @@ impl StatsCache {
         for t in store.tickets() {
             table.put(&t?, rules, now);
         }
+        table.settle();
         tracing::info!(
             tickets = table.len(),
             ms = started.elapsed().as_millis() as u64,

@@ -143,8 +143,11 @@ fn a_ticket_changed_after_its_facts_were_stored_gets_them_derived_again() {
     let stamp = tree.stamp().unwrap().unwrap();
     assert_eq!(stamp.seq, store.last_seq().unwrap());
     let names = tree.names(stamp.names).unwrap();
-    let (_, bytes) = tree.records().map(Result::unwrap).find(|(i, _)| *i == id).expect("its record");
-    let (stored, _) = record::decode(id, &bytes, names.len()).expect("reads");
+    let (block, bytes) =
+        tree.blocks().map(Result::unwrap).find(|(b, _)| *b == block_of(id)).expect("its block");
+    let (_, bytes) =
+        records_in(block, &bytes).map(Option::unwrap).find(|(i, _)| *i == id).expect("its record");
+    let (stored, _) = record::decode(id, bytes, names.len()).expect("reads");
     assert_eq!(stored.category.map(|c| names[c.get() as usize - 1].as_str()), Some("预付式消费"));
 }
 

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 /// The record layout and the way facts are derived (`facts.rs`, `industry.rs`): raised when
 /// either changes, so that records of an older binary are derived again.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// What a stored record was derived with; a record under another fingerprint is stale.
 pub type Fingerprint = [u8; 32];

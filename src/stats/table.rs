@@ -31,12 +31,18 @@ impl FactTable {
         FactTable::default()
     }
 
-    /// A table with room for the tickets numbered up to `last` and an eighth more.
+    /// A table with room for the tickets numbered up to `last` and a few more.
     pub fn with_room_for(last: u64) -> FactTable {
         let mut table = FactTable::new();
         let last = usize::try_from(last).unwrap_or(0).min(u32::MAX as usize);
-        table.facts.reserve_exact(last + 1 + last / 8);
+        table.facts.reserve_exact(last + 1 + last / 64);
         table
+    }
+
+    /// Lets go of the words list's room to grow after every ticket's facts were put in (it grew
+    /// by doubling: up to half of it empty).
+    pub fn settle(&mut self) {
+        self.words.shrink_to_fit();
     }
 
     /// Puts (or replaces) the facts of one ticket.

@@ -88,6 +88,13 @@ impl WordList {
         }
     }
 
+    pub fn shrink_to_fit(&mut self) {
+        match self {
+            WordList::Narrow(n) => n.shrink_to_fit(),
+            WordList::Wide(w) => w.shrink_to_fit(),
+        }
+    }
+
     pub fn bytes(&self) -> usize {
         match self {
             WordList::Narrow(n) => n.capacity() * 2,
