@@ -170,7 +170,7 @@ impl Reader {
             // Held through the scan: a statistics question meanwhile waits for these facts
             // rather than scanning the store itself.
             let mut stats = reader.stats_cache();
-            let loaded = stats.load_with(&reader.config, now, |also| {
+            let loaded = stats.load_with(&reader.store, &reader.config, now, |also| {
                 reader.catalogue.load_in_background(&reader.store, &reader.config, also)
             });
             drop(stats);

@@ -1,12 +1,16 @@
-//! The statistics a reader answers: every ticket's facts kept in memory, built by one scan of
-//! the store on the first question and brought up to date from the event log before each
-//! later one, so that a period's figures never read the store again.
+//! The statistics a reader answers: every ticket's facts kept in memory, read from the store's
+//! fact cache (or, when it has none for this configuration, built by one scan of the store) on
+//! the first question and brought up to date from the event log before each later one, so that
+//! a period's figures never read the store again.
 
 use crate::config::Config;
 use crate::domain::org::UnitKind;
 use crate::domain::ticket::{Ticket, TicketId};
+use crate::stats::facts::Sym;
 use crate::stats::hot_words::Segmenter;
+use crate::stats::record::{self, Fingerprint};
 use crate::stats::{FactTable, Period, Rules, Scope, Selector, Statistics};
+use crate::store::facts::{BLOCK_TICKETS, FactStamp, block_of, records_in};
 use crate::store::{Store, StoreError};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -54,7 +58,9 @@ pub struct StatsDrill {
     pub selector: Selector,
 }
 
-/// The facts table, current as of the event `seq`.
+/// The facts table, current as of the event `seq`, and the store's copy of it (see
+/// `store::facts`): a start or a lone command reads the stored facts and follows the events
+/// since, rather than cutting every ticket's text into words again.
 #[derive(Default)]
 pub struct StatsCache {
     table: FactTable,
@@ -62,14 +68,25 @@ pub struct StatsCache {
     loaded: bool,
     /// Built with the table: loading jieba's dictionary takes a moment.
     segmenter: Option<Segmenter>,
+    /// The stamp of the store's fact tree as this cache last read or wrote it; None while the
+    /// tree holds nothing valid for this configuration (then it is not kept up to date).
+    stored: Option<FactStamp>,
+}
+
+/// The fingerprint of what this configuration derives facts with.
+fn fingerprint_of(config: &Config) -> Fingerprint {
+    record::fingerprint(&config.sla, &config.calendar, &config.stats, &config.org)
 }
 
 impl StatsCache {
-    /// Builds the facts from a scan of every ticket made by someone else (serve's start scans
-    /// once for the catalogue and the facts): `scan` shows each ticket to the function it is
-    /// given and returns the event it was current as of, or None when it showed none.
+    /// Builds the facts as a server starts, beside a scan of every ticket made by someone else
+    /// (serve's start scans once for the catalogue and the facts): `scan` shows each ticket to
+    /// the function it is given and returns the event it was current as of, or None when it
+    /// showed none. When the store holds facts for this configuration they are read instead
+    /// (the scan then only builds the catalogue) and brought up to date from the events since.
     pub(super) fn load_with(
         &mut self,
+        store: &Store,
         config: &Config,
         now: Timestamp,
         scan: impl FnOnce(&mut dyn FnMut(&Ticket)) -> Result<Option<u64>, StoreError>,
@@ -77,11 +94,16 @@ impl StatsCache {
         if self.loaded {
             return scan(&mut |_| {}).map(|_| ());
         }
+        let started = std::time::Instant::now();
+        if self.load_stored(store, config, now)? {
+            scan(&mut |_| {})?;
+            return Ok(());
+        }
         let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
         let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
-        let mut table = FactTable::new();
-        let started = std::time::Instant::now();
+        let mut table = FactTable::with_room_for(store.last_ticket_id()?);
         if let Some(seq) = scan(&mut |t| table.put(t, rules, now))? {
+            table.settle();
             tracing::info!(
                 tickets = table.len(),
                 names = table.names.len(),
@@ -91,6 +113,7 @@ impl StatsCache {
                 "statistics facts built"
             );
             (self.table, self.seq, self.loaded) = (table, seq, true);
+            self.store_all(store, config);
         }
         Ok(())
     }
@@ -100,34 +123,190 @@ impl StatsCache {
         self.loaded
     }
 
-    fn refresh(&mut self, store: &Store, config: &Config, now: Timestamp) -> Result<(), StoreError> {
-        let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
-        let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
-        let last = store.last_seq()?;
-        if !self.loaded {
-            let mut table = FactTable::new();
-            for t in store.tickets() {
-                table.put(&t?, rules, now);
+    /// Reads the store's facts when they were derived under this configuration, then follows
+    /// the events after them; false when there are none to read (or they do not read).
+    fn load_stored(&mut self, store: &Store, config: &Config, now: Timestamp) -> Result<bool, StoreError> {
+        let started = std::time::Instant::now();
+        let tree = store.fact_tree()?;
+        let fingerprint = fingerprint_of(config);
+        let Some(stamp) = tree.stamp()?.filter(|s| s.fingerprint == fingerprint) else { return Ok(false) };
+        let read = || -> Result<Option<(FactTable, Vec<TicketId>)>, StoreError> {
+            let mut table = FactTable::with_room_for(store.last_ticket_id()?);
+            for (i, name) in tree.names(stamp.names)?.iter().enumerate() {
+                // Numbers are given out in order: the stored names come back under theirs.
+                if table.names.intern(name).get() as usize != i + 1 {
+                    return Ok(None);
+                }
             }
-            (self.table, self.seq, self.loaded) = (table, last, true);
-            return Ok(());
+            let names = table.names.len();
+            let mut unreadable = Vec::new();
+            for item in tree.blocks() {
+                let (block, bytes) = item?;
+                for entry in records_in(block, &bytes) {
+                    let Some((id, bytes)) = entry else {
+                        // The rest of the block does not read: its tickets are derived again.
+                        let first = TicketId(block * BLOCK_TICKETS);
+                        unreadable.extend((0..BLOCK_TICKETS).map(|i| TicketId(first.0 + i)));
+                        break;
+                    };
+                    match record::decode(id, bytes, names) {
+                        Some((facts, words)) => table.insert(facts, &words),
+                        None => unreadable.push(id),
+                    }
+                }
+            }
+            table.settle();
+            Ok(Some((table, unreadable)))
+        };
+        let (table, unreadable) = match read() {
+            Ok(Some(read)) => read,
+            Ok(None) => return Ok(false),
+            Err(StoreError::Codec { key, source }) => {
+                tracing::warn!(%key, error = %source, "the stored statistics facts do not read: derived again");
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
+        let read_ms = started.elapsed().as_millis() as u64;
+        (self.table, self.seq, self.loaded, self.stored) = (table, stamp.seq, true, Some(stamp));
+        let caught_up = self.catch_up(store, config, now, unreadable)?;
+        tracing::info!(
+            tickets = self.table.len(),
+            names = self.table.names.len(),
+            bytes = self.table.bytes(),
+            read_ms,
+            caught_up,
+            ms = started.elapsed().as_millis() as u64,
+            "statistics facts read from the store"
+        );
+        Ok(true)
+    }
+
+    /// Writes every ticket's facts to the store's fact tree (after a build). A cache: a
+    /// failure is logged, and the next run derives the facts again.
+    fn store_all(&mut self, store: &Store, config: &Config) {
+        let started = std::time::Instant::now();
+        let stamp = FactStamp {
+            fingerprint: fingerprint_of(config),
+            seq: self.seq,
+            names: u32::try_from(self.table.names.len()).unwrap_or(u32::MAX),
+        };
+        let table = &self.table;
+        let names = (1..=stamp.names).filter_map(|n| Some((n, table.name(Sym::new(n)?))));
+        let mut record_bytes = 0usize;
+        let records = table.iter().map(|f| {
+            let record = record::encode(f, table.words_of(f).iter());
+            record_bytes += record.len();
+            (f.id, record)
+        });
+        let written = store.fact_tree().and_then(|tree| {
+            tree.clear()?;
+            tree.write(names, records, stamp)
+        });
+        match written {
+            Ok(()) => {
+                self.stored = Some(stamp);
+                tracing::info!(
+                    tickets = table.len(),
+                    record_bytes,
+                    ms = started.elapsed().as_millis() as u64,
+                    "statistics facts stored"
+                );
+            }
+            Err(e) => {
+                self.stored = None;
+                tracing::warn!(error = %e, "the statistics facts were not stored; the next start derives them");
+            }
         }
-        if last == self.seq {
-            return Ok(());
+    }
+
+    /// Writes the facts of `changed` tickets and the names given out since the last write, as
+    /// of event `self.seq`.
+    fn store_changed(&mut self, store: &Store, changed: &BTreeSet<TicketId>) {
+        let Some(old) = self.stored else { return };
+        let stamp = FactStamp {
+            seq: self.seq,
+            names: u32::try_from(self.table.names.len()).unwrap_or(u32::MAX),
+            ..old
+        };
+        let table = &self.table;
+        let names = (old.names + 1..=stamp.names).filter_map(|n| Some((n, table.name(Sym::new(n)?))));
+        // A block is written whole: every ticket of each block a changed one is in.
+        let blocks: BTreeSet<u64> = changed.iter().map(|&id| block_of(id)).collect();
+        let records = blocks
+            .into_iter()
+            .flat_map(|b| (b * BLOCK_TICKETS..(b + 1) * BLOCK_TICKETS).map(TicketId))
+            .filter_map(|id| table.get(id))
+            .map(|f| (f.id, record::encode(f, table.words_of(f).iter())));
+        match store.fact_tree().and_then(|tree| tree.write(names, records, stamp)) {
+            Ok(()) => self.stored = Some(stamp),
+            Err(e) => {
+                self.stored = None;
+                tracing::warn!(error = %e, "the changed statistics facts were not stored");
+                // The stamp no longer says what the records are: drop it, or the next start
+                // would take the older records for current.
+                if let Err(e) = store.fact_tree().and_then(|tree| tree.invalidate()) {
+                    tracing::warn!(error = %e, "the stored statistics facts could not be marked stale");
+                }
+            }
         }
-        let mut changed: BTreeSet<TicketId> = BTreeSet::new();
+    }
+
+    /// Derives again the facts of the tickets the events after `self.seq` name, and of `more`;
+    /// returns how many.
+    fn catch_up(
+        &mut self,
+        store: &Store,
+        config: &Config,
+        now: Timestamp,
+        more: Vec<TicketId>,
+    ) -> Result<usize, StoreError> {
+        let last = store.last_seq()?;
+        if last == self.seq && more.is_empty() {
+            return Ok(0);
+        }
+        let mut changed: BTreeSet<TicketId> = more.into_iter().collect();
         let mut seen = self.seq;
         for e in store.events_after(self.seq) {
             let e = e?;
             seen = seen.max(e.seq);
             changed.insert(e.ticket);
         }
-        for id in changed {
+        let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
+        let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
+        for &id in &changed {
             if let Some(t) = store.ticket(id)? {
                 self.table.put(&t, rules, now);
             }
         }
         self.seq = seen.max(last);
+        self.store_changed(store, &changed);
+        Ok(changed.len())
+    }
+
+    fn refresh(&mut self, store: &Store, config: &Config, now: Timestamp) -> Result<(), StoreError> {
+        if self.loaded {
+            return self.catch_up(store, config, now, Vec::new()).map(|_| ());
+        }
+        if self.load_stored(store, config, now)? {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
+        let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
+        let last = store.last_seq()?;
+        let mut table = FactTable::with_room_for(store.last_ticket_id()?);
+        for t in store.tickets() {
+            table.put(&t?, rules, now);
+        }
+        table.settle();
+        tracing::info!(
+            tickets = table.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "statistics facts built"
+        );
+        (self.table, self.seq, self.loaded) = (table, last, true);
+        self.store_all(store, config);
         Ok(())
     }
 
@@ -167,3 +346,7 @@ impl StatsCache {
         Ok(crate::stats::drill(&self.table, q.period_at(now), previous, &q.scope(config), selector, now))
     }
 }
+
+#[cfg(test)]
+#[path = "stats_tests.rs"]
+mod tests;

@@ -13,7 +13,7 @@ use crate::store::write::normalise_phone;
 use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::num::{NonZeroU32, NonZeroU64};
+use std::num::{NonZeroU8, NonZeroU32, NonZeroU64};
 
 /// A name kept once in an [`Interner`] (channel, town, category …): facts hold the number.
 /// Never zero, so that a name a ticket may lack costs four bytes too (`Option<Sym>`).
@@ -62,40 +62,83 @@ impl Interner {
 }
 
 /// One deadline clock as the statistics see it: when it is due and whether it stopped in time.
+/// Sixteen bytes: the figures ask whether a clock stopped, never when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClockFact {
+    /// When a running clock is due. A suspended clock's due instant moves with "now" and no
+    /// figure reads it: it is kept as the epoch, so that facts do not depend on when they were
+    /// derived (and a stored fact equals one derived again later).
     pub due_at: Timestamp,
-    /// When it stopped, in epoch milliseconds; `RUNNING` while it runs (a plain number keeps
-    /// a million tickets' clocks eight bytes smaller each).
-    stopped: i64,
-    /// Stopped after its due instant.
-    pub late: bool,
-    /// Suspended (中止) right now: neither met nor overdue.
-    pub paused: bool,
+    /// The flags below, with `SET` always on: a byte that is never zero lets `Option` of a
+    /// clock take no more room than the clock.
+    flags: NonZeroU8,
 }
 
-/// `ClockFact::stopped` of a clock still running.
-const RUNNING: i64 = i64::MIN;
+const SET: u8 = 0x80;
+
+/// `flag` when `on`, else no bit.
+pub(crate) fn bit(on: bool, flag: u8) -> u8 {
+    if on { flag } else { 0 }
+}
+
+const STOPPED: u8 = 1;
+const LATE: u8 = 2;
+const PAUSED: u8 = 4;
+/// The mediation clock only: it ended in agreement (调解成功), not with mediation ended.
+const SETTLED: u8 = 8;
 
 impl ClockFact {
     pub fn new(due_at: Timestamp, stopped_at: Option<Timestamp>, late: bool, paused: bool) -> ClockFact {
-        ClockFact { due_at, stopped: stopped_at.map_or(RUNNING, Timestamp::millis), late, paused }
+        let stopped = stopped_at.is_some();
+        let paused = paused && !stopped;
+        let flags = bit(stopped, STOPPED) | bit(late, LATE) | bit(paused, PAUSED);
+        ClockFact::from_parts(if paused { Timestamp::from_millis(0) } else { due_at }, flags)
     }
 
-    pub fn stopped_at(&self) -> Option<Timestamp> {
-        (self.stopped != RUNNING).then(|| Timestamp::from_millis(self.stopped))
+    /// Rebuilt from [`ClockFact::due_at`] and [`ClockFact::flags`] (a stored fact).
+    pub(crate) fn from_parts(due_at: Timestamp, flags: u8) -> ClockFact {
+        let flags = flags & (STOPPED | LATE | PAUSED | SETTLED) | SET;
+        ClockFact { due_at, flags: NonZeroU8::new(flags).unwrap_or(NonZeroU8::MAX) }
+    }
+
+    fn settled_if(self, settled: bool) -> ClockFact {
+        ClockFact::from_parts(self.due_at, self.flags() | bit(settled, SETTLED))
+    }
+
+    /// A mediation clock that ended in agreement (调解成功) rather than with mediation ended
+    /// (终止调解).
+    pub fn settled(&self) -> bool {
+        self.flags() & SETTLED != 0
+    }
+
+    pub(crate) fn flags(&self) -> u8 {
+        self.flags.get() & !SET
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.flags() & STOPPED != 0
+    }
+
+    /// Stopped after its due instant.
+    pub fn late(&self) -> bool {
+        self.flags() & LATE != 0
+    }
+
+    /// Suspended (中止) right now: neither met nor overdue.
+    pub fn paused(&self) -> bool {
+        self.flags() & PAUSED != 0
     }
 
     pub fn met_on_time(&self) -> bool {
-        self.stopped_at().is_some() && !self.late
+        self.stopped() && !self.late()
     }
     /// Still running, not suspended, and past its due instant at `now`.
     pub fn overdue_at(&self, now: Timestamp) -> bool {
-        self.stopped_at().is_none() && !self.paused && now > self.due_at
+        !self.stopped() && !self.paused() && now > self.due_at
     }
     /// Decided: met (on time or late), or overdue at `now` (it can no longer be met on time).
     pub fn decided_at(&self, now: Timestamp) -> bool {
-        self.stopped_at().is_some() || self.overdue_at(now)
+        self.stopped() || self.overdue_at(now)
     }
 }
 
@@ -117,25 +160,26 @@ pub struct TicketFacts {
     /// 挽回经济损失, in fen.
     pub amount_recovered: i64,
     pub first_check: Option<ClockFact>,
-    /// The mediation clock, and whether it ended in agreement (调解成功) rather than with
-    /// mediation ended (终止调解).
-    pub mediation: Option<(ClockFact, bool)>,
+    /// The mediation clock, which says whether it ended in agreement ([`ClockFact::settled`]).
+    pub mediation: Option<ClockFact>,
     pub first_contact: Option<ClockFact>,
-    /// Working minutes from dispatch to the first contact, once contacted.
-    pub first_contact_minutes: Option<u32>,
+    /// Working minutes from dispatch to the first contact, once contacted; `NONE` before.
+    pub(crate) contact_minutes: u32,
     /// 办结: the unit's result is in, or the ticket is closed.
     pub finished: bool,
     /// A legal deadline clock (not the first-contact promise) stopped after its due instant.
     pub met_late: bool,
-    /// The earliest due instant of a legal deadline clock still running and not suspended.
-    pub running_due: Option<Timestamp>,
+    /// The earliest due instant of a legal deadline clock still running and not suspended, in
+    /// epoch milliseconds; `NO_DUE` when there is none (eight bytes rather than sixteen).
+    pub(crate) due: i64,
     /// Merged into another ticket or handed back to its channel: the bureau did not handle it,
     /// so it counts in volumes but in no handling KPI.
     pub not_handled: bool,
     /// The merchant: its credit code when it is a valid one, else its name without blanks.
     pub merchant: Option<Sym>,
-    /// The hot-word candidates of its title and complaint text, each once.
-    pub words: Box<[Sym]>,
+    /// Where its hot words (the candidates of its title and complaint text, each once) lie in
+    /// its table's one list of words: no allocation of its own per ticket.
+    pub words: WordSpan,
     /// The merchant as this ticket names it (a variant of its name).
     pub merchant_name: Option<Sym>,
     /// The complainant's phone, normalised, as a number: who complains again (never shown).
@@ -152,10 +196,35 @@ pub struct Rules<'a> {
     pub segmenter: Option<&'a Segmenter>,
 }
 
+/// `TicketFacts::contact_minutes` before the first contact.
+pub(crate) const NONE: u32 = u32::MAX;
+/// `TicketFacts::due` without a running clock.
+pub(crate) const NO_DUE: i64 = i64::MAX;
+
+/// Where one ticket's words lie in a [`FactTable`]'s list of words.
+///
+/// [`FactTable`]: super::FactTable
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WordSpan {
+    pub(crate) at: u32,
+    pub(crate) len: u32,
+}
+
 impl TicketFacts {
-    /// The facts of `t` as of `now` (only a suspended clock's due instant depends on it, and a
-    /// suspended clock counts as neither met nor overdue).
-    pub fn of(t: &Ticket, rules: Rules, names: &mut Interner, now: Timestamp) -> TicketFacts {
+    /// Working minutes from dispatch to the first contact, once contacted.
+    pub fn first_contact_minutes(&self) -> Option<u32> {
+        (self.contact_minutes != NONE).then_some(self.contact_minutes)
+    }
+
+    /// The earliest due instant of a legal deadline clock still running and not suspended.
+    pub fn running_due(&self) -> Option<Timestamp> {
+        (self.due != NO_DUE).then(|| Timestamp::from_millis(self.due))
+    }
+
+    /// The facts of `t` and its hot words. `now` only decides whether a clock is suspended
+    /// right now, which a new event would change anyway: facts derived at different instants
+    /// between two events are equal.
+    pub fn of(t: &Ticket, rules: Rules, names: &mut Interner, now: Timestamp) -> (TicketFacts, Vec<Sym>) {
         let mut intern = |s: &Option<String>| {
             s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| names.intern(s))
         };
@@ -175,14 +244,14 @@ impl TicketFacts {
                 let texts = [t.dispute.title.as_str(), t.dispute.facts.as_deref().unwrap_or("")];
                 seg.words(&texts).iter().map(|w| names.intern(w)).collect()
             }
-            None => Box::default(),
+            None => Vec::new(),
         };
         let clock = |rule: &str| {
             t.clocks.iter().rev().find(|c| c.rule == rule).and_then(|c| clock_fact(c, rules, now))
         };
         let first_check = FIRST_CHECK_CLOCKS.iter().find_map(|r| clock(r));
         let mediation = clock(MEDIATION_CLOCK)
-            .map(|c| (c, c.stopped_at().is_some() && t.workflow.mediation_end_reason.is_none()));
+            .map(|c| c.settled_if(c.stopped() && t.workflow.mediation_end_reason.is_none()));
         let contact_record = t.clocks.iter().rev().find(|c| c.rule == FIRST_CONTACT_CLOCK);
         let first_contact = contact_record.and_then(|c| clock_fact(c, rules, now));
         let first_contact_minutes = contact_record
@@ -191,12 +260,12 @@ impl TicketFacts {
         let mut running_due: Option<Timestamp> = None;
         for c in t.clocks.iter().filter(|c| c.rule != FIRST_CONTACT_CLOCK) {
             let Some(f) = clock_fact(c, rules, now) else { continue };
-            met_late |= f.stopped_at().is_some() && f.late;
-            if f.stopped_at().is_none() && !f.paused {
+            met_late |= f.stopped() && f.late();
+            if !f.stopped() && !f.paused() {
                 running_due = Some(running_due.map_or(f.due_at, |d| d.min(f.due_at)));
             }
         }
-        TicketFacts {
+        let facts = TicketFacts {
             id: t.id,
             received_at: t.intake.received_at.unwrap_or(t.created_at),
             kind: t.kind,
@@ -212,17 +281,18 @@ impl TicketFacts {
             first_check,
             mediation,
             first_contact,
-            first_contact_minutes,
+            contact_minutes: first_contact_minutes.map_or(NONE, |m| m.min(NONE - 1)),
             finished: t.workflow.resolved_at.is_some() || t.workflow.closed_at.is_some(),
             met_late,
-            running_due,
+            due: running_due.map_or(NO_DUE, Timestamp::millis),
             not_handled: matches!(t.status, Status::Merged | Status::ReturnedToChannel),
             merchant,
-            words,
+            words: WordSpan::default(),
             merchant_name,
             complainant,
             satisfaction: t.workflow.satisfaction,
-        }
+        };
+        (facts, words)
     }
 }
 
@@ -257,6 +327,16 @@ impl PhoneKey {
         });
         // Never zero: an exact key counts at least one digit, a hashed one has its top bit.
         PhoneKey(NonZeroU64::new(key).unwrap_or(NonZeroU64::MIN))
+    }
+
+    /// The number behind the key (what a stored fact keeps).
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+
+    /// A key from [`PhoneKey::get`]; None for zero, which no key is.
+    pub fn from_raw(raw: u64) -> Option<PhoneKey> {
+        NonZeroU64::new(raw).map(PhoneKey)
     }
 }
 

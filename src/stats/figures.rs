@@ -10,6 +10,7 @@ use super::period::Period;
 use super::settings::StatsSettings;
 use super::table::FactTable;
 use super::warnings::{self, Warning};
+use super::words::Words;
 use crate::domain::ticket::{Kind, TicketId};
 use crate::time::Timestamp;
 use chrono::NaiveDate;
@@ -192,14 +193,14 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, f: &TicketFacts, now: Timestamp) {
+    fn add(&mut self, f: &TicketFacts, words: Words, now: Timestamp) {
         self.total += 1;
         for (i, d) in Dimension::ALL.iter().enumerate() {
             *self.by[i].entry(d.code(f)).or_default() += 1;
         }
         self.kpis.add(f, now);
-        for w in &f.words {
-            *self.words.entry(*w).or_default() += 1;
+        for w in words.iter() {
+            *self.words.entry(w).or_default() += 1;
         }
     }
 }
@@ -224,11 +225,11 @@ pub fn compute(
             continue;
         }
         if in_cur {
-            cur.add(f, now);
+            cur.add(f, table.words_of(f), now);
             *days.entry(date).or_default() += 1;
             cur_facts.push(f);
         } else {
-            prev.add(f, now);
+            prev.add(f, table.words_of(f), now);
             prev_facts.push(f);
         }
     }
@@ -343,7 +344,7 @@ pub fn drill(
             Selector::Day(d) => f.received_at.china_date() == *d,
             Selector::Key { .. } => key.is_some_and(|(dim, code)| dim.code(f) == code),
             Selector::Kpi(part) => part.admits(f, now),
-            Selector::Word(_) => word.is_some_and(|w| f.words.contains(&w)),
+            Selector::Word(_) => word.is_some_and(|w| table.words_of(f).contains(w)),
             // As `merchants::group` counts them: complaints and reports naming the merchant.
             Selector::Merchant(_) => {
                 matches!(f.kind, Kind::Complaint | Kind::Report) && word.is_some() && f.merchant == word

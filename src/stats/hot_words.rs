@@ -39,6 +39,16 @@ impl Segmenter {
             jieba.add_word(w, None, None);
         }
         let mut stop: HashSet<String> = settings.stop_words().map(str::to_string).collect();
+        for p in Segmenter::places(org) {
+            jieba.add_word(p, None, None);
+            stop.insert(p.to_string());
+        }
+        Segmenter { jieba, stop, min_chars: settings.hot_words.min_chars }
+    }
+
+    /// Every name of a place, mall or unit of the organisation (kept whole and stopped), in
+    /// order.
+    pub fn places(org: &Organisation) -> BTreeSet<&str> {
         let mut places: BTreeSet<&str> = BTreeSet::new();
         places.insert(org.district_name());
         for u in org.units() {
@@ -48,13 +58,11 @@ impl Segmenter {
             places.extend(u.venue.as_deref());
             places.extend(u.district.as_deref());
         }
-        for p in
-            places.into_iter().map(str::trim).filter(|p| !p.is_empty() && !p.contains(char::is_whitespace))
-        {
-            jieba.add_word(p, None, None);
-            stop.insert(p.to_string());
-        }
-        Segmenter { jieba, stop, min_chars: settings.hot_words.min_chars }
+        places
+            .into_iter()
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && !p.contains(char::is_whitespace))
+            .collect()
     }
 
     /// The distinct words of `texts`, in order of first appearance.

@@ -55,18 +55,18 @@ impl KpiPart {
         if f.not_handled {
             return false;
         }
-        let overdue = f.running_due.is_some_and(|d| now > d);
+        let overdue = f.running_due().is_some_and(|d| now > d);
         match self {
             KpiPart::FirstCheckDue => f.first_check.is_some_and(|c| c.decided_at(now)),
             KpiPart::FirstCheckOnTime => f.first_check.is_some_and(|c| c.met_on_time()),
             KpiPart::ResolutionDue => f.finished || overdue,
             KpiPart::ResolvedOnTime => f.finished && !f.met_late && !overdue,
-            KpiPart::MediationConcluded => f.mediation.is_some_and(|(c, _)| c.stopped_at().is_some()),
-            KpiPart::MediationSettled => f.mediation.is_some_and(|(_, settled)| settled),
+            KpiPart::MediationConcluded => f.mediation.is_some_and(|c| c.stopped()),
+            KpiPart::MediationSettled => f.mediation.is_some_and(|c| c.settled()),
             KpiPart::Recovered => f.amount_recovered > 0,
             KpiPart::ContactDue => f.first_contact.is_some_and(|c| c.decided_at(now)),
             KpiPart::ContactedInTime => f.first_contact.is_some_and(|c| c.met_on_time()),
-            KpiPart::Contacted => f.first_contact_minutes.is_some(),
+            KpiPart::Contacted => f.first_contact_minutes().is_some(),
         }
     }
 }
@@ -117,7 +117,7 @@ impl Kpis {
         count(&mut self.contacted_in_time, KpiPart::ContactedInTime, KpiPart::ContactDue);
         if !f.not_handled {
             self.amount_recovered_fen += f.amount_recovered;
-            if let Some(m) = f.first_contact_minutes {
+            if let Some(m) = f.first_contact_minutes() {
                 self.first_contact_minutes += u64::from(m);
                 self.contacted += 1;
             }

@@ -59,7 +59,7 @@ pub(super) struct Merchant<'a> {
 
 impl Merchant<'_> {
     fn unresolved(&self, now: Timestamp) -> u64 {
-        self.current.iter().filter(|f| f.met_late || f.running_due.is_some_and(|d| now > d)).count() as u64
+        self.current.iter().filter(|f| f.met_late || f.running_due().is_some_and(|d| now > d)).count() as u64
     }
 
     /// The most frequent value among its tickets (ties: the smaller symbol, i.e. seen first).
@@ -218,13 +218,13 @@ pub(super) fn pledge(
         let share = n as f64 / average;
         let unsatisfied = m.current.iter().any(|f| f.satisfaction == Some(Satisfaction::Unsatisfied));
         let failed_mediation =
-            m.current.iter().any(|f| f.mediation.is_some_and(|(c, ok)| c.stopped_at().is_some() && !ok));
+            m.current.iter().any(|f| f.mediation.is_some_and(|c| c.stopped() && !c.settled()));
         if share > p.max_share || m.unresolved(now) > 0 || unsatisfied || failed_mediation {
             continue;
         }
         let satisfied =
             m.current.iter().filter(|f| f.satisfaction == Some(Satisfaction::Satisfied)).count() as u64;
-        let settled = m.current.iter().filter(|f| f.mediation.is_some_and(|(_, ok)| ok)).count() as u64;
+        let settled = m.current.iter().filter(|f| f.mediation.is_some_and(|c| c.settled())).count() as u64;
         let mut reasons =
             vec![format!("同行业同商圈 {peers} 家平均 {average:.1} 件，本店 {n} 件"), "无超期".to_string()];
         if settled > 0 {

@@ -15,10 +15,12 @@ pub mod industry;
 pub mod kpi;
 pub mod merchants;
 pub mod period;
+pub mod record;
 pub mod settings;
 pub mod table;
 pub mod tables;
 pub mod warnings;
+pub mod words;
 
 pub use facts::{Rules, TicketFacts};
 pub use figures::{Dimension, Scope, Selector, Statistics, compute, drill};

@@ -4,7 +4,8 @@
 //! The ticket numbers are also kept by day of receipt (China time), so that a period's figures
 //! walk only the tickets of its days, not every ticket ever registered.
 
-use super::facts::{Interner, Rules, Sym, TicketFacts};
+use super::facts::{Interner, Rules, Sym, TicketFacts, WordSpan};
+use super::words::{WordList, Words};
 use crate::domain::ticket::{Ticket, TicketId};
 use crate::time::Timestamp;
 use chrono::NaiveDate;
@@ -18,6 +19,11 @@ pub struct FactTable {
     len: usize,
     /// The ticket numbers received on each day, in number order.
     days: BTreeMap<NaiveDate, Vec<u32>>,
+    /// Every ticket's hot words, one after another ([`TicketFacts::words`] says where): one
+    /// allocation for a million tickets rather than one each.
+    words: WordList,
+    /// Words of facts since replaced, still in `words` until the list is packed again.
+    stale_words: usize,
 }
 
 impl FactTable {
@@ -25,18 +31,42 @@ impl FactTable {
         FactTable::default()
     }
 
-    /// Puts (or replaces) the facts of one ticket.
-    pub fn put(&mut self, t: &Ticket, rules: Rules, now: Timestamp) {
-        let facts = TicketFacts::of(t, rules, &mut self.names, now);
-        self.insert(facts);
+    /// A table with room for the tickets numbered up to `last` and a few more.
+    pub fn with_room_for(last: u64) -> FactTable {
+        let mut table = FactTable::new();
+        let last = usize::try_from(last).unwrap_or(0).min(u32::MAX as usize);
+        table.facts.reserve_exact(last + 1 + last / 64);
+        table
     }
 
-    /// Puts (or replaces) facts derived elsewhere (with this table's names).
-    pub fn insert(&mut self, facts: TicketFacts) {
+    /// Lets go of the words list's room to grow after every ticket's facts were put in (it grew
+    /// by doubling: up to half of it empty).
+    pub fn settle(&mut self) {
+        self.words.shrink_to_fit();
+    }
+
+    /// Puts (or replaces) the facts of one ticket.
+    pub fn put(&mut self, t: &Ticket, rules: Rules, now: Timestamp) {
+        let (facts, words) = TicketFacts::of(t, rules, &mut self.names, now);
+        self.insert(facts, &words);
+    }
+
+    /// Puts (or replaces) facts derived elsewhere (with this table's names), with their words.
+    pub fn insert(&mut self, mut facts: TicketFacts, words: &[Sym]) {
         // A number beyond u32 would need a table of billions of slots: not a ticket of ours.
         let Ok(number) = u32::try_from(facts.id.0) else { return };
+        let (Ok(at), Ok(len)) = (u32::try_from(self.words.len()), u32::try_from(words.len())) else {
+            return;
+        };
+        facts.words = WordSpan { at, len };
+        self.words.extend(words.iter().copied());
         let at = number as usize;
         if at >= self.facts.len() {
+            // Grown by an eighth rather than doubled: at a million tickets a doubling would
+            // hold 150 MB of empty records.
+            if at >= self.facts.capacity() {
+                self.facts.reserve_exact(at + 1 + at / 8 - self.facts.len());
+            }
             self.facts.resize(at + 1, None);
         }
         let day = facts.received_at.china_date();
@@ -51,7 +81,31 @@ impl FactTable {
             }
             Some(_) => {}
         }
-        self.facts[at] = Some(facts);
+        if let Some(old) = self.facts[at].replace(facts) {
+            self.stale_words += old.words.len as usize;
+            self.pack_words_if_mostly_stale();
+        }
+    }
+
+    /// A server replaces the facts of every ticket that changes: once more than half of the
+    /// list is words of replaced facts, the list is written again without them.
+    fn pack_words_if_mostly_stale(&mut self) {
+        if self.stale_words < 1 << 16 || self.stale_words * 2 < self.words.len() {
+            return;
+        }
+        let mut packed = self.words.with_capacity_like(self.words.len() - self.stale_words);
+        for f in self.facts.iter_mut().flatten() {
+            let span = f.words;
+            let at = packed.len() as u32;
+            packed.extend(self.words.get(span.at as usize, span.len as usize).iter());
+            f.words = WordSpan { at, len: span.len };
+        }
+        (self.words, self.stale_words) = (packed, 0);
+    }
+
+    /// The hot words of one ticket's facts (facts of this table).
+    pub fn words_of(&self, f: &TicketFacts) -> Words<'_> {
+        self.words.get(f.words.at as usize, f.words.len as usize)
     }
 
     fn index(&mut self, day: NaiveDate, number: u32) {
@@ -110,7 +164,7 @@ impl FactTable {
     /// hot words and the day index; the names are counted apart.
     pub fn bytes(&self) -> usize {
         let records = self.facts.capacity() * std::mem::size_of::<Option<TicketFacts>>();
-        let words: usize = self.iter().map(|f| f.words.len() * std::mem::size_of::<Sym>()).sum();
+        let words = self.words.bytes();
         let days: usize = self.days.values().map(|d| d.capacity() * std::mem::size_of::<u32>()).sum();
         records + words + days
     }
@@ -214,6 +268,15 @@ mod tests {
         assert!(on(new_day).contains(&id) && on(new_day).is_sorted());
         assert_eq!(table.len(), 84);
         assert_eq!(table.received_between(d("2026-04-01"), d("2026-06-30")).count(), 84);
+    }
+
+    /// A million tickets' facts stay within about 150 MB: a record, its place in the day index
+    /// and its share of the one list of words, no allocation per ticket.
+    #[test]
+    fn one_tickets_facts_take_at_most_144_bytes_besides_its_words() {
+        assert!(std::mem::size_of::<Option<TicketFacts>>() <= 144, "{}", std::mem::size_of::<TicketFacts>());
+        let table = table_of(&spring());
+        assert!(table.iter().all(|f| table.words_of(f).is_empty()), "no segmenter, no words");
     }
 
     fn d(s: &str) -> NaiveDate {

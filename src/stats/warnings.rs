@@ -94,8 +94,8 @@ pub fn detect(
                 c.baseline += 1;
             }
         };
-        for word in &f.words {
-            add(Subject::Word, *word);
+        for word in table.words_of(f).iter() {
+            add(Subject::Word, word);
         }
         for (subject, sym) in [
             (Subject::Category, f.category),
