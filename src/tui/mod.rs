@@ -304,3 +304,26 @@ fn apply<B: ratatui::backend::Backend>(effects: Vec<Effect>, term: &mut Terminal
     }
     asks
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::backend::TestBackend;
+
+    #[test]
+    fn asks_for_the_server_wait_for_the_frame_while_a_clear_comes_before_it() {
+        let mut term = Terminal::new(TestBackend::new(20, 5)).expect("a terminal");
+        term.draw(|f| f.render_widget(ratatui::widgets::Paragraph::new("容桂 健身房"), f.area()))
+            .expect("drawn");
+        let effects = vec![Effect::Ask(link::Ask::Health), Effect::Clear, Effect::Ask(link::Ask::Quarantine)];
+        let held = apply(effects, &mut term);
+        assert!(
+            matches!(held.as_slice(), [link::Ask::Health, link::Ask::Quarantine]),
+            "returned in order, to be sent after the draw: {held:?}"
+        );
+        assert_eq!(
+            term.backend().buffer(),
+            &ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 20, 5))
+        );
+    }
+}
