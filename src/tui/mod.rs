@@ -277,6 +277,9 @@ async fn event_loop(
 }
 
 /// What woke the event loop.
+// One at a time, on the stack for one turn of the loop: boxing the reply would only add an
+// allocation per answer.
+#[allow(clippy::large_enum_variant)]
 enum Woke {
     Terminal(Option<std::io::Result<Event>>),
     Reply(link::Reply),

@@ -34,6 +34,12 @@
 //!    the end, `serve_rss_open_mb` its `VmRSS` after the first console, before any view of
 //!    every ticket.
 //!
+//! The consoles log their own account of their time (`src/tui/timing.rs`, see `ui_timing`):
+//! `start_console_*_ms`, the steps of the first console's start on its own clock (from its
+//! `main`), and `nav_console_key_p50_ms` / `_p99_ms`, its time from reading a navigation key to
+//! having written the frame; the rest of a key's time is the terminal, the scheduler and this
+//! bench's reading.
+//!
 //! Benchmarks print figures: nothing here fails because something was slow.
 
 use crate::pty::Pty;

@@ -55,7 +55,7 @@ pub fn figures(logs: &Path, keys: usize, percentile: fn(&[f64], f64) -> f64) -> 
         seen.push(step);
         eprintln!("  console start: {at:>8} ms  {step}");
         if let (Some((_, name)), Ok(ms)) = (STEPS.iter().find(|(s, _)| *s == step), at.parse::<f64>()) {
-            figures.push(fig(*name, ms, 1, "ms"));
+            figures.push(fig(name, ms, 1, "ms"));
         }
     }
     // The keys' frames: handled + drawn, the first `keys` after the first rows were drawn.
