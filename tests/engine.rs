@@ -603,7 +603,8 @@ fn serve_loads_the_open_queue_at_its_start_so_the_first_console_finds_it_ready()
     use rightsdesk::engine::window::{ViewSpec, WindowQuery};
     let dir = tempfile::tempdir().unwrap();
     let mut engine = open(dir.path());
-    let first = register(&mut engine, complaint("12345", "GD-1", "13700000000", "容桂", "健身房预付卡退费难"));
+    let first =
+        register(&mut engine, complaint("12345", "GD-1", "13700000000", "容桂", "健身房预付卡退费难"));
     let reader = engine.reader();
     assert!(!reader.open_queue_loaded(), "a reader loads nothing before it is asked");
     reader.preload().wait();
