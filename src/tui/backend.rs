@@ -6,11 +6,6 @@
 //! of its own 3: most of what a step through a Chinese list wrote over SSH. Telling the backend
 //! about the covered cell — an empty symbol, printed as nothing — lets the terminal's own cursor
 //! advance do the move.
-//!
-//! A frame goes to the terminal in one write: `Stdout` buffers a kilobyte and writes each one
-//! full, so a frame of a few kilobytes (a page of Chinese rows, the preview) went out in several
-//! writes, each waking the terminal (or sshd) to read and show a part of it. The console's
-//! writer holds a whole frame; ratatui flushes it at the end of each draw.
 
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::Cell;
@@ -22,19 +17,9 @@ pub struct Console<W: Write> {
     inner: CrosstermBackend<W>,
 }
 
-/// More than the largest frame: a 120×40 screen redrawn whole with colours is about 20 KB.
-const FRAME_BYTES: usize = 64 * 1024;
-
 impl<W: Write> Console<W> {
     pub fn new(writer: W) -> Console<W> {
         Console { inner: CrosstermBackend::new(writer) }
-    }
-}
-
-impl<W: Write> Console<io::BufWriter<W>> {
-    /// A backend that writes each frame to `writer` in one write (see the module's comment).
-    pub fn buffered(writer: W) -> Console<io::BufWriter<W>> {
-        Console::new(io::BufWriter::with_capacity(FRAME_BYTES, writer))
     }
 }
 
@@ -112,14 +97,13 @@ mod tests {
     use ratatui::widgets::Paragraph;
     use ratatui::{Terminal, TerminalOptions, Viewport};
 
-    /// What the terminal was sent, kept where the test can read it, and in how many writes.
+    /// What the terminal was sent, kept where the test can read it.
     #[derive(Clone, Default)]
-    struct Sent(std::rc::Rc<std::cell::RefCell<Vec<u8>>>, std::rc::Rc<std::cell::Cell<usize>>);
+    struct Sent(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
 
     impl Write for Sent {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
             self.0.borrow_mut().extend_from_slice(buf);
-            self.1.set(self.1.get() + 1);
             Ok(buf.len())
         }
         fn flush(&mut self) -> io::Result<()> {
@@ -144,18 +128,5 @@ mod tests {
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.contains("健身房预付卡退费难"), "{text:?}");
         assert_eq!(text.matches('H').count(), 1, "one move to the start: {text:?}");
-    }
-
-    #[test]
-    fn a_frame_reaches_the_terminal_in_one_write_however_large() {
-        let sent = Sent::default();
-        let options = TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)) };
-        let mut term = Terminal::with_options(Console::buffered(sent.clone()), options).expect("a terminal");
-        let page: Vec<String> = (0..40)
-            .map(|i| format!("{i:>3} 容桂街道 健身房预付卡退费难 商家失联 {}", "退".repeat(i)))
-            .collect();
-        term.draw(|f| f.render_widget(Paragraph::new(page.join("\n")), f.area())).expect("drawn");
-        assert!(sent.0.borrow().len() > 4 * 1024, "a frame of several kilobytes: {}", sent.0.borrow().len());
-        assert_eq!(sent.1.get(), 1, "written at once when the frame is flushed");
     }
 }

@@ -157,7 +157,7 @@ async fn event_loop(
     let (tx, mut replies) = tokio::sync::mpsc::unbounded_channel();
     let link = link::Link::start(data_dir.to_path_buf(), hello, tx);
     let _guard = terminal::Guard::enter()?;
-    let backend = backend::Console::buffered(std::io::stdout());
+    let backend = backend::Console::new(std::io::stdout());
     let mut term =
         Terminal::new(backend).map_err(|e| ConsoleError::Terminal(terminal::TerminalError::Io(e)))?;
     // crossterm reads the terminal through its `use-dev-tty` source (level-triggered poll), not
