@@ -648,3 +648,24 @@ fn statistics_built_with_the_catalogue_at_start_answer_as_the_first_question_wou
         assert_eq!(drilled, alone.statistics_tickets(&q, false, &selector).unwrap(), "{selector:?}");
     }
 }
+
+/// The first console to attach to a freshly started serve asks for the open queue first: serve
+/// has it in memory by then, loaded at its start, and keeps it current afterwards.
+#[test]
+fn serve_loads_the_open_queue_at_its_start_so_the_first_console_finds_it_ready() {
+    use rightsdesk::engine::window::{ViewSpec, WindowQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let first =
+        register(&mut engine, complaint("12345", "GD-1", "13700000000", "容桂", "健身房预付卡退费难"));
+    let reader = engine.reader();
+    assert!(!reader.open_queue_loaded(), "a reader loads nothing before it is asked");
+    reader.preload().wait();
+    assert!(reader.open_queue_loaded());
+    // A ticket registered after the load is in the queue as well.
+    let later = register(&mut engine, complaint("12315", "GD-2", "13712345678", "大良", "空调安装后漏水"));
+    let q = WindowQuery { view: ViewSpec::default(), offset: 0, limit: 10, anchor: None };
+    let mut ids: Vec<u64> = reader.window(&q).unwrap().rows.iter().map(|r| r.id).collect();
+    ids.sort();
+    assert_eq!(ids, vec![first.ticket().unwrap().0, later.ticket().unwrap().0]);
+}

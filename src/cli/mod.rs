@@ -131,9 +131,11 @@ fn console(
     actor: Option<&str>,
     demo: bool,
 ) -> Result<i32, Failure> {
+    crate::tui::timing::process_started();
     let ctx = Context::new(data, config, actor)?;
     // The console is a client of the server, whoever runs it.
     context::init_client_logging();
+    crate::tui::timing::step("configuration loaded, logging on");
     let opts = crate::tui::Options {
         data_dir: ctx.data_dir.clone(),
         config_dir: context::config_dir(config),

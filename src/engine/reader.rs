@@ -166,6 +166,11 @@ impl Reader {
     pub fn preload(&self) -> Preload {
         let reader = self.clone();
         let spawned = std::thread::Builder::new().name("catalogue".into()).spawn(move || {
+            // First what every console asks first: else the first to attach waits for the
+            // open tickets to load (1.9 s of its start at 1,000,000 tickets on a busy machine).
+            if let Err(e) = reader.load_open_queue() {
+                tracing::warn!(error = %e, "the open tickets did not load; the first window loads them");
+            }
             let now = reader.now();
             // Held through the scan: a statistics question meanwhile waits for these facts
             // rather than scanning the store itself.
@@ -183,6 +188,19 @@ impl Reader {
         });
         let thread = spawned.inspect_err(|e| tracing::warn!(error = %e, "no thread for the catalogue")).ok();
         Preload { catalogue: self.catalogue.clone(), thread }
+    }
+
+    /// Loads the open tickets into memory, ordered as the console's first shipped view ("All
+    /// open", the default view) shows them.
+    fn load_open_queue(&self) -> Result<(), StoreError> {
+        let q = WindowQuery { view: ViewSpec::default(), offset: 0, limit: 0, anchor: None };
+        self.window(&q).map(|_| ())
+    }
+
+    /// Whether the open queue, in the default view's order, is in memory: a window of it is
+    /// answered without reading the store.
+    pub fn open_queue_loaded(&self) -> bool {
+        self.views().ordered.contains_key(&ViewSpec::default())
     }
 
     /// Whether the catalogue of every ticket is loaded: until it is, a search or a view of

@@ -119,6 +119,29 @@ pub enum Reply {
     },
 }
 
+impl Reply {
+    /// What answer this is, for the timing log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Reply::Window { .. } => "window",
+            Reply::Counts(_) => "counts",
+            Reply::Detail { .. } => "detail",
+            Reply::Preview(_) => "preview",
+            Reply::Executed { .. } => "executed",
+            Reply::Suggest(..) => "suggestion",
+            Reply::Duplicates(_) => "duplicates",
+            Reply::Quarantine(_) => "quarantine",
+            Reply::Health(_) => "health",
+            Reply::Failed(_) => "failed",
+            Reply::Notice(_) => "notice",
+            Reply::Connected(_) => "connected",
+            Reply::Refused(_) => "refused",
+            Reply::You(_) => "you",
+            Reply::Stats { .. } => "stats",
+        }
+    }
+}
+
 /// The asking side, held by the console.
 pub struct Link {
     asks: mpsc::Sender<Ask>,

@@ -30,6 +30,9 @@ pub struct TicketList {
     asked_anchor: Option<TicketId>,
     /// A window asked ahead of need is on its way: one is enough.
     prefetching: bool,
+    /// Rows were ever asked for: a list not yet shown (the overdue list, a figure's tickets)
+    /// asks for none when the screen's size changes, only when it is shown.
+    asked: bool,
 }
 
 /// Screens of rows held beyond the one shown, each side: a page key moves a screen, so two
@@ -52,6 +55,7 @@ impl TicketList {
             height: 20,
             asked_anchor: None,
             prefetching: false,
+            asked: false,
         }
     }
 
@@ -73,6 +77,7 @@ impl TicketList {
 
     /// The window to ask for: the screen with `MARGIN_SCREENS` screens of rows each side.
     pub fn ask(&mut self) -> Ask {
+        self.asked = true;
         self.asked_anchor = self.selected;
         let h = self.height.max(1);
         Ask::Window {
@@ -178,7 +183,7 @@ impl TicketList {
         }
         self.height = height.max(1);
         self.clamp();
-        if self.covered() { None } else { Some(self.ask()) }
+        if self.covered() || !self.asked { None } else { Some(self.ask()) }
     }
 
     /// A new filter, order or search: back to the top.
@@ -299,6 +304,19 @@ mod tests {
         assert!(list.move_to(7).is_none(), "one ask ahead is on its way already");
         list.on_window(window(&(1..=15).collect::<Vec<_>>(), 0, 100, None));
         assert!(list.move_to(6).is_none(), "a screen and more held again");
+    }
+
+    #[test]
+    fn a_list_never_shown_asks_for_nothing_when_the_screen_changes_size_and_one_shown_asks_for_its_rows() {
+        let mut hidden = TicketList::new(ListId::Overdue, ViewSpec::default());
+        assert!(hidden.set_height(34).is_none(), "asked for when it is shown, at its height then");
+        let Ask::Window { query, .. } = hidden.ask() else { panic!("a window") };
+        assert_eq!(query.limit, 5 * 34);
+        let mut shown = TicketList::new(ListId::Queue, ViewSpec::default());
+        let _ = shown.ask();
+        shown.on_window(window(&(1..=60).collect::<Vec<_>>(), 0, 100, None));
+        assert!(shown.set_height(34).is_none(), "its rows are held");
+        assert!(shown.set_height(80).is_some(), "more rows than held");
     }
 
     #[test]

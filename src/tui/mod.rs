@@ -21,6 +21,7 @@ pub mod stats;
 pub mod terminal;
 pub mod text;
 pub mod theme;
+pub mod timing;
 pub mod ui;
 pub mod views;
 pub mod wall;
@@ -35,7 +36,7 @@ use keymap::Keymap;
 use ratatui::Terminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use theme::{ColorMode, Theme};
 
 /// What the console needs to start.
@@ -123,6 +124,7 @@ pub fn setup(
 /// Runs the console until the clerk quits; 0 when they did.
 pub fn run(opts: Options) -> Result<i32, ConsoleError> {
     let (keymap, theme, lang, views) = setup(opts.config_dir.as_deref(), ColorMode::detect())?;
+    timing::step("keymap, theme and views read");
     terminal::check(ui::MIN_WIDTH, ui::MIN_HEIGHT)?;
     let demo = if opts.demo {
         eprintln!("rightsdesk --demo: starting the simulator and the server …");
@@ -134,6 +136,7 @@ pub fn run(opts: Options) -> Result<i32, ConsoleError> {
     let data_dir = demo.as_ref().map_or(opts.data_dir.clone(), |d| d.data_dir.clone());
     let (server, pid) = launch::ensure_server(&data_dir, opts.config_dir.as_deref())?;
     tracing::info!(%server, pid, "console attached");
+    timing::step("server found");
     let mut app =
         App::new(opts.config.clone(), keymap, theme, lang, opts.me.clone(), views, opts.clock.now());
     app.server = format!("{server} pid {pid}");
@@ -168,57 +171,128 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let size = term.size().map_err(|e| ConsoleError::Terminal(terminal::TerminalError::Io(e)))?;
     ui::fit(app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
-    let effects = app.start();
-    apply(effects, &link, &mut term);
+    // The first windows are asked at once: the first frame has nothing to show before them.
+    for ask in apply(app.start(), &mut term) {
+        link.ask(ask);
+    }
+    timing::step("terminal ready, first windows asked");
     let mut dirty = true;
     let mut drawn_size = size;
+    // What woke the loop and how long its state took over it, for the timing log.
+    let (mut cause, mut handled_us) = ("start", 0);
+    let mut first_rows_drawn = false;
+    // Asks for the server wait until the frame they follow from is on the terminal: the
+    // server's work for them (a step's preview, the next rows) and the reading of its answer
+    // would otherwise compete with drawing that frame for the cores.
+    let mut held: Vec<link::Ask> = Vec::new();
     loop {
         if dirty {
+            let drawing = Instant::now();
             // The size is asked of the terminal here, not taken from a Resize event: after a
             // burst of resizes the last event may already be stale. The list's height follows
             // the layout: a banner or the preview can take rows.
             if let Ok(size) = term.size() {
                 ui::fit(app, ratatui::layout::Rect::new(0, 0, size.width, size.height));
-                apply(app.take_effects(), &link, &mut term);
+                held.extend(apply(app.take_effects(), &mut term));
                 drawn_size = size;
             }
-            let _ = term.draw(|f| ui::draw(f, app));
+            let mut build_us = 0;
+            let _ = term.draw(|f| {
+                let building = Instant::now();
+                ui::draw(f, app);
+                build_us = timing::micros(building);
+            });
             dirty = false;
+            tracing::debug!(
+                target: timing::TARGET,
+                woke_by = cause,
+                handled_us,
+                build_us,
+                frame_us = timing::micros(drawing),
+                "drawn"
+            );
+            if !first_rows_drawn && app.queue.loaded {
+                first_rows_drawn = true;
+                timing::step("first rows drawn");
+            }
         }
-        tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => { app.on_key(k); dirty = true; }
-                Some(Ok(Event::Paste(text))) => { app.on_paste(&text); dirty = true; }
+        for ask in held.drain(..) {
+            link.ask(ask);
+        }
+        let woke = tokio::select! {
+            event = events.next() => Woke::Terminal(event),
+            Some(reply) = replies.recv() => Woke::Reply(reply),
+            _ = tick.tick() => Woke::Tick,
+            _ = hangup.recv() => return Ok(0),
+            _ = term_sig.recv() => return Ok(0),
+        };
+        let handling = Instant::now();
+        cause = match woke {
+            Woke::Terminal(event) => match event {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    app.on_key(k);
+                    dirty = true;
+                    "key"
+                }
+                Some(Ok(Event::Paste(text))) => {
+                    app.on_paste(&text);
+                    dirty = true;
+                    "paste"
+                }
                 // Drawing asks the terminal its size (and clears on a change).
-                Some(Ok(Event::Resize(..))) => dirty = true,
-                Some(Ok(_)) => {}
+                Some(Ok(Event::Resize(..))) => {
+                    dirty = true;
+                    "resize"
+                }
+                Some(Ok(_)) => "other event",
                 // The terminal is gone (a dropped session): nothing more can be shown.
                 Some(Err(_)) | None => return Ok(0),
             },
-            Some(reply) = replies.recv() => { app.on_reply(reply); dirty = true; }
-            _ = tick.tick() => {
+            Woke::Reply(reply) => {
+                let name = reply.name();
+                if !first_rows_drawn {
+                    timing::step(name);
+                }
+                app.on_reply(reply);
+                dirty = true;
+                name
+            }
+            Woke::Tick => {
                 dirty |= app.tick(clock.now());
                 // A resize whose signal went astray still reaches the screen within a tick.
                 dirty |= term.size().is_ok_and(|size| size != drawn_size);
+                "tick"
             }
-            _ = hangup.recv() => return Ok(0),
-            _ = term_sig.recv() => return Ok(0),
-        }
+        };
         let effects = app.take_effects();
         if !effects.is_empty() {
             dirty = true;
         }
-        apply(effects, &link, &mut term);
+        held.extend(apply(effects, &mut term));
+        handled_us = timing::micros(handling);
         if app.quit {
             return Ok(0);
         }
     }
 }
 
-fn apply<B: ratatui::backend::Backend>(effects: Vec<Effect>, link: &link::Link, term: &mut Terminal<B>) {
+/// What woke the event loop.
+// One at a time, on the stack for one turn of the loop: boxing the reply would only add an
+// allocation per answer.
+#[allow(clippy::large_enum_variant)]
+enum Woke {
+    Terminal(Option<std::io::Result<Event>>),
+    Reply(link::Reply),
+    Tick,
+}
+
+/// Does what the state asked for outside itself, but the asks for the server: those are
+/// returned, to be sent once the frame is drawn.
+fn apply<B: ratatui::backend::Backend>(effects: Vec<Effect>, term: &mut Terminal<B>) -> Vec<link::Ask> {
+    let mut asks = Vec::new();
     for e in effects {
         match e {
-            Effect::Ask(ask) => link.ask(ask),
+            Effect::Ask(ask) => asks.push(ask),
             Effect::Copy(text) => terminal::copy_osc52(&text),
             Effect::Clear => {
                 let _ = term.clear();
@@ -230,5 +304,29 @@ fn apply<B: ratatui::backend::Backend>(effects: Vec<Effect>, link: &link::Link, 
             }
             Effect::DeleteDraft => intake::delete_draft(),
         }
+    }
+    asks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::backend::TestBackend;
+
+    #[test]
+    fn asks_for_the_server_wait_for_the_frame_while_a_clear_comes_before_it() {
+        let mut term = Terminal::new(TestBackend::new(20, 5)).expect("a terminal");
+        term.draw(|f| f.render_widget(ratatui::widgets::Paragraph::new("容桂 健身房"), f.area()))
+            .expect("drawn");
+        let effects = vec![Effect::Ask(link::Ask::Health), Effect::Clear, Effect::Ask(link::Ask::Quarantine)];
+        let held = apply(effects, &mut term);
+        assert!(
+            matches!(held.as_slice(), [link::Ask::Health, link::Ask::Quarantine]),
+            "returned in order, to be sent after the draw: {held:?}"
+        );
+        assert_eq!(
+            term.backend().buffer(),
+            &ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 20, 5))
+        );
     }
 }

@@ -12,6 +12,12 @@ pub fn width(s: &str) -> usize {
 
 /// Text from outside made safe for one cell line: NFC, no control characters or line breaks.
 pub fn clean(s: &str) -> String {
+    // Most text is clean already: checked without building it again (every cell of every row
+    // goes through here on each frame).
+    let composed = unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes;
+    if composed && !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
     s.nfc().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
@@ -185,6 +191,13 @@ mod tests {
     #[test]
     fn control_characters_from_outside_do_not_reach_the_screen() {
         assert_eq!(clean("空调\n漏水\u{1b}[31m"), "空调 漏水 [31m");
+    }
+
+    #[test]
+    fn text_from_outside_is_shown_composed_and_clean_text_as_it_is() {
+        // "Café" with its accent as a combining mark: one cell for é.
+        assert_eq!(clean("Cafe\u{301} 健身房"), "Caf\u{e9} 健身房");
+        assert_eq!(clean("健身房预付卡退费难"), "健身房预付卡退费难");
     }
 
     #[test]

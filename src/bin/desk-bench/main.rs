@@ -33,6 +33,7 @@ mod stats;
 mod store;
 mod sync;
 mod ui;
+mod ui_timing;
 
 use clap::{Parser, ValueEnum};
 use std::path::{Path, PathBuf};

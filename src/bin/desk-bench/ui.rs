@@ -34,11 +34,18 @@
 //!    the end, `serve_rss_open_mb` its `VmRSS` after the first console, before any view of
 //!    every ticket.
 //!
+//! The consoles log their own account of their time (`src/tui/timing.rs`, see `ui_timing`):
+//! `start_console_*_ms`, the steps of the first console's start on its own clock (from its
+//! `main`), and `nav_console_key_p50_ms` / `_p99_ms`, its time from reading a navigation key to
+//! having written the frame; the rest of a key's time is the terminal, the scheduler and this
+//! bench's reading.
+//!
 //! Benchmarks print figures: nothing here fails because something was slow.
 
 use crate::pty::Pty;
 use crate::serve_process::ServeProcess;
 use crate::store::{self, NOW};
+use crate::ui_timing;
 use crate::{Args, Figure, fig, ms, proc_status_mb, remove, temp_dir, with_store};
 use rightsdesk::config::Config;
 use rightsdesk::engine::window::{Scope, ViewSpec, WindowQuery};
@@ -214,10 +221,23 @@ fn console(binary: &Path, dir: &Path, config_dir: &Path) -> Result<(Pty, Instant
         .env("RIGHTSDESK_NOW", NOW)
         .env("TERM", "xterm-256color")
         .env("LANG", "zh_CN.UTF-8")
+        // Its own account of its time, in a log of its own (see `ui_timing`).
+        .env("RIGHTSDESK_LOG", ui_timing::LOG_FILTER)
+        .env("XDG_STATE_HOME", state_home(config_dir))
         .env_remove("NO_COLOR")
         .env_remove("COLORTERM");
     let started = Instant::now();
     Ok((Pty::spawn(command, COLS, ROWS)?, started))
+}
+
+/// Where the console started with `config_dir` keeps its state (its log among it).
+fn state_home(config_dir: &Path) -> std::path::PathBuf {
+    config_dir.join("state")
+}
+
+/// The console's log directory under `state_home` (the per-user state directory's layout).
+fn console_logs(config_dir: &Path) -> std::path::PathBuf {
+    state_home(config_dir).join("rightsdesk").join("logs")
 }
 
 fn status(s: &vt100::Screen) -> String {
@@ -316,6 +336,7 @@ fn measure(
         "MiB",
     ));
     quit(c);
+    figures.extend(ui_timing::figures(&console_logs(open_config), keys.len(), percentile));
     // Before any view of every ticket: what serve holds for the open queue.
     figures.push(fig("serve_rss_open_mb", serve.status_mb("VmRSS").unwrap_or(f64::NAN), 1, "MiB"));
 
@@ -449,11 +470,17 @@ fn order(figures: Vec<Figure>) -> Vec<Figure> {
         "serve_start_ms",
         "start_to_first_frame_ms",
         "bytes_first_frame",
+        "start_console_server_found_ms",
+        "start_console_asked_ms",
+        "start_console_first_window_ms",
+        "start_console_first_rows_ms",
         "nav_key_p50_ms",
         "nav_key_p99_ms",
         "nav_key_max_ms",
         "nav_preview_p50_ms",
         "nav_preview_p99_ms",
+        "nav_console_key_p50_ms",
+        "nav_console_key_p99_ms",
         "bytes_step_down_no_preview",
         "bytes_step_down_preview",
         "bytes_scroll_down_no_preview",

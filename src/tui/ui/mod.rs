@@ -269,12 +269,28 @@ fn hints(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Styled text with the characters at `chars` in `hit`, cut to `max` cells.
+/// A run of characters in one style is one span: a span a character cost an allocation and a
+/// pass of ratatui's grapheme segmentation each, for every cell of every row on every frame.
 pub fn highlighted<'a>(s: &str, chars: &[usize], max: usize, base: Style, hit: Style) -> Line<'a> {
     let cut = text::fit(s, max);
+    if chars.is_empty() {
+        return Line::from(if cut.is_empty() { Vec::new() } else { vec![Span::styled(cut, base)] });
+    }
     let mut spans: Vec<Span> = Vec::new();
+    let mut run = String::new();
+    let mut run_hit = false;
     for (i, c) in cut.chars().enumerate() {
-        let style = if chars.contains(&i) { base.patch(hit) } else { base };
-        spans.push(Span::styled(c.to_string(), style));
+        let hit_here = chars.contains(&i);
+        if hit_here != run_hit && !run.is_empty() {
+            let style = if run_hit { base.patch(hit) } else { base };
+            spans.push(Span::styled(std::mem::take(&mut run), style));
+        }
+        run_hit = hit_here;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        let style = if run_hit { base.patch(hit) } else { base };
+        spans.push(Span::styled(run, style));
     }
     Line::from(spans)
 }
