@@ -113,6 +113,10 @@ struct Col {
     width: usize,
 }
 
+/// The respondent column's width at the narrowest table that shows it, and at its widest.
+const RESPONDENT_MIN: usize = 16;
+const RESPONDENT_MAX: usize = 32;
+
 /// The columns for a table `width` cells wide. A column is as wide as its longest value in the
 /// language shown (`short_status`, `short_kind`, `channel_name`), so a status or a channel is
 /// never cut however wide the title is; the title takes what is left.
@@ -126,13 +130,17 @@ fn columns(width: usize, lang: Lang) -> Vec<Col> {
     // `12315-odr` is the longest channel shown by its id.
     let channel = 9;
     if width >= 104 {
+        // A merchant's registered name leads with its district (佛山市顺德区…), so a narrow
+        // column shows only what every name shares: it takes a third of the room past the
+        // minimum, up to a whole registered name (about 16 characters).
+        let respondent = (RESPONDENT_MIN + (width - 104) / 3).min(RESPONDENT_MAX);
         vec![
             c(M::ColDue, 7),
             c(M::ColReceived, 11),
             c(M::ColChannel, channel),
             c(M::ColKind, kind),
             c(M::ColTitle, 0),
-            c(M::ColRespondent, 16),
+            c(M::ColRespondent, respondent),
             c(M::ColTown, 6),
             c(M::ColStatus, status),
             c(M::ColOwner, 8),
@@ -428,4 +436,25 @@ pub fn quarantine(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::styled(Msg::NoTickets.text(app.lang), app.theme.style("muted")));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn width_of(cols: &[Col], title: Msg) -> Option<usize> {
+        cols.iter().find(|c| c.title == title).map(|c| c.width)
+    }
+
+    #[test]
+    fn the_respondent_column_widens_with_the_table_up_to_a_whole_registered_name() {
+        assert_eq!(width_of(&columns(103, Lang::Zh), Msg::ColRespondent), None, "too narrow to show it");
+        assert_eq!(width_of(&columns(104, Lang::Zh), Msg::ColRespondent), Some(RESPONDENT_MIN));
+        assert_eq!(width_of(&columns(140, Lang::Zh), Msg::ColRespondent), Some(28));
+        // 佛山市顺德区汇辉饮食有限公司: 14 characters, 28 cells, shown whole on a wide terminal.
+        assert_eq!(width_of(&columns(174, Lang::Zh), Msg::ColRespondent), Some(RESPONDENT_MAX));
+        assert_eq!(width_of(&columns(400, Lang::En), Msg::ColRespondent), Some(RESPONDENT_MAX));
+        // The title still takes what is left (its width is filled in when drawn).
+        assert_eq!(width_of(&columns(174, Lang::Zh), Msg::ColTitle), Some(0));
+    }
 }
