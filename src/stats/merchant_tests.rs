@@ -1,7 +1,7 @@
 //! Merchants at risk and pledge candidates on hand-built tickets of the fortnight of
 //! `tests.rs`, the points worked out by hand from `config/stats.toml`.
 
-use super::tests::{NOW, at, clock, complaint, config, fortnight, ids};
+use super::tests::{NOW, at, clock, complaint, config, fortnight, ids, table_of};
 use super::*;
 use crate::domain::credit_code::with_check_char;
 use crate::domain::ticket::{Satisfaction, Ticket};
@@ -11,16 +11,6 @@ fn about(mut t: Ticket, name: &str, code: Option<&str>, phone: &str) -> Ticket {
     t.respondent.credit_code = code.map(str::to_string);
     t.complainant.phone = Some(phone.into());
     t
-}
-
-fn table_of(tickets: &[Ticket]) -> FactTable {
-    let config = config();
-    let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: None };
-    let mut table = FactTable::new();
-    for t in tickets {
-        table.put(t, rules, at(NOW));
-    }
-    table
 }
 
 /// 美佳电器 under two names and one credit code: three complaints this fortnight from two

@@ -180,7 +180,7 @@ impl FactTable {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{NOW, at, complaint, config, fortnight};
+    use super::super::tests::{NOW, at, complaint, config, fortnight, table_of};
     use super::super::{Scope, Selector, compute, drill};
     use super::*;
     use crate::stats::Period;
@@ -203,16 +203,6 @@ mod tests {
                 t
             })
             .collect()
-    }
-
-    fn table_of(tickets: &[Ticket]) -> FactTable {
-        let config = config();
-        let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: None };
-        let mut table = FactTable::new();
-        for t in tickets {
-            table.put(t, rules, at(NOW));
-        }
-        table
     }
 
     #[test]

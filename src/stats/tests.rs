@@ -137,14 +137,19 @@ fn ticket_p() -> Ticket {
     t
 }
 
-fn bureau() -> FactTable {
+/// The facts of `tickets` as of `NOW`, without hot words.
+pub(super) fn table_of(tickets: &[Ticket]) -> FactTable {
     let config = config();
     let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: None };
     let mut table = FactTable::new();
-    for t in [ticket_a(), ticket_b(), ticket_c(), ticket_d(), ticket_m(), ticket_p()] {
-        table.put(&t, rules, at(NOW));
+    for t in tickets {
+        table.put(t, rules, at(NOW));
     }
     table
+}
+
+fn bureau() -> FactTable {
+    table_of(&[ticket_a(), ticket_b(), ticket_c(), ticket_d(), ticket_m(), ticket_p()])
 }
 
 /// Monday 27 April to Sunday 10 May (14 days); the period before: 13 to 26 April.
