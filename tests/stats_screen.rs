@@ -9,6 +9,8 @@ mod console_fixture;
 mod console_pty;
 #[path = "stats_screen/drill_engine.rs"]
 mod drill_engine;
+#[path = "console_fixture/statistics.rs"]
+mod statistics_fixture;
 
 use chrono::NaiveDate;
 use console_fixture::*;
@@ -18,13 +20,13 @@ use rightsdesk::engine::stats::{StatsDrill, StatsQuery};
 use rightsdesk::engine::window::{Scope as ViewScope, WindowQuery};
 use rightsdesk::stats::figures::{Breakdown, DayCount, KeyCount};
 use rightsdesk::stats::hot_words::HotWord;
-use rightsdesk::stats::merchants::MerchantRisk;
 use rightsdesk::stats::{Dimension, KpiPart, Kpis, Period, Ratio, Scope, Selector, Statistics};
 use rightsdesk::tui::action::Action;
 use rightsdesk::tui::app::{App, Effect, Screen};
 use rightsdesk::tui::i18n::Lang;
 use rightsdesk::tui::link::{Ask, ListId, Reply};
 use rightsdesk::tui::stats::PeriodChoice;
+use statistics_fixture::{merchant, rows};
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 
@@ -39,10 +41,6 @@ fn nov(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).expect("a date")
 }
 
-fn rows(items: &[(&str, u64, u64)]) -> Vec<KeyCount> {
-    items.iter().map(|(k, n, p)| KeyCount { key: Some((*k).into()), count: *n, previous: *p }).collect()
-}
-
 fn ratio(numerator: u64, denominator: u64) -> Ratio {
     Ratio { numerator, denominator }
 }
@@ -55,20 +53,6 @@ fn november() -> Statistics {
     ];
     let by_day =
         daily.iter().enumerate().map(|(i, n)| DayCount { date: nov(i as u32 + 1), count: *n }).collect();
-    let merchant = |code: &str, name: &str, tickets, previous, score| MerchantRisk {
-        merchant: code.into(),
-        name: name.into(),
-        names: vec![name.into()],
-        score,
-        tickets,
-        previous,
-        unresolved: 2,
-        repeat_complainants: 1,
-        channels: 3,
-        reasons: vec![],
-        ids: vec![],
-        watched: false,
-    };
     let kpis = Kpis {
         first_check_on_time: ratio(241, 262),
         resolved_on_time: ratio(176, 198),

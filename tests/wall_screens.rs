@@ -5,6 +5,8 @@
 #[allow(dead_code)]
 #[path = "console_fixture/screen.rs"]
 mod screen;
+#[path = "console_fixture/statistics.rs"]
+mod statistics_fixture;
 
 use chrono::NaiveDate;
 use ratatui::Terminal;
@@ -12,14 +14,14 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use rightsdesk::domain::ticket::TicketId;
 use rightsdesk::engine::window::Counts;
-use rightsdesk::stats::figures::{Breakdown, DayCount, KeyCount};
+use rightsdesk::stats::figures::{Breakdown, DayCount};
 use rightsdesk::stats::hot_words::HotWord;
-use rightsdesk::stats::merchants::MerchantRisk;
 use rightsdesk::stats::warnings::{Subject, Warning};
 use rightsdesk::stats::{Dimension, Kpis, Period, Scope, Statistics};
 use rightsdesk::time::Timestamp;
 use rightsdesk::tui::i18n::Lang;
 use rightsdesk::tui::wall::pages::{self, Page, Wall};
+use statistics_fixture::{merchant, rows};
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 
@@ -30,10 +32,6 @@ fn now() -> Timestamp {
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 5, d).expect("a date")
-}
-
-fn rows(items: &[(&str, u64, u64)]) -> Vec<KeyCount> {
-    items.iter().map(|(k, n, p)| KeyCount { key: Some((*k).into()), count: *n, previous: *p }).collect()
 }
 
 /// May 2026 so far: the holiday (1–5 May) and today's morning.
@@ -50,20 +48,6 @@ fn statistics() -> Statistics {
         from: day(4),
         to: day(6),
         ids: ids.iter().map(|i| TicketId(*i)).collect(),
-    };
-    let merchant = |code: &str, name: &str, tickets, previous, score| MerchantRisk {
-        merchant: code.into(),
-        name: name.into(),
-        names: vec![name.into()],
-        score,
-        tickets,
-        previous,
-        unresolved: 2,
-        repeat_complainants: 1,
-        channels: 3,
-        reasons: vec![],
-        ids: vec![],
-        watched: false,
     };
     Statistics {
         period,
