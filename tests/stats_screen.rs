@@ -19,14 +19,13 @@ use rightsdesk::domain::role::{Person, Role};
 use rightsdesk::engine::stats::{StatsDrill, StatsQuery};
 use rightsdesk::engine::window::{Scope as ViewScope, WindowQuery};
 use rightsdesk::stats::figures::{Breakdown, DayCount, KeyCount};
-use rightsdesk::stats::hot_words::HotWord;
 use rightsdesk::stats::{Dimension, KpiPart, Kpis, Period, Ratio, Scope, Selector, Statistics};
 use rightsdesk::tui::action::Action;
 use rightsdesk::tui::app::{App, Effect, Screen};
 use rightsdesk::tui::i18n::Lang;
 use rightsdesk::tui::link::{Ask, ListId, Reply};
 use rightsdesk::tui::stats::PeriodChoice;
-use statistics_fixture::{merchant, rows};
+use statistics_fixture::{hot_words, merchant, rows};
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 
@@ -130,16 +129,13 @@ fn november() -> Statistics {
         ],
         kpis,
         previous_kpis,
-        hot_words: [
+        hot_words: hot_words(&[
             ("预付卡", 43, 21),
             ("退费", 39, 37),
             ("健身", 24, 9),
             ("七天无理由", 21, 22),
             ("短斤缺两", 8, 3),
-        ]
-        .iter()
-        .map(|(w, n, p)| HotWord { word: (*w).into(), count: *n, previous: *p })
-        .collect(),
+        ]),
         merchants_at_risk: vec![
             merchant("91440606MA4UH1234X", "顺德区力健健身有限公司", 9, 2, 7.4),
             merchant("91440606MA51K5678Y", "佛山市顺德区美家装饰工程有限公司", 6, 5, 4.1),

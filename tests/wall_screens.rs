@@ -15,13 +15,12 @@ use ratatui::style::Color;
 use rightsdesk::domain::ticket::TicketId;
 use rightsdesk::engine::window::Counts;
 use rightsdesk::stats::figures::{Breakdown, DayCount};
-use rightsdesk::stats::hot_words::HotWord;
 use rightsdesk::stats::warnings::{Subject, Warning};
 use rightsdesk::stats::{Dimension, Kpis, Period, Scope, Statistics};
 use rightsdesk::time::Timestamp;
 use rightsdesk::tui::i18n::Lang;
 use rightsdesk::tui::wall::pages::{self, Page, Wall};
-use statistics_fixture::{merchant, rows};
+use statistics_fixture::{hot_words, merchant, rows};
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 
@@ -92,7 +91,7 @@ fn statistics() -> Statistics {
         ],
         kpis: Kpis::default(),
         previous_kpis: Kpis::default(),
-        hot_words: [
+        hot_words: hot_words(&[
             ("预付卡", 23, 11),
             ("退费", 19, 17),
             ("健身", 14, 6),
@@ -101,10 +100,7 @@ fn statistics() -> Statistics {
             ("质量问题", 7, 7),
             ("外卖", 6, 2),
             ("装修", 5, 6),
-        ]
-        .iter()
-        .map(|(w, n, p)| HotWord { word: (*w).into(), count: *n, previous: *p })
-        .collect(),
+        ]),
         merchants_at_risk: vec![
             merchant("91440606MA4UH1234X", "顺德区力健健身有限公司", 9, 2, 7.4),
             merchant("91440606MA51K5678Y", "佛山市顺德区美家装饰工程有限公司", 6, 5, 4.1),
