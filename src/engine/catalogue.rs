@@ -1,7 +1,8 @@
 //! Every ticket, compact, in memory: what a view of every ticket filters and orders by, and what
 //! a search matches (number, channel ticket id, title, category and the names with their
-//! pinyin). Built by one sequential scan of the store and kept current from the event log, so
-//! neither a view of every ticket nor a search reads the store row by row.
+//! pinyin). Built by one sequential scan of the store, or read from the store's copy of it
+//! (`catalogue_store.rs`), and kept current from the event log, so neither a view of every
+//! ticket nor a search reads the store row by row.
 //!
 //! Compact because it holds every ticket ever registered: the names (channel, town, 商圈, unit,
 //! owner, respondent, category) are interned — a district has a few thousand distinct ones —
@@ -11,14 +12,18 @@
 
 use super::window::{Fields, Sort};
 use crate::config::Config;
+use crate::domain::org::Organisation;
 use crate::domain::status::Status;
 use crate::domain::ticket::{Flag, Ticket, TicketId};
 use crate::search::{Query, Readings};
 use crate::store::{Row, Store, StoreError};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+#[path = "catalogue_store.rs"]
+mod stored;
 
 /// A title or channel ticket id longer than this many bytes is matched by its beginning.
 const MAX_TITLE: usize = u16::MAX as usize;
@@ -93,10 +98,69 @@ impl Names {
     }
 }
 
+/// The fields a ticket names, each with names of its own, in the order the store's copy
+/// numbers them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Channel,
+    Town,
+    District,
+    Unit,
+    Owner,
+    Respondent,
+    Category,
+}
+
+const FIELDS: [Field; 7] = [
+    Field::Channel,
+    Field::Town,
+    Field::District,
+    Field::Unit,
+    Field::Owner,
+    Field::Respondent,
+    Field::Category,
+];
+
+impl Field {
+    /// What a search matches `value` of this field by, if anything: computed once per name,
+    /// from the organisation of now (a stored catalogue's names get theirs as they are read).
+    fn matched(self, value: &str, org: &Organisation) -> Option<Matched> {
+        match self {
+            Field::Channel | Field::Owner => None,
+            Field::Town => named(value, org.branch_of_town(value).map(|u| u.id.as_str())),
+            Field::District | Field::Respondent => named(value, None),
+            Field::Unit => org.unit(value).and_then(|u| named(&u.name, Some(value))),
+            Field::Category => Some(Matched { text: value.into(), readings: None }),
+        }
+    }
+}
+
+impl Slot {
+    /// Its names' numbers, field by field in the order of [`FIELDS`].
+    fn names(&self) -> [u32; 7] {
+        [self.channel, self.town, self.district, self.unit, self.owner, self.respondent, self.category]
+    }
+}
+
+/// How the catalogue came to be in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loaded {
+    /// Read from the store's copy; `derived` tickets (changed since, or unreadable) were
+    /// derived from the store again.
+    Read { derived: usize },
+    /// Derived from a scan of every ticket.
+    Scanned { tickets: usize },
+}
+
 /// Every ticket, current as of `seq`.
 #[derive(Default)]
 pub(super) struct Catalogue {
     loaded: bool,
+    /// How it was loaded (None before).
+    loaded_by: Option<Loaded>,
+    /// What the store's copy holds as this catalogue last read or wrote it; None while the
+    /// store holds no copy current with it (then it is not kept up to date).
+    stored: Mutex<Option<stored::Stored>>,
     seq: u64,
     /// How often a ticket was placed before others (moving them): views that keep positions
     /// of the catalogue are built again when it changed. Tickets are numbered in order of
@@ -194,6 +258,35 @@ impl Catalogue {
         self.shifts
     }
 
+    fn names(&self, field: Field) -> &Names {
+        match field {
+            Field::Channel => &self.channels,
+            Field::Town => &self.towns,
+            Field::District => &self.districts,
+            Field::Unit => &self.units,
+            Field::Owner => &self.owners,
+            Field::Respondent => &self.respondents,
+            Field::Category => &self.categories,
+        }
+    }
+
+    fn names_mut(&mut self, field: Field) -> &mut Names {
+        match field {
+            Field::Channel => &mut self.channels,
+            Field::Town => &mut self.towns,
+            Field::District => &mut self.districts,
+            Field::Unit => &mut self.units,
+            Field::Owner => &mut self.owners,
+            Field::Respondent => &mut self.respondents,
+            Field::Category => &mut self.categories,
+        }
+    }
+
+    /// The number of `value` among the names of `field`, given out now if it is new.
+    fn intern(&mut self, field: Field, value: Option<&str>, org: &Organisation) -> u32 {
+        self.names_mut(field).intern(value, |v| field.matched(v, org))
+    }
+
     /// The keys the catalogue's tickets are ordered by in a view sorted by `sort`.
     pub(super) fn order_keys(&self, sort: Sort) -> OrderKeys<'_> {
         let names = match sort {
@@ -217,10 +310,33 @@ impl Catalogue {
         OrderKeys { cat: self, sort, ranks }
     }
 
-    /// Every ticket of the store, by one scan of its tickets (and of the open ones' rows, for
-    /// their deadlines); None when the store began closing meanwhile. Each decoded ticket is
-    /// also shown to `also` (the statistics' facts are built in the same scan).
+    /// Every ticket of the store: read from the store's copy when it holds one current with
+    /// this binary (and brought up to date from the events since), else by one scan of its
+    /// tickets (and of the open ones' rows, for their deadlines); None when the store began
+    /// closing meanwhile. Given `also`, the scan is made whatever the store's copy, and each
+    /// decoded ticket is shown to it (the statistics' facts are built in the same scan).
     fn load(
+        store: &Store,
+        config: &Config,
+        pace: &Pace,
+        background: bool,
+        also: Option<&mut dyn FnMut(&Ticket)>,
+    ) -> Result<Option<Catalogue>, StoreError> {
+        let Some(also) = also else {
+            if let Some((mut cat, unreadable)) = stored::read(store, config, pace, background)? {
+                let derived = cat.catch_up(store, config, unreadable)?;
+                // Tickets derived again were put in place before any view kept a position.
+                cat.shifts = 0;
+                cat.loaded_by = Some(Loaded::Read { derived });
+                return Ok(Some(cat));
+            }
+            return Self::scan(store, config, pace, background, &mut |_| {});
+        };
+        Self::scan(store, config, pace, background, also)
+    }
+
+    /// Every ticket of the store by one scan (see [`Catalogue::load`]).
+    fn scan(
         store: &Store,
         config: &Config,
         pace: &Pace,
@@ -259,6 +375,7 @@ impl Catalogue {
         }
         cat.slots.shrink_to_fit();
         cat.text.shrink_to_fit();
+        cat.loaded_by = Some(Loaded::Scanned { tickets: cat.slots.len() });
         Ok(Some(cat))
     }
 
@@ -278,19 +395,13 @@ impl Catalogue {
             channel_ticket_id_len: channel_ticket_id.len() as u8,
             status: row.status,
             returned: row.flags.contains(&Flag::ReturnedByUnit),
-            channel: self.channels.intern(Some(&row.channel), |_| None),
-            town: self
-                .towns
-                .intern(row.town.as_deref(), |t| named(t, org.branch_of_town(t).map(|u| u.id.as_str()))),
-            district: self.districts.intern(row.business_district.as_deref(), |d| named(d, None)),
-            unit: self
-                .units
-                .intern(row.unit.as_deref(), |id| org.unit(id).and_then(|u| named(&u.name, Some(id)))),
-            owner: self.owners.intern(row.owner.as_deref(), |_| None),
-            respondent: self.respondents.intern(row.respondent_name.as_deref(), |r| named(r, None)),
-            category: self
-                .categories
-                .intern(row.category.as_deref(), |c| Some(Matched { text: c.into(), readings: None })),
+            channel: self.intern(Field::Channel, Some(&row.channel), org),
+            town: self.intern(Field::Town, row.town.as_deref(), org),
+            district: self.intern(Field::District, row.business_district.as_deref(), org),
+            unit: self.intern(Field::Unit, row.unit.as_deref(), org),
+            owner: self.intern(Field::Owner, row.owner.as_deref(), org),
+            respondent: self.intern(Field::Respondent, row.respondent_name.as_deref(), org),
+            category: self.intern(Field::Category, row.category.as_deref(), org),
         }
     }
 
@@ -332,22 +443,23 @@ impl Catalogue {
         self.slots.iter().map(|slot| Entry { cat: self, slot })
     }
 
-    /// Brings the catalogue up to the store's last event: a few rows read per change.
-    fn refresh(&mut self, store: &Store, config: &Config) -> Result<(), StoreError> {
+    /// Brings the catalogue up to the store's last event, and the tickets of `more` with it: a
+    /// few rows read per change; the store's copy is brought up to date with it. How many
+    /// tickets were derived again.
+    fn catch_up(&mut self, store: &Store, config: &Config, more: Vec<TicketId>) -> Result<usize, StoreError> {
         let last = store.last_seq()?;
-        if last == self.seq {
-            return Ok(());
+        if last == self.seq && more.is_empty() {
+            return Ok(0);
         }
-        let mut changed = BTreeSet::new();
-        for e in store.events_after(self.seq) {
-            changed.insert(e?.ticket);
-        }
-        for id in changed {
+        let (mut changed, seen) = store.changed_after(self.seq)?;
+        changed.extend(more);
+        for &id in &changed {
             let Some(row) = store.summary(id)? else { continue };
             self.put(&row, config);
         }
-        self.seq = last;
-        Ok(())
+        self.seq = seen.max(last);
+        stored::write_changed(self, store, &changed);
+        Ok(changed.len())
     }
 
     /// The positions among `candidates` (every ticket when None) whose texts match `query`,
@@ -529,19 +641,25 @@ impl Shared {
 
     /// Loads the catalogue if nobody has yet; waits while someone else is loading it.
     pub(super) fn ensure_loaded(&self, store: &Store, config: &Config) -> Result<(), StoreError> {
-        self.load_unless_loaded(store, config, false, &mut |_| {}).map(|_| ())
+        self.load_unless_loaded(store, config, false, None).map(|_| ())
     }
 
     /// `ensure_loaded` at a pace that leaves a core to the consoles, unless a question waits;
-    /// every ticket scanned is also shown to `also`. The event the scan is current as of, when
-    /// this call loaded the catalogue (None: it was loaded already, `also` saw nothing).
+    /// given `also`, by a scan of every ticket, each also shown to `also`. The event the load
+    /// is current as of, when this call loaded the catalogue (None: it was loaded already,
+    /// `also` saw nothing).
     pub(super) fn load_in_background(
         &self,
         store: &Store,
         config: &Config,
-        also: &mut dyn FnMut(&Ticket),
+        also: Option<&mut dyn FnMut(&Ticket)>,
     ) -> Result<Option<u64>, StoreError> {
         self.load_unless_loaded(store, config, true, also)
+    }
+
+    /// How the catalogue was loaded (None while it is not).
+    pub(super) fn loaded_by(&self) -> Option<Loaded> {
+        self.read().loaded_by
     }
 
     fn load_unless_loaded(
@@ -549,7 +667,7 @@ impl Shared {
         store: &Store,
         config: &Config,
         background: bool,
-        also: &mut dyn FnMut(&Ticket),
+        also: Option<&mut dyn FnMut(&Ticket)>,
     ) -> Result<Option<u64>, StoreError> {
         if self.read().loaded {
             return Ok(None);
@@ -558,22 +676,33 @@ impl Shared {
         if cat.loaded {
             return Ok(None);
         }
-        {
-            let started = std::time::Instant::now();
-            match Catalogue::load(store, config, &self.pace, background, also)? {
-                Some(loaded) => *cat = loaded,
-                None => return Err(StoreError::Closing),
-            }
-            tracing::info!(
-                tickets = cat.slots.len(),
-                slot_bytes = cat.slots.capacity() * std::mem::size_of::<Slot>(),
-                text_bytes = cat.text.capacity(),
-                respondents = cat.respondents.values.len(),
-                ms = started.elapsed().as_millis() as u64,
-                "catalogue loaded"
-            );
+        let started = std::time::Instant::now();
+        match Catalogue::load(store, config, &self.pace, background, also)? {
+            Some(loaded) => *cat = loaded,
+            None => return Err(StoreError::Closing),
         }
-        Ok(Some(cat.seq))
+        let (from, derived) = match cat.loaded_by {
+            Some(Loaded::Read { derived }) => ("store", derived),
+            _ => ("scan", cat.slots.len()),
+        };
+        tracing::info!(
+            tickets = cat.slots.len(),
+            from,
+            derived,
+            slot_bytes = cat.slots.capacity() * std::mem::size_of::<Slot>(),
+            text_bytes = cat.text.capacity(),
+            respondents = cat.respondents.values.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "catalogue loaded"
+        );
+        let seq = cat.seq;
+        if from == "scan" {
+            // Written under a read lock: searches meanwhile go on, and a refresh (which
+            // writes) waits for the copy to be whole.
+            drop(cat);
+            stored::write_all(&self.read(), store);
+        }
+        Ok(Some(seq))
     }
 
     /// The loaded catalogue brought up to the store's last event.
@@ -589,7 +718,7 @@ impl Shared {
                 return Ok(cat);
             }
         }
-        self.write().refresh(store, config)?;
+        self.write().catch_up(store, config, Vec::new())?;
         Ok(self.read())
     }
 }

@@ -26,6 +26,7 @@ pub mod watch;
 pub mod window;
 
 pub use alarms::MAX_ALARM_TICKETS;
+pub use catalogue::Loaded as CatalogueLoad;
 pub use protocol::{
     Answer, Change, ChannelHealth, Circuit, Command, Conflict, DeliveryResult, Envelope, Ingest,
     IngestReport, Malformed, Origin, Outcome, QuarantineAction, Query,

@@ -159,10 +159,12 @@ impl Reader {
         Ok(Some(ids))
     }
 
-    /// Builds the catalogue of every ticket and the statistics' facts now, by one scan of the
-    /// store on a thread of its own, so that the first search, view of every ticket or
-    /// statistics question finds them ready. It takes at most half a core while nobody waits
-    /// for it (a console's keys meanwhile find one free), all it can when a question does.
+    /// Loads the catalogue of every ticket and the statistics' facts now, on a thread of its
+    /// own, so that the first search, view of every ticket or statistics question finds them
+    /// ready: each read from the store's copy when it holds one, brought up to date from the
+    /// events since; what has none is built by one scan of the store (both by the same scan).
+    /// It takes at most half a core while nobody waits for it (a console's keys meanwhile find
+    /// one free), all it can when a question does.
     pub fn preload(&self) -> Preload {
         let reader = self.clone();
         let spawned = std::thread::Builder::new().name("catalogue".into()).spawn(move || {
@@ -207,6 +209,12 @@ impl Reader {
     /// every ticket waits for the load.
     pub fn catalogue_loaded(&self) -> bool {
         self.catalogue.is_loaded()
+    }
+
+    /// How the catalogue of every ticket was loaded: read from the store's copy or by a scan
+    /// (None while it is not loaded).
+    pub fn catalogue_loaded_by(&self) -> Option<super::CatalogueLoad> {
+        self.catalogue.loaded_by()
     }
 
     /// Whether answering about `view` reads the catalogue (loaded before the cache is locked,

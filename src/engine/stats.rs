@@ -10,7 +10,7 @@ use crate::stats::facts::Sym;
 use crate::stats::hot_words::Segmenter;
 use crate::stats::record::{self, Fingerprint};
 use crate::stats::{FactTable, Period, Rules, Scope, Selector, Statistics};
-use crate::store::facts::{BLOCK_TICKETS, FactStamp, block_of, records_in};
+use crate::store::facts::{BLOCK_TICKETS, FactStamp, records_in, tickets_of_blocks};
 use crate::store::{Store, StoreError};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -80,29 +80,30 @@ fn fingerprint_of(config: &Config) -> Fingerprint {
 
 impl StatsCache {
     /// Builds the facts as a server starts, beside a scan of every ticket made by someone else
-    /// (serve's start scans once for the catalogue and the facts): `scan` shows each ticket to
-    /// the function it is given and returns the event it was current as of, or None when it
-    /// showed none. When the store holds facts for this configuration they are read instead
-    /// (the scan then only builds the catalogue) and brought up to date from the events since.
+    /// (serve's start scans once for the catalogue and the facts when neither is stored):
+    /// `scan` shows each ticket to the function it is given and returns the event it was
+    /// current as of, or None when it showed none; given None, nobody needs the tickets (the
+    /// catalogue may then read its stored copy instead). When the store holds facts for this
+    /// configuration they are read instead and brought up to date from the events since.
     pub(super) fn load_with(
         &mut self,
         store: &Store,
         config: &Config,
         now: Timestamp,
-        scan: impl FnOnce(&mut dyn FnMut(&Ticket)) -> Result<Option<u64>, StoreError>,
+        scan: impl FnOnce(Option<&mut dyn FnMut(&Ticket)>) -> Result<Option<u64>, StoreError>,
     ) -> Result<(), StoreError> {
         if self.loaded {
-            return scan(&mut |_| {}).map(|_| ());
+            return scan(None).map(|_| ());
         }
         let started = std::time::Instant::now();
         if self.load_stored(store, config, now)? {
-            scan(&mut |_| {})?;
+            scan(None)?;
             return Ok(());
         }
         let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
         let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
         let mut table = FactTable::with_room_for(store.last_ticket_id()?);
-        if let Some(seq) = scan(&mut |t| table.put(t, rules, now))? {
+        if let Some(seq) = scan(Some(&mut |t| table.put(t, rules, now)))? {
             table.settle();
             tracing::info!(
                 tickets = table.len(),
@@ -231,25 +232,17 @@ impl StatsCache {
         };
         let table = &self.table;
         let names = (old.names + 1..=stamp.names).filter_map(|n| Some((n, table.name(Sym::new(n)?))));
-        // A block is written whole: every ticket of each block a changed one is in.
-        let blocks: BTreeSet<u64> = changed.iter().map(|&id| block_of(id)).collect();
-        let records = blocks
-            .into_iter()
-            .flat_map(|b| (b * BLOCK_TICKETS..(b + 1) * BLOCK_TICKETS).map(TicketId))
+        let records = tickets_of_blocks(changed)
             .filter_map(|id| table.get(id))
             .map(|f| (f.id, record::encode(f, table.words_of(f).iter())));
-        match store.fact_tree().and_then(|tree| tree.write(names, records, stamp)) {
-            Ok(()) => self.stored = Some(stamp),
+        let written = match store.fact_tree() {
+            Ok(tree) => tree.write_changed(names, records, stamp, "statistics facts"),
             Err(e) => {
-                self.stored = None;
                 tracing::warn!(error = %e, "the changed statistics facts were not stored");
-                // The stamp no longer says what the records are: drop it, or the next start
-                // would take the older records for current.
-                if let Err(e) = store.fact_tree().and_then(|tree| tree.invalidate()) {
-                    tracing::warn!(error = %e, "the stored statistics facts could not be marked stale");
-                }
+                false
             }
-        }
+        };
+        self.stored = written.then_some(stamp);
     }
 
     /// Derives again the facts of the tickets the events after `self.seq` name, and of `more`;
@@ -265,13 +258,8 @@ impl StatsCache {
         if last == self.seq && more.is_empty() {
             return Ok(0);
         }
-        let mut changed: BTreeSet<TicketId> = more.into_iter().collect();
-        let mut seen = self.seq;
-        for e in store.events_after(self.seq) {
-            let e = e?;
-            seen = seen.max(e.seq);
-            changed.insert(e.ticket);
-        }
+        let (mut changed, seen) = store.changed_after(self.seq)?;
+        changed.extend(more);
         let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
         let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
         for &id in &changed {
@@ -349,4 +337,4 @@ impl StatsCache {
 
 #[cfg(test)]
 #[path = "stats_tests.rs"]
-mod tests;
+pub(super) mod tests;

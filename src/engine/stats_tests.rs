@@ -8,6 +8,7 @@ use crate::engine::{Command, Engine, Envelope};
 use crate::generate::Generator;
 use crate::stats::TicketFacts;
 use crate::stats::facts::WordSpan;
+use crate::store::facts::block_of;
 use crate::time::Clock;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,17 +17,17 @@ use std::sync::Arc;
 /// Saturday 28 November 2026, 10:00 China time.
 const NOW: &str = "2026-11-28T10:00:00+08:00";
 
-fn now() -> Timestamp {
+pub(in crate::engine) fn now() -> Timestamp {
     Timestamp::parse(NOW).expect("the fixed now parses")
 }
 
-fn shipped() -> Arc<Config> {
+pub(in crate::engine) fn shipped() -> Arc<Config> {
     Arc::new(crate::config::load(None).expect("the built-in configuration loads"))
 }
 
 /// 150 tickets migrated as they stood, received over the eight weeks before now: most handled
 /// and closed, some still open (some of those suspended or in mediation).
-fn filled(dir: &Path, config: &Arc<Config>) -> Engine {
+pub(in crate::engine) fn filled(dir: &Path, config: &Arc<Config>) -> Engine {
     let mut engine = Engine::open(dir, config.clone(), Clock::Fixed(now())).expect("opens");
     let mut g = Generator::new(20261128, &config.org, &config.channels);
     let envelopes = (0..150)

@@ -6,6 +6,7 @@ mod alarm;
 pub mod chain;
 pub mod check;
 pub mod codec;
+pub mod derived;
 pub mod facts;
 pub mod index;
 pub mod keys;
