@@ -3,6 +3,7 @@
 //! `domain` is pure (no IO, time as a parameter); `store` is the sled layout; `engine` is the
 //! one writer; `import`, `config` and `cli` are edges.
 
+pub mod allocator;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -20,6 +21,4 @@ pub mod time;
 pub mod tui;
 pub mod units_api;
 
-/// sled allocates and frees a node copy on most writes; glibc's allocator spent about 40% of a
-/// backfill in malloc/free (perf). mimalloc keeps that small. The binaries install it.
-pub use mimalloc::MiMalloc as Allocator;
+pub use allocator::Allocator;

@@ -22,6 +22,14 @@
 #[global_allocator]
 static ALLOCATOR: rightsdesk::Allocator = rightsdesk::Allocator;
 
+/// mimalloc's options as the rightsdesk binary sets them, so that what is measured in-process
+/// (a backfill) runs as it would there: set as the program is loaded, before Rust's runtime
+/// first allocates (`rightsdesk::allocator`).
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static TUNE_ALLOCATOR: extern "C" fn() = rightsdesk::allocator::tune_at_load;
+
 mod consoles;
 mod import;
 mod layout;
