@@ -108,7 +108,7 @@ impl StatsCache {
                 tickets = table.len(),
                 names = table.names.len(),
                 bytes = table.bytes(),
-                record_bytes = std::mem::size_of::<crate::stats::TicketFacts>(),
+                unpacked = table.unpacked(),
                 ms = started.elapsed().as_millis() as u64,
                 "statistics facts built"
             );
@@ -174,6 +174,7 @@ impl StatsCache {
             tickets = self.table.len(),
             names = self.table.names.len(),
             bytes = self.table.bytes(),
+            unpacked = self.table.unpacked(),
             read_ms,
             caught_up,
             ms = started.elapsed().as_millis() as u64,
@@ -195,7 +196,7 @@ impl StatsCache {
         let names = (1..=stamp.names).filter_map(|n| Some((n, table.name(Sym::new(n)?))));
         let mut record_bytes = 0usize;
         let records = table.iter().map(|f| {
-            let record = record::encode(f, table.words_of(f).iter());
+            let record = record::encode(&f, table.words_of(f).iter());
             record_bytes += record.len();
             (f.id, record)
         });
@@ -237,7 +238,7 @@ impl StatsCache {
             .into_iter()
             .flat_map(|b| (b * BLOCK_TICKETS..(b + 1) * BLOCK_TICKETS).map(TicketId))
             .filter_map(|id| table.get(id))
-            .map(|f| (f.id, record::encode(f, table.words_of(f).iter())));
+            .map(|f| (f.id, record::encode(&f, table.words_of(f).iter())));
         match store.fact_tree().and_then(|tree| tree.write(names, records, stamp)) {
             Ok(()) => self.stored = Some(stamp),
             Err(e) => {

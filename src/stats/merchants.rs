@@ -51,20 +51,20 @@ pub struct PledgeCandidate {
 }
 
 /// What one merchant's tickets of the period say.
-pub(super) struct Merchant<'a> {
+pub(super) struct Merchant {
     key: Sym,
-    current: Vec<&'a TicketFacts>,
+    current: Vec<TicketFacts>,
     previous: u64,
 }
 
-impl Merchant<'_> {
+impl Merchant {
     fn unresolved(&self, now: Timestamp) -> u64 {
         self.current.iter().filter(|f| f.met_late || f.running_due().is_some_and(|d| now > d)).count() as u64
     }
 
     /// The most frequent value among its tickets (ties: the smaller symbol, i.e. seen first).
     fn most(&self, value: impl Fn(&TicketFacts) -> Option<Sym>) -> Option<Sym> {
-        ranked(self.current.iter().filter_map(|f| value(f))).first().copied()
+        ranked(self.current.iter().filter_map(value)).first().copied()
     }
 
     fn names(&self, table: &FactTable) -> Vec<String> {
@@ -90,19 +90,24 @@ fn ranked(values: impl Iterator<Item = Sym>) -> Vec<Sym> {
     list.into_iter().map(|(s, _)| s).collect()
 }
 
-/// The complaints and reports of `current` (and their count in `previous`), by merchant.
-pub(super) fn group<'a>(
-    current: impl Iterator<Item = &'a TicketFacts>,
-    previous: impl Iterator<Item = &'a TicketFacts>,
-) -> Vec<Merchant<'a>> {
-    let about = |f: &&TicketFacts| matches!(f.kind, Kind::Complaint | Kind::Report) && f.merchant.is_some();
+/// The merchant a ticket counts for: complaints and reports that name one.
+pub(super) fn about(f: &TicketFacts) -> Option<Sym> {
+    f.merchant.filter(|_| matches!(f.kind, Kind::Complaint | Kind::Report))
+}
+
+/// The complaints and reports of `current` by merchant, each with how many of the previous
+/// period's named it (`previous`: the merchant of each, see [`about`]).
+pub(super) fn group(
+    current: impl IntoIterator<Item = TicketFacts>,
+    previous: impl IntoIterator<Item = Sym>,
+) -> Vec<Merchant> {
     let mut by: FxHashMap<Sym, Merchant> = FxHashMap::default();
-    for f in current.filter(about) {
-        let Some(key) = f.merchant else { continue };
+    for f in current {
+        let Some(key) = about(&f) else { continue };
         by.entry(key).or_insert_with(|| Merchant { key, current: Vec::new(), previous: 0 }).current.push(f);
     }
-    for f in previous.filter(about) {
-        if let Some(m) = f.merchant.and_then(|k| by.get_mut(&k)) {
+    for key in previous {
+        if let Some(m) = by.get_mut(&key) {
             m.previous += 1;
         }
     }
