@@ -224,18 +224,15 @@ pub fn compute(
         if !(in_cur || previous.contains_date(date)) || !within.admits(&f) {
             continue;
         }
-        // The merchants' tables keep the facts of the current period's merchants and only
-        // count the previous period's.
-        let merchant = merchants::about(&f);
+        // The merchants' figures read a little of the current period's complaints and reports
+        // and only count the previous period's by merchant.
         if in_cur {
             cur.add(&f, table.words_of(f), now);
             *days.entry(date).or_default() += 1;
-            if merchant.is_some() {
-                cur_facts.push(f);
-            }
+            cur_facts.extend(merchants::MerchantTicket::of(&f));
         } else {
             prev.add(&f, table.words_of(f), now);
-            prev_facts.extend(merchant);
+            prev_facts.extend(merchants::about(&f));
         }
     }
     let breakdowns = Dimension::ALL

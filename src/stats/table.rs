@@ -105,7 +105,7 @@ impl FactTable {
 
     /// The facts of ticket `number` as they were put in.
     fn read(&self, number: u32) -> Option<TicketFacts> {
-        self.facts.get(number as usize).copied().flatten().and_then(|p| self.unpack(number, &p))
+        self.facts.get(number as usize).and_then(Option::as_ref).and_then(|p| self.unpack(number, p))
     }
 
     fn unpack(&self, number: u32, p: &Packed) -> Option<TicketFacts> {
