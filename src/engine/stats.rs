@@ -109,7 +109,7 @@ impl StatsCache {
                 tickets = table.len(),
                 names = table.names.len(),
                 bytes = table.bytes(),
-                record_bytes = std::mem::size_of::<crate::stats::TicketFacts>(),
+                unpacked = table.unpacked(),
                 ms = started.elapsed().as_millis() as u64,
                 "statistics facts built"
             );
@@ -175,6 +175,7 @@ impl StatsCache {
             tickets = self.table.len(),
             names = self.table.names.len(),
             bytes = self.table.bytes(),
+            unpacked = self.table.unpacked(),
             read_ms,
             caught_up,
             ms = started.elapsed().as_millis() as u64,
@@ -196,7 +197,7 @@ impl StatsCache {
         let names = (1..=stamp.names).filter_map(|n| Some((n, table.name(Sym::new(n)?))));
         let mut record_bytes = 0usize;
         let records = table.iter().map(|f| {
-            let record = record::encode(f, table.words_of(f).iter());
+            let record = record::encode(&f, table.words_of(f).iter());
             record_bytes += record.len();
             (f.id, record)
         });
@@ -234,7 +235,7 @@ impl StatsCache {
         let names = (old.names + 1..=stamp.names).filter_map(|n| Some((n, table.name(Sym::new(n)?))));
         let records = tickets_of_blocks(changed)
             .filter_map(|id| table.get(id))
-            .map(|f| (f.id, record::encode(f, table.words_of(f).iter())));
+            .map(|f| (f.id, record::encode(&f, table.words_of(f).iter())));
         let written = match store.fact_tree() {
             Ok(tree) => tree.write_changed(names, records, stamp, "statistics facts"),
             Err(e) => {

@@ -64,7 +64,7 @@ fn spelled(table: &FactTable) -> Vec<String> {
         .map(|f| {
             let name = |s: Option<Sym>| s.map(|s| table.name(s));
             let words: Vec<&str> = table.words_of(f).iter().map(|w| table.name(w)).collect();
-            let plain = TicketFacts { words: WordSpan::default(), ..f.clone() };
+            let plain = TicketFacts { words: WordSpan::default(), ..f };
             format!(
                 "{:?} {:?} {:?} {:?} {words:?}",
                 (plain.id, plain.received_at, plain.kind, plain.status, plain.amount_recovered),

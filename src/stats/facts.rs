@@ -101,6 +101,12 @@ impl ClockFact {
         ClockFact { due_at, flags: NonZeroU8::new(flags).unwrap_or(NonZeroU8::MAX) }
     }
 
+    /// The clock with its due instant as the epoch, for a clock whose figures never ask when it
+    /// is due (mediation: whether it ended, and how).
+    fn without_due(self) -> ClockFact {
+        ClockFact::from_parts(Timestamp::from_millis(0), self.flags())
+    }
+
     fn settled_if(self, settled: bool) -> ClockFact {
         ClockFact::from_parts(self.due_at, self.flags() | bit(settled, SETTLED))
     }
@@ -142,8 +148,11 @@ impl ClockFact {
     }
 }
 
-/// What the statistics know of one ticket.
-#[derive(Clone, Debug, PartialEq)]
+/// What the statistics know of one ticket: what a [`FactTable`] hands out (it keeps them packed,
+/// see `packed.rs`).
+///
+/// [`FactTable`]: super::FactTable
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TicketFacts {
     pub id: TicketId,
     /// When the ticket reached the bureau (its registration when the channel gave no time).
@@ -160,7 +169,8 @@ pub struct TicketFacts {
     /// 挽回经济损失, in fen.
     pub amount_recovered: i64,
     pub first_check: Option<ClockFact>,
-    /// The mediation clock, which says whether it ended in agreement ([`ClockFact::settled`]).
+    /// The mediation clock, which says whether it ended in agreement ([`ClockFact::settled`]);
+    /// its due instant is given as the epoch (no figure reads it).
     pub mediation: Option<ClockFact>,
     pub first_contact: Option<ClockFact>,
     /// Working minutes from dispatch to the first contact, once contacted; `NONE` before.
@@ -251,7 +261,7 @@ impl TicketFacts {
         };
         let first_check = FIRST_CHECK_CLOCKS.iter().find_map(|r| clock(r));
         let mediation = clock(MEDIATION_CLOCK)
-            .map(|c| c.settled_if(c.stopped() && t.workflow.mediation_end_reason.is_none()));
+            .map(|c| c.without_due().settled_if(c.stopped() && t.workflow.mediation_end_reason.is_none()));
         let contact_record = t.clocks.iter().rev().find(|c| c.rule == FIRST_CONTACT_CLOCK);
         let first_contact = contact_record.and_then(|c| clock_fact(c, rules, now));
         let first_contact_minutes = contact_record

@@ -221,16 +221,18 @@ pub fn compute(
     for f in table.received_between(previous.from.min(period.from), period.to.max(previous.to)) {
         let date = f.received_at.china_date();
         let in_cur = period.contains_date(date);
-        if !(in_cur || previous.contains_date(date)) || !within.admits(f) {
+        if !(in_cur || previous.contains_date(date)) || !within.admits(&f) {
             continue;
         }
+        // The merchants' figures read a little of the current period's complaints and reports
+        // and only count the previous period's by merchant.
         if in_cur {
-            cur.add(f, table.words_of(f), now);
+            cur.add(&f, table.words_of(f), now);
             *days.entry(date).or_default() += 1;
-            cur_facts.push(f);
+            cur_facts.extend(merchants::MerchantTicket::of(&f));
         } else {
-            prev.add(f, table.words_of(f), now);
-            prev_facts.push(f);
+            prev.add(&f, table.words_of(f), now);
+            prev_facts.extend(merchants::about(&f));
         }
     }
     let breakdowns = Dimension::ALL
@@ -266,7 +268,7 @@ pub fn compute(
     hot_words
         .sort_by(|a, b| b.count.cmp(&a.count).then(b.change().cmp(&a.change())).then(a.word.cmp(&b.word)));
     hot_words.truncate(settings.hot_words.top);
-    let merchants = merchants::group(cur_facts.into_iter(), prev_facts.into_iter());
+    let merchants = merchants::group(cur_facts, prev_facts);
     let merchants_at_risk = merchants::at_risk(&merchants, table, settings, now);
     let pledge_candidates = merchants::pledge(&merchants, table, settings, now);
     let last_day = period.to.min(now.china_date());

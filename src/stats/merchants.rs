@@ -50,21 +50,62 @@ pub struct PledgeCandidate {
     pub ids: Vec<TicketId>,
 }
 
+/// What the merchants' figures read of one complaint or report: 64 bytes where its facts take
+/// 144, for a year's worth kept while its merchants are weighed.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct MerchantTicket {
+    id: TicketId,
+    running_due: Option<Timestamp>,
+    complainant: Option<PhoneKey>,
+    merchant: Sym,
+    channel: Sym,
+    dispute_type: Option<Sym>,
+    industry: Option<Sym>,
+    business_district: Option<Sym>,
+    merchant_name: Option<Sym>,
+    satisfaction: Option<Satisfaction>,
+    met_late: bool,
+    mediation_ended: bool,
+    mediation_settled: bool,
+}
+
+impl MerchantTicket {
+    /// What the merchants' figures read of `f`, when it is a complaint or report naming a
+    /// merchant.
+    pub(super) fn of(f: &TicketFacts) -> Option<MerchantTicket> {
+        Some(MerchantTicket {
+            id: f.id,
+            running_due: f.running_due(),
+            complainant: f.complainant,
+            merchant: about(f)?,
+            channel: f.channel,
+            dispute_type: f.dispute_type,
+            industry: f.industry,
+            business_district: f.business_district,
+            merchant_name: f.merchant_name,
+            satisfaction: f.satisfaction,
+            met_late: f.met_late,
+            mediation_ended: f.mediation.is_some_and(|c| c.stopped()),
+            mediation_settled: f.mediation.is_some_and(|c| c.settled()),
+        })
+    }
+}
+
 /// What one merchant's tickets of the period say.
-pub(super) struct Merchant<'a> {
+pub(super) struct Merchant {
     key: Sym,
-    current: Vec<&'a TicketFacts>,
+    current: Vec<MerchantTicket>,
     previous: u64,
 }
 
-impl Merchant<'_> {
+impl Merchant {
     fn unresolved(&self, now: Timestamp) -> u64 {
-        self.current.iter().filter(|f| f.met_late || f.running_due().is_some_and(|d| now > d)).count() as u64
+        self.current.iter().filter(|f| f.met_late || f.running_due.is_some_and(|d| now > d)).count() as u64
     }
 
     /// The most frequent value among its tickets (ties: the smaller symbol, i.e. seen first).
-    fn most(&self, value: impl Fn(&TicketFacts) -> Option<Sym>) -> Option<Sym> {
-        ranked(self.current.iter().filter_map(|f| value(f))).first().copied()
+    fn most(&self, value: impl Fn(&MerchantTicket) -> Option<Sym>) -> Option<Sym> {
+        ranked(self.current.iter().filter_map(value)).first().copied()
     }
 
     fn names(&self, table: &FactTable) -> Vec<String> {
@@ -90,19 +131,24 @@ fn ranked(values: impl Iterator<Item = Sym>) -> Vec<Sym> {
     list.into_iter().map(|(s, _)| s).collect()
 }
 
-/// The complaints and reports of `current` (and their count in `previous`), by merchant.
-pub(super) fn group<'a>(
-    current: impl Iterator<Item = &'a TicketFacts>,
-    previous: impl Iterator<Item = &'a TicketFacts>,
-) -> Vec<Merchant<'a>> {
-    let about = |f: &&TicketFacts| matches!(f.kind, Kind::Complaint | Kind::Report) && f.merchant.is_some();
+/// The merchant a ticket counts for: complaints and reports that name one.
+pub(super) fn about(f: &TicketFacts) -> Option<Sym> {
+    f.merchant.filter(|_| matches!(f.kind, Kind::Complaint | Kind::Report))
+}
+
+/// The complaints and reports of `current` by merchant, each with how many of the previous
+/// period's named it (`previous`: the merchant of each, see [`about`]).
+pub(super) fn group(
+    current: impl IntoIterator<Item = MerchantTicket>,
+    previous: impl IntoIterator<Item = Sym>,
+) -> Vec<Merchant> {
     let mut by: FxHashMap<Sym, Merchant> = FxHashMap::default();
-    for f in current.filter(about) {
-        let Some(key) = f.merchant else { continue };
+    for f in current {
+        let key = f.merchant;
         by.entry(key).or_insert_with(|| Merchant { key, current: Vec::new(), previous: 0 }).current.push(f);
     }
-    for f in previous.filter(about) {
-        if let Some(m) = f.merchant.and_then(|k| by.get_mut(&k)) {
+    for key in previous {
+        if let Some(m) = by.get_mut(&key) {
             m.previous += 1;
         }
     }
@@ -217,14 +263,13 @@ pub(super) fn pledge(
         let average = total as f64 / peers as f64;
         let share = n as f64 / average;
         let unsatisfied = m.current.iter().any(|f| f.satisfaction == Some(Satisfaction::Unsatisfied));
-        let failed_mediation =
-            m.current.iter().any(|f| f.mediation.is_some_and(|c| c.stopped() && !c.settled()));
+        let failed_mediation = m.current.iter().any(|f| f.mediation_ended && !f.mediation_settled);
         if share > p.max_share || m.unresolved(now) > 0 || unsatisfied || failed_mediation {
             continue;
         }
         let satisfied =
             m.current.iter().filter(|f| f.satisfaction == Some(Satisfaction::Satisfied)).count() as u64;
-        let settled = m.current.iter().filter(|f| f.mediation.is_some_and(|c| c.settled())).count() as u64;
+        let settled = m.current.iter().filter(|f| f.mediation_settled).count() as u64;
         let mut reasons =
             vec![format!("同行业同商圈 {peers} 家平均 {average:.1} 件，本店 {n} 件"), "无超期".to_string()];
         if settled > 0 {

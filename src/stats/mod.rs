@@ -14,6 +14,7 @@ pub mod hot_words;
 pub mod industry;
 pub mod kpi;
 pub mod merchants;
+mod packed;
 pub mod period;
 pub mod record;
 pub mod settings;

@@ -5,17 +5,25 @@
 //! walk only the tickets of its days, not every ticket ever registered.
 
 use super::facts::{Interner, Rules, Sym, TicketFacts, WordSpan};
+use super::packed::{DimNames, Packed};
 use super::words::{WordList, Words};
 use crate::domain::ticket::{Ticket, TicketId};
 use crate::time::Timestamp;
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default)]
 pub struct FactTable {
     pub names: Interner,
-    /// Indexed by ticket number (numbers are dense, from 1).
-    facts: Vec<Option<TicketFacts>>,
+    /// Indexed by ticket number (numbers are dense, from 1), packed: half the bytes of the
+    /// facts they give back.
+    facts: Vec<Option<Packed>>,
+    /// The numbers of the small dimensions' names in `facts`.
+    dims: DimNames,
+    /// The facts that did not pack (an instant outside 2000–2136 …), by number.
+    wide: FxHashMap<u32, TicketFacts>,
     len: usize,
     /// The ticket numbers received on each day, in number order.
     days: BTreeMap<NaiveDate, Vec<u32>>,
@@ -63,14 +71,15 @@ impl FactTable {
         let at = number as usize;
         if at >= self.facts.len() {
             // Grown by an eighth rather than doubled: at a million tickets a doubling would
-            // hold 150 MB of empty records.
+            // hold 70 MB of empty records.
             if at >= self.facts.capacity() {
                 self.facts.reserve_exact(at + 1 + at / 8 - self.facts.len());
             }
             self.facts.resize(at + 1, None);
         }
         let day = facts.received_at.china_date();
-        match self.facts[at].as_ref().map(|old| old.received_at.china_date()) {
+        let old = self.read(number);
+        match old.map(|old| old.received_at.china_date()) {
             None => {
                 self.len += 1;
                 self.index(day, number);
@@ -81,10 +90,26 @@ impl FactTable {
             }
             Some(_) => {}
         }
-        if let Some(old) = self.facts[at].replace(facts) {
+        let packed = Packed::pack(&facts, &mut self.dims);
+        if packed.is_some() {
+            self.wide.remove(&number);
+        } else {
+            self.wide.insert(number, facts);
+        }
+        self.facts[at] = Some(packed.unwrap_or_else(Packed::wide));
+        if let Some(old) = old {
             self.stale_words += old.words.len as usize;
             self.pack_words_if_mostly_stale();
         }
+    }
+
+    /// The facts of ticket `number` as they were put in.
+    fn read(&self, number: u32) -> Option<TicketFacts> {
+        self.facts.get(number as usize).and_then(Option::as_ref).and_then(|p| self.unpack(number, p))
+    }
+
+    fn unpack(&self, number: u32, p: &Packed) -> Option<TicketFacts> {
+        if p.is_wide() { self.wide.get(&number).copied() } else { Some(p.unpack(number, &self.dims)) }
     }
 
     /// A server replaces the facts of every ticket that changes: once more than half of the
@@ -94,18 +119,27 @@ impl FactTable {
             return;
         }
         let mut packed = self.words.with_capacity_like(self.words.len() - self.stale_words);
-        for f in self.facts.iter_mut().flatten() {
-            let span = f.words;
+        for (number, slot) in self.facts.iter_mut().enumerate() {
+            let Some(p) = slot else { continue };
+            let wide = p.is_wide().then(|| self.wide.get_mut(&(number as u32))).flatten();
+            let span = match &wide {
+                Some(f) => f.words,
+                None => p.unpack_words(),
+            };
             let at = packed.len() as u32;
             packed.extend(self.words.get(span.at as usize, span.len as usize).iter());
-            f.words = WordSpan { at, len: span.len };
+            match wide {
+                Some(f) => f.words.at = at,
+                None => p.set_words_at(at),
+            }
         }
         (self.words, self.stale_words) = (packed, 0);
     }
 
     /// The hot words of one ticket's facts (facts of this table).
-    pub fn words_of(&self, f: &TicketFacts) -> Words<'_> {
-        self.words.get(f.words.at as usize, f.words.len as usize)
+    pub fn words_of(&self, f: impl Borrow<TicketFacts>) -> Words<'_> {
+        let span = f.borrow().words;
+        self.words.get(span.at as usize, span.len as usize)
     }
 
     fn index(&mut self, day: NaiveDate, number: u32) {
@@ -133,8 +167,8 @@ impl FactTable {
         }
     }
 
-    pub fn get(&self, id: TicketId) -> Option<&TicketFacts> {
-        usize::try_from(id.0).ok().and_then(|i| self.facts.get(i)).and_then(Option::as_ref)
+    pub fn get(&self, id: TicketId) -> Option<TicketFacts> {
+        u32::try_from(id.0).ok().and_then(|n| self.read(n))
     }
 
     pub fn len(&self) -> usize {
@@ -146,27 +180,33 @@ impl FactTable {
     }
 
     /// Every ticket's facts, by number.
-    pub fn iter(&self) -> impl Iterator<Item = &TicketFacts> {
-        self.facts.iter().flatten()
+    pub fn iter(&self) -> impl Iterator<Item = TicketFacts> + '_ {
+        self.facts
+            .iter()
+            .enumerate()
+            .filter_map(|(n, slot)| slot.as_ref().and_then(|p| self.unpack(n as u32, p)))
     }
 
     /// The facts of the tickets received from `from` to `to` (China days, both included), day
     /// by day, each day's by number.
-    pub fn received_between(&self, from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = &TicketFacts> {
+    pub fn received_between(&self, from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = TicketFacts> + '_ {
         let days = if from <= to { Some(self.days.range(from..=to)) } else { None };
-        days.into_iter()
-            .flatten()
-            .flat_map(|(_, numbers)| numbers.iter())
-            .filter_map(|&n| self.facts.get(n as usize).and_then(Option::as_ref))
+        days.into_iter().flatten().flat_map(|(_, numbers)| numbers.iter()).filter_map(|&n| self.read(n))
     }
 
     /// About how many bytes the facts hold (what a server's log reports): the records, their
     /// hot words and the day index; the names are counted apart.
     pub fn bytes(&self) -> usize {
-        let records = self.facts.capacity() * std::mem::size_of::<Option<TicketFacts>>();
+        let records = self.facts.capacity() * std::mem::size_of::<Option<Packed>>();
+        let wide = self.wide.capacity() * (std::mem::size_of::<(u32, TicketFacts)>() + 1);
         let words = self.words.bytes();
         let days: usize = self.days.values().map(|d| d.capacity() * std::mem::size_of::<u32>()).sum();
-        records + words + days
+        records + wide + self.dims.bytes() + words + days
+    }
+
+    /// How many tickets' facts did not pack (kept at full size).
+    pub fn unpacked(&self) -> usize {
+        self.wide.len()
     }
 
     pub fn sym(&self, name: &str) -> Option<Sym> {

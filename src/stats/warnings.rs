@@ -81,7 +81,7 @@ pub fn detect(
     let mut by: FxHashMap<(Subject, Sym), Counts> = FxHashMap::default();
     for f in table.received_between(baseline_from, last_day) {
         let day = f.received_at.china_date();
-        if day < baseline_from || day > last_day || !admits(f) {
+        if day < baseline_from || day > last_day || !admits(&f) {
             continue;
         }
         let recent = day >= recent_from;
