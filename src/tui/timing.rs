@@ -27,6 +27,17 @@ pub fn step(what: &str) {
     tracing::debug!(target: TARGET, at_ms = since_start_ms(), step = what);
 }
 
+/// The machine's monotonic clock in microseconds: one clock for every process on it, so
+/// `desk-bench` can place the console's reading of a key and its writing of the frame between
+/// its own writing of that key and reading of that frame.
+pub fn monotonic_us() -> u64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec, which lives for the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    let (secs, nanos) = (u64::try_from(t.tv_sec).unwrap_or(0), u64::try_from(t.tv_nsec).unwrap_or(0));
+    secs * 1_000_000 + nanos / 1_000
+}
+
 /// Microseconds since `from`.
 pub fn micros(from: Instant) -> u64 {
     u64::try_from(from.elapsed().as_micros()).unwrap_or(u64::MAX)

@@ -38,7 +38,10 @@
 //! `start_console_*_ms`, the steps of the first console's start on its own clock (from its
 //! `main`), and `nav_console_key_p50_ms` / `_p99_ms`, its time from reading a navigation key to
 //! having written the frame; the rest of a key's time is the terminal, the scheduler and this
-//! bench's reading.
+//! bench's reading: `nav_key_to_console_*` the way in (the key written to the pty → the
+//! console's event loop has it), `nav_frame_to_bench_*` the way out (the frame written → this
+//! bench has read the screen showing it), both on the machine's monotonic clock, which the
+//! console logs too. The slowest keys are printed with their steps.
 //!
 //! Benchmarks print figures: nothing here fails because something was slow.
 
@@ -52,6 +55,7 @@ use rightsdesk::engine::window::{Scope, ViewSpec, WindowQuery};
 use rightsdesk::engine::{Answer, Engine, Query};
 use rightsdesk::remote::{Client, Notice};
 use rightsdesk::time::{Clock, Timestamp};
+use rightsdesk::tui::timing::monotonic_us;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -284,15 +288,17 @@ fn measure(
     c.settle(Duration::from_millis(500), SETTLE_AT_MOST);
 
     eprintln!("{} navigation keys", NAV_ROUNDS * NAV_ROUND.len());
-    let (mut keys, mut previews) = (Vec::new(), Vec::new());
+    let (mut keys, mut previews, mut sent_seen) = (Vec::new(), Vec::new(), Vec::new());
     for key in NAV_ROUND.iter().cycle().take(NAV_ROUNDS * NAV_ROUND.len()) {
         let before = position(c.parser.screen());
+        let sent_us = monotonic_us();
         let sent = Instant::now();
         c.send(key)?;
         let moved = c.wait("the cursor to move", PATIENCE, |s| {
             position(s) != before && position(s).is_some() && !table_loading(s, true)
         })?;
         keys.push(ms(moved - sent));
+        sent_seen.push((sent_us, monotonic_us()));
         let previewed = c.wait("the preview of the new ticket", PATIENCE, |s| !anything_loading(s))?;
         previews.push(ms(previewed - sent));
     }
@@ -336,7 +342,7 @@ fn measure(
         "MiB",
     ));
     quit(c);
-    figures.extend(ui_timing::figures(&console_logs(open_config), keys.len(), percentile));
+    figures.extend(ui_timing::figures(&console_logs(open_config), &sent_seen, percentile));
     // Before any view of every ticket: what serve holds for the open queue.
     figures.push(fig("serve_rss_open_mb", serve.status_mb("VmRSS").unwrap_or(f64::NAN), 1, "MiB"));
 
@@ -481,6 +487,10 @@ fn order(figures: Vec<Figure>) -> Vec<Figure> {
         "nav_preview_p99_ms",
         "nav_console_key_p50_ms",
         "nav_console_key_p99_ms",
+        "nav_key_to_console_p50_ms",
+        "nav_key_to_console_p99_ms",
+        "nav_frame_to_bench_p50_ms",
+        "nav_frame_to_bench_p99_ms",
         "bytes_step_down_no_preview",
         "bytes_step_down_preview",
         "bytes_scroll_down_no_preview",
