@@ -356,6 +356,30 @@ fn a_key_pressed_as_the_terminal_is_resized_is_answered_without_waiting_for_the_
     assert!(c.restored());
 }
 
+/// Ctrl-L draws the whole screen again, here in a terminal that never answers a query of its
+/// cursor's position: ratatui's own clear asks one first and, unanswered, gave up the clear
+/// after two seconds, so the screen stayed as garbled as it was.
+#[test]
+fn ctrl_l_draws_a_garbled_screen_whole_again_without_asking_the_terminal_anything() {
+    let _terminal = console_pty::one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    register(&data, "LF-042", "健身房预付卡退费难", "2026-11-27 08:30", "容桂");
+    let _serve = Serve::start(&data, NOW, &[]);
+    let mut c = Console::spawn(&["--data", data.to_str().unwrap()], &[("RIGHTSDESK_NOW", NOW)], 100, 30);
+    c.wait_for("the queue", 60, |s| s.contains("健身房预付卡退费难"));
+    // Something else wrote over the terminal (a `wall` message, a background job's output).
+    c.parser.process(b"\x1b[2J\x1b[Hmessage from root");
+    assert!(!c.screen().contains("健身房预付卡退费难"));
+    c.send("\x0c");
+    let s = c.wait_for("the screen drawn again", 20, |s| s.contains("健身房预付卡退费难"));
+    assert!(!s.contains("message from root"), "the whole screen is drawn again:\n{s}");
+    assert!(!String::from_utf8_lossy(&c.raw).contains("\x1b[6n"), "the cursor's position was asked");
+    c.send("q");
+    assert_eq!(c.exit_code(20), 0);
+    assert!(c.restored());
+}
+
 #[test]
 fn without_a_terminal_or_on_term_dumb_the_console_says_so_and_starts_nothing() {
     let _terminal = console_pty::one_at_a_time();

@@ -294,8 +294,14 @@ fn apply<B: ratatui::backend::Backend>(effects: Vec<Effect>, term: &mut Terminal
         match e {
             Effect::Ask(ask) => asks.push(ask),
             Effect::Copy(text) => terminal::copy_osc52(&text),
+            // Ctrl-L: the screen cleared and drawn whole again. ratatui's `clear` first asks the
+            // terminal where its cursor is and waits up to two seconds for the answer (a slow
+            // SSH link makes the clerk wait for it; a terminal that never answers gets no
+            // clear); a resize to the same area clears and forgets the last frame, asking
+            // nothing.
             Effect::Clear => {
-                let _ = term.clear();
+                let area = term.get_frame().area();
+                let _ = term.resize(area);
             }
             Effect::SaveDraft(d) => {
                 if let Err(e) = intake::save_draft(&d) {
