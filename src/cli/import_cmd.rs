@@ -68,6 +68,11 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<i32, Failure> {
         return import_show::dry_run(args, &options, now);
     }
 
+    // A migration's import is one long bulk load judged by its peak: freed node copies go back
+    // to the system at once. Measured at 1,000,000 rows (README, import): a peak of 379 MiB
+    // against 393 with the 100 ms delay, for about 15% more CPU a row.
+    crate::allocator::return_freed_memory_at_once();
+
     // Pass 1: every row checked, nothing written.
     let mut rejected: Vec<RowError> = Vec::new();
     let mut good = 0usize;
