@@ -53,7 +53,12 @@ impl Console {
         for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("RIGHTSDESK_SECRET_")) {
             cmd.env_remove(name);
         }
-        let session = Session::spawn(cmd).expect("spawns in a pty");
+        let mut session = Session::spawn(cmd).expect("spawns in a pty");
+        // ptyprocess sets the terminal to 80×24 from the parent after the child has started, so
+        // on a busy machine that can land after the script's `stty` and leave the program in an
+        // 80-column terminal while the screen here is wider. Set last, the size holds; a program
+        // that already drew redraws on the resize.
+        session.get_process_mut().set_window_size(cols, rows).expect("sets the pty's size");
         Console { session, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new() }
     }
 
