@@ -200,7 +200,7 @@ impl Shared {
             // Written under a read lock: searches meanwhile go on, and a refresh (which
             // writes) waits for the copy to be whole.
             drop(cat);
-            stored::write_all(&self.read(), store);
+            stored::write_all(&self.read(), store, config);
         }
         Ok(Some(seq))
     }

@@ -40,13 +40,16 @@ pub(super) struct Stored {
     names: [u32; 7],
 }
 
-/// The fingerprint of what a stored catalogue was derived with: its format and the store's
-/// schema (a migration rewrites tickets without events).
-pub(super) fn fingerprint_of(format: u32) -> [u8; 32] {
+/// The fingerprint of what a stored catalogue was derived with: its format, the store's schema
+/// (a migration rewrites tickets without events) and what a slot's due instant is derived with
+/// (the deadline rules and the holiday calendar: a new year's calendar moves due instants
+/// without an event).
+pub(super) fn fingerprint_of(format: u32, config: &crate::config::Config) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(TREE.as_bytes());
     h.update(format.to_be_bytes());
     h.update(crate::store::SCHEMA.to_be_bytes());
+    h.update(crate::engine::deadlines::deadline_basis(config).to_be_bytes());
     h.finalize().into()
 }
 
@@ -142,7 +145,7 @@ pub(super) fn read(
     background: bool,
 ) -> Result<Option<(Catalogue, Vec<TicketId>)>, StoreError> {
     let tree = tree(store)?;
-    let Some(stamp) = tree.stamp()?.filter(|s| s.fingerprint == fingerprint_of(FORMAT)) else {
+    let Some(stamp) = tree.stamp()?.filter(|s| s.fingerprint == fingerprint_of(FORMAT, config)) else {
         return Ok(None);
     };
     match read_stamped(store, &tree, stamp, config, pace, background) {
@@ -233,11 +236,11 @@ fn reserve_text(cat: &mut Catalogue, tickets: usize) {
 
 /// Writes the whole catalogue as the store's copy (after a scan of every ticket). A cache: a
 /// failure is logged, and the next start scans again.
-pub(super) fn write_all(cat: &Catalogue, store: &Store) {
+pub(super) fn write_all(cat: &Catalogue, store: &Store, config: &crate::config::Config) {
     let started = std::time::Instant::now();
     let names = names_after(cat, [0; 7], 1);
     let stamp = Stamp {
-        fingerprint: fingerprint_of(FORMAT),
+        fingerprint: fingerprint_of(FORMAT, config),
         seq: cat.seq,
         names: u32::try_from(names.len()).unwrap_or(u32::MAX),
     };

@@ -79,9 +79,9 @@ fn a_stored_catalogue_reads_back_slot_by_slot_as_a_scan_builds_it_and_finds_the_
     let engine = filled(dir.path(), &config);
     let store = engine.store();
     let built = scanned(store, &config);
-    write_all(&built, store);
+    write_all(&built, store, &config);
     let stamp = tree(store).unwrap().stamp().unwrap().expect("stored");
-    assert_eq!((stamp.seq, stamp.fingerprint), (store.last_seq().unwrap(), fingerprint_of(FORMAT)));
+    assert_eq!((stamp.seq, stamp.fingerprint), (store.last_seq().unwrap(), fingerprint_of(FORMAT, &config)));
 
     let read = loaded(store, &config);
     assert_eq!(read.loaded_by, Some(Loaded::Read { derived: 0 }));
@@ -104,7 +104,7 @@ fn a_ticket_changed_after_the_catalogue_was_stored_is_derived_again_and_stored()
     let config = shipped();
     let mut engine = filled(dir.path(), &config);
     let id = register(&mut engine, &config, 7, now().plus_seconds(-600));
-    write_all(&scanned(engine.store(), &config), engine.store());
+    write_all(&scanned(engine.store(), &config), engine.store(), &config);
 
     triage(&mut engine, id, "预付式消费");
     let late = register(&mut engine, &config, 8, now().plus_seconds(-60));
@@ -130,22 +130,41 @@ fn a_ticket_changed_after_the_catalogue_was_stored_is_derived_again_and_stored()
     assert_eq!(names(&again), names(&read));
 }
 
+/// A slot's due instant follows the deadline rules and the holiday calendar: a copy stored
+/// under another calendar would show due instants the console no longer computes.
+#[test]
+fn a_copy_stored_under_another_holiday_calendar_is_scanned_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped();
+    let engine = filled(&dir.path().join("data"), &config);
+    let store = engine.store();
+    write_all(&scanned(store, &config), store, &config);
+    let changed = crate::engine::stats::tests::with_a_day_off(&dir.path().join("config"));
+    assert_ne!(fingerprint_of(FORMAT, &changed), fingerprint_of(FORMAT, &config));
+
+    let shared = Shared::default();
+    shared.ensure_loaded(store, &changed).unwrap();
+    assert_eq!(shared.loaded_by(), Some(Loaded::Scanned { tickets: 150 }));
+    let stamp = tree(store).unwrap().stamp().unwrap().unwrap();
+    assert_eq!(stamp.fingerprint, fingerprint_of(FORMAT, &changed), "stored again under the new one");
+}
+
 #[test]
 fn a_copy_of_another_format_is_scanned_again_and_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let config = shipped();
     let engine = filled(dir.path(), &config);
     let store = engine.store();
-    write_all(&scanned(store, &config), store);
+    write_all(&scanned(store, &config), store, &config);
     let tree = tree(store).unwrap();
     let stamp = tree.stamp().unwrap().unwrap();
-    let older = Stamp { fingerprint: fingerprint_of(FORMAT + 1), ..stamp };
+    let older = Stamp { fingerprint: fingerprint_of(FORMAT + 1, &config), ..stamp };
     tree.write([], [], older).unwrap();
 
     let shared = Shared::default();
     shared.ensure_loaded(store, &config).unwrap();
     assert_eq!(shared.loaded_by(), Some(Loaded::Scanned { tickets: 150 }));
-    assert_eq!(tree.stamp().unwrap().unwrap().fingerprint, fingerprint_of(FORMAT), "stored again");
+    assert_eq!(tree.stamp().unwrap().unwrap().fingerprint, fingerprint_of(FORMAT, &config), "stored again");
     assert_eq!(loaded(store, &config).loaded_by, Some(Loaded::Read { derived: 0 }));
 }
 

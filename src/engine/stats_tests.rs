@@ -153,7 +153,7 @@ fn a_ticket_changed_after_its_facts_were_stored_gets_them_derived_again() {
 }
 
 /// The shipped configuration with Friday 20 November 2026 a day off, from a config directory.
-fn with_a_day_off(dir: &Path) -> Arc<Config> {
+pub(in crate::engine) fn with_a_day_off(dir: &Path) -> Arc<Config> {
     let holidays = include_str!("../../config/holidays/2026.toml")
         .replace("\"2026-10-01..2026-10-07\",", "\"2026-10-01..2026-10-07\",\n    \"2026-11-20\",");
     std::fs::create_dir_all(dir.join("holidays")).unwrap();
