@@ -59,7 +59,9 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<i32, Failure> {
     crate::allocator::return_freed_memory_at_once();
     let engine = ctx.open_engine_with_cache(SERVE_CACHE_MB)?;
     let (engine, thread) = EngineHandle::spawn(engine);
-    let preload = engine.reader().preload();
+    let reader = engine.reader().clone();
+    reader.store_derived_lazily();
+    let preload = reader.preload();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -68,6 +70,8 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<i32, Failure> {
     let status = runtime.block_on(serve(ctx, args, engine));
     runtime.shutdown_timeout(STOP_GRACE);
     preload.stop();
+    reader.store_derived();
+    drop(reader);
     // Every handle is gone with the runtime: the engine finishes its last burst and comes back.
     let engine = thread.join().map_err(|_| Failure::new("the engine stopped abnormally"))?;
     // Everything acknowledged is flushed already; the checkpoint only makes the next start
@@ -105,6 +109,7 @@ async fn serve(ctx: &Context, args: &ServeArgs, engine: EngineHandle) -> Result<
     let warnings_every = Duration::from_secs(args.warnings_every);
     tasks.spawn(crate::engine::warnings::run_warnings(engine.clone(), warnings_every, stop.clone()));
     tasks.spawn(publish_health(engine.clone(), side.health.clone(), stop.clone()));
+    tasks.spawn(store_derived(engine.reader().clone(), stop.clone()));
     let gate = crate::remote::sessions::Gate::new(&ctx.config, ctx.config_dir.as_deref());
     tasks.spawn(watch_users_file(gate.clone(), stop.clone()));
     let hosting = server::Hosting { gate, data_dir: ctx.data_dir.clone() };
@@ -196,6 +201,25 @@ async fn publish_health(
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             _ = stop.changed() => return,
+        }
+    }
+}
+
+/// How often the store's copies of the catalogue and the statistics' facts are brought up to
+/// date with what changed: a start after a crash derives at most this much again.
+const STORE_DERIVED_EVERY: Duration = Duration::from_secs(300);
+
+/// Brings the store's derived copies up to date now and then (see `Reader::store_derived`),
+/// off the async workers: it opens and closes their database.
+async fn store_derived(reader: crate::engine::Reader, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(STORE_DERIVED_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+        let reader = reader.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || reader.store_derived()).await {
+            tracing::warn!(error = %e, "the derived copies were not stored");
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::domain::status::Status;
 use crate::domain::ticket::{Flag, TicketId};
 use crate::search::{Query, Readings};
 use crate::store::{Row, Store, StoreError};
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -164,6 +165,9 @@ pub(super) struct Catalogue {
     /// What the store's copy holds as this catalogue last read or wrote it; None while the
     /// store holds no copy current with it (then it is not kept up to date).
     stored: Mutex<Option<stored::Stored>>,
+    /// Tickets derived again since the store's copy was last written (see
+    /// `Shared::store_unstored`).
+    unstored: BTreeSet<TicketId>,
     seq: u64,
     /// How often a ticket was placed before others (moving them): views that keep positions
     /// of the catalogue are built again when it changed. Tickets are numbered in order of
@@ -392,8 +396,9 @@ impl Catalogue {
             self.put(&row, config);
         }
         self.seq = seen.max(last);
-        stored::write_changed(self, store, &changed);
-        Ok(changed.len())
+        let derived = changed.len();
+        self.unstored.extend(changed);
+        Ok(derived)
     }
 
     /// The positions among `candidates` (every ticket when None) whose texts match `query`,

@@ -25,7 +25,9 @@ impl Catalogue {
         also: Option<&mut dyn FnMut(&Ticket)>,
     ) -> Result<Option<Catalogue>, StoreError> {
         let Some(also) = also else {
-            if let Some((mut cat, unreadable)) = stored::read(store, config, pace, background)? {
+            let read = stored::read(store, config, pace, background);
+            store.close_derived();
+            if let Some((mut cat, unreadable)) = read? {
                 let derived = cat.catch_up(store, config, unreadable)?;
                 // Tickets derived again were put in place before any view kept a position.
                 cat.shifts = 0;
@@ -88,6 +90,9 @@ impl Catalogue {
 pub(in crate::engine) struct Shared {
     catalogue: RwLock<Catalogue>,
     pace: Pace,
+    /// A server stores what a catch-up derived again now and then (`store_unstored`); any
+    /// other process at once.
+    store_lazily: AtomicBool,
 }
 
 /// How a load shares the machine.
@@ -118,6 +123,26 @@ impl Shared {
 
     fn write(&self) -> RwLockWriteGuard<'_, Catalogue> {
         self.catalogue.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Leaves what catch-ups derive again to `store_unstored` (a server's).
+    pub(in crate::engine) fn store_lazily(&self) {
+        self.store_lazily.store(true, AtomicOrdering::Relaxed);
+    }
+
+    /// Writes what catch-ups derived again since the store's copy was last written, then
+    /// closes the derived database. The database opens before the catalogue is locked: a
+    /// search meanwhile waits for the write only.
+    pub(in crate::engine) fn store_unstored(&self, store: &Store) {
+        if self.read().unstored.is_empty() {
+            return;
+        }
+        match stored::tree(store) {
+            Ok(tree) => stored::write_unstored(&mut self.write(), &tree),
+            // Kept to try again: a copy behind is only more to derive at the next start.
+            Err(e) => tracing::warn!(error = %e, "the changed catalogue was not stored"),
+        }
+        store.close_derived();
     }
 
     /// Makes a load in progress (or to come) give up: the store is closing.
@@ -201,6 +226,9 @@ impl Shared {
             // writes) waits for the copy to be whole.
             drop(cat);
             stored::write_all(&self.read(), store, config);
+        } else if !self.store_lazily.load(AtomicOrdering::Relaxed) {
+            drop(cat);
+            self.store_unstored(store);
         }
         Ok(Some(seq))
     }
@@ -219,6 +247,9 @@ impl Shared {
             }
         }
         self.write().catch_up(store, config, Vec::new())?;
+        if !self.store_lazily.load(AtomicOrdering::Relaxed) {
+            self.store_unstored(store);
+        }
         Ok(self.read())
     }
 }

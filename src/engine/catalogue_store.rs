@@ -20,7 +20,6 @@ use crate::store::derived::{BLOCK_TICKETS, DerivedTree, Stamp, records_in, ticke
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
 use std::sync::atomic::Ordering as AtomicOrdering;
 
 const TREE: &str = "catalogue";
@@ -131,7 +130,7 @@ fn names_after(cat: &Catalogue, written: [u32; 7], first: u32) -> Vec<(u32, Stri
     out
 }
 
-fn tree(store: &Store) -> Result<DerivedTree, StoreError> {
+pub(super) fn tree(store: &Store) -> Result<DerivedTree, StoreError> {
     store.derived_tree(TREE)
 }
 
@@ -148,7 +147,7 @@ pub(super) fn read(
     let Some(stamp) = tree.stamp()?.filter(|s| s.fingerprint == fingerprint_of(FORMAT, config)) else {
         return Ok(None);
     };
-    match read_stamped(store, &tree, stamp, config, pace, background) {
+    match read_stamped(store, tree, stamp, config, pace, background) {
         Err(StoreError::Codec { key, source }) => {
             tracing::warn!(%key, error = %source, "the stored catalogue does not read: derived again");
             Ok(None)
@@ -159,7 +158,7 @@ pub(super) fn read(
 
 fn read_stamped(
     store: &Store,
-    tree: &DerivedTree,
+    tree: DerivedTree,
     stamp: Stamp,
     config: &crate::config::Config,
     pace: &Pace,
@@ -254,6 +253,7 @@ pub(super) fn write_all(cat: &Catalogue, store: &Store, config: &crate::config::
         tree.clear()?;
         tree.write(names.iter().map(|(n, name)| (*n, name.as_str())), records, stamp)
     });
+    store.close_derived();
     let mut stored = cat.stored.lock().unwrap_or_else(|p| p.into_inner());
     match written {
         Ok(()) => {
@@ -273,9 +273,11 @@ pub(super) fn write_all(cat: &Catalogue, store: &Store, config: &crate::config::
     }
 }
 
-/// Writes the slots of the blocks `changed` tickets are in and the names given out since the
-/// last write, as of `cat.seq`, when the store holds a copy current with the catalogue.
-pub(super) fn write_changed(cat: &mut Catalogue, store: &Store, changed: &BTreeSet<TicketId>) {
+/// Writes the slots of the blocks the tickets derived again since the last write are in and
+/// the names given out since, as of `cat.seq`, when the store holds a copy current with the
+/// catalogue.
+pub(super) fn write_unstored(cat: &mut Catalogue, tree: &DerivedTree) {
+    let changed = std::mem::take(&mut cat.unstored);
     let Some(old) = *cat.stored.get_mut().unwrap_or_else(|p| p.into_inner()) else { return };
     let names = names_after(cat, old.names, old.stamp.names + 1);
     let stamp = Stamp {
@@ -285,17 +287,11 @@ pub(super) fn write_changed(cat: &mut Catalogue, store: &Store, changed: &BTreeS
     };
     let written = {
         let cat = &*cat;
-        let records = tickets_of_blocks(changed)
+        let records = tickets_of_blocks(&changed)
             .filter_map(|id| cat.position(id))
             .map(|at| (cat.slots[at].id, encode(cat, &cat.slots[at])));
         let names = names.iter().map(|(n, name)| (*n, name.as_str()));
-        match tree(store) {
-            Ok(tree) => tree.write_changed(names, records, stamp, "catalogue"),
-            Err(e) => {
-                tracing::warn!(error = %e, "the changed catalogue was not stored");
-                false
-            }
-        }
+        tree.write_changed(names, records, stamp, "catalogue")
     };
     let names = name_counts(cat);
     *cat.stored.get_mut().unwrap_or_else(|p| p.into_inner()) = written.then_some(Stored { stamp, names });

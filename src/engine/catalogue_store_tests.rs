@@ -118,7 +118,9 @@ fn a_ticket_changed_after_the_catalogue_was_stored_is_derived_again_and_stored()
     // of the arena and the names, as a catalogue kept current has them).
     assert_eq!(spelled(&read), spelled(&scanned(store, &config)));
 
-    // ... and written back: the store's copy is current as of the last event.
+    // ... and written back as a command loads it (a server's waits for `store_derived`, see
+    // below): the store's copy is current as of the last event.
+    Shared::default().ensure_loaded(store, &config).unwrap();
     let stamp = tree(store).unwrap().stamp().unwrap().unwrap();
     assert_eq!(stamp.seq, store.last_seq().unwrap());
     let again = loaded(store, &config);
@@ -191,4 +193,45 @@ fn serve_started_on_a_store_with_a_stored_catalogue_reads_it_instead_of_scanning
     let view = ViewSpec { scope: Scope::All, search: Some("预付式消费".into()), ..ViewSpec::default() };
     let window = next.window(&WindowQuery { view, offset: 0, limit: 200, anchor: None }).unwrap();
     assert!(window.rows.iter().any(|r| r.id == id.0), "found by the category given after the copy");
+}
+
+#[test]
+fn a_server_stores_what_it_derived_again_when_asked_and_lets_go_of_the_derived_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped();
+    let mut engine = filled(dir.path(), &config);
+    let id = register(&mut engine, &config, 7, now().plus_seconds(-600));
+    let reader = engine.reader();
+    reader.store_derived_lazily();
+    reader.preload().wait();
+    let store = engine.store().clone();
+    assert!(!store.derived_is_open(), "closed once both copies were written whole");
+    let stored_at = store.last_seq().unwrap();
+    assert_eq!(tree(&store).unwrap().stamp().unwrap().unwrap().seq, stored_at);
+    store.close_derived();
+
+    // A change the server's catalogue and facts catch up with is not written at once...
+    triage(&mut engine, id, "预付式消费");
+    use crate::engine::window::{Scope, ViewSpec, WindowQuery};
+    let view = ViewSpec { scope: Scope::All, search: Some("预付式消费".into()), ..ViewSpec::default() };
+    let window = reader.window(&WindowQuery { view, offset: 0, limit: 200, anchor: None }).unwrap();
+    assert!(window.rows.iter().any(|r| r.id == id.0), "the catalogue caught up");
+    reader.statistics(&crate::engine::stats::tests::month()).unwrap();
+    assert!(!store.derived_is_open(), "nothing opened the derived database");
+    assert_eq!(tree(&store).unwrap().stamp().unwrap().unwrap().seq, stored_at);
+    store.close_derived();
+
+    // ... but when the server stores them (every few minutes, and as it stops).
+    reader.store_derived();
+    let last = store.last_seq().unwrap();
+    assert!(last > stored_at);
+    assert_eq!(tree(&store).unwrap().stamp().unwrap().unwrap().seq, last, "the catalogue's copy");
+    assert_eq!(store.fact_tree().unwrap().stamp().unwrap().unwrap().seq, last, "the facts' copy");
+    store.close_derived();
+    assert!(!store.derived_is_open());
+    drop(reader);
+    drop(store);
+    let again = engine.reader();
+    again.preload().wait();
+    assert_eq!(again.catalogue_loaded_by(), Some(Loaded::Read { derived: 0 }), "nothing left to derive");
 }

@@ -159,6 +159,21 @@ impl Reader {
         Ok(Some(ids))
     }
 
+    /// What a server does: the store's copies of the catalogue and of the statistics' facts
+    /// are brought up to date by [`Reader::store_derived`] (every few minutes, and as it stops)
+    /// rather than by every catch-up, each of which would open and close their database.
+    pub fn store_derived_lazily(&self) {
+        self.catalogue.store_lazily();
+        self.stats_cache().store_lazily();
+    }
+
+    /// Writes to the store's copies what was derived again since they were last written
+    /// (tickets changed since); a cache: a failure is logged, and the next start derives them.
+    pub fn store_derived(&self) {
+        self.catalogue.store_unstored(&self.store);
+        self.stats_cache().store_unstored(&self.store);
+    }
+
     /// Loads the catalogue of every ticket and the statistics' facts now, on a thread of its
     /// own, so that the first search, view of every ticket or statistics question finds them
     /// ready: each read from the store's copy when it holds one, brought up to date from the

@@ -71,6 +71,10 @@ pub struct StatsCache {
     /// The stamp of the store's fact tree as this cache last read or wrote it; None while the
     /// tree holds nothing valid for this configuration (then it is not kept up to date).
     stored: Option<FactStamp>,
+    /// Tickets derived again since the store's copy was last written.
+    unstored: BTreeSet<TicketId>,
+    /// See [`StatsCache::store_lazily`].
+    store_lazily: bool,
 }
 
 /// The fingerprint of what this configuration derives facts with.
@@ -168,6 +172,7 @@ impl StatsCache {
             }
             Err(e) => return Err(e),
         };
+        store.close_derived();
         let read_ms = started.elapsed().as_millis() as u64;
         (self.table, self.seq, self.loaded, self.stored) = (table, stamp.seq, true, Some(stamp));
         let caught_up = self.catch_up(store, config, now, unreadable)?;
@@ -205,6 +210,7 @@ impl StatsCache {
             tree.clear()?;
             tree.write(names, records, stamp)
         });
+        store.close_derived();
         match written {
             Ok(()) => {
                 self.stored = Some(stamp);
@@ -222,10 +228,22 @@ impl StatsCache {
         }
     }
 
-    /// Writes the facts of `changed` tickets and the names given out since the last write, as
-    /// of event `self.seq`.
-    fn store_changed(&mut self, store: &Store, changed: &BTreeSet<TicketId>) {
-        let Some(old) = self.stored else { return };
+    /// A server's: what catch-ups derive again is stored by `store_unstored`, now and then.
+    pub(super) fn store_lazily(&mut self) {
+        self.store_lazily = true;
+    }
+
+    /// Writes the facts of the tickets derived again since the last write and the names given
+    /// out since, as of event `self.seq`, then closes the derived database.
+    pub(super) fn store_unstored(&mut self, store: &Store) {
+        if self.unstored.is_empty() {
+            return;
+        }
+        let Some(old) = self.stored else {
+            self.unstored.clear();
+            return;
+        };
+        let changed = std::mem::take(&mut self.unstored);
         let stamp = FactStamp {
             seq: self.seq,
             names: u32::try_from(self.table.names.len()).unwrap_or(u32::MAX),
@@ -233,7 +251,7 @@ impl StatsCache {
         };
         let table = &self.table;
         let names = (old.names + 1..=stamp.names).filter_map(|n| Some((n, table.name(Sym::new(n)?))));
-        let records = tickets_of_blocks(changed)
+        let records = tickets_of_blocks(&changed)
             .filter_map(|id| table.get(id))
             .map(|f| (f.id, record::encode(&f, table.words_of(f).iter())));
         let written = match store.fact_tree() {
@@ -243,6 +261,7 @@ impl StatsCache {
                 false
             }
         };
+        store.close_derived();
         self.stored = written.then_some(stamp);
     }
 
@@ -269,8 +288,12 @@ impl StatsCache {
             }
         }
         self.seq = seen.max(last);
-        self.store_changed(store, &changed);
-        Ok(changed.len())
+        let derived = changed.len();
+        self.unstored.extend(changed);
+        if !self.store_lazily {
+            self.store_unstored(store);
+        }
+        Ok(derived)
     }
 
     fn refresh(&mut self, store: &Store, config: &Config, now: Timestamp) -> Result<(), StoreError> {

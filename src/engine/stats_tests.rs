@@ -83,7 +83,7 @@ fn spelled(table: &FactTable) -> Vec<String> {
         .collect()
 }
 
-fn month() -> StatsQuery {
+pub(in crate::engine) fn month() -> StatsQuery {
     let p = Period::new("2026-10-01".parse().unwrap(), "2026-11-27".parse().unwrap()).unwrap();
     StatsQuery { period: Some(p), unit: None, town: None }
 }

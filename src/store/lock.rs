@@ -109,9 +109,15 @@ const RELEASE_PATIENCE: Duration = Duration::from_secs(10);
 /// flusher thread, but a write or a truncation already handed to sled's I/O thread pool still
 /// holds the file until that task ends. Returns how long it waited.
 pub fn wait_until_released(dir: &Path) -> Result<Duration, StoreError> {
+    wait_until_db_released(&dir.join("store"))
+}
+
+/// [`wait_until_released`] for the sled database in `db_dir`.
+pub fn wait_until_db_released(db_dir: &Path) -> Result<Duration, StoreError> {
     use std::os::fd::AsRawFd;
     let started = Instant::now();
-    let file = match std::fs::File::open(dir.join("store").join("db")) {
+    let dir = db_dir;
+    let file = match std::fs::File::open(db_dir.join("db")) {
         Ok(f) => f,
         // Never created, or removed with its directory: nothing holds it.
         Err(_) => return Ok(Duration::ZERO),

@@ -32,6 +32,10 @@ use std::sync::{Arc, Mutex};
 
 /// The store layout this binary writes. See `migrate` for the versions it reads.
 pub const SCHEMA: u64 = 3;
+/// sled's cache for the derived copies' database: it is read and written whole, seldom.
+/// The one tree of domain data in the store's database.
+const DOMAIN_TREE: &str = "desk";
+const DERIVED_CACHE_BYTES: u64 = 4 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -82,6 +86,8 @@ pub struct Store {
     flushes: Arc<AtomicU64>,
     /// The hash chain's last link, which the next event written links to.
     chain: Arc<Mutex<Option<chain::Head>>>,
+    /// The derived copies' database (see `derived.rs`).
+    derived: Arc<derived::DerivedDb>,
     /// Last, so that it is dropped after this clone's sled handles: the drop of the last clone
     /// returns only once sled has let go of the directory (see `lock::Release`).
     release: Arc<lock::Release>,
@@ -102,7 +108,7 @@ impl Store {
             .open()
             .map_err(|e| lock::explain_open_error(dir, e))?;
         lock::record_holder(dir);
-        let tree = db.open_tree("desk")?;
+        let tree = db.open_tree(DOMAIN_TREE)?;
         let release = Arc::new(lock::Release { dir: dir.to_path_buf(), released: false });
         let store = Store {
             db,
@@ -110,9 +116,11 @@ impl Store {
             dir: dir.to_path_buf(),
             flushes: Arc::new(AtomicU64::new(0)),
             chain: Arc::new(Mutex::new(None)),
+            derived: Arc::new(derived::DerivedDb::new(dir, DERIVED_CACHE_BYTES.min(options.cache_bytes))),
             release,
         };
         migrate::bring_up_to_date(&store)?;
+        derived::drop_copies_kept_beside(&store.db, DOMAIN_TREE)?;
         let tightened = crate::private::tighten_data_dir(dir);
         if tightened > 0 {
             tracing::warn!(
@@ -137,7 +145,8 @@ impl Store {
             return Err(StoreError::StillOpen { dir: self.dir.clone(), handles: others });
         }
         self.flush()?;
-        let Store { db, tree, dir, release, .. } = self;
+        let Store { db, tree, dir, release, derived, .. } = self;
+        drop(derived);
         drop(tree);
         drop(db);
         let mut release = Arc::into_inner(release).ok_or(StoreError::StillOpen { dir, handles: 1 })?;
