@@ -17,6 +17,7 @@ pub mod launch;
 pub mod link;
 pub mod list;
 pub mod picker;
+mod rest;
 pub mod stats;
 pub mod terminal;
 pub mod text;
@@ -185,6 +186,7 @@ async fn event_loop(
     // server's work for them (a step's preview, the next rows) and the reading of its answer
     // would otherwise compete with drawing that frame for the cores.
     let mut held: Vec<link::Ask> = Vec::new();
+    let mut resting = rest::Resting::default();
     loop {
         if dirty {
             let drawing = Instant::now();
@@ -216,12 +218,19 @@ async fn event_loop(
                 timing::step("first rows drawn");
             }
         }
-        for ask in held.drain(..) {
+        for ask in resting.sort(std::mem::take(&mut held), Instant::now()) {
             link.ask(ask);
         }
+        let preview_due = resting.due().map(tokio::time::Instant::from_std);
         let woke = tokio::select! {
             event = events.next() => Woke::Terminal(event),
             Some(reply) = replies.recv() => Woke::Reply(reply),
+            _ = tokio::time::sleep_until(preview_due.unwrap_or_else(tokio::time::Instant::now)), if preview_due.is_some() => {
+                if let Some(ask) = resting.take_due(Instant::now()) {
+                    link.ask(ask);
+                }
+                continue;
+            }
             _ = tick.tick() => Woke::Tick,
             _ = hangup.recv() => return Ok(0),
             _ = term_sig.recv() => return Ok(0),
