@@ -189,10 +189,15 @@ fn serve_started_on_a_store_with_a_stored_catalogue_reads_it_instead_of_scanning
     let next = engine.reader();
     next.preload().wait();
     assert_eq!(next.catalogue_loaded_by(), Some(Loaded::Read { derived: 1 }));
+    assert!(finds(&next, "预付式消费", id), "found by the category given after the copy");
+}
+
+/// Whether a search of every ticket for `text` finds `id`.
+fn finds(reader: &crate::engine::Reader, text: &str, id: TicketId) -> bool {
     use crate::engine::window::{Scope, ViewSpec, WindowQuery};
-    let view = ViewSpec { scope: Scope::All, search: Some("预付式消费".into()), ..ViewSpec::default() };
-    let window = next.window(&WindowQuery { view, offset: 0, limit: 200, anchor: None }).unwrap();
-    assert!(window.rows.iter().any(|r| r.id == id.0), "found by the category given after the copy");
+    let view = ViewSpec { scope: Scope::All, search: Some(text.into()), ..ViewSpec::default() };
+    let window = reader.window(&WindowQuery { view, offset: 0, limit: 200, anchor: None }).unwrap();
+    window.rows.iter().any(|r| r.id == id.0)
 }
 
 #[test]
@@ -212,10 +217,7 @@ fn a_server_stores_what_it_derived_again_when_asked_and_lets_go_of_the_derived_d
 
     // A change the server's catalogue and facts catch up with is not written at once...
     triage(&mut engine, id, "预付式消费");
-    use crate::engine::window::{Scope, ViewSpec, WindowQuery};
-    let view = ViewSpec { scope: Scope::All, search: Some("预付式消费".into()), ..ViewSpec::default() };
-    let window = reader.window(&WindowQuery { view, offset: 0, limit: 200, anchor: None }).unwrap();
-    assert!(window.rows.iter().any(|r| r.id == id.0), "the catalogue caught up");
+    assert!(finds(&reader, "预付式消费", id), "the catalogue caught up");
     reader.statistics(&crate::engine::stats::tests::month()).unwrap();
     assert!(!store.derived_is_open(), "nothing opened the derived database");
     assert_eq!(tree(&store).unwrap().stamp().unwrap().unwrap().seq, stored_at);
