@@ -203,18 +203,25 @@ pub(super) fn run_group(
         return Ok((outcomes, changes));
     }
     let mut set = WriteSet::new(&crate::engine::WRITE);
-    for event in &overlay.events {
-        set.put_event(event);
+    let as_run = forms_run(&overlay);
+    if !as_run {
+        for event in &overlay.events {
+            set.put_event(event);
+        }
     }
     super::outbox::effects_into_outbox(&mut overlay, &config, now);
     for ((channel, ext), id) in &overlay.externals {
         set.put_external(channel, ext, *id);
     }
-    for id in &overlay.order {
+    for (i, id) in overlay.order.iter().enumerate() {
         let touched = &overlay.touched[id];
         let row = Row::of(&touched.current, earliest_due(&touched.current, &config, now));
-        let original = touched.original.as_ref().map(|(t, r)| (t, r));
-        set.put_ticket(original, &touched.current, &row);
+        if as_run {
+            set.put_run_ticket(&overlay.events[i], &touched.current, &row);
+        } else {
+            let original = touched.original.as_ref().map(|(t, r)| (t, r));
+            set.put_ticket(original, &touched.current, &row);
+        }
     }
     super::alarms::write_alarms(&mut overlay, &config, &mut set)?;
     super::watch::write_marks(&overlay, &mut set);
@@ -226,6 +233,23 @@ pub(super) fn run_group(
     engine.next_outbox = next_outbox;
     engine.next_quarantine = next_quarantine;
     Ok((outcomes, changes))
+}
+
+/// Whether the group's events are a run of creations (`store::run`): at least `MIN_RUN`, each
+/// creating the next new ticket, and nothing else. An import's or a backfill's groups are; a
+/// clerk's or a channel's seldom.
+fn forms_run(overlay: &Overlay) -> bool {
+    let events = &overlay.events;
+    let Some(first) = events.first().map(|e| e.ticket.0) else { return false };
+    events.len() >= crate::store::run::MIN_RUN
+        && events.len() == overlay.order.len()
+        && events.iter().zip(&overlay.order).enumerate().all(|(i, (event, id))| {
+            event.ticket == *id
+                && id.0 == first + i as u64
+                && matches!(event.body, EventBody::Registered(_) | EventBody::Backfilled(_))
+                && overlay.touched[id].original.is_none()
+                && overlay.touched[id].current.events == [event.seq]
+        })
 }
 
 pub(super) fn run_one(

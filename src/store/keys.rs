@@ -6,7 +6,9 @@
 //! | `m` | meta name                         | meta value                             |
 //! | `e` | seq                               | event, then its link in the hash chain (`chain.rs`) |
 //! | `t` | ticket id                         | ticket, or the seq of its creation     |
-//! | `r` | ticket id                         | row summary (open tickets only)        |
+//! | `r` | ticket id                         | row summary (open tickets only); empty: none, over a run's |
+//! | `R` | first seq                         | a run of creations (`run.rs`)          |
+//! | `U` | first ticket id                   | the run's first seq and length         |
 //! | `x` | channel 0 channel_ticket_id       | ticket id                              |
 //! | `d` | due millis (order-preserving), id | - (open tickets with a running clock)  |
 //! | `a` | alarm millis (order-preserving), id | - (each open ticket's next deadline alarm) |
@@ -41,6 +43,8 @@ pub const CURSOR: u8 = b'g';
 pub const UNIT_TOKEN: u8 = b'z';
 pub const ALARM: u8 = b'a';
 pub const ALARM_MEMORY: u8 = b'A';
+pub const RUN: u8 = b'R';
+pub const RUN_TICKETS: u8 = b'U';
 
 /// The indexes keyed by a text value, and the CLI filter each serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use crate::store::{Store, codec};
 use crate::time::{Clock, Timestamp};
 use std::sync::Arc;
 
-pub(super) fn new_ticket(channel: &str, ext: &str) -> NewTicket {
+pub(crate) fn new_ticket(channel: &str, ext: &str) -> NewTicket {
     NewTicket {
         kind: Some(Kind::Complaint),
         intake: Intake {
