@@ -10,7 +10,7 @@
 //! | `R` | first seq                         | a run of creations (`run.rs`)          |
 //! | `U` | first ticket id                   | the run's first seq and length         |
 //! | `x` | channel 0 channel_ticket_id       | ticket id                              |
-//! | `d` | due millis (order-preserving), id | - (open tickets with a running clock)  |
+//! | `d` | due millis (order-preserving), id | - (schema 3 only: dropped by the migration to 4) |
 //! | `a` | alarm millis (order-preserving), id | - (each open ticket's next deadline alarm) |
 //! | `A` | ticket id                         | deadline alarms raised on it (`AlarmMemory`) |
 //! | `s` | status tag 0 block                | index block (see `index.rs`)           |

@@ -11,8 +11,9 @@
 //!   now).
 //! - schema 4: a bulk load's creations may be kept as runs (`run.rs`: `R` and `U` keys, and
 //!   empty `r` values as tombstones over a run's row); meta `schema` = 4. From schema 3 nothing
-//!   is rewritten: a schema-3 store is a schema-4 store without runs. The number changes so that
-//!   an older binary, which would not see the runs, refuses the store.
+//!   is rewritten but the deadline keys (`d`) dropped: each open ticket's earliest due instant
+//!   is in its row, and `Store::deadlines` reads it there. The number changes so that an older
+//!   binary, which would not see the runs, refuses the store.
 //!
 //! Every record carries its own version byte, so reads work on a half-migrated store. Indexes
 //! and rows are derived data: a migration drops them and builds them anew from the tickets,
@@ -44,6 +45,7 @@ pub fn bring_up_to_date(store: &Store) -> Result<()> {
         Some(v) if v == SCHEMA => Ok(()),
         Some(3) => {
             tracing::info!(from = 3, to = SCHEMA, "migrating store: bulk loads may now be kept as runs");
+            drop_space(store, keys::DEADLINE)?;
             let mut set = WriteSet::empty();
             set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
             store.commit(set)?;
@@ -119,6 +121,21 @@ fn rebuild_projections(store: &Store) -> Result<()> {
     store.commit(set)
 }
 
+/// Removes every key of one space, a chunk a batch.
+fn drop_space(store: &Store, tag: u8) -> Result<()> {
+    let mut set = WriteSet::empty();
+    let mut pending = 0;
+    for key in store.tree().scan_prefix([tag]).keys() {
+        set.remove_raw(key?.to_vec());
+        pending += 1;
+        if pending == CHUNK {
+            store.commit(std::mem::replace(&mut set, WriteSet::empty()))?;
+            pending = 0;
+        }
+    }
+    store.commit(set)
+}
+
 fn show(key: &[u8]) -> String {
     String::from_utf8_lossy(key).into_owned()
 }
@@ -175,6 +192,13 @@ pub fn rewrite_as_schema_3(dir: &std::path::Path) -> Result<()> {
         return Err(super::corrupt(&key, "a store with runs cannot be written as schema 3"));
     }
     let mut set = WriteSet::empty();
+    // Schema 3 kept a deadline key per open ticket with a running clock.
+    for row in store.open_rows() {
+        let row = row?;
+        if let Some(due) = row.earliest_due {
+            set.put_raw(keys::deadline(due, row.id), Vec::new());
+        }
+    }
     set.put_meta("schema", 3u64.to_be_bytes().to_vec());
     store.commit(set)?;
     store.flush()

@@ -407,12 +407,23 @@ impl Store {
             })
     }
 
-    /// Open tickets with a running clock, nearest due first.
+    /// Open tickets with a running clock, nearest due first: from the rows, which hold each
+    /// open ticket's earliest due instant (schema 4 keeps no deadline keys: nothing but this
+    /// reads them, and a bulk load paid a key a row for them).
     pub fn deadlines(&self) -> impl Iterator<Item = Result<(Timestamp, TicketId)>> + '_ {
-        self.tree.scan_prefix([keys::DEADLINE]).map(|item| {
-            let (k, _) = item?;
-            keys::parse_deadline(&k).ok_or_else(|| corrupt(&k, "bad deadline key"))
-        })
+        let mut due = Vec::new();
+        let mut failed = None;
+        for row in self.open_rows() {
+            match row {
+                Ok(row) => due.extend(row.earliest_due.map(|at| (at, row.id))),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        due.sort_unstable();
+        failed.map(Err).into_iter().chain(due.into_iter().map(Ok))
     }
 
     /// Every ticket id, in order.

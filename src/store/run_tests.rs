@@ -180,7 +180,7 @@ fn store_check_and_audit_verify_find_a_corrupted_run() {
 }
 
 #[test]
-fn a_schema_3_store_opens_as_schema_4_reads_the_same_and_takes_runs() {
+fn a_schema_3_store_opens_as_schema_4_reads_the_same_without_deadline_keys_and_takes_runs() {
     let dir = tempfile::tempdir().unwrap();
     let (mut engine, config) = engine(dir.path());
     singly(&mut engine, 1, 5);
@@ -190,6 +190,12 @@ fn a_schema_3_store_opens_as_schema_4_reads_the_same_and_takes_runs() {
     let (mut engine, _) = self::engine(dir.path());
     assert_eq!(engine.store().meta_u64("schema").unwrap(), Some(super::SCHEMA));
     assert_eq!(seen(engine.store()), before);
+    assert_eq!(
+        engine.store().tree().scan_prefix([keys::DEADLINE]).count(),
+        0,
+        "deadlines are read from the rows"
+    );
+    assert!(verify_with(engine.store(), &config).unwrap().is_ok());
     bulk(&mut engine, 6, 40, 40);
     assert_eq!(runs_in(engine.store()), 1);
     assert!(verify_with(engine.store(), &config).unwrap().is_ok());

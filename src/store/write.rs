@@ -182,9 +182,9 @@ pub fn indexed_values(t: &Ticket) -> Vec<(TextIndex, String)> {
     out
 }
 
-/// Every index entry a ticket should have: its status, one per index it has a value for, and
-/// its earliest deadline while it has one.
-pub fn index_entries(t: &Ticket, row: &Row) -> BTreeSet<Indexed> {
+/// Every index entry a ticket should have: its status and one per index it has a value for.
+/// Its earliest deadline is in its row (`Store::deadlines` reads them from there).
+pub fn index_entries(t: &Ticket, _row: &Row) -> BTreeSet<Indexed> {
     let id = t.id;
     let mut out = BTreeSet::new();
     out.insert(Indexed::Block(Entry::valued(keys::STATUS, &[t.status.tag()], id)));
@@ -195,9 +195,6 @@ pub fn index_entries(t: &Ticket, row: &Row) -> BTreeSet<Indexed> {
             Entry::valued(index.tag(), value.as_bytes(), id)
         };
         out.insert(Indexed::Block(entry));
-    }
-    if let Some(due) = row.earliest_due {
-        out.insert(Indexed::Key(keys::deadline(due, id)));
     }
     out
 }

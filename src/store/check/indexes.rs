@@ -1,6 +1,7 @@
 //! The index blocks, deadline keys and alarm keys of a pass against the entries its tickets call for: every
 //! block well formed, readable and non-empty, no entry stale or missing, each ticket in one
-//! status.
+//! status. Since schema 4 no ticket calls for a deadline key (its row holds its due instant), so
+//! any left is reported stale.
 
 use super::Pass;
 use super::describe::show;
