@@ -208,7 +208,14 @@ impl Store {
                 ));
             }
             batch.insert(run::run_ticket_key(run.first_id), run::encode_pointer(first_seq, linked.len()));
-            batch.insert(run::run_key(first_seq), run::encode(run.first_id, &linked, &run.rows));
+            for (first, n) in run::chunks(&linked, &run.rows) {
+                let id = TicketId(run.first_id.0 + first as u64);
+                let records = &linked[first..first + n];
+                batch.insert(
+                    run::run_key(records[0].0),
+                    run::encode(id, records, &run.rows[first..first + n]),
+                );
+            }
         }
         self.tree.apply_batch(batch)?;
         *chain = head;

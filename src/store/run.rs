@@ -8,7 +8,10 @@
 //! | key                | value                                                          |
 //! |--------------------|----------------------------------------------------------------|
 //! | `R` first seq      | the run: header, offsets, then per event its record, its chain link and the row of its ticket while open |
-//! | `U` first ticket id | the run's first seq and its length, so a ticket finds its run |
+//! | `U` first ticket id | the group's first seq and its length, so a ticket finds its event |
+//!
+//! A group is written as runs of at most `MAX_RUN_BYTES` each (a few tickets), under one `U`
+//! pointer: a ticket's event is the pointer's first seq plus its distance from the first id.
 //!
 //! Both a seq and a ticket id find their run by one `range(..=key).next_back()`. A ticket in a
 //! run is its creation event folded (as `StoredTicket::AtCreation`), so only the event is kept.
@@ -38,6 +41,32 @@ const LINK: usize = 32;
 /// A group of creations with fewer events than this is written the usual way: a run pays off
 /// for a bulk load, and every reader of a handful of tickets reads fewer bytes without one.
 pub const MIN_RUN: usize = 32;
+
+/// A run record holds about this many bytes at most. sled 0.34 splits a leaf past 16 entries
+/// whatever their size, writes each version of a page of more than 128 KiB as a file of its own,
+/// and copies a leaf on every change: runs of a group's 512 rows (half a MB each) cost an import
+/// more than the keys they saved (README, `desk-bench import`). Leaves of 16 runs this size stay
+/// below that threshold.
+pub const MAX_RUN_BYTES: usize = 7 * 1024;
+
+/// The runs a group's events are written as: (index of the first, count), each at most
+/// `MAX_RUN_BYTES` (or one event) long.
+pub(crate) fn chunks(events: &[(u64, Vec<u8>, Hash)], rows: &[Option<Vec<u8>>]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let (mut first, mut bytes) = (0, HEADER);
+    for (i, ((_, record, _), row)) in events.iter().zip(rows).enumerate() {
+        let size = 4 + 8 + record.len() + LINK + row.as_ref().map_or(0, Vec::len);
+        if i > first && bytes + size > MAX_RUN_BYTES {
+            out.push((first, i - first));
+            (first, bytes) = (i, HEADER);
+        }
+        bytes += size;
+    }
+    if first < events.len() {
+        out.push((first, events.len() - first));
+    }
+    out
+}
 
 pub fn run_key(first_seq: u64) -> Vec<u8> {
     let mut k = vec![keys::RUN];
@@ -225,21 +254,20 @@ impl Store {
 
     /// The run creating ticket `id`, if one does.
     pub(crate) fn run_of_ticket(&self, id: TicketId) -> Result<Option<Run>> {
-        let Some(first_seq) = self.run_seq_of_ticket(id)? else { return Ok(None) };
-        let key = run_key(first_seq);
-        let Some(v) = self.tree().get(&key)? else {
-            return Err(corrupt(&run_ticket_key(id), "the run it points to is missing"));
-        };
-        Run::parse(key.into(), v).map(Some)
+        let Some(seq) = self.run_seq_of_ticket(id)? else { return Ok(None) };
+        match self.run_of_seq(seq)? {
+            Some(run) => Ok(Some(run)),
+            None => Err(corrupt(&run_ticket_key(id), "the run it points to is missing")),
+        }
     }
 
-    /// The first seq of the run creating ticket `id`, without reading the run.
+    /// The seq of the event in a run creating ticket `id`, without reading the run.
     fn run_seq_of_ticket(&self, id: TicketId) -> Result<Option<u64>> {
         let range = run_ticket_key(TicketId(0))..=run_ticket_key(id);
         let Some((k, v)) = self.tree().range(range).next_back().transpose()? else { return Ok(None) };
         let first = keys::trailing_u64(&k).ok_or_else(|| corrupt(&k, "malformed run pointer key"))?;
         let (seq, n) = parse_pointer(&v).ok_or_else(|| corrupt(&k, "unreadable run pointer"))?;
-        Ok((id.0 < first + n).then_some(seq))
+        Ok((id.0 < first + n).then_some(seq + (id.0 - first)))
     }
 
     /// Whether a run created ticket `id`.
