@@ -11,7 +11,7 @@
 //! | `U` | first ticket id                   | the run's first seq and length         |
 //! | `x` | channel 0 channel_ticket_id       | ticket id                              |
 //! | `d` | due millis (order-preserving), id | - (schema 3 only: dropped by the migration to 4) |
-//! | `a` | alarm millis (order-preserving), id | - (each open ticket's next deadline alarm) |
+//! | `a` | six-hour block (order-preserving) | each open ticket's next deadline alarm in it: (millis, id) pairs (`alarm.rs`) |
 //! | `A` | ticket id                         | deadline alarms raised on it (`AlarmMemory`) |
 //! | `s` | status tag 0 block                | index block (see `index.rs`)           |
 //! | `c` `u` `o` `w` | value 0 block         | index block: channel, unit, owner, town |

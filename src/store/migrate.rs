@@ -11,8 +11,9 @@
 //!   now).
 //! - schema 4: a bulk load's creations may be kept as runs (`run.rs`: `R` and `U` keys, and
 //!   empty `r` values as tombstones over a run's row); meta `schema` = 4. From schema 3 nothing
-//!   is rewritten but the deadline keys (`d`) dropped: each open ticket's earliest due instant
-//!   is in its row, and `Store::deadlines` reads it there. The number changes so that an older
+//!   is rewritten but the deadline keys (`d`) dropped (each open ticket's earliest due instant
+//!   is in its row, and `Store::deadlines` reads it there) and the alarm keys (`a`, one an
+//!   alarm) gathered into blocks of six hours (`alarm.rs`). The number changes so that an older
 //!   binary, which would not see the runs, refuses the store.
 //!
 //! Every record carries its own version byte, so reads work on a half-migrated store. Indexes
@@ -46,6 +47,7 @@ pub fn bring_up_to_date(store: &Store) -> Result<()> {
         Some(3) => {
             tracing::info!(from = 3, to = SCHEMA, "migrating store: bulk loads may now be kept as runs");
             drop_space(store, keys::DEADLINE)?;
+            alarm_keys_into_blocks(store)?;
             let mut set = WriteSet::empty();
             set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
             store.commit(set)?;
@@ -54,6 +56,8 @@ pub fn bring_up_to_date(store: &Store) -> Result<()> {
         Some(2) => {
             tracing::info!(from = 2, to = SCHEMA, "migrating store: linking the events into the audit chain");
             store.link_existing_events()?;
+            drop_space(store, keys::DEADLINE)?;
+            alarm_keys_into_blocks(store)?;
             let mut set = WriteSet::empty();
             set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
             store.commit(set)?;
@@ -116,6 +120,24 @@ fn rebuild_projections(store: &Store) -> Result<()> {
         set.put_ticket(None, &ticket, &Row::of(&ticket, None));
         if n % CHUNK == CHUNK - 1 {
             store.commit(std::mem::replace(&mut set, WriteSet::empty()))?;
+        }
+    }
+    store.commit(set)
+}
+
+/// Moves the alarm index of schema 3 and before (a key an alarm: instant, id) into blocks.
+fn alarm_keys_into_blocks(store: &Store) -> Result<()> {
+    let mut set = WriteSet::empty();
+    let mut pending = 0;
+    for key in store.tree().scan_prefix([keys::ALARM]).keys() {
+        let key = key?;
+        let Some((at, id)) = keys::parse_alarm(&key).filter(|_| key.len() == 17) else { continue };
+        set.remove_raw(key.to_vec());
+        set.put_alarm(id, None, Some(at));
+        pending += 1;
+        if pending == CHUNK {
+            store.commit(std::mem::replace(&mut set, WriteSet::empty()))?;
+            pending = 0;
         }
     }
     store.commit(set)
@@ -192,7 +214,12 @@ pub fn rewrite_as_schema_3(dir: &std::path::Path) -> Result<()> {
         return Err(super::corrupt(&key, "a store with runs cannot be written as schema 3"));
     }
     let mut set = WriteSet::empty();
-    // Schema 3 kept a deadline key per open ticket with a running clock.
+    // Schema 3 kept a key per alarm (not blocks),
+    for (at, id) in store.alarms().collect::<Result<Vec<_>>>()? {
+        set.remove_alarm_key(at, id);
+        set.put_raw(keys::alarm(at, id), Vec::new());
+    }
+    // and a deadline key per open ticket with a running clock.
     for row in store.open_rows() {
         let row = row?;
         if let Some(due) = row.earliest_due {

@@ -2,7 +2,7 @@
 //! and the indexes, all in one tree so that everything one command writes lands in one atomic
 //! batch. Only the engine writes; anyone holding a `Store` may read.
 
-mod alarm;
+pub(crate) mod alarm;
 pub mod chain;
 pub mod check;
 pub mod codec;
@@ -170,6 +170,7 @@ impl Store {
 
     fn commit(&self, mut set: WriteSet) -> Result<()> {
         write::resolve_blocks(&self.tree, &mut set)?;
+        alarm::resolve_alarm_blocks(&self.tree, &mut set)?;
         let write::Parts { mut batch, events, run, rows_gone } = set.into_parts();
         for id in rows_gone {
             // Over a run's row only a tombstone says the row is gone (see `run.rs`).

@@ -182,10 +182,11 @@ fn store_check_and_audit_verify_find_a_corrupted_run() {
 }
 
 #[test]
-fn a_schema_3_store_opens_as_schema_4_reads_the_same_without_deadline_keys_and_takes_runs() {
+fn a_schema_3_store_opens_as_schema_4_reads_the_same_with_alarm_blocks_no_deadline_keys_and_takes_runs() {
     let dir = tempfile::tempdir().unwrap();
     let (mut engine, config) = engine(dir.path());
     singly(&mut engine, 1, 5);
+    assert_eq!(engine.store().alarms().count(), 5, "each ticket has its next alarm");
     let before = seen(engine.store());
     engine.close().unwrap();
     migrate::rewrite_as_schema_3(dir.path()).unwrap();
@@ -197,6 +198,8 @@ fn a_schema_3_store_opens_as_schema_4_reads_the_same_without_deadline_keys_and_t
         0,
         "deadlines are read from the rows"
     );
+    let alarm_keys = engine.store().tree().scan_prefix([keys::ALARM]).keys();
+    assert!(alarm_keys.map(Result::unwrap).all(|k| k.len() == 9), "alarms are kept in blocks");
     assert!(verify_with(engine.store(), &config).unwrap().is_ok());
     bulk(&mut engine, 6, 40, 40);
     assert_eq!(runs_in(engine.store()), 1);

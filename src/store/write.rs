@@ -25,6 +25,8 @@ pub enum StoredTicket {
 pub struct WriteSet {
     batch: sled::Batch,
     pub(crate) index: IndexDelta,
+    /// Alarm index changes, applied block by block (`alarm.rs`).
+    pub(in crate::store) alarms: super::alarm::AlarmDelta,
     /// Events in the order written, encoded: `Store::apply` links each into the hash chain.
     events: Vec<(u64, Vec<u8>)>,
     /// When set, every event of the set goes into one run record (`run.rs`), event `i`
@@ -45,6 +47,7 @@ impl WriteSet {
         WriteSet {
             batch: sled::Batch::default(),
             index: IndexDelta::default(),
+            alarms: Default::default(),
             events: Vec::new(),
             run: None,
             rows_gone: Vec::new(),
@@ -53,7 +56,7 @@ impl WriteSet {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.writes == 0 && self.index.is_empty()
+        self.writes == 0 && self.index.is_empty() && self.alarms.is_empty()
     }
 
     pub fn put_event(&mut self, event: &Event) {
