@@ -9,7 +9,7 @@
 //! | `r` | ticket id                         | row summary (open tickets only); empty: none, over a run's |
 //! | `R` | first seq                         | a run of creations (`run.rs`)          |
 //! | `U` | first ticket id                   | the run's first seq and length         |
-//! | `x` | channel 0 channel_ticket_id       | ticket id                              |
+//! | `x` | channel 0 channel_ticket_id but its last two bytes | those bytes and the ticket id, per id (`external.rs`) |
 //! | `d` | due millis (order-preserving), id | - (schema 3 only: dropped by the migration to 4) |
 //! | `a` | six-hour block (order-preserving) | each open ticket's next deadline alarm in it: (millis, id) pairs (`alarm.rs`) |
 //! | `A` | ticket id                         | deadline alarms raised on it (`AlarmMemory`) |

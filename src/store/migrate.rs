@@ -13,7 +13,8 @@
 //!   empty `r` values as tombstones over a run's row); meta `schema` = 4. From schema 3 nothing
 //!   is rewritten but the deadline keys (`d`) dropped (each open ticket's earliest due instant
 //!   is in its row, and `Store::deadlines` reads it there) and the alarm keys (`a`, one an
-//!   alarm) gathered into blocks of six hours (`alarm.rs`). The number changes so that an older
+//!   alarm) gathered into blocks of six hours (`alarm.rs`), the external ids (`x`, one an id)
+//!   into blocks of ids equal but for their last two bytes (`external.rs`). The number changes so that an older
 //!   binary, which would not see the runs, refuses the store.
 //!
 //! Every record carries its own version byte, so reads work on a half-migrated store. Indexes
@@ -48,6 +49,7 @@ pub fn bring_up_to_date(store: &Store) -> Result<()> {
             tracing::info!(from = 3, to = SCHEMA, "migrating store: bulk loads may now be kept as runs");
             drop_space(store, keys::DEADLINE)?;
             alarm_keys_into_blocks(store)?;
+            super::external::keys_into_blocks(store)?;
             let mut set = WriteSet::empty();
             set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
             store.commit(set)?;
@@ -58,6 +60,7 @@ pub fn bring_up_to_date(store: &Store) -> Result<()> {
             store.link_existing_events()?;
             drop_space(store, keys::DEADLINE)?;
             alarm_keys_into_blocks(store)?;
+            super::external::keys_into_blocks(store)?;
             let mut set = WriteSet::empty();
             set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
             store.commit(set)?;
@@ -73,6 +76,7 @@ pub fn bring_up_to_date(store: &Store) -> Result<()> {
             reencode_events(store)?;
             rebuild_projections(store)?;
             store.link_existing_events()?;
+            super::external::keys_into_blocks(store)?;
             let mut set = WriteSet::empty();
             set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
             store.commit(set)?;
@@ -218,6 +222,13 @@ pub fn rewrite_as_schema_3(dir: &std::path::Path) -> Result<()> {
     for (at, id) in store.alarms().collect::<Result<Vec<_>>>()? {
         set.remove_alarm_key(at, id);
         set.put_raw(keys::alarm(at, id), Vec::new());
+    }
+    // a key per external id,
+    for block in store.external_blocks().collect::<Result<Vec<_>>>()? {
+        set.remove_raw(block.key);
+        for (channel, ext, id) in block.entries.unwrap_or_default() {
+            set.put_raw(keys::external(&channel, &ext), id.0.to_be_bytes().to_vec());
+        }
     }
     // and a deadline key per open ticket with a running clock.
     for row in store.open_rows() {

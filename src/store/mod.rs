@@ -7,6 +7,7 @@ pub mod chain;
 pub mod check;
 pub mod codec;
 pub mod derived;
+pub mod external;
 pub mod facts;
 pub mod index;
 pub mod keys;
@@ -171,6 +172,7 @@ impl Store {
     fn commit(&self, mut set: WriteSet) -> Result<()> {
         write::resolve_blocks(&self.tree, &mut set)?;
         alarm::resolve_alarm_blocks(&self.tree, &mut set)?;
+        external::resolve_external_blocks(&self.tree, &mut set)?;
         let write::Parts { mut batch, events, run, rows_gone } = set.into_parts();
         for id in rows_gone {
             // Over a run's row only a tombstone says the row is gone (see `run.rs`).
@@ -359,13 +361,6 @@ impl Store {
     fn last_in_space(&self, tag: u8) -> Result<Option<u64>> {
         let last = self.tree.range(vec![tag]..vec![tag + 1]).next_back().transpose()?;
         Ok(last.and_then(|(k, _)| keys::trailing_u64(&k)))
-    }
-
-    pub fn external(&self, channel: &str, channel_ticket_id: &str) -> Result<Option<TicketId>> {
-        Ok(self
-            .tree
-            .get(keys::external(channel, channel_ticket_id))?
-            .and_then(|v| v.as_ref().try_into().ok().map(|b| TicketId(u64::from_be_bytes(b)))))
     }
 
     /// Tickets in one status, in id order.

@@ -67,7 +67,12 @@ fn seen(store: &Store) -> String {
     for id in 0..=last + 1 {
         let id = TicketId(id);
         writeln!(out, "exists {id}: {}", store.ticket_exists(id).unwrap()).unwrap();
-        writeln!(out, "ticket {id}: {:?}", store.ticket(id).unwrap()).unwrap();
+        let ticket = store.ticket(id).unwrap();
+        writeln!(out, "ticket {id}: {ticket:?}").unwrap();
+        if let Some(t) = ticket {
+            let (channel, ext) = (&t.intake.channel, &t.intake.channel_ticket_id);
+            writeln!(out, "external {channel}:{ext}: {:?}", store.external(channel, ext).unwrap()).unwrap();
+        }
         writeln!(out, "row {id}: {:?}", store.row(id).unwrap()).unwrap();
         writeln!(out, "summary {id}: {:?}", store.summary(id).unwrap()).unwrap();
     }
@@ -182,7 +187,7 @@ fn store_check_and_audit_verify_find_a_corrupted_run() {
 }
 
 #[test]
-fn a_schema_3_store_opens_as_schema_4_reads_the_same_with_alarm_blocks_no_deadline_keys_and_takes_runs() {
+fn a_schema_3_store_opens_as_schema_4_reads_the_same_with_blocks_of_alarms_and_external_ids_and_takes_runs() {
     let dir = tempfile::tempdir().unwrap();
     let (mut engine, config) = engine(dir.path());
     singly(&mut engine, 1, 5);
@@ -200,6 +205,9 @@ fn a_schema_3_store_opens_as_schema_4_reads_the_same_with_alarm_blocks_no_deadli
     );
     let alarm_keys = engine.store().tree().scan_prefix([keys::ALARM]).keys();
     assert!(alarm_keys.map(Result::unwrap).all(|k| k.len() == 9), "alarms are kept in blocks");
+    let externals: Vec<_> = engine.store().external_blocks().map(Result::unwrap).collect();
+    assert_eq!(externals.len(), 1, "five consecutive order numbers share a block");
+    assert_eq!(engine.store().external_count().unwrap(), 5);
     assert!(verify_with(engine.store(), &config).unwrap().is_ok());
     bulk(&mut engine, 6, 40, 40);
     assert_eq!(runs_in(engine.store()), 1);

@@ -27,6 +27,8 @@ pub struct WriteSet {
     pub(crate) index: IndexDelta,
     /// Alarm index changes, applied block by block (`alarm.rs`).
     pub(in crate::store) alarms: super::alarm::AlarmDelta,
+    /// External ids, applied block by block (`external.rs`).
+    pub(in crate::store) externals: super::external::ExternalDelta,
     /// Events in the order written, encoded: `Store::apply` links each into the hash chain.
     events: Vec<(u64, Vec<u8>)>,
     /// When set, every event of the set goes into one run record (`run.rs`), event `i`
@@ -48,6 +50,7 @@ impl WriteSet {
             batch: sled::Batch::default(),
             index: IndexDelta::default(),
             alarms: Default::default(),
+            externals: Default::default(),
             events: Vec::new(),
             run: None,
             rows_gone: Vec::new(),
@@ -56,16 +59,12 @@ impl WriteSet {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.writes == 0 && self.index.is_empty() && self.alarms.is_empty()
+        self.writes == 0 && self.index.is_empty() && self.alarms.is_empty() && self.externals.is_empty()
     }
 
     pub fn put_event(&mut self, event: &Event) {
         self.events.push((event.seq, codec::encode(event)));
         self.writes += 1;
-    }
-
-    pub fn put_external(&mut self, channel: &str, channel_ticket_id: &str, id: TicketId) {
-        self.insert(keys::external(channel, channel_ticket_id), id.0.to_be_bytes().to_vec());
     }
 
     pub fn put_meta(&mut self, name: &str, value: Vec<u8>) {
