@@ -298,9 +298,10 @@ pub(super) fn decide_group(
     })
 }
 
-/// Whether the group's events are a run of creations (`store::run`): at least `MIN_RUN`, each
-/// creating the next new ticket, and nothing else. An import's or a backfill's groups are; a
-/// clerk's or a channel's seldom.
+/// Whether the group's events are a run of registrations (`store::run`): at least `MIN_RUN`,
+/// each creating the next new ticket, and nothing else. An import's groups are; a clerk's or a
+/// channel's seldom. A backfill's are not taken: its tickets are mostly finished, and the open
+/// rows (what serve loads first) would then be read out of runs holding every event.
 fn forms_run(overlay: &Overlay) -> bool {
     let events = &overlay.events;
     let Some(first) = events.first().map(|e| e.ticket.0) else { return false };
@@ -309,7 +310,7 @@ fn forms_run(overlay: &Overlay) -> bool {
         && events.iter().zip(&overlay.order).enumerate().all(|(i, (event, id))| {
             event.ticket == *id
                 && id.0 == first + i as u64
-                && matches!(event.body, EventBody::Registered(_) | EventBody::Backfilled(_))
+                && matches!(event.body, EventBody::Registered(_))
                 && overlay.touched[id].original.is_none()
                 && overlay.touched[id].current.events == [event.seq]
         })
