@@ -1,9 +1,9 @@
-//! Runs: a bulk load's registrations kept as one record a group (schema 4).
+//! Runs: a bulk load's registrations kept as a few records a group (schema 4).
 //!
 //! sled pays about the same for every key it inserts, and an import that wrote an event, a
 //! ticket and a row key for each of its rows spent most of its time there (README, `desk-bench
-//! import` and `layout`). So a group of creations whose events and tickets follow each other
-//! (events `s0..s0+n` creating tickets `i0..i0+n`, in that order) is written as one run record:
+//! import` and `layout`). So a group of registrations whose events and tickets follow each
+//! other (events `s0..s0+n` creating tickets `i0..i0+n`, in that order) is written as runs:
 //!
 //! | key                | value                                                          |
 //! |--------------------|----------------------------------------------------------------|
@@ -13,7 +13,8 @@
 //! A group is written as runs of at most `MAX_RUN_BYTES` each (a few tickets), under one `U`
 //! pointer: a ticket's event is the pointer's first seq plus its distance from the first id.
 //!
-//! Both a seq and a ticket id find their run by one `range(..=key).next_back()`. A ticket in a
+//! A seq finds its run by one `range(..=key).next_back()`, a ticket id its pointer so, then the
+//! run by its seq. A ticket in a
 //! run is its creation event folded (as `StoredTicket::AtCreation`), so only the event is kept.
 //! The chain link of each event is computed exactly as for an event of its own (`chain.rs`), so
 //! the audit trail and its head do not depend on the layout.
@@ -21,7 +22,7 @@
 //! A run is never rewritten. A ticket's first later event writes its own `t` and `r` records,
 //! which win over the run from then on; a row that goes away (the ticket finished) is written as
 //! an empty `r` value, a tombstone, so that the run's row no longer counts. Its external id,
-//! deadline and alarm keys and index entries are written as for any other ticket.
+//! alarm and index entries are written as for any other ticket (each in its blocks).
 //!
 //! A run value: version byte, first ticket id (u64), n (u32), n offsets (u32, from the start
 //! of the value) of its entries; an entry is the record's length (u32), the record, its 32-byte
@@ -38,7 +39,7 @@ pub const RUN_V1: u8 = 1;
 const HEADER: usize = 1 + 8 + 4;
 const LINK: usize = 32;
 
-/// A group of creations with fewer events than this is written the usual way: a run pays off
+/// A group of registrations with fewer events than this is written the usual way: a run pays off
 /// for a bulk load, and every reader of a handful of tickets reads fewer bytes without one.
 pub const MIN_RUN: usize = 32;
 
