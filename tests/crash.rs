@@ -16,7 +16,7 @@ use rightsdesk::domain::ticket::{
     Complainant, Dispute, Fen, Intake, Kind, LinkKind, NewTicket, Respondent, Satisfaction, Ticket, TicketId,
 };
 use rightsdesk::engine::{Command, Engine, Envelope, Outcome};
-use rightsdesk::store::{Store, check, keys};
+use rightsdesk::store::{Store, check};
 use rightsdesk::time::{Clock, Timestamp};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -134,7 +134,7 @@ fn child(dir: &Path, round: u64) {
     let out = std::io::stdout();
     // Each import gets the next number; a round starts a few numbers back, so that what the last
     // round sent just before it died is sent again, whether or not it reached the disk.
-    let registered = engine.store().keys_in_space(keys::EXTERNAL).count() as u64;
+    let registered = engine.store().external_count().unwrap();
     let mut next = registered.saturating_sub(3) + 1;
     // The parent kills it long before; this only bounds an orphan's life if the parent dies.
     let stop = Instant::now() + Duration::from_secs(20);

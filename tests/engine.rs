@@ -329,6 +329,59 @@ fn a_bulk_load_in_small_groups_registers_each_row_once_with_one_flush() {
 }
 
 #[test]
+fn a_bulk_load_decided_while_the_group_before_is_written_numbers_and_chains_as_one_written_after_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = open(dir.path());
+    let row = |i: usize| Envelope {
+        actor: "import:王文书".into(),
+        command: Command::Register(Box::new(complaint(
+            "12345",
+            &format!("SD2026112600{i:03}"),
+            &format!("1380757{i:04}"),
+            "大良街道",
+            "美容院办卡后拒绝退款",
+        ))),
+    };
+    // Groups of two: each row also comes again in the very next group, which is decided
+    // while the group holding the original may still be on its way to the store.
+    let mut burst = Vec::new();
+    for i in 0..20 {
+        burst.push(row(i));
+        if i % 2 == 1 {
+            burst.push(row(i));
+        }
+    }
+    let results = engine.execute_all_in_groups(burst, 2);
+    assert_eq!(results.len(), 30);
+    let ids: Vec<TicketId> = results
+        .iter()
+        .filter_map(|r| match r {
+            Ok(Outcome::Applied(changes)) => Some(changes[0].ticket),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, (1..=20).map(TicketId).collect::<Vec<_>>(), "numbered in the order of the file");
+    let repeats = results.iter().filter(|r| matches!(r, Ok(Outcome::Duplicate(_)))).count();
+    assert_eq!(repeats, 10, "every repeat caught, written or not yet");
+    assert_eq!(engine.store().last_seq().unwrap(), 20, "one event a ticket, no gap");
+    let report = rightsdesk::store::check::verify_with(engine.store(), &config()).unwrap();
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(report.tickets, 20);
+    let chain = engine.store().verify_chain(None).unwrap();
+    assert!(
+        matches!(chain, rightsdesk::store::chain::Verdict::Intact { events: 20, .. }),
+        "the audit chain links every event: {chain:?}"
+    );
+    // The engine goes on from the numbers the burst left.
+    let next = register(
+        &mut engine,
+        complaint("12345", "SD2026112600999", "13807579999", "伦教街道", "装修押金不退"),
+    );
+    assert_eq!(next.ticket(), Some(TicketId(21)));
+    assert_eq!(engine.store().last_seq().unwrap(), 21);
+}
+
+#[test]
 fn queries_travel_as_json_and_a_reader_resumes_from_a_sequence_number() {
     use rightsdesk::engine::{Answer, Query};
     let dir = tempfile::tempdir().unwrap();

@@ -239,6 +239,12 @@ fn an_import_killed_part_way_is_finished_by_importing_again() {
     assert_eq!(tickets(&data).len(), 20_000);
     let again = ok(&desk(&data, None, &["import", path, "--channel", "12345"]));
     assert!(again.contains("0 registered, 20000 already registered"), "{again}");
+    // Written in runs (the store's bulk layout), cut wherever the kill fell: still whole.
+    let store = rightsdesk::store::Store::open(&data, &Default::default()).unwrap();
+    let report = rightsdesk::store::check::verify(&store).unwrap();
+    assert!(report.is_ok() && report.tickets == 20_000, "{report}");
+    let chain = store.verify_chain(None).unwrap();
+    assert!(matches!(chain, rightsdesk::store::chain::Verdict::Intact { events: 20_000, .. }), "{chain:?}");
 }
 
 #[test]

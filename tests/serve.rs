@@ -208,6 +208,19 @@ fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
     let imported = ok(&desk(&d, &["import", letters.to_str().unwrap(), "--channel", "letter"]));
     assert!(imported.contains("1 registered"), "{imported}");
     ok(&desk(&d, &["ticket", "show", "letter:XF-2026-0412"]));
+    // Forty at once: the server writes them as one group of registrations, kept as runs.
+    let many = d.config.parent().unwrap().join("letters-40.csv");
+    let mut csv =
+        String::from("channel_ticket_id,kind,received_at,town,complainant_name,respondent_name,facts\n");
+    for i in 0..40 {
+        csv.push_str(&format!(
+            "XF-2026-05{i:02},complaint,2026-11-27 16:{i:02},伦教,王先生,佛山市顺德区某某家具有限公司,沙发开裂\n"
+        ));
+    }
+    std::fs::write(&many, csv).unwrap();
+    let imported = ok(&desk(&d, &["import", many.to_str().unwrap(), "--channel", "letter"]));
+    assert!(imported.contains("40 registered"), "{imported}");
+    ok(&desk(&d, &["ticket", "show", "letter:XF-2026-0539"]));
     let token = ok(&desk(&d, &["unit", "token", "issue", "ronggui"]));
     assert_eq!(token.trim().len(), 64, "a fresh token, shown once");
     let outbox: Value =
@@ -231,6 +244,11 @@ fn while_serve_runs_commands_from_other_processes_go_through_its_socket() {
         first["id"].as_u64(),
         "the store opens on its own once serve has stopped"
     );
+    let store = rightsdesk::store::Store::open(&d.data, &Default::default()).unwrap();
+    let report = rightsdesk::store::check::verify(&store).unwrap();
+    assert!(report.is_ok(), "what serve wrote, the bulk import included, checks clean: {report}");
+    let runs = store.keys_in_space(rightsdesk::store::keys::RUN_TICKETS).count();
+    assert_eq!(runs, 1, "the forty were kept as runs");
 }
 
 #[test]

@@ -23,6 +23,8 @@ pub(super) struct Touched {
 
 pub(super) struct Overlay<'a> {
     pub(super) store: &'a Store,
+    /// External ids known before this group was decided (see `pipeline.rs`).
+    pub(super) known_externals: Option<&'a KnownExternals>,
     pub(super) touched: HashMap<TicketId, Touched>,
     pub(super) order: Vec<TicketId>,
     pub(super) externals: HashMap<(String, String), TicketId>,
@@ -49,8 +51,12 @@ impl Overlay<'_> {
     }
 
     pub(super) fn external(&self, channel: &str, ext: &str) -> Result<Option<TicketId>, StoreError> {
-        match self.externals.get(&(channel.to_string(), ext.to_string())) {
-            Some(id) => Ok(Some(*id)),
+        let key = (channel.to_string(), ext.to_string());
+        if let Some(id) = self.externals.get(&key) {
+            return Ok(Some(*id));
+        }
+        match self.known_externals.and_then(|known| known.get(&key)) {
+            Some(known) => Ok(known),
             None => self.store.external(channel, ext),
         }
     }
@@ -155,31 +161,87 @@ impl Overlay<'_> {
     }
 }
 
+/// External ids answered before a group is decided: those registered by earlier groups of the
+/// burst, written or not, and those already looked up in the store.
+#[derive(Default)]
+pub(super) struct KnownExternals {
+    pub(super) unwritten: HashMap<(String, String), TicketId>,
+    pub(super) looked_up: HashMap<(String, String), Option<TicketId>>,
+}
+
+impl KnownExternals {
+    /// The ticket with this external id, or that there is none; None when not known here.
+    fn get(&self, key: &(String, String)) -> Option<Option<TicketId>> {
+        match self.unwritten.get(key) {
+            Some(id) => Some(Some(*id)),
+            None => self.looked_up.get(key).copied(),
+        }
+    }
+}
+
 /// A stand-in while a ticket's first event of the group is being folded; replaced at once.
 fn stand_in(id: TicketId) -> Ticket {
     Ticket::blank(id, Timestamp::from_millis(0))
 }
 
-type GroupResult = (Vec<Result<Outcome, EngineError>>, Vec<Change>);
+pub(super) type GroupResult = (Vec<Result<Outcome, EngineError>>, Vec<Change>);
 
+/// The engine's next numbers: where the next group's events, tickets, outbox entries and
+/// quarantined items start.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Counters {
+    pub(super) seq: u64,
+    pub(super) id: u64,
+    pub(super) outbox: u64,
+    pub(super) quarantine: u64,
+}
+
+/// A group decided but not yet written: its answers, the batch that makes them true (none when
+/// it changes nothing), and the engine's numbers once that batch is written.
+pub(super) struct Decided {
+    pub(super) result: GroupResult,
+    pub(super) set: Option<WriteSet>,
+    pub(super) next: Counters,
+    /// The external ids this group registers.
+    pub(super) externals: HashMap<(String, String), TicketId>,
+}
+
+/// Decides a group and writes it.
 pub(super) fn run_group(
     engine: &mut Engine,
     group: Vec<(Origin, Envelope)>,
 ) -> Result<GroupResult, StoreError> {
+    let decided = decide_group(engine, group, None)?;
+    if let Some(set) = decided.set {
+        engine.store.apply(set, &crate::engine::WRITE)?;
+    }
+    engine.set_counters(decided.next);
+    Ok(decided.result)
+}
+
+/// Decides a group against the store as it is plus `known_externals`, and builds its batch,
+/// writing nothing.
+pub(super) fn decide_group(
+    engine: &Engine,
+    group: Vec<(Origin, Envelope)>,
+    known_externals: Option<&KnownExternals>,
+) -> Result<Decided, StoreError> {
     let now = engine.clock.now();
     let config = engine.config.clone();
     let rules = Rules { sla: &config.sla, channels: &config.channels, org: &config.org };
+    let start = engine.counters();
     // Sized for the group up front: a burst of registrations (an import) otherwise spends a
     // tenth of its time growing these maps of whole tickets.
     let mut overlay = Overlay {
         store: &engine.store,
+        known_externals,
         touched: HashMap::with_capacity(group.len()),
         order: Vec::with_capacity(group.len()),
         externals: HashMap::with_capacity(group.len()),
         events: Vec::new(),
-        next_seq: engine.next_seq,
-        next_id: engine.next_id,
-        side: super::outbox::SideWrites::new(engine.next_outbox, engine.next_quarantine),
+        next_seq: start.seq,
+        next_id: start.id,
+        side: super::outbox::SideWrites::new(start.outbox, start.quarantine),
         alarms: HashMap::new(),
         stale_alarms: Vec::new(),
         watch: None,
@@ -200,32 +262,58 @@ pub(super) fn run_group(
         outcomes.push(outcome);
     }
     if overlay.events.is_empty() && overlay.side.is_empty() && overlay.stale_alarms.is_empty() {
-        return Ok((outcomes, changes));
+        let externals = overlay.externals;
+        return Ok(Decided { result: (outcomes, changes), set: None, next: start, externals });
     }
     let mut set = WriteSet::new(&crate::engine::WRITE);
-    for event in &overlay.events {
-        set.put_event(event);
+    let as_run = forms_run(&overlay);
+    if !as_run {
+        for event in &overlay.events {
+            set.put_event(event);
+        }
     }
     super::outbox::effects_into_outbox(&mut overlay, &config, now);
     for ((channel, ext), id) in &overlay.externals {
         set.put_external(channel, ext, *id);
     }
-    for id in &overlay.order {
+    for (i, id) in overlay.order.iter().enumerate() {
         let touched = &overlay.touched[id];
         let row = Row::of(&touched.current, earliest_due(&touched.current, &config, now));
-        let original = touched.original.as_ref().map(|(t, r)| (t, r));
-        set.put_ticket(original, &touched.current, &row);
+        if as_run {
+            set.put_run_ticket(&overlay.events[i], &touched.current, &row);
+        } else {
+            let original = touched.original.as_ref().map(|(t, r)| (t, r));
+            set.put_ticket(original, &touched.current, &row);
+        }
     }
     super::alarms::write_alarms(&mut overlay, &config, &mut set)?;
     super::watch::write_marks(&overlay, &mut set);
-    let (next_seq, next_id) = (overlay.next_seq, overlay.next_id);
-    let (next_outbox, next_quarantine) = overlay.side.write_into(&mut set);
-    engine.store.apply(set, &crate::engine::WRITE)?;
-    engine.next_seq = next_seq;
-    engine.next_id = next_id;
-    engine.next_outbox = next_outbox;
-    engine.next_quarantine = next_quarantine;
-    Ok((outcomes, changes))
+    let (seq, id) = (overlay.next_seq, overlay.next_id);
+    let (outbox, quarantine) = overlay.side.write_into(&mut set);
+    Ok(Decided {
+        result: (outcomes, changes),
+        set: Some(set),
+        next: Counters { seq, id, outbox, quarantine },
+        externals: overlay.externals,
+    })
+}
+
+/// Whether the group's events are a run of registrations (`store::run`): at least `MIN_RUN`,
+/// each creating the next new ticket, and nothing else. An import's groups are; a clerk's or a
+/// channel's seldom. A backfill's are not taken: its tickets are mostly finished, and the open
+/// rows (what serve loads first) would then be read out of runs holding every event.
+fn forms_run(overlay: &Overlay) -> bool {
+    let events = &overlay.events;
+    let Some(first) = events.first().map(|e| e.ticket.0) else { return false };
+    events.len() >= crate::store::run::MIN_RUN
+        && events.len() == overlay.order.len()
+        && events.iter().zip(&overlay.order).enumerate().all(|(i, (event, id))| {
+            event.ticket == *id
+                && id.0 == first + i as u64
+                && matches!(event.body, EventBody::Registered(_))
+                && overlay.touched[id].original.is_none()
+                && overlay.touched[id].current.events == [event.seq]
+        })
 }
 
 pub(super) fn run_one(

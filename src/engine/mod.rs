@@ -11,6 +11,7 @@ mod deadlines;
 pub mod marks;
 pub mod matters;
 mod outbox;
+mod pipeline;
 pub mod protocol;
 pub mod quarantine;
 pub mod reader;
@@ -230,10 +231,20 @@ impl Engine {
         let mut results = Vec::with_capacity(sent.len());
         let mut published = Vec::new();
         let mut commands = sent.into_iter().peekable();
+        let mut groups = Vec::new();
         while commands.peek().is_some() {
-            let group: Vec<(Origin, Envelope)> = commands.by_ref().take(group_size).collect();
-            let n = group.len();
-            match batch::run_group(self, group) {
+            groups.push(commands.by_ref().take(group_size).collect::<Vec<_>>());
+        }
+        let written = if pipeline::suits(&groups) {
+            pipeline::run(self, groups)
+        } else {
+            groups
+                .into_iter()
+                .map(|group| (group.len(), batch::run_group(self, group).map_err(|e| e.to_string())))
+                .collect()
+        };
+        for (n, group) in written {
+            match group {
                 Ok((outcomes, changes)) => {
                     for outcome in &outcomes {
                         if let Err(
@@ -252,10 +263,9 @@ impl Engine {
                     results.extend(outcomes);
                     published.extend(changes);
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, commands = n, "group not written");
+                Err(text) => {
+                    tracing::error!(error = %text, commands = n, "group not written");
                     // The batch never reached the store: every command of the group failed.
-                    let text = e.to_string();
                     results.extend((0..n).map(|_| Err(EngineError::NotSaved(text.clone()))));
                 }
             }
@@ -281,6 +291,22 @@ impl Engine {
             self.publish(changes);
         }
         results
+    }
+
+    fn counters(&self) -> batch::Counters {
+        batch::Counters {
+            seq: self.next_seq,
+            id: self.next_id,
+            outbox: self.next_outbox,
+            quarantine: self.next_quarantine,
+        }
+    }
+
+    fn set_counters(&mut self, next: batch::Counters) {
+        self.next_seq = next.seq;
+        self.next_id = next.id;
+        self.next_outbox = next.outbox;
+        self.next_quarantine = next.quarantine;
     }
 
     /// Outbox entries with an id below the returned value are durable (see `durable_outbox`).

@@ -61,8 +61,22 @@ impl Store {
     /// The chain's head as stored: the last event's link.
     pub fn chain_head(&self) -> Result<Option<Head>> {
         let space = [keys::EVENT]..[keys::EVENT + 1];
-        let Some((k, v)) = self.tree.range(space).next_back().transpose()? else { return Ok(None) };
-        let seq = keys::trailing_u64(&k).ok_or_else(|| super::corrupt(&k, "bad event key"))?;
+        let own = self.tree.range(space).next_back().transpose()?;
+        let own_seq = match &own {
+            Some((k, _)) => Some(keys::trailing_u64(k).ok_or_else(|| super::corrupt(k, "bad event key"))?),
+            None => None,
+        };
+        // The last event is in a run when the runs reach further than the events of their own.
+        if let Some((last, _)) = self.last_in_runs()?
+            && own_seq.is_none_or(|own| last > own)
+        {
+            let run = self
+                .run_of_seq(last)?
+                .ok_or_else(|| super::corrupt(&[keys::RUN], "the last run is missing"))?;
+            let entry = run.entry(last - run.first_seq)?;
+            return Ok(Some(Head { seq: last, hash: entry.link }));
+        }
+        let (Some((k, v)), Some(seq)) = (own, own_seq) else { return Ok(None) };
         match split(&v) {
             Some((_, hash)) => Ok(Some(Head { seq, hash })),
             None => Err(super::corrupt(&k, "the last event has no link")),
@@ -77,13 +91,18 @@ impl Store {
         let mut count = 0;
         let mut found = None;
         let mut expected = 1;
-        for item in self.tree.scan_prefix([keys::EVENT]) {
-            let (k, value) = item?;
-            let seq = keys::trailing_u64(&k).ok_or_else(|| super::corrupt(&k, "bad event key"))?;
+        for item in self.raw_events() {
+            let raw = item?;
+            let k = &raw.key;
+            let seq = raw.seq.ok_or_else(|| super::corrupt(k, "bad event key"))?;
             if seq != expected {
                 return Ok(broken(expected, "the event is missing: it was removed from the log"));
             }
             expected = seq + 1;
+            let value = match raw.value {
+                Ok(value) => value,
+                Err(why) => return Ok(broken(seq, &format!("the run holding the event is damaged: {why}"))),
+            };
             let Some((record, stored)) = split(&value) else {
                 return Ok(broken(seq, "the event has no link: it was written around the program"));
             };

@@ -6,10 +6,12 @@
 //! | `m` | meta name                         | meta value                             |
 //! | `e` | seq                               | event, then its link in the hash chain (`chain.rs`) |
 //! | `t` | ticket id                         | ticket, or the seq of its creation     |
-//! | `r` | ticket id                         | row summary (open tickets only)        |
-//! | `x` | channel 0 channel_ticket_id       | ticket id                              |
-//! | `d` | due millis (order-preserving), id | - (open tickets with a running clock)  |
-//! | `a` | alarm millis (order-preserving), id | - (each open ticket's next deadline alarm) |
+//! | `r` | ticket id                         | row summary (open tickets only); empty: none, over a run's |
+//! | `R` | first seq                         | a run of creations (`run.rs`)          |
+//! | `U` | first ticket id                   | the run's first seq and length         |
+//! | `x` | channel 0 channel_ticket_id but its last two bytes | those bytes and the ticket id, per id (`external.rs`) |
+//! | `d` | due millis (order-preserving), id | - (schema 3 only: dropped by the migration to 4) |
+//! | `a` | six-hour block (order-preserving) | each open ticket's next deadline alarm in it: (millis, id) pairs (`alarm.rs`) |
 //! | `A` | ticket id                         | deadline alarms raised on it (`AlarmMemory`) |
 //! | `s` | status tag 0 block                | index block (see `index.rs`)           |
 //! | `c` `u` `o` `w` | value 0 block         | index block: channel, unit, owner, town |
@@ -41,6 +43,8 @@ pub const CURSOR: u8 = b'g';
 pub const UNIT_TOKEN: u8 = b'z';
 pub const ALARM: u8 = b'a';
 pub const ALARM_MEMORY: u8 = b'A';
+pub const RUN: u8 = b'R';
+pub const RUN_TICKETS: u8 = b'U';
 
 /// The indexes keyed by a text value, and the CLI filter each serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,11 +2,12 @@
 //! and the indexes, all in one tree so that everything one command writes lands in one atomic
 //! batch. Only the engine writes; anyone holding a `Store` may read.
 
-mod alarm;
+pub(crate) mod alarm;
 pub mod chain;
 pub mod check;
 pub mod codec;
 pub mod derived;
+pub mod external;
 pub mod facts;
 pub mod index;
 pub mod keys;
@@ -15,6 +16,9 @@ pub use lock::HOLDER_FILE;
 pub mod migrate;
 pub mod outbox;
 pub mod row;
+pub mod run;
+#[cfg(test)]
+mod run_tests;
 pub mod write;
 
 pub use keys::TextIndex;
@@ -31,10 +35,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The store layout this binary writes. See `migrate` for the versions it reads.
-pub const SCHEMA: u64 = 3;
-/// sled's cache for the derived copies' database: it is read and written whole, seldom.
+pub const SCHEMA: u64 = 4;
 /// The one tree of domain data in the store's database.
 const DOMAIN_TREE: &str = "desk";
+/// sled's cache for the derived copies' database: it is read and written whole, seldom.
 const DERIVED_CACHE_BYTES: u64 = 4 << 20;
 
 #[derive(Debug, thiserror::Error)]
@@ -176,9 +180,20 @@ impl Store {
 
     fn commit(&self, mut set: WriteSet) -> Result<()> {
         write::resolve_blocks(&self.tree, &mut set)?;
-        let (mut batch, _, events) = set.into_parts();
+        alarm::resolve_alarm_blocks(&self.tree, &mut set)?;
+        external::resolve_external_blocks(&self.tree, &mut set)?;
+        let write::Parts { mut batch, events, run, rows_gone } = set.into_parts();
+        for id in rows_gone {
+            // Over a run's row only a tombstone says the row is gone (see `run.rs`).
+            if self.in_run(id)? {
+                batch.insert(keys::row(id), Vec::new());
+            } else {
+                batch.remove(keys::row(id));
+            }
+        }
         let mut chain = self.chain.lock().unwrap_or_else(|p| p.into_inner());
         let mut head = *chain;
+        let mut linked = Vec::with_capacity(if run.is_some() { events.len() } else { 0 });
         for (seq, record) in events {
             let previous = match head {
                 Some(h) if seq <= h.seq => return Err(StoreError::NotAfterHead { seq, head: h.seq }),
@@ -186,10 +201,33 @@ impl Store {
                 None => chain::GENESIS,
             };
             let hash = chain::link(&previous, seq, &record);
-            let mut value = record;
-            value.extend_from_slice(&hash);
-            batch.insert(keys::event(seq), value);
             head = Some(chain::Head { seq, hash });
+            if run.is_some() {
+                linked.push((seq, record, hash));
+            } else {
+                let mut value = record;
+                value.extend_from_slice(&hash);
+                batch.insert(keys::event(seq), value);
+            }
+        }
+        if let Some(run) = run {
+            let first_seq = linked.first().map_or(0, |(seq, _, _)| *seq);
+            let consecutive = linked.iter().enumerate().all(|(i, (seq, _, _))| *seq == first_seq + i as u64);
+            if linked.is_empty() || linked.len() != run.rows.len() || !consecutive {
+                return Err(corrupt(
+                    &run::run_key(first_seq),
+                    "a run must hold one creation per event, in order",
+                ));
+            }
+            batch.insert(run::run_ticket_key(run.first_id), run::encode_pointer(first_seq, linked.len()));
+            for (first, n) in run::chunks(&linked, &run.rows) {
+                let id = TicketId(run.first_id.0 + first as u64);
+                let records = &linked[first..first + n];
+                batch.insert(
+                    run::run_key(records[0].0),
+                    run::encode(id, records, &run.rows[first..first + n]),
+                );
+            }
         }
         self.tree.apply_batch(batch)?;
         *chain = head;
@@ -216,17 +254,26 @@ impl Store {
 
     pub fn ticket(&self, id: TicketId) -> Result<Option<Ticket>> {
         let key = keys::ticket(id);
-        let Some(bytes) = self.tree.get(&key)? else { return Ok(None) };
-        self.decode_ticket(&key, &bytes).map(Some)
+        if let Some(bytes) = self.tree.get(&key)? {
+            return self.decode_ticket(&key, &bytes).map(Some);
+        }
+        let Some(run) = self.run_of_ticket(id)? else { return Ok(None) };
+        match run.entry_of_ticket(id) {
+            Some(entry) => ticket_of_entry(&entry?).map(Some),
+            None => Err(corrupt(run.key(), "the run is shorter than its pointer says")),
+        }
     }
 
     /// Every ticket, in order of number: one sequential scan (statistics build their facts
     /// from it once, then follow the event log).
     pub fn tickets(&self) -> impl Iterator<Item = Result<Ticket>> + '_ {
-        self.tree.scan_prefix([keys::TICKET]).map(|item| {
+        let own = self.tree.scan_prefix([keys::TICKET]).map(|item| {
             let (k, v) = item?;
-            self.decode_ticket(&k, &v)
-        })
+            let id = keys::trailing_u64(&k).ok_or_else(|| corrupt(&k, "bad ticket key"))?;
+            Ok((id, self.decode_ticket(&k, &v)?))
+        });
+        let in_runs = self.run_tickets(|e| ticket_of_entry(e).map(Some));
+        run::merge(own, in_runs).map(|item| item.map(|(_, t)| t))
     }
 
     fn decode_ticket(&self, key: &[u8], bytes: &[u8]) -> Result<Ticket> {
@@ -247,12 +294,32 @@ impl Store {
     }
 
     pub fn ticket_exists(&self, id: TicketId) -> Result<bool> {
-        Ok(self.tree.contains_key(keys::ticket(id))?)
+        Ok(self.tree.contains_key(keys::ticket(id))? || self.in_run(id)?)
     }
 
     /// The stored row: open tickets only.
     pub fn row(&self, id: TicketId) -> Result<Option<Row>> {
-        self.get_decoded(&keys::row(id))
+        Ok(match self.stored_row(id)? {
+            Some((key, bytes)) => Some(decode_at(&key, &bytes)?),
+            None => None,
+        })
+    }
+
+    /// The encoded row of a ticket and the key it is reported under: its own `r` record, else
+    /// its run's (a tombstone says it has none).
+    pub(crate) fn stored_row(&self, id: TicketId) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let key = keys::row(id);
+        match self.tree.get(&key)? {
+            Some(v) if v.is_empty() => Ok(None),
+            Some(v) => Ok(Some((key, v.to_vec()))),
+            None => {
+                let Some(run) = self.run_of_ticket(id)? else { return Ok(None) };
+                match run.entry_of_ticket(id) {
+                    Some(entry) => Ok(entry?.row.map(|row| (run.key().to_vec(), row.to_vec()))),
+                    None => Err(corrupt(run.key(), "the run is shorter than its pointer says")),
+                }
+            }
+        }
     }
 
     /// The row of any ticket: stored for open ones, derived for the others (which have no
@@ -265,17 +332,25 @@ impl Store {
     }
 
     pub fn event(&self, seq: u64) -> Result<Option<Event>> {
-        self.get_decoded(&keys::event(seq))
+        if let Some(event) = self.get_decoded(&keys::event(seq))? {
+            return Ok(Some(event));
+        }
+        match self.run_of_seq(seq)? {
+            Some(run) => run.entry_of_seq(seq).map(|e| e.and_then(|e| e.event())).transpose(),
+            None => Ok(None),
+        }
     }
 
     /// Events with a sequence number greater than `after`, in order: how a reader resumes.
     pub fn events_after(&self, after: u64) -> impl Iterator<Item = Result<Event>> + '_ {
-        let start = keys::event(after.saturating_add(1));
-        let end = keys::event(u64::MAX);
-        self.tree.range(start..=end).map(|item| {
+        let from = after.saturating_add(1);
+        let own = self.tree.range(keys::event(from)..=keys::event(u64::MAX)).map(|item| {
             let (k, v) = item?;
-            decode_at(&k, &v)
-        })
+            let seq = keys::trailing_u64(&k).ok_or_else(|| corrupt(&k, "bad event key"))?;
+            Ok((seq, decode_at(&k, &v)?))
+        });
+        let in_runs = self.run_entries_from(from, |e| e.event());
+        run::merge(own, in_runs).map(|item| item.map(|(_, e)| e))
     }
 
     pub(crate) fn last_id_in(&self, tag: u8) -> Result<u64> {
@@ -283,23 +358,18 @@ impl Store {
     }
 
     pub fn last_seq(&self) -> Result<u64> {
-        Ok(self.last_in_space(keys::EVENT)?.unwrap_or(0))
+        let in_runs = self.last_in_runs()?.map_or(0, |(seq, _)| seq);
+        Ok(self.last_in_space(keys::EVENT)?.unwrap_or(0).max(in_runs))
     }
 
     pub fn last_ticket_id(&self) -> Result<u64> {
-        Ok(self.last_in_space(keys::TICKET)?.unwrap_or(0))
+        let in_runs = self.last_in_runs()?.map_or(0, |(_, id)| id);
+        Ok(self.last_in_space(keys::TICKET)?.unwrap_or(0).max(in_runs))
     }
 
     fn last_in_space(&self, tag: u8) -> Result<Option<u64>> {
         let last = self.tree.range(vec![tag]..vec![tag + 1]).next_back().transpose()?;
         Ok(last.and_then(|(k, _)| keys::trailing_u64(&k)))
-    }
-
-    pub fn external(&self, channel: &str, channel_ticket_id: &str) -> Result<Option<TicketId>> {
-        Ok(self
-            .tree
-            .get(keys::external(channel, channel_ticket_id))?
-            .and_then(|v| v.as_ref().try_into().ok().map(|b| TicketId(u64::from_be_bytes(b)))))
     }
 
     /// Tickets in one status, in id order.
@@ -349,28 +419,53 @@ impl Store {
             })
     }
 
-    /// Open tickets with a running clock, nearest due first.
+    /// Open tickets with a running clock, nearest due first: from the rows, which hold each
+    /// open ticket's earliest due instant (schema 4 keeps no deadline keys: nothing but this
+    /// reads them, and a bulk load paid a key a row for them).
     pub fn deadlines(&self) -> impl Iterator<Item = Result<(Timestamp, TicketId)>> + '_ {
-        self.tree.scan_prefix([keys::DEADLINE]).map(|item| {
-            let (k, _) = item?;
-            keys::parse_deadline(&k).ok_or_else(|| corrupt(&k, "bad deadline key"))
-        })
+        let mut due = Vec::new();
+        let mut failed = None;
+        for row in self.open_rows() {
+            match row {
+                Ok(row) => due.extend(row.earliest_due.map(|at| (at, row.id))),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        due.sort_unstable();
+        failed.map(Err).into_iter().chain(due.into_iter().map(Ok))
     }
 
     /// Every ticket id, in order.
     pub fn all_ids(&self) -> impl Iterator<Item = Result<TicketId>> + '_ {
-        self.tree.scan_prefix([keys::TICKET]).keys().map(|k| {
+        let own = self.tree.scan_prefix([keys::TICKET]).keys().map(|k| {
             let k = k?;
-            keys::trailing_id(&k).ok_or_else(|| corrupt(&k, "bad ticket key"))
-        })
+            keys::trailing_u64(&k).map(|id| (id, ())).ok_or_else(|| corrupt(&k, "bad ticket key"))
+        });
+        let in_runs = self.run_pointers().flat_map(|pointer| -> Vec<Result<(u64, ())>> {
+            match pointer {
+                Ok((first, _, n)) => (first..first + n).map(|id| Ok((id, ()))).collect(),
+                Err(e) => vec![Err(e)],
+            }
+        });
+        run::merge(own, in_runs).map(|item| item.map(|(id, ())| TicketId(id)))
     }
 
     /// The stored rows: one per open ticket.
     pub fn open_rows(&self) -> impl Iterator<Item = Result<Row>> + '_ {
-        self.tree.scan_prefix([keys::ROW]).map(|item| {
+        let own = self.tree.scan_prefix([keys::ROW]).map(|item| {
             let (k, v) = item?;
-            decode_at(&k, &v)
-        })
+            let id = keys::trailing_u64(&k).ok_or_else(|| corrupt(&k, "bad row key"))?;
+            // An empty value is a tombstone over a run's row: no row.
+            Ok((id, if v.is_empty() { None } else { Some(decode_at::<Row>(&k, &v)?) }))
+        });
+        let in_runs = self.run_tickets(|e| match e.row {
+            Some(row) => Ok(Some(Some(decode_at::<Row>(&keys::row(e.id), row)?))),
+            None => Ok(None),
+        });
+        run::merge(own, in_runs).filter_map(|item| item.map(|(_, row)| row).transpose())
     }
 
     /// Raw keys of one space, for consistency checks.
@@ -384,6 +479,14 @@ impl Store {
             None => Ok(None),
         }
     }
+}
+
+/// A ticket a run holds: its creation event folded.
+fn ticket_of_entry(entry: &run::Entry) -> Result<Ticket> {
+    let event = entry.event()?;
+    crate::domain::event::apply(None, &event)
+        .filter(|t| t.id == entry.id)
+        .ok_or_else(|| corrupt(&keys::event(entry.seq), "the event of a run does not create its ticket"))
 }
 
 pub(crate) fn decode_at<T: serde::de::DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T> {

@@ -5,6 +5,7 @@ use super::codec;
 use super::index::{self, Entry, IndexDelta};
 use super::keys::{self, TextIndex};
 use super::row::Row;
+use super::run::RunDraft;
 use crate::domain::event::Event;
 use crate::domain::ticket::{Ticket, TicketId};
 use serde::{Deserialize, Serialize};
@@ -24,8 +25,17 @@ pub enum StoredTicket {
 pub struct WriteSet {
     batch: sled::Batch,
     pub(crate) index: IndexDelta,
+    /// Alarm index changes, applied block by block (`alarm.rs`).
+    pub(in crate::store) alarms: super::alarm::AlarmDelta,
+    /// External ids, applied block by block (`external.rs`).
+    pub(in crate::store) externals: super::external::ExternalDelta,
     /// Events in the order written, encoded: `Store::apply` links each into the hash chain.
     events: Vec<(u64, Vec<u8>)>,
+    /// When set, every event of the set goes into one run record (`run.rs`), event `i`
+    /// creating ticket `first_id + i`.
+    run: Option<RunDraft>,
+    /// Tickets whose row goes away: removed, or a tombstone over their run's (`Store::commit`).
+    rows_gone: Vec<TicketId>,
     writes: usize,
 }
 
@@ -39,22 +49,22 @@ impl WriteSet {
         WriteSet {
             batch: sled::Batch::default(),
             index: IndexDelta::default(),
+            alarms: Default::default(),
+            externals: Default::default(),
             events: Vec::new(),
+            run: None,
+            rows_gone: Vec::new(),
             writes: 0,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.writes == 0 && self.index.is_empty()
+        self.writes == 0 && self.index.is_empty() && self.alarms.is_empty() && self.externals.is_empty()
     }
 
     pub fn put_event(&mut self, event: &Event) {
         self.events.push((event.seq, codec::encode(event)));
         self.writes += 1;
-    }
-
-    pub fn put_external(&mut self, channel: &str, channel_ticket_id: &str, id: TicketId) {
-        self.insert(keys::external(channel, channel_ticket_id), id.0.to_be_bytes().to_vec());
     }
 
     pub fn put_meta(&mut self, name: &str, value: Vec<u8>) {
@@ -73,8 +83,24 @@ impl WriteSet {
         if new.status.is_open() {
             self.insert(keys::row(new.id), codec::encode(new_row));
         } else if old.is_some_and(|(t, _)| t.status.is_open()) {
-            self.remove(keys::row(new.id));
+            self.rows_gone.push(new.id);
+            self.writes += 1;
         }
+        self.put_index_entries(old, new, new_row);
+    }
+
+    /// Writes a ticket just created by `event` into the set's run (see `run.rs`): its event and
+    /// its row go into the run record, its index entries are written as for any ticket. The
+    /// tickets of a run must come in the order of their events, with consecutive ids, and the
+    /// set must hold no other event (`Store::commit` refuses it otherwise).
+    pub fn put_run_ticket(&mut self, event: &Event, new: &Ticket, new_row: &Row) {
+        let run = self.run.get_or_insert_with(|| RunDraft { first_id: new.id, rows: Vec::new() });
+        run.rows.push(new.status.is_open().then(|| codec::encode(new_row)));
+        self.put_event(event);
+        self.put_index_entries(None, new, new_row);
+    }
+
+    fn put_index_entries(&mut self, old: Option<(&Ticket, &Row)>, new: &Ticket, new_row: &Row) {
         let before = old.map(|(t, r)| index_entries(t, r)).unwrap_or_default();
         let after = index_entries(new, new_row);
         for gone in before.difference(&after) {
@@ -100,8 +126,8 @@ impl WriteSet {
         self.remove(key);
     }
 
-    pub(crate) fn into_parts(self) -> (sled::Batch, IndexDelta, Vec<(u64, Vec<u8>)>) {
-        (self.batch, self.index, self.events)
+    pub(crate) fn into_parts(self) -> Parts {
+        Parts { batch: self.batch, events: self.events, run: self.run, rows_gone: self.rows_gone }
     }
 
     pub(crate) fn batch_mut(&mut self) -> &mut sled::Batch {
@@ -117,6 +143,14 @@ impl WriteSet {
         self.batch.remove(key);
         self.writes += 1;
     }
+}
+
+/// A write set as `Store::commit` writes it.
+pub(crate) struct Parts {
+    pub batch: sled::Batch,
+    pub events: Vec<(u64, Vec<u8>)>,
+    pub run: Option<RunDraft>,
+    pub rows_gone: Vec<TicketId>,
 }
 
 /// One index entry of a ticket: a bit in a block, or (for deadlines) a key of its own.
@@ -150,9 +184,9 @@ pub fn indexed_values(t: &Ticket) -> Vec<(TextIndex, String)> {
     out
 }
 
-/// Every index entry a ticket should have: its status, one per index it has a value for, and
-/// its earliest deadline while it has one.
-pub fn index_entries(t: &Ticket, row: &Row) -> BTreeSet<Indexed> {
+/// Every index entry a ticket should have: its status and one per index it has a value for.
+/// Its earliest deadline is in its row (`Store::deadlines` reads them from there).
+pub fn index_entries(t: &Ticket, _row: &Row) -> BTreeSet<Indexed> {
     let id = t.id;
     let mut out = BTreeSet::new();
     out.insert(Indexed::Block(Entry::valued(keys::STATUS, &[t.status.tag()], id)));
@@ -163,9 +197,6 @@ pub fn index_entries(t: &Ticket, row: &Row) -> BTreeSet<Indexed> {
             Entry::valued(index.tag(), value.as_bytes(), id)
         };
         out.insert(Indexed::Block(entry));
-    }
-    if let Some(due) = row.earliest_due {
-        out.insert(Indexed::Key(keys::deadline(due, id)));
     }
     out
 }

@@ -6,8 +6,9 @@ use crate::config;
 use crate::domain::alarm::AlarmMemory;
 use crate::domain::ticket::TicketId;
 use crate::engine::{Command, Engine, Envelope, Outcome};
-use crate::store::{Store, codec, keys};
+use crate::store::{Store, alarm, codec, keys};
 use crate::time::{Clock, Timestamp};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The sample store, then 10:50 the same morning: ticket #1, dispatched to 大良 at 10:00, is
@@ -23,12 +24,19 @@ fn store_with_an_alarm(dir: &std::path::Path) -> (Engine, config::Config) {
     (engine, config)
 }
 
-fn alarm_keys(store: &Store, id: u64) -> Vec<Vec<u8>> {
-    store
-        .keys_in_space(keys::ALARM)
-        .map(Result::unwrap)
-        .filter(|k| keys::parse_alarm(k).is_some_and(|(_, t)| t == TicketId(id)))
-        .collect()
+/// Rewrites the alarm block of `at` with `edit`, as the writer encodes it.
+fn edit_alarm_block(store: &Store, at: Timestamp, edit: impl FnOnce(&mut BTreeSet<(i64, u64)>)) {
+    let key = alarm::block_key(at);
+    let mut set: BTreeSet<(i64, u64)> = match store.tree().get(&key).unwrap() {
+        Some(v) => alarm::decode_block(&v).unwrap().into_iter().map(|(at, id)| (at.millis(), id.0)).collect(),
+        None => BTreeSet::new(),
+    };
+    edit(&mut set);
+    if set.is_empty() {
+        store.tree().remove(key).unwrap();
+    } else {
+        store.tree().insert(key, alarm::encode_block(&set)).unwrap();
+    }
 }
 
 #[test]
@@ -78,11 +86,12 @@ fn missing_and_stale_alarm_keys_are_reported_only_with_the_rules() {
     let dir = tempfile::tempdir().unwrap();
     let (engine, config) = store_with_an_alarm(dir.path());
     let store = engine.store();
-    let [key] = alarm_keys(store, 1).try_into().expect("ticket #1 has one next alarm");
-    store.tree().remove(&key).unwrap();
+    let alarms: Vec<_> = store.alarms().map(Result::unwrap).filter(|(_, t)| *t == TicketId(1)).collect();
+    let [(at, _)] = alarms.try_into().expect("ticket #1 has one next alarm");
+    edit_alarm_block(store, at, |set| assert!(set.remove(&(at.millis(), 1))));
     // #5 was returned to its channel: it has no clock left to alarm on.
-    let stale = keys::alarm(Timestamp::parse("2026-03-03 09:00").unwrap(), TicketId(5));
-    store.tree().insert(&stale, vec![]).unwrap();
+    let stale = Timestamp::parse("2026-03-03 09:00").unwrap();
+    edit_alarm_block(store, stale, |set| assert!(set.insert((stale.millis(), 5))));
     assert!(verify(store).unwrap().is_ok(), "without the rules the alarm index is not compared");
     let report = verify_with(store, &config).unwrap();
     assert_eq!(problems_with(&report, "#1 missing from alarms at"), 1, "{report}");

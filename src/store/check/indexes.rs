@@ -1,6 +1,7 @@
 //! The index blocks, deadline keys and alarm keys of a pass against the entries its tickets call for: every
 //! block well formed, readable and non-empty, no entry stale or missing, each ticket in one
-//! status.
+//! status. Since schema 4 no ticket calls for a deadline key (its row holds its due instant), so
+//! any left is reported stale.
 
 use super::Pass;
 use super::describe::show;
@@ -201,19 +202,41 @@ impl Pass<'_> {
         }
         // The alarm index is compared only when the pass knows the rules it was built with.
         if self.config.is_some() {
-            for k in self.store.tree().scan_prefix([keys::ALARM]).keys() {
-                let k = k?;
-                let Some((at, id)) = keys::parse_alarm(&k).filter(|_| k.len() == 17) else {
+            for block in self.store.alarm_blocks() {
+                let (k, start, alarms) = block?;
+                let Some(start) = start else {
                     if self.first {
-                        self.problems.push(format!("malformed alarm key {} ({} bytes)", show(&k), k.len()));
+                        self.problems.push(format!(
+                            "malformed alarm block key {} ({} bytes)",
+                            show(&k),
+                            k.len()
+                        ));
                     }
                     continue;
                 };
-                if !self.range.contains(id) {
+                let Some(alarms) = alarms else {
+                    if self.first {
+                        self.problems.push(format!("unreadable alarm block from {}", start.rfc3339()));
+                    }
                     continue;
+                };
+                if alarms.is_empty() && self.first {
+                    self.problems.push(format!("empty alarm block from {}", start.rfc3339()));
                 }
-                if !expected.remove(&Indexed::Key(k.to_vec())) && !unknown.contains(&id) {
-                    self.problems.push(format!("#{id} stale in {}", describe_alarm(at)));
+                for (at, id) in alarms {
+                    if self.first && crate::store::alarm::block_key(at) != k {
+                        self.problems.push(format!(
+                            "#{id}'s alarm at {} is in the block from {}",
+                            at.rfc3339(),
+                            start.rfc3339()
+                        ));
+                    }
+                    if !self.range.contains(id) {
+                        continue;
+                    }
+                    if !expected.remove(&Indexed::Key(keys::alarm(at, id))) && !unknown.contains(&id) {
+                        self.problems.push(format!("#{id} stale in {}", describe_alarm(at)));
+                    }
                 }
             }
         }

@@ -27,7 +27,7 @@ mod indexes;
 mod projections;
 mod replay;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use super::index::BLOCK_SHIFT;
 use super::{Result, Store};

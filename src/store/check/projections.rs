@@ -13,6 +13,7 @@ use crate::store::Result;
 use crate::store::codec::{self, CodecError};
 use crate::store::keys;
 use crate::store::row::Row;
+use crate::store::run;
 use crate::store::write::{Indexed, StoredTicket, index_entries};
 use std::collections::{BTreeMap, HashSet};
 
@@ -38,8 +39,27 @@ impl Pass<'_> {
         let mut out = Projections::default();
         let mut seen = HashSet::new();
         let (start, end) = self.range.keys_of(keys::TICKET);
-        for item in self.store.tree().range(start..end) {
+        let own = self.store.tree().range(start..end).map(|item| {
             let (k, v) = item?;
+            Ok((keys::trailing_u64(&k).unwrap_or(0), (k.to_vec(), v.to_vec())))
+        });
+        // A ticket in a run is stored as its creation event, as a `t` stub would say.
+        let range = self.range;
+        let in_runs = self.store.run_pointers().flat_map(move |pointer| -> Vec<Result<_>> {
+            let (first, seq, n) = match pointer {
+                Ok(p) => p,
+                Err(e) => return vec![Err(e)],
+            };
+            (first..first + n)
+                .filter(|id| range.contains(TicketId(*id)))
+                .map(|id| {
+                    let stub = StoredTicket::AtCreation { seq: seq + (id - first) };
+                    Ok((id, (keys::ticket(TicketId(id)), codec::encode(&stub))))
+                })
+                .collect()
+        });
+        for item in run::merge(own, in_runs) {
+            let (_, (k, v)) = item?;
             let Some(id) = keys::trailing_id(&k).filter(|_| k.len() == 9) else {
                 self.problems.push(format!("malformed ticket key {}", show(&k)));
                 continue;
@@ -178,7 +198,7 @@ impl Pass<'_> {
     /// still runs.
     fn check_row(&mut self, t: &Ticket) -> Result<Row> {
         let id = t.id;
-        let raw = self.store.tree().get(keys::row(id))?;
+        let raw = self.store.stored_row(id)?.map(|(_, bytes)| bytes);
         if !t.status.is_open() {
             if raw.is_some() {
                 self.problems.push(format!(

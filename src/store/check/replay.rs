@@ -8,7 +8,6 @@ use crate::domain::event::{self, Event, EventBody};
 use crate::domain::ticket::{Ticket, TicketId};
 use crate::store::Result;
 use crate::store::codec;
-use crate::store::keys;
 use std::collections::BTreeMap;
 
 /// One ticket's share of the log, folded as far as it goes.
@@ -36,11 +35,16 @@ impl Pass<'_> {
     pub(super) fn replay_log(&mut self) -> Result<BTreeMap<TicketId, Replay>> {
         let mut replays: BTreeMap<TicketId, Replay> = BTreeMap::new();
         let mut next_seq = 1u64;
-        for item in self.store.tree().scan_prefix([keys::EVENT]) {
-            let (k, v) = item?;
-            let Some(seq) = keys::trailing_u64(&k).filter(|_| k.len() == 9) else {
+        for item in self.store.raw_events() {
+            let raw = item?;
+            let Some(seq) = raw.seq else {
                 if self.first {
-                    self.problems.push(format!("malformed event key {}", show(&k)));
+                    match &raw.value {
+                        Err(why) => {
+                            self.problems.push(format!("run {} is unreadable: {why}", show(&raw.key)))
+                        }
+                        Ok(_) => self.problems.push(format!("malformed event key {}", show(&raw.key))),
+                    }
                 }
                 continue;
             };
@@ -51,6 +55,15 @@ impl Pass<'_> {
                 }
                 next_seq = seq + 1;
             }
+            let v = match raw.value {
+                Ok(v) => v,
+                Err(why) => {
+                    if self.first {
+                        self.problems.push(format!("event {seq} is unreadable: its run is damaged: {why}"));
+                    }
+                    continue;
+                }
+            };
             let event: Event = match codec::decode(&v) {
                 Ok(e) => e,
                 Err(e) => {
