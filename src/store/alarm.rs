@@ -92,7 +92,7 @@ impl AlarmDelta {
 /// written (or removed when empty) once.
 pub(super) fn resolve_alarm_blocks(tree: &sled::Tree, set: &mut WriteSet) -> Result<()> {
     for (key, edit) in std::mem::take(&mut set.alarms.blocks) {
-        let mut current: std::collections::BTreeSet<Alarm> = match tree.get(&key)? {
+        let current: std::collections::BTreeSet<Alarm> = match tree.get(&key)? {
             Some(bytes) => decode_block(&bytes)
                 .ok_or_else(|| corrupt(&key, "unreadable alarm block"))?
                 .into_iter()
@@ -100,14 +100,9 @@ pub(super) fn resolve_alarm_blocks(tree: &sled::Tree, set: &mut WriteSet) -> Res
                 .collect(),
             None => Default::default(),
         };
-        for item in &edit.remove {
-            current.remove(item);
-        }
-        current.extend(edit.add);
-        if current.is_empty() {
-            set.batch_mut().remove(key);
-        } else {
-            set.batch_mut().insert(key, encode_block(&current));
+        match super::index::edited(current, &edit.remove, edit.add) {
+            None => set.batch_mut().remove(key),
+            Some(current) => set.batch_mut().insert(key, encode_block(&current)),
         }
     }
     Ok(())

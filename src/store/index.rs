@@ -171,6 +171,20 @@ pub struct IndexDelta {
     pub blocks: BTreeMap<Vec<u8>, BlockEdit>,
 }
 
+/// A block's members after an edit (`remove` taken out, then `add` put in); None when none
+/// are left, and the block goes.
+pub(crate) fn edited<T: Ord>(
+    mut current: BTreeSet<T>,
+    remove: &BTreeSet<T>,
+    add: BTreeSet<T>,
+) -> Option<BTreeSet<T>> {
+    for item in remove {
+        current.remove(item);
+    }
+    current.extend(add);
+    (!current.is_empty()).then_some(current)
+}
+
 #[derive(Default)]
 pub struct BlockEdit {
     pub add: BlockSet,

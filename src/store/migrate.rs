@@ -38,6 +38,17 @@ const CHUNK: usize = 500;
 /// The spaces that hold derived data, rebuilt by a migration.
 const DERIVED: &[u8] = b"rdscuownkpa";
 
+/// Schema 3 to 4: no deadline keys, the alarm index and the external ids in blocks.
+fn from_schema_3(store: &Store) -> Result<()> {
+    drop_space(store, keys::DEADLINE)?;
+    alarm_keys_into_blocks(store)?;
+    super::external::keys_into_blocks(store)?;
+    let mut set = WriteSet::empty();
+    set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
+    store.commit(set)?;
+    store.flush()
+}
+
 pub fn bring_up_to_date(store: &Store) -> Result<()> {
     let found = store.meta_u64("schema")?;
     match found {
@@ -47,24 +58,12 @@ pub fn bring_up_to_date(store: &Store) -> Result<()> {
         Some(v) if v == SCHEMA => Ok(()),
         Some(3) => {
             tracing::info!(from = 3, to = SCHEMA, "migrating store: bulk loads may now be kept as runs");
-            drop_space(store, keys::DEADLINE)?;
-            alarm_keys_into_blocks(store)?;
-            super::external::keys_into_blocks(store)?;
-            let mut set = WriteSet::empty();
-            set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
-            store.commit(set)?;
-            store.flush()
+            from_schema_3(store)
         }
         Some(2) => {
             tracing::info!(from = 2, to = SCHEMA, "migrating store: linking the events into the audit chain");
             store.link_existing_events()?;
-            drop_space(store, keys::DEADLINE)?;
-            alarm_keys_into_blocks(store)?;
-            super::external::keys_into_blocks(store)?;
-            let mut set = WriteSet::empty();
-            set.put_meta("schema", SCHEMA.to_be_bytes().to_vec());
-            store.commit(set)?;
-            store.flush()
+            from_schema_3(store)
         }
         _ if store.tree().is_empty() => {
             let mut set = WriteSet::empty();

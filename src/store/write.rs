@@ -217,7 +217,7 @@ pub(crate) fn resolve_blocks(tree: &sled::Tree, set: &mut WriteSet) -> Result<()
     let blocks = std::mem::take(&mut set.index.blocks);
     for (key, edit) in blocks {
         let hashed = key.first().is_some_and(|tag| TextIndex::hashed_tag(*tag));
-        let mut current = match tree.get(&key)? {
+        let current = match tree.get(&key)? {
             Some(bytes) => {
                 let decoded =
                     if hashed { index::decode_hashed(&bytes) } else { index::decode_valued(&bytes) };
@@ -225,15 +225,13 @@ pub(crate) fn resolve_blocks(tree: &sled::Tree, set: &mut WriteSet) -> Result<()
             }
             None => Default::default(),
         };
-        for item in &edit.remove {
-            current.remove(item);
-        }
-        current.extend(edit.add);
-        if current.is_empty() {
-            set.batch_mut().remove(key);
-        } else {
-            let bytes = if hashed { index::encode_hashed(&current) } else { index::encode_valued(&current) };
-            set.batch_mut().insert(key, bytes);
+        match index::edited(current, &edit.remove, edit.add) {
+            None => set.batch_mut().remove(key),
+            Some(current) => {
+                let bytes =
+                    if hashed { index::encode_hashed(&current) } else { index::encode_valued(&current) };
+                set.batch_mut().insert(key, bytes);
+            }
         }
     }
     Ok(())
