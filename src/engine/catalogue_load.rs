@@ -25,9 +25,7 @@ impl Catalogue {
         also: Option<&mut dyn FnMut(&Ticket)>,
     ) -> Result<Option<Catalogue>, StoreError> {
         let Some(also) = also else {
-            let read = stored::read(store, config, pace, background);
-            store.close_derived();
-            if let Some((mut cat, unreadable)) = read? {
+            if let Some((mut cat, unreadable)) = stored::read(store, config, pace, background)? {
                 let derived = cat.catch_up(store, config, unreadable)?;
                 // Tickets derived again were put in place before any view kept a position.
                 cat.shifts = 0;
@@ -130,9 +128,9 @@ impl Shared {
         self.store_lazily.store(true, AtomicOrdering::Relaxed);
     }
 
-    /// Writes what catch-ups derived again since the store's copy was last written, then
-    /// closes the derived database. The database opens before the catalogue is locked: a
-    /// search meanwhile waits for the write only.
+    /// Writes what catch-ups derived again since the store's copy was last written (the
+    /// caller closes the derived database). The database opens before the catalogue is
+    /// locked: a search meanwhile waits for the write only.
     pub(in crate::engine) fn store_unstored(&self, store: &Store) {
         if self.read().unstored.is_empty() {
             return;
@@ -142,7 +140,6 @@ impl Shared {
             // Kept to try again: a copy behind is only more to derive at the next start.
             Err(e) => tracing::warn!(error = %e, "the changed catalogue was not stored"),
         }
-        store.close_derived();
     }
 
     /// Makes a load in progress (or to come) give up: the store is closing.
@@ -229,6 +226,7 @@ impl Shared {
         } else if !self.store_lazily.load(AtomicOrdering::Relaxed) {
             drop(cat);
             self.store_unstored(store);
+            store.close_derived();
         }
         Ok(Some(seq))
     }
@@ -249,6 +247,7 @@ impl Shared {
         self.write().catch_up(store, config, Vec::new())?;
         if !self.store_lazily.load(AtomicOrdering::Relaxed) {
             self.store_unstored(store);
+            store.close_derived();
         }
         Ok(self.read())
     }

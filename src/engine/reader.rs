@@ -168,10 +168,12 @@ impl Reader {
     }
 
     /// Writes to the store's copies what was derived again since they were last written
-    /// (tickets changed since); a cache: a failure is logged, and the next start derives them.
+    /// (tickets changed since), the derived database opened once for both and closed after;
+    /// a cache: a failure is logged, and the next start derives them.
     pub fn store_derived(&self) {
         self.catalogue.store_unstored(&self.store);
         self.stats_cache().store_unstored(&self.store);
+        self.store.close_derived();
     }
 
     /// Loads the catalogue of every ticket and the statistics' facts now, on a thread of its

@@ -172,7 +172,6 @@ impl StatsCache {
             }
             Err(e) => return Err(e),
         };
-        store.close_derived();
         let read_ms = started.elapsed().as_millis() as u64;
         (self.table, self.seq, self.loaded, self.stored) = (table, stamp.seq, true, Some(stamp));
         let caught_up = self.catch_up(store, config, now, unreadable)?;
@@ -234,7 +233,7 @@ impl StatsCache {
     }
 
     /// Writes the facts of the tickets derived again since the last write and the names given
-    /// out since, as of event `self.seq`, then closes the derived database.
+    /// out since, as of event `self.seq` (the caller closes the derived database).
     pub(super) fn store_unstored(&mut self, store: &Store) {
         if self.unstored.is_empty() {
             return;
@@ -261,7 +260,6 @@ impl StatsCache {
                 false
             }
         };
-        store.close_derived();
         self.stored = written.then_some(stamp);
     }
 
@@ -292,6 +290,7 @@ impl StatsCache {
         self.unstored.extend(changed);
         if !self.store_lazily {
             self.store_unstored(store);
+            store.close_derived();
         }
         Ok(derived)
     }

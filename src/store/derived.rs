@@ -98,19 +98,19 @@ impl DerivedDb {
     }
 
     fn tree(self: &Arc<Self>, name: &str) -> Result<DerivedTree> {
-        let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        if db.is_none() {
-            *db = Some(
-                sled::Config::new()
+        let mut open = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        let db = match &*open {
+            Some(db) => db.clone(),
+            None => {
+                let db = sled::Config::new()
                     .path(&self.dir)
                     .cache_capacity(self.cache_bytes)
                     .flush_every_ms(Some(1000))
-                    .open()?,
-            );
-        }
-        let tree = db.as_ref().map(|db| db.open_tree(name)).transpose()?;
-        let tree =
-            tree.ok_or_else(|| super::corrupt(name.as_bytes(), "the derived database did not open"))?;
+                    .open()?;
+                open.insert(db).clone()
+            }
+        };
+        let tree = db.open_tree(name)?;
         Ok(DerivedTree { tree, name: name.to_string(), db: self.clone(), _user: self.users.clone() })
     }
 
