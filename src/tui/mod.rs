@@ -218,7 +218,7 @@ async fn event_loop(
                 timing::step("first rows drawn");
             }
         }
-        for ask in resting.sort(std::mem::take(&mut held), Instant::now()) {
+        for ask in resting.send_now(std::mem::take(&mut held), Instant::now()) {
             link.ask(ask);
         }
         let preview_due = resting.due().map(tokio::time::Instant::from_std);

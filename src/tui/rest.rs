@@ -20,7 +20,7 @@ pub struct Resting {
 impl Resting {
     /// The asks to send now; a preview among them waits until `now + PREVIEW_REST`, in place
     /// of one waiting already.
-    pub fn sort(&mut self, asks: Vec<Ask>, now: Instant) -> Vec<Ask> {
+    pub fn send_now(&mut self, asks: Vec<Ask>, now: Instant) -> Vec<Ask> {
         let mut send = Vec::with_capacity(asks.len());
         for ask in asks {
             match ask {
@@ -58,7 +58,7 @@ mod tests {
         // Three steps down, 5 ms apart: each asks the preview of its ticket and the next rows.
         for (i, id) in [101, 102, 103].into_iter().enumerate() {
             let now = start + step * i as u32;
-            let sent = resting.sort(vec![Ask::Preview(TicketId(id)), Ask::Health], now);
+            let sent = resting.send_now(vec![Ask::Preview(TicketId(id)), Ask::Health], now);
             assert!(matches!(sent.as_slice(), [Ask::Health]), "other asks go at once: {sent:?}");
             assert!(resting.take_due(now + step / 2).is_none(), "not while the cursor moves");
         }
