@@ -4,6 +4,7 @@
 //! one writer; `import`, `config` and `cli` are edges.
 
 pub mod allocator;
+pub mod arena;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -605,4 +605,85 @@ mod tests {
             "办结：经调解，商家退还部分费用，消费者接受处理结果，挽回经济损失 2517.00元"
         );
     }
+
+    /// `stats::FactTable::put_again` keeps a ticket's hot words through its later events: only
+    /// the events that create a ticket write its title and facts.
+    #[test]
+    fn no_event_after_registration_changes_a_tickets_title_or_facts() {
+        let at = Timestamp::parse("2026-11-28T10:00:00+08:00").unwrap();
+        let event = |seq: u64, body: EventBody| Event {
+            seq,
+            ticket: TicketId(7),
+            at,
+            actor: "王敏".into(),
+            before: None,
+            after: Status::Registered,
+            body,
+            clocks: None,
+        };
+        let mut new = NewTicket::default();
+        new.dispute.title = "容桂某商场预付卡无法退款".into();
+        new.dispute.facts = Some("消费者于2026年10月办理健身预付卡，商家闭店后拒绝退款。".into());
+        let registration = Registration { kind: Kind::Complaint, ticket: new, flags: BTreeSet::new() };
+        let first = apply(None, &event(1, EventBody::Registered(Box::new(registration)))).unwrap();
+        let note = || Some("已电话联系".to_string());
+        let unit = || "容桂市场监管所".to_string();
+        let later = [
+            EventBody::Triaged { kind: Kind::Report, category: Some("预付卡".into()), dispute_type: None },
+            EventBody::Dispatched { unit: unit() },
+            EventBody::DispatchedWithoutSms { unit: unit() },
+            EventBody::Signed { unit: unit() },
+            EventBody::Contacted { note: "已联系".into() },
+            EventBody::Accepted,
+            EventBody::Refused { reason: "not_ours".into(), note: note() },
+            EventBody::MediationStarted,
+            EventBody::Settled { agreement: "退款".into(), amount_recovered: Some(Fen(120_000)) },
+            EventBody::MediationEnded { reason: "settled".into() },
+            EventBody::Verified { findings: "属实".into() },
+            EventBody::FilingDecided { filed: false, note: "不予立案".into() },
+            EventBody::ReporterTold { note: "已告知".into() },
+            EventBody::Answered { text: "已答复".into() },
+            EventBody::Resolved { result: "商家退款".into(), amount_recovered: None },
+            EventBody::WrittenBack { note: note() },
+            EventBody::FollowedUp { satisfaction: Satisfaction::Satisfied, note: note() },
+            EventBody::Closed,
+            EventBody::Reopened { reason: "消费者不满意".into() },
+            EventBody::ReturnedByUnit { unit: unit(), reason: "not_ours".into(), note: note() },
+            EventBody::Recalled { unit: Some(unit()), reason: "派错".into() },
+            EventBody::Redispatched { from: None, unit: unit(), reason: "改派".into() },
+            EventBody::SplitInto { ticket: TicketId(8), kind: Kind::Report, note: note() },
+            EventBody::MergedInto { target: TicketId(9) },
+            EventBody::Absorbed { duplicate: TicketId(10) },
+            EventBody::Suspended { reason: "鉴定".into() },
+            EventBody::Resumed,
+            EventBody::Extended {
+                clock: "complaint_handling".into(),
+                working_days: 10,
+                reason: "案情复杂".into(),
+                approver: "李科长".into(),
+            },
+            EventBody::ReturnedToChannel { reason: "非本辖区".into(), note: note() },
+            EventBody::Assigned { owner: Some("王敏".into()) },
+            EventBody::NoteAdded { text: "补充材料".into() },
+            EventBody::Attached(Attachment { name: "发票.jpg".into(), uri: "file://发票.jpg".into() }),
+            EventBody::Reminded { note: note() },
+            EventBody::DeadlineAlarm {
+                clock: "complaint_handling".into(),
+                state: ClockState::Overdue,
+                due_at: at,
+            },
+            EventBody::Revealed,
+            EventBody::OutboxRetried { outbox: 3, kind: "sms".into() },
+        ];
+        let mut t = first.clone();
+        for (n, body) in later.into_iter().enumerate() {
+            let name = body.name();
+            t = apply(Some(t), &event(n as u64 + 2, body)).unwrap();
+            assert_eq!(
+                (&t.dispute.title, &t.dispute.facts),
+                (&first.dispute.title, &first.dispute.facts),
+                "{name}"
+            );
+        }
+    }
 }

@@ -11,6 +11,7 @@
 //! then each ticket's own texts.
 
 use super::window::{Fields, Sort};
+use crate::arena::{Position, TextArena};
 use crate::config::Config;
 use crate::domain::org::Organisation;
 use crate::domain::status::Status;
@@ -44,7 +45,7 @@ struct Slot {
     received: i64,
     due: i64,
     /// Where its title starts in the arena; its channel ticket id follows the title.
-    text_at: u32,
+    text_at: Position,
     title_len: u16,
     channel_ticket_id_len: u8,
     status: Status,
@@ -175,7 +176,7 @@ pub(super) struct Catalogue {
     shifts: u64,
     /// In ticket number order.
     slots: Vec<Slot>,
-    text: String,
+    text: TextArena,
     channels: Names,
     towns: Names,
     districts: Names,
@@ -214,12 +215,10 @@ impl Fields for Entry<'_> {
         self.slot.returned
     }
     fn title(&self) -> &str {
-        let at = self.slot.text_at as usize;
-        &self.cat.text[at..at + self.slot.title_len as usize]
+        self.cat.title_of(self.slot)
     }
     fn channel_ticket_id(&self) -> &str {
-        let at = self.slot.text_at as usize + self.slot.title_len as usize;
-        &self.cat.text[at..at + self.slot.channel_ticket_id_len as usize]
+        self.cat.channel_ticket_id_of(self.slot)
     }
     fn respondent(&self) -> Option<&str> {
         self.cat.respondents.get(self.slot.respondent)
@@ -233,6 +232,21 @@ impl Fields for Entry<'_> {
     fn received_at(&self) -> Option<i64> {
         Some(self.slot.received).filter(|&r| r != NOT_RECEIVED)
     }
+}
+
+/// Makes room for one more slot, by an eighth of those held: doubled, the slots of a million
+/// tickets (64 MB) would be copied into twice their size at the first ticket registered after
+/// a start, both resident for that moment, and the half reserved empty after.
+fn grow_by_an_eighth(slots: &mut Vec<Slot>) {
+    if slots.len() == slots.capacity() {
+        slots.reserve_exact(slots.len() / 8 + 1);
+    }
+}
+
+/// Room for the slots of tickets numbered up to `last` and a sixty-fourth more (new tickets
+/// after a start), so that the first registrations move nothing.
+pub(super) fn room_for(last: usize) -> usize {
+    last + last / 64 + 1
 }
 
 /// `text` cut to at most `max` bytes, at a character boundary.
@@ -317,20 +331,39 @@ impl Catalogue {
         OrderKeys { cat: self, sort, ranks }
     }
 
-    fn slot_of(&mut self, row: &Row, config: &Config) -> Slot {
+    fn title_of(&self, slot: &Slot) -> &str {
+        self.text.get(slot.text_at, usize::from(slot.title_len))
+    }
+
+    fn channel_ticket_id_of(&self, slot: &Slot) -> &str {
+        let at = slot.text_at + u32::from(slot.title_len);
+        self.text.get(at, usize::from(slot.channel_ticket_id_len))
+    }
+
+    /// The slot of `row`; its texts are those of `before` (the ticket's slot until now) when
+    /// they did not change, else added to the arena: most changes of a ticket leave its title,
+    /// and the arena, which only grows, would otherwise grow with every change.
+    fn slot_of(&mut self, row: &Row, config: &Config, before: Option<&Slot>) -> Slot {
         let org = &config.org;
-        let text_at = self.text.len() as u32;
         let title = cut(&row.title, MAX_TITLE);
         let channel_ticket_id = cut(&row.channel_ticket_id, MAX_CHANNEL_TICKET_ID);
-        self.text.push_str(title);
-        self.text.push_str(channel_ticket_id);
+        let kept =
+            before.filter(|b| self.title_of(b) == title && self.channel_ticket_id_of(b) == channel_ticket_id);
+        let (text_at, title_len, channel_ticket_id_len) = match kept {
+            Some(b) => (b.text_at, b.title_len, b.channel_ticket_id_len),
+            // An arena of 4 GiB: the ticket is kept without its texts rather than not at all.
+            None => match self.text.push(&[title, channel_ticket_id]) {
+                Some(at) => (at, title.len() as u16, channel_ticket_id.len() as u8),
+                None => (0, 0, 0),
+            },
+        };
         Slot {
             id: row.id,
             received: row.received_at.map_or(NOT_RECEIVED, |t| t.millis()),
             due: row.earliest_due.map_or(NOT_DUE, |t| t.millis()),
             text_at,
-            title_len: title.len() as u16,
-            channel_ticket_id_len: channel_ticket_id.len() as u8,
+            title_len,
+            channel_ticket_id_len,
             status: row.status,
             returned: row.flags.contains(&Flag::ReturnedByUnit),
             channel: self.intern(Field::Channel, Some(&row.channel), org),
@@ -348,7 +381,7 @@ impl Catalogue {
     pub(super) fn of_rows(rows: &[Row], config: &Config) -> Catalogue {
         let mut cat = Catalogue { loaded: true, ..Catalogue::default() };
         for row in rows {
-            let slot = cat.slot_of(row, config);
+            let slot = cat.slot_of(row, config, None);
             cat.slots.push(slot);
         }
         cat
@@ -356,13 +389,16 @@ impl Catalogue {
 
     /// Puts `row` in place of its ticket's, or adds it in number order.
     pub(super) fn put(&mut self, row: &Row, config: &Config) {
-        let slot = self.slot_of(row, config);
-        match self.slots.binary_search_by_key(&row.id, |s| s.id) {
+        let found = self.slots.binary_search_by_key(&row.id, |s| s.id);
+        let before = found.ok().map(|at| self.slots[at]);
+        let slot = self.slot_of(row, config, before.as_ref());
+        match found {
             Ok(at) => self.slots[at] = slot,
             Err(at) => {
                 if at < self.slots.len() {
                     self.shifts += 1;
                 }
+                grow_by_an_eighth(&mut self.slots);
                 self.slots.insert(at, slot)
             }
         }

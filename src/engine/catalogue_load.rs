@@ -54,6 +54,7 @@ impl Catalogue {
             }
         }
         let mut cat = Catalogue { loaded: true, seq, ..Catalogue::default() };
+        cat.slots.reserve_exact(super::room_for(usize::try_from(store.last_ticket_id()?).unwrap_or(0)));
         let mut chunk = std::time::Instant::now();
         for (n, ticket) in store.tickets().enumerate() {
             if n % 4096 == 0 {
@@ -68,15 +69,13 @@ impl Catalogue {
             let ticket = ticket?;
             also(&ticket);
             let row = Row::of(&ticket, due.get(&ticket.id).copied());
-            let slot = cat.slot_of(&row, config);
+            let slot = cat.slot_of(&row, config, None);
             cat.slots.push(slot);
         }
         // Number order, whatever order the store keeps them in.
         if !cat.slots.is_sorted_by_key(|s| s.id) {
             cat.slots.sort_by_key(|s| s.id);
         }
-        cat.slots.shrink_to_fit();
-        cat.text.shrink_to_fit();
         cat.loaded_by = Some(Loaded::Scanned { tickets: cat.slots.len() });
         Ok(Some(cat))
     }
@@ -212,7 +211,7 @@ impl Shared {
             from,
             derived,
             slot_bytes = cat.slots.capacity() * std::mem::size_of::<Slot>(),
-            text_bytes = cat.text.capacity(),
+            text_bytes = cat.text.bytes(),
             respondents = cat.respondents.values.len(),
             ms = started.elapsed().as_millis() as u64,
             "catalogue loaded"

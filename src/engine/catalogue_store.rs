@@ -90,9 +90,7 @@ fn decode(cat: &mut Catalogue, id: TicketId, bytes: &[u8]) -> Option<Slot> {
     if FIELDS.iter().zip(r.names).any(|(&f, n)| n as usize > cat.names(f).values.len()) {
         return None;
     }
-    let text_at = u32::try_from(cat.text.len()).ok()?;
-    cat.text.push_str(r.title);
-    cat.text.push_str(r.channel_ticket_id);
+    let text_at = cat.text.push(&[r.title, r.channel_ticket_id])?;
     let [channel, town, district, unit, owner, respondent, category] = r.names;
     Some(Slot {
         id,
@@ -182,7 +180,7 @@ fn read_stamped(
     }
     let names = name_counts(&cat);
     let tickets = usize::try_from(store.last_ticket_id()?).unwrap_or(0);
-    cat.slots.reserve(tickets);
+    cat.slots.reserve_exact(super::room_for(tickets));
     let mut unreadable = Vec::new();
     let mut chunk = std::time::Instant::now();
     for (n, item) in tree.blocks().enumerate() {
@@ -196,9 +194,6 @@ fn read_stamped(
             chunk = std::time::Instant::now();
         }
         let (block, bytes) = item?;
-        if n == 1 {
-            reserve_text(&mut cat, tickets);
-        }
         for entry in records_in(block, &bytes) {
             let Some((id, record)) = entry else {
                 // The rest of the block does not read: its tickets are derived again.
@@ -218,19 +213,8 @@ fn read_stamped(
         cat.slots.sort_by_key(|s| s.id);
         cat.slots.dedup_by_key(|s| s.id);
     }
-    cat.slots.shrink_to_fit();
-    cat.text.shrink_to_fit();
     *cat.stored.get_mut().unwrap_or_else(|p| p.into_inner()) = Some(Stored { stamp, names });
     Ok(Some((cat, unreadable)))
-}
-
-/// Makes room in the arena for `tickets` tickets' texts, at the length of those read so far
-/// and a sixteenth more: grown by doubling instead, the arena (66 MB at 1,000,000 tickets) is
-/// copied into one twice its size and back as it is cut to fit, serve's peak memory.
-fn reserve_text(cat: &mut Catalogue, tickets: usize) {
-    let read = cat.slots.len().max(1);
-    let each = cat.text.len().div_ceil(read);
-    cat.text.reserve((each * tickets.saturating_sub(read)) / 16 * 17);
 }
 
 /// Writes the whole catalogue as the store's copy (after a scan of every ticket). A cache: a

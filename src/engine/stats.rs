@@ -108,7 +108,6 @@ impl StatsCache {
         let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
         let mut table = FactTable::with_room_for(store.last_ticket_id()?);
         if let Some(seq) = scan(Some(&mut |t| table.put(t, rules, now)))? {
-            table.settle();
             tracing::info!(
                 tickets = table.len(),
                 names = table.names.len(),
@@ -160,7 +159,6 @@ impl StatsCache {
                     }
                 }
             }
-            table.settle();
             Ok(Some((table, unreadable)))
         };
         let (table, unreadable) = match read() {
@@ -278,11 +276,14 @@ impl StatsCache {
         }
         let (mut changed, seen) = store.changed_after(self.seq)?;
         changed.extend(more);
-        let segmenter = self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
-        let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: Some(segmenter) };
+        // The segmenter is loaded for the first new ticket only (see `FactTable::put_again`).
+        let rules = Rules { sla: &config.sla, calendar: &config.calendar, segmenter: None };
         for &id in &changed {
-            if let Some(t) = store.ticket(id)? {
-                self.table.put(&t, rules, now);
+            let Some(t) = store.ticket(id)? else { continue };
+            if !self.table.put_again(&t, rules, now) {
+                let segmenter =
+                    self.segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org));
+                self.table.put(&t, Rules { segmenter: Some(segmenter), ..rules }, now);
             }
         }
         self.seq = seen.max(last);
@@ -310,7 +311,6 @@ impl StatsCache {
         for t in store.tickets() {
             table.put(&t?, rules, now);
         }
-        table.settle();
         tracing::info!(
             tickets = table.len(),
             ms = started.elapsed().as_millis() as u64,

@@ -152,6 +152,27 @@ fn a_ticket_changed_after_its_facts_were_stored_gets_them_derived_again() {
     assert_eq!(stored.category.map(|c| names[c.get() as usize - 1].as_str()), Some("预付式消费"));
 }
 
+#[test]
+fn a_known_tickets_later_events_keep_its_hot_words_without_loading_the_segmenter() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped();
+    let mut engine = filled(dir.path(), &config);
+    StatsCache::default().statistics(engine.store(), &config, &month(), now()).unwrap();
+    let open = engine.store().open_rows().map(Result::unwrap).next().expect("an open ticket").id;
+    let note = TicketAction::Note { text: "已电话联系商家，约定周一答复".into() };
+    engine
+        .execute(Envelope { actor: "王文书".into(), command: Command::Act { ticket: open, action: note } })
+        .unwrap();
+    let store = engine.store();
+
+    let mut next = StatsCache::default();
+    assert!(next.load_stored(store, &config, now()).unwrap());
+    assert!(next.segmenter.is_none(), "no text was cut into words");
+    let words: Vec<_> = next.table.words_of(next.table.get(open).unwrap()).iter().collect();
+    assert!(!words.is_empty(), "the ticket keeps its words");
+    assert_eq!(spelled(&next.table), spelled(&derived_again(store, &config, now())));
+}
+
 /// The shipped configuration with Friday 20 November 2026 a day off, from a config directory.
 pub(in crate::engine) fn with_a_day_off(dir: &Path) -> Arc<Config> {
     let holidays = include_str!("../../config/holidays/2026.toml")

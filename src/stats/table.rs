@@ -47,27 +47,35 @@ impl FactTable {
         table
     }
 
-    /// Lets go of the words list's room to grow after every ticket's facts were put in (it grew
-    /// by doubling: up to half of it empty).
-    pub fn settle(&mut self) {
-        self.words.shrink_to_fit();
-    }
-
     /// Puts (or replaces) the facts of one ticket.
     pub fn put(&mut self, t: &Ticket, rules: Rules, now: Timestamp) {
         let (facts, words) = TicketFacts::of(t, rules, &mut self.names, now);
         self.insert(facts, &words);
     }
 
+    /// Puts the facts of a ticket the table holds already, keeping its hot words: a ticket's
+    /// title and facts are written when it is created and no later event changes them
+    /// (`domain::event::apply`), so its text is not cut into words again, and a server need
+    /// not load the segmenter's dictionary (40 MB) for the alarms, dispatches and answers of
+    /// tickets it knows. False when the table does not hold the ticket: the caller puts it
+    /// with a segmenter.
+    pub fn put_again(&mut self, t: &Ticket, rules: Rules, now: Timestamp) -> bool {
+        let Some(old) = u32::try_from(t.id.0).ok().and_then(|number| self.read(number)) else {
+            return false;
+        };
+        let words: Vec<Sym> = self.words_of(old).iter().collect();
+        let (facts, _) = TicketFacts::of(t, Rules { segmenter: None, ..rules }, &mut self.names, now);
+        self.insert(facts, &words);
+        true
+    }
+
     /// Puts (or replaces) facts derived elsewhere (with this table's names), with their words.
     pub fn insert(&mut self, mut facts: TicketFacts, words: &[Sym]) {
         // A number beyond u32 would need a table of billions of slots: not a ticket of ours.
         let Ok(number) = u32::try_from(facts.id.0) else { return };
-        let (Ok(at), Ok(len)) = (u32::try_from(self.words.len()), u32::try_from(words.len())) else {
-            return;
-        };
+        let Ok(len) = u32::try_from(words.len()) else { return };
+        let Some(at) = self.words.push(words) else { return };
         facts.words = WordSpan { at, len };
-        self.words.extend(words.iter().copied());
         let at = number as usize;
         if at >= self.facts.len() {
             // Grown by an eighth rather than doubled: at a million tickets a doubling would
@@ -118,7 +126,8 @@ impl FactTable {
         if self.stale_words < 1 << 16 || self.stale_words * 2 < self.words.len() {
             return;
         }
-        let mut packed = self.words.with_capacity_like(self.words.len() - self.stale_words);
+        let mut packed = self.words.empty_like();
+        let mut words = Vec::new();
         for (number, slot) in self.facts.iter_mut().enumerate() {
             let Some(p) = slot else { continue };
             let wide = p.is_wide().then(|| self.wide.get_mut(&(number as u32))).flatten();
@@ -126,8 +135,10 @@ impl FactTable {
                 Some(f) => f.words,
                 None => p.unpack_words(),
             };
-            let at = packed.len() as u32;
-            packed.extend(self.words.get(span.at as usize, span.len as usize).iter());
+            words.clear();
+            words.extend(self.words.get(span.at, span.len as usize).iter());
+            // Fewer words than the list held, each ticket's as many as before: they fit.
+            let at = packed.push(&words).unwrap_or_default();
             match wide {
                 Some(f) => f.words.at = at,
                 None => p.set_words_at(at),
@@ -139,7 +150,7 @@ impl FactTable {
     /// The hot words of one ticket's facts (facts of this table).
     pub fn words_of(&self, f: impl Borrow<TicketFacts>) -> Words<'_> {
         let span = f.borrow().words;
-        self.words.get(span.at as usize, span.len as usize)
+        self.words.get(span.at, span.len as usize)
     }
 
     fn index(&mut self, day: NaiveDate, number: u32) {

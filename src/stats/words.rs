@@ -2,16 +2,17 @@
 //! are fewer than 65,536 (13,466 at a million generated tickets), four once they are not.
 
 use super::facts::Sym;
+use crate::arena::{Chunked, Position};
 
 #[derive(Clone, Debug)]
 pub(crate) enum WordList {
-    Narrow(Vec<u16>),
-    Wide(Vec<u32>),
+    Narrow(Chunked<u16>),
+    Wide(Chunked<u32>),
 }
 
 impl Default for WordList {
     fn default() -> Self {
-        WordList::Narrow(Vec::new())
+        WordList::Narrow(Chunked::new())
     }
 }
 
@@ -52,6 +53,7 @@ impl<'a> Words<'a> {
 }
 
 impl WordList {
+    /// Words held (those of replaced facts included).
     pub fn len(&self) -> usize {
         match self {
             WordList::Narrow(n) => n.len(),
@@ -59,46 +61,41 @@ impl WordList {
         }
     }
 
-    /// Appends `words`, widening the whole list first when one does not fit in two bytes.
-    pub fn extend(&mut self, words: impl IntoIterator<Item = Sym> + Clone) {
+    /// Appends one ticket's `words`, widening the whole list first when one does not fit in two
+    /// bytes; where they start (None: the list is full, or the words would not fit in a chunk).
+    pub fn push(&mut self, words: &[Sym]) -> Option<Position> {
         if let WordList::Narrow(narrow) = self
-            && words.clone().into_iter().any(|w| w.get() > u32::from(u16::MAX))
+            && words.iter().any(|w| w.get() > u32::from(u16::MAX))
         {
-            *self = WordList::Wide(narrow.iter().map(|&n| u32::from(n)).collect());
+            *self = WordList::Wide(narrow.map(u32::from));
         }
         match self {
-            WordList::Narrow(n) => n.extend(words.into_iter().filter_map(|w| u16::try_from(w.get()).ok())),
-            WordList::Wide(w) => w.extend(words.into_iter().map(Sym::get)),
+            // Each fits in two bytes, as just checked.
+            WordList::Narrow(n) => n.push(words.iter().map(|w| w.get() as u16)),
+            WordList::Wide(w) => w.push(words.iter().map(|w| w.get())),
         }
     }
 
     /// The `len` words from `at` (none when out of range).
-    pub fn get(&self, at: usize, len: usize) -> Words<'_> {
+    pub fn get(&self, at: Position, len: usize) -> Words<'_> {
         match self {
-            WordList::Narrow(n) => Words::Narrow(n.get(at..at + len).unwrap_or(&[])),
-            WordList::Wide(w) => Words::Wide(w.get(at..at + len).unwrap_or(&[])),
+            WordList::Narrow(n) => Words::Narrow(n.get(at, len)),
+            WordList::Wide(w) => Words::Wide(w.get(at, len)),
         }
     }
 
-    /// An empty list of the same width with room for `capacity` words.
-    pub fn with_capacity_like(&self, capacity: usize) -> WordList {
+    /// An empty list of the same width.
+    pub fn empty_like(&self) -> WordList {
         match self {
-            WordList::Narrow(_) => WordList::Narrow(Vec::with_capacity(capacity)),
-            WordList::Wide(_) => WordList::Wide(Vec::with_capacity(capacity)),
-        }
-    }
-
-    pub fn shrink_to_fit(&mut self) {
-        match self {
-            WordList::Narrow(n) => n.shrink_to_fit(),
-            WordList::Wide(w) => w.shrink_to_fit(),
+            WordList::Narrow(_) => WordList::Narrow(Chunked::new()),
+            WordList::Wide(_) => WordList::Wide(Chunked::new()),
         }
     }
 
     pub fn bytes(&self) -> usize {
         match self {
-            WordList::Narrow(n) => n.capacity() * 2,
-            WordList::Wide(w) => w.capacity() * 4,
+            WordList::Narrow(n) => n.bytes(),
+            WordList::Wide(w) => w.bytes(),
         }
     }
 }
@@ -114,9 +111,9 @@ mod tests {
     #[test]
     fn a_name_numbered_beyond_two_bytes_widens_the_list_and_keeps_every_word() {
         let mut list = WordList::default();
-        list.extend([sym(3), sym(65_535)]);
+        assert_eq!(list.push(&[sym(3), sym(65_535)]), Some(0));
         assert!(matches!(list, WordList::Narrow(_)));
-        list.extend([sym(70_000), sym(4)]);
+        assert_eq!(list.push(&[sym(70_000), sym(4)]), Some(2));
         assert!(matches!(list, WordList::Wide(_)));
         let all: Vec<u32> = list.get(0, 4).iter().map(Sym::get).collect();
         assert_eq!(all, [3, 65_535, 70_000, 4]);
