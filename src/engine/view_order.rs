@@ -136,6 +136,24 @@ impl Catalogued {
 }
 
 impl Order {
+    /// About how many bytes the order holds: what the views kept at once are budgeted by.
+    /// Counted once, when it is built (a view's later changes are a few tickets).
+    pub(super) fn bytes(&self) -> usize {
+        match self {
+            Order::Keyed(k) => {
+                let texts: usize = k.keys.values().map(|key| key.text.capacity()).sum();
+                // The map's slots, and the tree's nodes at about two thirds full; each key's
+                // text is held twice (a clone in the tree).
+                k.keys.capacity() * (std::mem::size_of::<(TicketId, Key)>() + 1)
+                    + k.order.len() * std::mem::size_of::<Key>() * 3 / 2
+                    + 2 * texts
+            }
+            Order::Catalogued(c) => {
+                c.positions.capacity() * std::mem::size_of::<u32>() + c.members.0.capacity() * 8
+            }
+        }
+    }
+
     pub(super) fn len(&self) -> usize {
         match self {
             Order::Keyed(k) => k.keys.len(),

@@ -252,6 +252,8 @@ pub(super) struct Ordered {
     /// When membership depends on the clock (at risk), when it was last judged.
     pub(super) judged_at: Timestamp,
     pub(super) used: u64,
+    /// `order.bytes()` when it was built.
+    bytes: usize,
     /// The last search answered within the view.
     pub(super) last_search: Option<Arc<LastSearch>>,
     /// The marks' version it was built with (see `Marks::version`).
@@ -274,6 +276,11 @@ pub struct ViewCache {
 
 /// Views kept at once; the least recently used goes first.
 const MAX_VIEWS: usize = 64;
+/// Bytes the kept views' orders may hold together, about; past it the least recently used go,
+/// the one just answered always stays. A view of every ticket holds 4 bytes a ticket (4 MB at
+/// 1,000,000), one of the open queue about 100 (5 MB at 50,000): consoles switching between
+/// the sidebar's views would otherwise make serve keep 64 of them.
+const VIEWS_BUDGET: usize = 48 << 20;
 /// Past this many events behind, reloading the open set beats replaying them.
 const REPLAY_LIMIT: u64 = 20_000;
 /// A view whose membership depends on the clock is judged again this often.
@@ -538,6 +545,7 @@ impl ViewCache {
         };
         Ok(Ordered {
             seq: built_at,
+            bytes: order.bytes(),
             order: Arc::new(order),
             judged_at: ctx.now,
             used: self.uses,
@@ -547,11 +555,9 @@ impl ViewCache {
     }
 
     fn evict(&mut self) {
-        while self.ordered.len() > MAX_VIEWS {
-            let Some(oldest) = self.ordered.iter().min_by_key(|(_, o)| o.used).map(|(k, _)| k.clone()) else {
-                return;
-            };
-            self.ordered.remove(&oldest);
+        let kept = self.ordered.iter().map(|(view, o)| (view, o.used, o.bytes));
+        for view in least_recently_used_beyond(kept, MAX_VIEWS, VIEWS_BUDGET) {
+            self.ordered.remove(&view);
         }
         self.evict_drills();
     }
@@ -618,5 +624,54 @@ pub(super) fn index_lookup(store: &Store, text: &str) -> Result<Option<BTreeSet<
     match super::reader::search_index(text) {
         Some((index, value)) => Ok(Some(store.ids_with(index, &value).collect::<Result<_, _>>()?)),
         None => Ok(None),
+    }
+}
+
+/// The views to let go, least recently used first, so that at most `max_views` stay and their
+/// bytes fit in `budget`; the most recently used stays whatever its size.
+fn least_recently_used_beyond<'a>(
+    kept: impl Iterator<Item = (&'a ViewSpec, u64, usize)>,
+    max_views: usize,
+    budget: usize,
+) -> Vec<ViewSpec> {
+    let mut kept: Vec<_> = kept.collect();
+    kept.sort_unstable_by_key(|&(_, used, _)| used);
+    let mut bytes: usize = kept.iter().map(|&(_, _, b)| b).sum();
+    let mut left = kept.len();
+    let mut gone = Vec::new();
+    for (view, _, b) in kept {
+        if left <= 1 || (left <= max_views && bytes <= budget) {
+            break;
+        }
+        gone.push(view.clone());
+        bytes -= b;
+        left -= 1;
+    }
+    gone
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(id: &str) -> ViewSpec {
+        ViewSpec { channel: Some(id.into()), ..ViewSpec::default() }
+    }
+
+    #[test]
+    fn kept_views_fit_their_budget_and_the_least_recently_used_go_first() {
+        let (v12345, v12315, walkin) = (channel("12345"), channel("12315"), channel("walkin"));
+        let mb = 1 << 20;
+        let kept = [(&v12345, 3, 20 * mb), (&v12315, 1, 20 * mb), (&walkin, 2, 20 * mb)];
+        assert_eq!(least_recently_used_beyond(kept.into_iter(), 64, 48 * mb), std::slice::from_ref(&v12315));
+        assert_eq!(least_recently_used_beyond(kept.into_iter(), 64, 60 * mb), Vec::<ViewSpec>::new());
+        assert_eq!(
+            least_recently_used_beyond(kept.into_iter(), 1, 60 * mb),
+            [v12315.clone(), walkin.clone()]
+        );
+        // The view just answered stays, even alone over the budget.
+        let all = ViewSpec { scope: Scope::All, ..ViewSpec::default() };
+        let big = [(&all, 9, 200 * mb), (&walkin, 2, mb)];
+        assert_eq!(least_recently_used_beyond(big.into_iter(), 64, 48 * mb), [walkin]);
     }
 }
