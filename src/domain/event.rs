@@ -234,6 +234,18 @@ pub struct Event {
 }
 
 impl EventBody {
+    /// Whether the event changes nothing of its ticket but its log (the ticket's list of
+    /// events and when it was last updated): a deadline alarm, an unmasking, an outbox entry
+    /// sent again. What is derived from tickets (the catalogue, the statistics' facts) need not
+    /// derive the ticket again for it; a start that raises thousands of alarms would otherwise
+    /// read each ticket twice more.
+    pub fn only_logged(&self) -> bool {
+        matches!(
+            self,
+            EventBody::DeadlineAlarm { .. } | EventBody::Revealed | EventBody::OutboxRetried { .. }
+        )
+    }
+
     /// The snake_case name of what happened, for the timeline's `action`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -685,5 +697,45 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn an_event_only_logged_changes_nothing_of_its_ticket_but_its_log() {
+        let at = Timestamp::parse("2026-11-28T10:00:00+08:00").unwrap();
+        let event = |seq: u64, at: Timestamp, body: EventBody| Event {
+            seq,
+            ticket: TicketId(7),
+            at,
+            actor: "scheduler".into(),
+            before: Some(Status::Dispatched),
+            after: Status::Dispatched,
+            body,
+            clocks: None,
+        };
+        let mut new = NewTicket::default();
+        new.dispute.title = "乐从某家具城沙发开裂拒不退换".into();
+        let registration = Registration { kind: Kind::Complaint, ticket: new, flags: BTreeSet::new() };
+        let mut t = apply(None, &event(1, at, EventBody::Registered(Box::new(registration)))).unwrap();
+        t = apply(Some(t), &event(2, at, EventBody::Dispatched { unit: "乐从市场监管所".into() })).unwrap();
+        let later = at.plus_seconds(86_400);
+        let logged = [
+            EventBody::DeadlineAlarm {
+                clock: "complaint_handling".into(),
+                state: ClockState::DueSoon,
+                due_at: later,
+            },
+            EventBody::Revealed,
+            EventBody::OutboxRetried { outbox: 12, kind: "write_back".into() },
+        ];
+        for (n, body) in logged.into_iter().enumerate() {
+            assert!(body.only_logged());
+            let name = body.name();
+            let after = apply(Some(t.clone()), &event(n as u64 + 3, later, body)).unwrap();
+            let mut expected = t.clone();
+            expected.events.push(n as u64 + 3);
+            expected.updated_at = later;
+            assert_eq!(after, expected, "{name}");
+        }
+        assert!(!EventBody::Reminded { note: None }.only_logged(), "a 催办 counts on the ticket");
     }
 }

@@ -173,6 +173,30 @@ fn a_known_tickets_later_events_keep_its_hot_words_without_loading_the_segmenter
     assert_eq!(spelled(&next.table), spelled(&derived_again(store, &config, now())));
 }
 
+#[test]
+fn alarms_raised_after_the_facts_were_stored_leave_them_current_without_deriving_a_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped();
+    let mut engine = filled(dir.path(), &config);
+    StatsCache::default().statistics(engine.store(), &config, &month(), now()).unwrap();
+    let stored = engine.store().fact_tree().unwrap().stamp().unwrap().expect("stored").seq;
+
+    let fire = Envelope { actor: crate::engine::SCHEDULER.into(), command: Command::FireAlarms };
+    let raised = match engine.execute(fire).unwrap() {
+        crate::engine::Outcome::Applied(changes) => changes.len(),
+        other => panic!("{other:?}"),
+    };
+    assert!(raised > 0, "the open tickets' alarms came due");
+    let store = engine.store();
+    let (changed, last) = store.changed_after(stored).unwrap();
+    assert!(changed.is_empty(), "alarms change nothing derived: {changed:?}");
+    assert_eq!(last, store.last_seq().unwrap(), "and the copy is current as of the last alarm");
+
+    let mut next = StatsCache::default();
+    assert!(next.load_stored(store, &config, now()).unwrap());
+    assert_eq!(spelled(&next.table), spelled(&derived_again(store, &config, now())));
+}
+
 /// The shipped configuration with Friday 20 November 2026 a day off, from a config directory.
 pub(in crate::engine) fn with_a_day_off(dir: &Path) -> Arc<Config> {
     let holidays = include_str!("../../config/holidays/2026.toml")

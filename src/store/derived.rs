@@ -283,15 +283,18 @@ impl Store {
         }
     }
 
-    /// The tickets the events after `seq` name, and the last of those events (`seq` when there
-    /// are none): what a derived copy current as of `seq` derives again.
+    /// The tickets the events after `seq` change, and the last of those events (`seq` when
+    /// there are none): what a derived copy current as of `seq` derives again. An event only
+    /// logged (a deadline alarm …, `EventBody::only_logged`) changes nothing derived.
     pub fn changed_after(&self, seq: u64) -> Result<(BTreeSet<TicketId>, u64)> {
         let mut changed = BTreeSet::new();
         let mut last = seq;
         for e in self.events_after(seq) {
             let e = e?;
             last = last.max(e.seq);
-            changed.insert(e.ticket);
+            if !e.body.only_logged() {
+                changed.insert(e.ticket);
+            }
         }
         Ok((changed, last))
     }
