@@ -210,7 +210,8 @@ async fn publish_health(
 const STORE_DERIVED_EVERY: Duration = Duration::from_secs(300);
 
 /// Brings the store's derived copies up to date now and then (see `Reader::store_derived`),
-/// off the async workers: it opens and closes their database.
+/// off the async workers: it opens and closes their database; and lets go of the word
+/// segmenter when no new ticket needed it meanwhile.
 async fn store_derived(reader: crate::engine::Reader, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -218,7 +219,11 @@ async fn store_derived(reader: crate::engine::Reader, mut stop: tokio::sync::wat
             _ = stop.changed() => return,
         }
         let reader = reader.clone();
-        if let Err(e) = tokio::task::spawn_blocking(move || reader.store_derived()).await {
+        let stored = tokio::task::spawn_blocking(move || {
+            reader.store_derived();
+            reader.let_go_of_idle_segmenter();
+        });
+        if let Err(e) = stored.await {
             tracing::warn!(error = %e, "the derived copies were not stored");
         }
     }

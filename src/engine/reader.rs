@@ -176,6 +176,11 @@ impl Reader {
         self.store.close_derived();
     }
 
+    /// See [`StatsCache::let_go_of_idle_segmenter`].
+    pub fn let_go_of_idle_segmenter(&self) {
+        self.stats_cache().let_go_of_idle_segmenter();
+    }
+
     /// Loads the catalogue of every ticket and the statistics' facts now, on a thread of its
     /// own, so that the first search, view of every ticket or statistics question finds them
     /// ready: each read from the store's copy when it holds one, brought up to date from the

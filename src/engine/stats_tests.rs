@@ -197,6 +197,32 @@ fn alarms_raised_after_the_facts_were_stored_leave_them_current_without_deriving
     assert_eq!(spelled(&next.table), spelled(&derived_again(store, &config, now())));
 }
 
+#[test]
+fn the_word_segmenter_is_let_go_when_unused_since_the_last_look_and_comes_back_for_a_new_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped();
+    let mut engine = filled(dir.path(), &config);
+    let mut cache = StatsCache::default();
+    cache.statistics(engine.store(), &config, &month(), now()).unwrap();
+    assert!(cache.segmenter.is_some(), "building every ticket's facts loaded it");
+    cache.let_go_of_idle_segmenter();
+    assert!(cache.segmenter.is_some(), "used since the last look: kept");
+    cache.let_go_of_idle_segmenter();
+    assert!(cache.segmenter.is_none(), "unused since the last look: let go");
+
+    let mut g = Generator::new(11, &config.org, &config.channels);
+    let fresh = g.new_ticket("walkin", now().plus_seconds(-300));
+    let registered = engine
+        .execute(Envelope { actor: "王文书".into(), command: Command::Register(Box::new(fresh)) })
+        .unwrap();
+    let id = registered.ticket().expect("a new ticket");
+    cache.statistics(engine.store(), &config, &month(), now()).unwrap();
+    assert!(cache.segmenter.is_some(), "the new ticket's text was cut into words");
+    assert!(!cache.table.words_of(cache.table.get(id).unwrap()).is_empty());
+    cache.let_go_of_idle_segmenter();
+    assert!(cache.segmenter.is_some());
+}
+
 /// The shipped configuration with Friday 20 November 2026 a day off, from a config directory.
 pub(in crate::engine) fn with_a_day_off(dir: &Path) -> Arc<Config> {
     let holidays = include_str!("../../config/holidays/2026.toml")
