@@ -14,6 +14,25 @@ pub type Position = u32;
 /// longer (a title is cut at 65,535 bytes, a ticket's words at 255).
 const CHUNK: usize = 1 << 20;
 
+/// The chunk a piece of `n` items goes in (a new one when the last cannot take it) and where
+/// the piece will start; None when it is longer than a chunk or starts beyond a [`Position`].
+fn room_for<C>(
+    chunks: &mut Vec<C>,
+    n: usize,
+    len: impl Fn(&C) -> usize,
+    new: impl FnOnce() -> C,
+) -> Option<(&mut C, Position)> {
+    if n > CHUNK {
+        return None;
+    }
+    if chunks.last().is_none_or(|last| len(last) + n > CHUNK) {
+        chunks.push(new());
+    }
+    let chunk = chunks.len() - 1;
+    let at = Position::try_from(chunk * CHUNK + len(&chunks[chunk])).ok()?;
+    Some((&mut chunks[chunk], at))
+}
+
 /// A list of `T` in chunks of [`CHUNK`] items, each piece within one chunk.
 #[derive(Clone, Debug, Default)]
 pub struct Chunked<T> {
@@ -31,16 +50,7 @@ impl<T: Copy> Chunked<T> {
     /// in a [`Position`] or the piece is longer than a chunk.
     pub fn push(&mut self, items: impl ExactSizeIterator<Item = T>) -> Option<Position> {
         let n = items.len();
-        if n > CHUNK {
-            return None;
-        }
-        let fits = self.chunks.last().is_some_and(|last| last.len() + n <= CHUNK);
-        if !fits {
-            self.chunks.push(Vec::with_capacity(CHUNK));
-        }
-        let chunk = self.chunks.len() - 1;
-        let last = &mut self.chunks[chunk];
-        let at = Position::try_from(chunk * CHUNK + last.len()).ok()?;
+        let (last, at) = room_for(&mut self.chunks, n, Vec::len, || Vec::with_capacity(CHUNK))?;
         last.extend(items);
         self.len += n;
         Some(at)
@@ -98,16 +108,7 @@ impl TextArena {
     /// chunk.
     pub fn push(&mut self, texts: &[&str]) -> Option<Position> {
         let n: usize = texts.iter().map(|t| t.len()).sum();
-        if n > CHUNK {
-            return None;
-        }
-        let fits = self.chunks.last().is_some_and(|last| last.len() + n <= CHUNK);
-        if !fits {
-            self.chunks.push(String::with_capacity(CHUNK));
-        }
-        let chunk = self.chunks.len() - 1;
-        let last = &mut self.chunks[chunk];
-        let at = Position::try_from(chunk * CHUNK + last.len()).ok()?;
+        let (last, at) = room_for(&mut self.chunks, n, String::len, || String::with_capacity(CHUNK))?;
         for text in texts {
             last.push_str(text);
         }

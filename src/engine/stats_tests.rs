@@ -45,6 +45,15 @@ pub(in crate::engine) fn filled(dir: &Path, config: &Arc<Config>) -> Engine {
     engine
 }
 
+/// A store in a directory of its own, with `filled`'s 150 tickets under the shipped
+/// configuration (the directory goes when the first value is dropped).
+fn a_filled_store() -> (tempfile::TempDir, Arc<Config>, Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped();
+    let engine = filled(dir.path(), &config);
+    (dir, config, engine)
+}
+
 /// Every ticket's facts derived from the store now, as a fresh server would.
 fn derived_again(store: &Store, config: &Config, now: Timestamp) -> FactTable {
     let segmenter = Segmenter::new(&config.stats, &config.org);
@@ -90,9 +99,7 @@ pub(in crate::engine) fn month() -> StatsQuery {
 
 #[test]
 fn stored_facts_read_back_equal_to_the_facts_derived_again_later() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = shipped();
-    let engine = filled(dir.path(), &config);
+    let (_dir, config, engine) = a_filled_store();
     let store = engine.store();
     let mut first = StatsCache::default();
     let answered = first.statistics(store, &config, &month(), now()).unwrap();
@@ -112,9 +119,7 @@ fn stored_facts_read_back_equal_to_the_facts_derived_again_later() {
 
 #[test]
 fn a_ticket_changed_after_its_facts_were_stored_gets_them_derived_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = shipped();
-    let mut engine = filled(dir.path(), &config);
+    let (_dir, config, mut engine) = a_filled_store();
     let mut first = StatsCache::default();
     first.statistics(engine.store(), &config, &month(), now()).unwrap();
 
@@ -154,9 +159,7 @@ fn a_ticket_changed_after_its_facts_were_stored_gets_them_derived_again() {
 
 #[test]
 fn a_known_tickets_later_events_keep_its_hot_words_without_loading_the_segmenter() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = shipped();
-    let mut engine = filled(dir.path(), &config);
+    let (_dir, config, mut engine) = a_filled_store();
     StatsCache::default().statistics(engine.store(), &config, &month(), now()).unwrap();
     let open = engine.store().open_rows().map(Result::unwrap).next().expect("an open ticket").id;
     let note = TicketAction::Note { text: "已电话联系商家，约定周一答复".into() };
@@ -175,9 +178,7 @@ fn a_known_tickets_later_events_keep_its_hot_words_without_loading_the_segmenter
 
 #[test]
 fn alarms_raised_after_the_facts_were_stored_leave_them_current_without_deriving_a_ticket() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = shipped();
-    let mut engine = filled(dir.path(), &config);
+    let (_dir, config, mut engine) = a_filled_store();
     StatsCache::default().statistics(engine.store(), &config, &month(), now()).unwrap();
     let stored = engine.store().fact_tree().unwrap().stamp().unwrap().expect("stored").seq;
 
@@ -199,9 +200,7 @@ fn alarms_raised_after_the_facts_were_stored_leave_them_current_without_deriving
 
 #[test]
 fn the_word_segmenter_is_let_go_when_unused_since_the_last_look_and_comes_back_for_a_new_ticket() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = shipped();
-    let mut engine = filled(dir.path(), &config);
+    let (_dir, config, mut engine) = a_filled_store();
     let mut cache = StatsCache::default();
     cache.statistics(engine.store(), &config, &month(), now()).unwrap();
     assert!(cache.segmenter.is_some(), "building every ticket's facts loaded it");
