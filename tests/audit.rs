@@ -3,6 +3,8 @@
 //! after an edit, operator actions on no ticket are on the record with their actor, and a store
 //! written before the chain is migrated.
 
+mod support;
+
 use rightsdesk::config::{self, Config};
 use rightsdesk::domain::action::TicketAction as A;
 use rightsdesk::domain::ticket::{Complainant, Dispute, Intake, Kind, NewTicket, Respondent, TicketId};
@@ -74,16 +76,7 @@ fn store_with_history(dir: &Path) {
 }
 
 fn desk(data: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env("RIGHTSDESK_NOW", NOW)
-        .env("USER", "chenli")
-        .env_remove("RIGHTSDESK_CONFIG")
-        .env_remove("RIGHTSDESK_DATA")
-        .output()
-        .expect("runs the binary")
+    support::rightsdesk_on(data, NOW).args(args).env("USER", "chenli").output().expect("runs the binary")
 }
 
 fn stdout(out: &Output) -> String {

@@ -1,6 +1,8 @@
 //! The command line as scripts and clerks use it: the real binary, its output formats, its exit
 //! statuses and its messages (INTERFACES.md).
 
+mod support;
+
 use rightsdesk::engine::Engine;
 use rightsdesk::time::{Clock, Timestamp};
 use serde_json::Value;
@@ -11,15 +13,10 @@ use std::sync::Arc;
 const NOW: &str = "2026-11-25T10:00:00+08:00";
 
 fn desk(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-        .arg("--data")
-        .arg(data)
+    support::rightsdesk_on(data, NOW)
         .args(args)
-        .env("RIGHTSDESK_NOW", NOW)
         .env("TZ", "UTC")
         .env("USER", "wangwenshu")
-        .env_remove("RIGHTSDESK_CONFIG")
-        .env_remove("RIGHTSDESK_DATA")
         .output()
         .expect("runs the binary")
 }

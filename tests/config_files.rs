@@ -2,20 +2,18 @@
 //! rightsdesk does not read, or a holiday file whose `year` disagrees with its name is refused by
 //! `config check` and by every other command, naming the file (and the near name meant).
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 const NOW: &str = "2026-11-28T10:00:00+08:00";
 
 fn desk(config: &Path, data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
+    support::rightsdesk_on(data, NOW)
         .arg("--config")
         .arg(config)
-        .arg("--data")
-        .arg(data)
         .args(args)
-        .env("RIGHTSDESK_NOW", NOW)
-        .env_remove("RIGHTSDESK_DATA")
         .output()
         .expect("runs rightsdesk")
 }

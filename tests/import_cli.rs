@@ -1,6 +1,8 @@
 //! `rightsdesk import` with exports of unseen shape: `--map`, profiles in imports.toml,
 //! `--dry-run`, and the exit status of a partial import (INTERFACES.md, "Import").
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -8,20 +10,11 @@ use std::process::{Command, Output};
 const NOW: &str = "2026-11-28T10:00:00+08:00";
 
 fn desk(data: &Path, config: Option<&Path>, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rightsdesk"));
-    command.arg("--data").arg(data);
+    let mut command = support::rightsdesk_on(data, NOW);
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }
-    command
-        .args(args)
-        .env("RIGHTSDESK_NOW", NOW)
-        .env("TZ", "UTC")
-        .env("USER", "liyan")
-        .env_remove("RIGHTSDESK_CONFIG")
-        .env_remove("RIGHTSDESK_DATA")
-        .output()
-        .expect("runs the binary")
+    command.args(args).env("TZ", "UTC").env("USER", "liyan").output().expect("runs the binary")
 }
 
 fn text(out: &Output) -> (String, String) {

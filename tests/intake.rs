@@ -2,10 +2,12 @@
 //! check, every walk-in is a ticket of its own, a phone is never stripped, and 商圈 is kept.
 //! The real binary, as clerks and scripts run it.
 
+mod support;
+
 use proptest::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const NOW: &str = "2026-11-28T10:00:00+08:00";
 
@@ -14,20 +16,11 @@ fn desk(data: &Path, args: &[&str]) -> Output {
 }
 
 fn desk_in(data: &Path, config: Option<&Path>, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rightsdesk"));
-    command.arg("--data").arg(data);
+    let mut command = support::rightsdesk_on(data, NOW);
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }
-    command
-        .args(args)
-        .env("RIGHTSDESK_NOW", NOW)
-        .env("TZ", "UTC")
-        .env("USER", "liyan")
-        .env_remove("RIGHTSDESK_CONFIG")
-        .env_remove("RIGHTSDESK_DATA")
-        .output()
-        .expect("runs the binary")
+    command.args(args).env("TZ", "UTC").env("USER", "liyan").output().expect("runs the binary")
 }
 
 fn stdout(out: &Output) -> String {

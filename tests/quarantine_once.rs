@@ -173,13 +173,7 @@ fn the_simulators_malformed_items_synced_ten_times_are_each_held_once() {
 }
 
 fn desk(data: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env("RIGHTSDESK_NOW", NOW)
-        .output()
-        .unwrap()
+    support::rightsdesk_on(data, NOW).args(args).output().unwrap()
 }
 
 fn support_get(url: &str) -> Value {

@@ -1,18 +1,17 @@
 //! Personal data is masked; seeing it unmasked is on the record, with who and when.
 
+mod support;
+
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const NOW: &str = "2026-11-27T10:00:00+08:00";
 
 fn desk(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-        .arg("--data")
-        .arg(data)
+    let out = support::rightsdesk_on(data, NOW)
         .args(["--as", "陈丽"])
         .args(args)
-        .env("RIGHTSDESK_NOW", NOW)
         .stdin(Stdio::null())
         .output()
         .unwrap();

@@ -43,14 +43,8 @@ fn dirs() -> Dirs {
 /// The binary on a data directory, with the fixed "now", no input and no channel secrets from
 /// the environment.
 fn rightsdesk(data: &Path, config: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rightsdesk"));
-    command
-        .arg("--data")
-        .arg(data)
-        .arg("--config")
-        .arg(config)
-        .env("RIGHTSDESK_NOW", NOW)
-        .stdin(Stdio::null());
+    let mut command = support::rightsdesk_on(data, NOW);
+    command.arg("--config").arg(config).stdin(Stdio::null());
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("RIGHTSDESK_SECRET_")) {
         command.env_remove(name);
     }

@@ -2,6 +2,8 @@
 //! before, the tickets behind a figure, and the same answers through a running `serve`, kept
 //! current as tickets arrive.
 
+mod support;
+
 use rightsdesk::remote::Client;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -11,15 +13,10 @@ use std::time::{Duration, Instant};
 const NOW: &str = "2026-05-15T10:00:00+08:00";
 
 fn desk(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-        .arg("--data")
-        .arg(data)
+    support::rightsdesk_on(data, NOW)
         .args(args)
-        .env("RIGHTSDESK_NOW", NOW)
         .env("TZ", "UTC")
         .env("USER", "wangwenshu")
-        .env_remove("RIGHTSDESK_CONFIG")
-        .env_remove("RIGHTSDESK_DATA")
         .stdin(Stdio::null())
         .output()
         .expect("runs the binary")

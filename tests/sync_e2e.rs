@@ -6,7 +6,6 @@
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::Command;
 
 const NOW: &str = "2026-11-28T10:00:00+08:00";
 const CHANNELS: [&str; 14] = [
@@ -30,15 +29,7 @@ mod support;
 use support::SimProcess;
 
 fn desk(data: &Path, config: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rightsdesk"))
-        .arg("--data")
-        .arg(data)
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("RIGHTSDESK_NOW", NOW)
-        .output()
-        .unwrap()
+    support::rightsdesk_on(data, NOW).arg("--config").arg(config).args(args).output().unwrap()
 }
 
 fn json(out: &std::process::Output) -> Value {
