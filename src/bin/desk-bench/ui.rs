@@ -40,6 +40,10 @@
 //!    `console_all_peak_rss_mb` the second's; `serve_rss_mb` / `serve_peak_rss_mb` serve's at
 //!    the end, `serve_rss_open_mb` its `VmRSS` after the first console, before any view of
 //!    every ticket.
+//! 7. `serve_rss_after_new_ticket_mb`: serve's `VmRSS` once a walk-in was registered and a
+//!    statistics question asked through it (`rightsdesk ticket register`, `rightsdesk stats`):
+//!    the new ticket's hot words load the word segmenter, as a bureau's serve taking new
+//!    tickets holds it. Each run registers one walk-in more in the store.
 //!
 //! The consoles log their own account of their time (`src/tui/timing.rs`, see `ui_timing`):
 //! `start_console_*_ms`, the steps of the first console's start on its own clock (from its
@@ -149,6 +153,13 @@ fn run_ui(
     let measured = measure(binary, dir, &open_config, &all_config, &serve);
     figures.push(fig("serve_rss_mb", serve.status_mb("VmRSS").unwrap_or(f64::NAN), 1, "MiB"));
     figures.push(fig("serve_peak_rss_mb", serve.status_mb("VmHWM").unwrap_or(f64::NAN), 1, "MiB"));
+    match new_ticket_and_statistics(binary, dir) {
+        Ok(()) => {
+            let rss = serve.status_mb("VmRSS").unwrap_or(f64::NAN);
+            figures.push(fig("serve_rss_after_new_ticket_mb", rss, 1, "MiB"));
+        }
+        Err(e) => eprintln!("desk-bench: {e}"),
+    }
     if let Err(e) = serve.stop() {
         eprintln!("desk-bench: {e}");
     }
@@ -209,6 +220,40 @@ fn in_process(config: &Arc<Config>, now: Timestamp, dir: &Path) -> Result<Vec<Fi
 
 /// Waits until serve has pushed no change for a second (the deadline scheduler raises the
 /// alarms that have come when it starts): a console must not redraw for them while measured.
+/// A walk-in registered and a statistics question asked through serve, as the real commands do
+/// (`rightsdesk ticket register`, `rightsdesk stats`): the new ticket's hot words load the word
+/// segmenter, which a bureau's serve taking new tickets holds (until 5 minutes unused).
+fn new_ticket_and_statistics(binary: &Path, dir: &Path) -> Result<(), String> {
+    let register = [
+        "ticket",
+        "register",
+        "--channel",
+        "walkin",
+        "--title",
+        "容桂某健身房预付卡闭店不退款",
+        "--facts",
+        "消费者反映健身房突然闭店，剩余课时费无法退还，商家拒绝退款。",
+    ];
+    for args in [&register[..], &["stats"]] {
+        let mut command = Command::new(binary);
+        command.arg("--data").arg(dir).args(["--as", "desk-bench"]).args(args);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("RIGHTSDESK_") {
+                command.env_remove(&name);
+            }
+        }
+        let out = command
+            .env("RIGHTSDESK_NOW", NOW)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+        if !out.status.success() {
+            return Err(format!("{args:?}: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        }
+    }
+    Ok(())
+}
+
 fn settle_serve(dir: &Path) -> Result<(), String> {
     let mut subscriber =
         Client::attach(dir).map_err(|e| e.to_string())?.ok_or("serve's socket is gone".to_string())?;
@@ -530,6 +575,7 @@ fn order(figures: Vec<Figure>) -> Vec<Figure> {
         "serve_rss_open_mb",
         "serve_rss_mb",
         "serve_peak_rss_mb",
+        "serve_rss_after_new_ticket_mb",
         "window_open_server_first_ms",
         "window_open_server_ms",
         "search_open_server_ms",
