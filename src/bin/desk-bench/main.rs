@@ -242,6 +242,20 @@ pub fn remove(dir: &Path, created: bool) {
     }
 }
 
+/// `rightsdesk --data DATA` as the bench runs the real binary: "now" fixed at `now`, and none of
+/// the user's `RIGHTSDESK_*` settings counting.
+pub fn rightsdesk_on(binary: &Path, data: &Path, now: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
+    command.arg("--data").arg(data);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RIGHTSDESK_") {
+            command.env_remove(&name);
+        }
+    }
+    command.env("RIGHTSDESK_NOW", now);
+    command
+}
+
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

@@ -14,7 +14,7 @@
 use crate::proc_status_mb;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -37,20 +37,9 @@ impl ServeProcess {
     /// `rightsdesk --data DIR --as desk-bench serve --units-listen 127.0.0.1:0`, on the fixed
     /// clock `now`. Returns once it serves (its socket answers).
     pub fn start(binary: &Path, data_dir: &Path, now: &str) -> Result<ServeProcess, String> {
-        let mut command = Command::new(binary);
-        command.arg("--data").arg(data_dir).args([
-            "--as",
-            "desk-bench",
-            "serve",
-            "--units-listen",
-            "127.0.0.1:0",
-        ]);
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("RIGHTSDESK_") {
-                command.env_remove(&name);
-            }
-        }
-        command.env("RIGHTSDESK_NOW", now).env("RIGHTSDESK_LOG", "warn");
+        let mut command = crate::rightsdesk_on(binary, data_dir, now);
+        command.args(["--as", "desk-bench", "serve", "--units-listen", "127.0.0.1:0"]);
+        command.env("RIGHTSDESK_LOG", "warn");
         let started = Instant::now();
         let mut child = command
             .stdin(Stdio::null())

@@ -68,7 +68,6 @@ use rightsdesk::remote::{Client, Notice};
 use rightsdesk::time::{Clock, Timestamp};
 use rightsdesk::tui::timing::monotonic_us;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -235,15 +234,9 @@ fn new_ticket_and_statistics(binary: &Path, dir: &Path) -> Result<(), String> {
         "消费者反映健身房突然闭店，剩余课时费无法退还，商家拒绝退款。",
     ];
     for args in [&register[..], &["stats"]] {
-        let mut command = Command::new(binary);
-        command.arg("--data").arg(dir).args(["--as", "desk-bench"]).args(args);
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("RIGHTSDESK_") {
-                command.env_remove(&name);
-            }
-        }
-        let out = command
-            .env("RIGHTSDESK_NOW", NOW)
+        let out = crate::rightsdesk_on(binary, dir, NOW)
+            .args(["--as", "desk-bench"])
+            .args(args)
             .stdin(std::process::Stdio::null())
             .output()
             .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
@@ -276,15 +269,10 @@ fn settle_serve(dir: &Path) -> Result<(), String> {
 }
 
 fn console(binary: &Path, dir: &Path, config_dir: &Path) -> Result<(Pty, Instant), String> {
-    let mut command = Command::new(binary);
-    command.arg("--data").arg(dir).arg("--config").arg(config_dir);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("RIGHTSDESK_") {
-            command.env_remove(&name);
-        }
-    }
+    let mut command = crate::rightsdesk_on(binary, dir, NOW);
     command
-        .env("RIGHTSDESK_NOW", NOW)
+        .arg("--config")
+        .arg(config_dir)
         .env("TERM", "xterm-256color")
         .env("LANG", "zh_CN.UTF-8")
         // Its own account of its time, in a log of its own (see `ui_timing`).
