@@ -63,19 +63,27 @@ impl FactTable {
         let Some(old) = u32::try_from(t.id.0).ok().and_then(|number| self.read(number)) else {
             return false;
         };
-        let words: Vec<Sym> = self.words_of(old).iter().collect();
-        let (facts, _) = TicketFacts::of(t, Rules { segmenter: None, ..rules }, &mut self.names, now);
-        self.insert(facts, &words);
+        let (mut facts, _) = TicketFacts::of(t, Rules { segmenter: None, ..rules }, &mut self.names, now);
+        facts.words = old.words;
+        self.place(facts);
         true
     }
 
     /// Puts (or replaces) facts derived elsewhere (with this table's names), with their words.
     pub fn insert(&mut self, mut facts: TicketFacts, words: &[Sym]) {
         // A number beyond u32 would need a table of billions of slots: not a ticket of ours.
-        let Ok(number) = u32::try_from(facts.id.0) else { return };
+        if u32::try_from(facts.id.0).is_err() {
+            return;
+        }
         let Ok(len) = u32::try_from(words.len()) else { return };
         let Some(at) = self.words.push(words) else { return };
         facts.words = WordSpan { at, len };
+        self.place(facts);
+    }
+
+    /// Puts (or replaces) facts whose words are in the list already.
+    fn place(&mut self, facts: TicketFacts) {
+        let Ok(number) = u32::try_from(facts.id.0) else { return };
         let at = number as usize;
         if at >= self.facts.len() {
             // Grown by an eighth rather than doubled: at a million tickets a doubling would
@@ -105,7 +113,7 @@ impl FactTable {
             self.wide.insert(number, facts);
         }
         self.facts[at] = Some(packed.unwrap_or_else(Packed::wide));
-        if let Some(old) = old {
+        if let Some(old) = old.filter(|old| old.words != facts.words) {
             self.stale_words += old.words.len as usize;
             self.pack_words_if_mostly_stale();
         }
