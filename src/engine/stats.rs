@@ -86,6 +86,11 @@ fn segmenter_of<'a>(segmenter: &'a mut Option<Segmenter>, used: &mut bool, confi
     segmenter.get_or_insert_with(|| Segmenter::new(&config.stats, &config.org))
 }
 
+/// The fingerprint of what this configuration derives facts with.
+fn fingerprint_of(config: &Config) -> Fingerprint {
+    record::fingerprint(&config.sla, &config.calendar, &config.stats, &config.org)
+}
+
 impl StatsCache {
     /// Lets go of the word segmenter unless it was used since the last call. A server calls
     /// this every 5 minutes: the dictionary a burst of new tickets loaded is let go 5 to 10
@@ -96,14 +101,7 @@ impl StatsCache {
             tracing::info!("the word segmenter was let go: unused for 5 minutes");
         }
     }
-}
 
-/// The fingerprint of what this configuration derives facts with.
-fn fingerprint_of(config: &Config) -> Fingerprint {
-    record::fingerprint(&config.sla, &config.calendar, &config.stats, &config.org)
-}
-
-impl StatsCache {
     /// Builds the facts as a server starts, beside a scan of every ticket made by someone else
     /// (serve's start scans once for the catalogue and the facts when neither is stored):
     /// `scan` shows each ticket to the function it is given and returns the event it was
