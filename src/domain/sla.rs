@@ -228,7 +228,28 @@ pub enum SlaError {
     NoExtension(String),
 }
 
+/// One clock's facts, borrowed: what the policy computes its due time and state from. Whoever
+/// keeps clocks in another shape (the views' open tickets keep rule names interned) lends them
+/// this way instead of building a [`ClockRecord`].
+#[derive(Clone, Copy, Debug)]
+pub struct ClockFacts<'a> {
+    pub rule: &'a str,
+    pub started_at: Timestamp,
+    pub stopped_at: Option<Timestamp>,
+    pub pauses: &'a [Pause],
+    pub extension: u32,
+}
+
 impl ClockRecord {
+    pub fn facts(&self) -> ClockFacts<'_> {
+        ClockFacts {
+            rule: &self.rule,
+            started_at: self.started_at,
+            stopped_at: self.stopped_at,
+            pauses: &self.pauses,
+            extension: self.extension,
+        }
+    }
     fn is_running(&self) -> bool {
         self.stopped_at.is_none()
     }
@@ -337,61 +358,69 @@ impl SlaPolicy {
 
     /// The due instant; an open pause counts as if the clock resumed at `now`.
     pub fn due(&self, record: &ClockRecord, cal: &Calendar, now: Timestamp) -> Option<Due> {
-        let r = self.rules.get(&record.rule)?;
-        let amount = r.amount.saturating_add(record.extension);
-        let pause_end = |p: &Pause| p.to.or(record.stopped_at).unwrap_or(now).max(p.from);
+        self.due_of(record.facts(), cal, now)
+    }
+
+    /// [`SlaPolicy::due`] of a clock's borrowed facts.
+    pub fn due_of(&self, clock: ClockFacts, cal: &Calendar, now: Timestamp) -> Option<Due> {
+        let r = self.rules.get(clock.rule)?;
+        let amount = r.amount.saturating_add(clock.extension);
+        let pause_end = |p: &Pause| p.to.or(clock.stopped_at).unwrap_or(now).max(p.from);
         Some(match r.unit {
             ClockUnit::WorkingDays => {
                 // The day of suspension counts, the day of resumption does not.
-                let skip: Vec<_> = record
+                let skip: Vec<_> = clock
                     .pauses
                     .iter()
                     .filter_map(|p| Some((p.from.china_date().succ_opt()?, pause_end(p).china_date())))
                     .collect();
-                let due = cal.add_working_days(record.started_at.china_date(), amount, &skip);
+                let due = cal.add_working_days(clock.started_at.china_date(), amount, &skip);
                 Due { at: Timestamp::end_of_china_day(due.date), provisional: due.provisional }
             }
             ClockUnit::WorkingHours => {
-                let skip: Vec<_> = record.pauses.iter().map(|p| (p.from, pause_end(p))).collect();
-                cal.add_working_minutes(record.started_at, amount.saturating_mul(60), &skip)
+                let skip: Vec<_> = clock.pauses.iter().map(|p| (p.from, pause_end(p))).collect();
+                cal.add_working_minutes(clock.started_at, amount.saturating_mul(60), &skip)
             }
         })
     }
 
     /// The clock as shown at `now`; `None` when its rule is no longer configured.
     pub fn evaluate(&self, record: &ClockRecord, cal: &Calendar, now: Timestamp) -> Option<ClockView> {
-        let r = self.rules.get(&record.rule)?;
-        let due = self.due(record, cal, now)?;
-        let view = |state, late| ClockView {
+        let (state, due, late) = self.judge(record.facts(), cal, now)?;
+        Some(ClockView {
             name: record.rule.clone(),
             due_at: due.at,
             state,
             provisional: due.provisional,
             late,
-        };
-        if let Some(stopped) = record.stopped_at {
-            return Some(view(ClockState::Met, stopped > due.at));
+        })
+    }
+
+    /// The state [`SlaPolicy::evaluate`] shows a clock in at `now`, from its borrowed facts.
+    pub fn state_of(&self, clock: ClockFacts, cal: &Calendar, now: Timestamp) -> Option<ClockState> {
+        self.judge(clock, cal, now).map(|(state, _, _)| state)
+    }
+
+    /// (state, due, met late) of a clock at `now`.
+    fn judge(&self, clock: ClockFacts, cal: &Calendar, now: Timestamp) -> Option<(ClockState, Due, bool)> {
+        let r = self.rules.get(clock.rule)?;
+        let due = self.due_of(clock, cal, now)?;
+        if let Some(stopped) = clock.stopped_at {
+            return Some((ClockState::Met, due, stopped > due.at));
         }
-        if record.open_pause() {
-            return Some(view(ClockState::Paused, false));
+        if clock.pauses.iter().any(|p| p.to.is_none()) {
+            return Some((ClockState::Paused, due, false));
         }
         if now > due.at {
-            return Some(view(ClockState::Overdue, false));
+            return Some((ClockState::Overdue, due, false));
         }
-        let soon = self.is_soon(r, record, cal, now, due.at);
-        Some(view(if soon { ClockState::DueSoon } else { ClockState::Running }, false))
+        let soon = self.is_soon(r, clock.extension, cal, now, due.at);
+        Some((if soon { ClockState::DueSoon } else { ClockState::Running }, due, false))
     }
 
     /// Whether a running clock due at `due` is due soon (临期) at `now` (`now` ≤ `due`).
-    fn is_soon(
-        &self,
-        r: &SlaRule,
-        record: &ClockRecord,
-        cal: &Calendar,
-        now: Timestamp,
-        due: Timestamp,
-    ) -> bool {
-        let window = f64::from(r.amount.saturating_add(record.extension));
+    fn is_soon(&self, r: &SlaRule, extension: u32, cal: &Calendar, now: Timestamp, due: Timestamp) -> bool {
+        let window = f64::from(r.amount.saturating_add(extension));
         // Remaining time in the rule's unit. For days, today is not counted (it is already
         // under way), so a clock started today has its whole window left and the due day has 0.
         // The minimum-days rule is for day clocks only: applied to a one-hour clock it would
@@ -426,7 +455,7 @@ impl SlaPolicy {
     pub fn due_soon_before(&self, record: &ClockRecord, cal: &Calendar, due: Timestamp) -> Option<Timestamp> {
         let r = self.rules.get(&record.rule)?;
         let start = record.started_at.min(due);
-        let soon = |t: Timestamp| self.is_soon(r, record, cal, t, due);
+        let soon = |t: Timestamp| self.is_soon(r, record.extension, cal, t, due);
         if !soon(due) {
             return None;
         }

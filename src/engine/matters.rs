@@ -3,6 +3,7 @@
 
 use super::reader::Reader;
 use super::view::TicketSummary;
+use super::window::Fields;
 use crate::domain::suggest::{self, Evidence, Suggestion};
 use crate::domain::ticket::{Ticket, TicketId};
 use crate::store::write::normalise_phone;
@@ -80,8 +81,8 @@ impl Reader {
     fn unit_loads(&self) -> Result<HashMap<String, usize>, StoreError> {
         let mut loads = HashMap::new();
         self.each_open(|row| {
-            if let Some(unit) = &row.unit {
-                *loads.entry(unit.clone()).or_default() += 1;
+            if let Some(unit) = row.unit() {
+                *loads.entry(unit.to_string()).or_default() += 1;
             }
         })?;
         Ok(loads)
@@ -126,8 +127,8 @@ impl Reader {
             note(store.ids_with(TextIndex::Respondent, name).collect::<Result<_, _>>()?, "same_respondent");
         }
         self.each_open(|row| {
-            if row.id != id && similar_titles(&row.title, &t.dispute.title) {
-                found.entry(row.id).or_default().insert("similar_title");
+            if row.id() != id && similar_titles(row.title(), &t.dispute.title) {
+                found.entry(row.id()).or_default().insert("similar_title");
             }
         })?;
         let received = t.intake.received_at.unwrap_or(t.created_at);

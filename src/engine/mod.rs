@@ -10,6 +10,7 @@ mod catalogue;
 mod deadlines;
 pub mod marks;
 pub mod matters;
+mod open_set;
 mod outbox;
 mod pipeline;
 pub mod protocol;

@@ -264,7 +264,7 @@ impl Reader {
     }
 
     /// Visits every open ticket's row (from the views' memory, not a scan of the store).
-    pub fn each_open(&self, f: impl FnMut(&Row)) -> Result<(), StoreError> {
+    pub(super) fn each_open(&self, f: impl FnMut(super::open_set::OpenRef)) -> Result<(), StoreError> {
         self.views().each_open(&self.ctx(), f)
     }
 

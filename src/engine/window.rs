@@ -6,11 +6,13 @@
 
 use super::catalogue;
 use super::marks::{Marks, WATCHED_FLAG};
+use super::open_set::{self, OpenRef, OpenRows};
 use super::view::TicketSummary;
 use super::view_drill::members;
 use super::view_order::{Catalogued, Keyed, Order, key_of};
 use super::view_search::LastSearch;
 use crate::config::Config;
+use crate::domain::sla::ClockRecord;
 use crate::domain::status::Status;
 use crate::domain::ticket::{Flag, TicketId};
 use crate::search::{Haystack, Highlight, RowText};
@@ -241,7 +243,7 @@ pub struct Counts {
 struct OpenSet {
     seq: u64,
     loaded: bool,
-    rows: HashMap<TicketId, Row>,
+    rows: OpenRows,
 }
 
 /// A view's order, current as of `seq`.
@@ -312,8 +314,7 @@ impl Ctx<'_> {
 
     /// (overdue, due soon) of a row now.
     fn risk(&self, row: &Row) -> (bool, bool) {
-        let s = self.summary(row);
-        (s.is_overdue(), s.is_due_soon())
+        open_set::risk(row.clocks.iter().map(ClockRecord::facts), self.config, self.now)
     }
 
     /// What the search sees of `row`, to highlight what matched.
@@ -349,20 +350,15 @@ impl ViewCache {
             return Ok(last);
         }
         if !open.loaded || last - open.seq > REPLAY_LIMIT {
-            let mut rows = HashMap::new();
-            for row in ctx.store.open_rows() {
-                let row = row?;
-                rows.insert(row.id, row);
-            }
-            *open = OpenSet { seq: last, loaded: true, rows };
+            *open = OpenSet { seq: last, loaded: true, rows: OpenRows::load(ctx.store.open_rows())? };
             self.ordered.clear();
             return Ok(last);
         }
         for id in changed_since(ctx.store, open.seq)? {
             match ctx.store.row(id)? {
-                Some(row) => open.rows.insert(id, row),
-                None => open.rows.remove(&id),
-            };
+                Some(row) => open.rows.put(&row),
+                None => open.rows.remove(id),
+            }
         }
         open.seq = last;
         Ok(last)
@@ -396,8 +392,8 @@ impl ViewCache {
     }
 
     pub(super) fn row(&self, ctx: &Ctx, id: TicketId) -> Result<Option<Row>, StoreError> {
-        match self.open.rows.get(&id) {
-            Some(row) => Ok(Some(row.clone())),
+        match self.open.rows.get(id) {
+            Some(row) => Ok(Some(row.to_row())),
             None => ctx.store.summary(id),
         }
     }
@@ -476,7 +472,7 @@ impl ViewCache {
         let admit = |at: u32| {
             let entry = cat.entry(at as usize);
             let id = entry.id();
-            let risk = || open.rows.get(&id).map_or((false, false), |row| ctx.risk(row));
+            let risk = || open.rows.get(id).map_or((false, false), |row| row.risk(ctx.config, ctx.now));
             indexed.as_ref().is_none_or(|ids| ids.contains(&id)) && view.admits(&entry, marks, risk)
         };
         let Some(o) = self.ordered.get_mut(view) else { return Ok(()) };
@@ -495,13 +491,14 @@ impl ViewCache {
         let mut built_at = seq;
         // Only an open ticket has a running clock to be overdue or due soon.
         let open_only = view.scope == Scope::Open || view.at_risk || view.overdue || view.due_soon;
-        let risk_of = |id: TicketId| self.open.rows.get(&id).map_or((false, false), |row| ctx.risk(row));
+        let risk_of =
+            |id: TicketId| self.open.rows.get(id).map_or((false, false), |row| row.risk(ctx.config, ctx.now));
         let order = match &indexed {
             None if open_only => {
                 let mut keyed = Keyed::default();
-                for row in self.open.rows.values() {
-                    if view.admits(row, &self.marks, || ctx.risk(row)) {
-                        keyed.insert(row.id, key_of(view.sort, row));
+                for row in self.open.rows.iter() {
+                    if view.admits(&row, &self.marks, || row.risk(ctx.config, ctx.now)) {
+                        keyed.insert(row.id(), key_of(view.sort, &row));
                     }
                 }
                 Order::Keyed(keyed)
@@ -563,9 +560,9 @@ impl ViewCache {
     }
 
     /// Visits every open ticket's row, as of the store's last event.
-    pub(super) fn each_open(&mut self, ctx: &Ctx, f: impl FnMut(&Row)) -> Result<(), StoreError> {
+    pub(super) fn each_open(&mut self, ctx: &Ctx, f: impl FnMut(OpenRef)) -> Result<(), StoreError> {
         self.refresh_open(ctx)?;
-        self.open.rows.values().for_each(f);
+        self.open.rows.iter().for_each(f);
         Ok(())
     }
 
@@ -582,8 +579,13 @@ impl ViewCache {
         }
         let mut by_channel: BTreeMap<String, usize> =
             ctx.config.channels.all().map(|c| (c.id.clone(), 0)).collect();
-        for row in self.open.rows.values() {
-            *by_channel.entry(row.channel.clone()).or_default() += 1;
+        for row in self.open.rows.iter() {
+            match by_channel.get_mut(row.channel()) {
+                Some(n) => *n += 1,
+                None => {
+                    by_channel.insert(row.channel().to_string(), 1);
+                }
+            }
         }
         let mut totals = Vec::with_capacity(views.len());
         for v in views {
@@ -591,8 +593,8 @@ impl ViewCache {
                 Scope::Open if v.search_text().is_none() => self
                     .open
                     .rows
-                    .values()
-                    .filter(|row| v.admits(*row, &self.marks, || ctx.risk(row)))
+                    .iter()
+                    .filter(|row| v.admits(row, &self.marks, || row.risk(ctx.config, ctx.now)))
                     .count(),
                 _ => self.ordered_view(ctx, &v.unsearched(), seq)?.order.len(),
             };
