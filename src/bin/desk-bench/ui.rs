@@ -44,6 +44,7 @@
 //!    statistics question asked through it (`rightsdesk ticket register`, `rightsdesk stats`):
 //!    the new ticket's hot words load the word segmenter, as a bureau's serve taking new
 //!    tickets holds it. Each run registers one walk-in more in the store.
+//!    `serve_peak_rss_after_new_ticket_mb`: its `VmHWM` then, the segmenter's loading included.
 //!
 //! The consoles log their own account of their time (`src/tui/timing.rs`, see `ui_timing`):
 //! `start_console_*_ms`, the steps of the first console's start on its own clock (from its
@@ -156,6 +157,8 @@ fn run_ui(
         Ok(()) => {
             let rss = serve.status_mb("VmRSS").unwrap_or(f64::NAN);
             figures.push(fig("serve_rss_after_new_ticket_mb", rss, 1, "MiB"));
+            let peak = serve.status_mb("VmHWM").unwrap_or(f64::NAN);
+            figures.push(fig("serve_peak_rss_after_new_ticket_mb", peak, 1, "MiB"));
         }
         Err(e) => eprintln!("desk-bench: {e}"),
     }
@@ -564,6 +567,7 @@ fn order(figures: Vec<Figure>) -> Vec<Figure> {
         "serve_rss_mb",
         "serve_peak_rss_mb",
         "serve_rss_after_new_ticket_mb",
+        "serve_peak_rss_after_new_ticket_mb",
         "window_open_server_first_ms",
         "window_open_server_ms",
         "search_open_server_ms",
