@@ -240,6 +240,12 @@ pub struct ClockFacts<'a> {
     pub extension: u32,
 }
 
+impl ClockFacts<'_> {
+    fn open_pause(&self) -> bool {
+        self.pauses.iter().any(|p| p.to.is_none())
+    }
+}
+
 impl ClockRecord {
     pub fn facts(&self) -> ClockFacts<'_> {
         ClockFacts {
@@ -254,7 +260,7 @@ impl ClockRecord {
         self.stopped_at.is_none()
     }
     fn open_pause(&self) -> bool {
-        self.pauses.iter().any(|p| p.to.is_none())
+        self.facts().open_pause()
     }
     fn close_pauses(&mut self, at: Timestamp) {
         for p in self.pauses.iter_mut().filter(|p| p.to.is_none()) {
@@ -408,7 +414,7 @@ impl SlaPolicy {
         if let Some(stopped) = clock.stopped_at {
             return Some((ClockState::Met, due, stopped > due.at));
         }
-        if clock.pauses.iter().any(|p| p.to.is_none()) {
+        if clock.open_pause() {
             return Some((ClockState::Paused, due, false));
         }
         if now > due.at {

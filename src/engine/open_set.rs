@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::domain::sla::{ClockFacts, ClockRecord, ClockState, Pause};
 use crate::domain::status::Status;
 use crate::domain::ticket::{Flag, Kind, TicketId};
+use crate::stats::facts::{Interner, Sym};
 use crate::store::Row;
 use crate::time::Timestamp;
 use std::collections::{BTreeSet, HashMap};
@@ -18,33 +19,8 @@ const NONE_AT: i64 = i64::MIN;
 // A ticket's flags are the bits of a u16.
 const _: () = assert!(Flag::ALL.len() <= 16);
 
-/// The distinct names the open tickets use, numbered from 1 (0 is "none"). Never shrinks: a
-/// district has a few thousand at most.
-#[derive(Default)]
-struct Names {
-    values: Vec<Box<str>>,
-    ids: HashMap<Box<str>, u32>,
-}
-
-impl Names {
-    fn intern(&mut self, value: Option<&str>) -> u32 {
-        let Some(value) = value else { return 0 };
-        if let Some(&id) = self.ids.get(value) {
-            return id;
-        }
-        self.values.push(value.into());
-        let id = self.values.len() as u32;
-        self.ids.insert(value.into(), id);
-        id
-    }
-
-    fn get(&self, id: u32) -> Option<&str> {
-        id.checked_sub(1).map(|i| &*self.values[i as usize])
-    }
-}
-
 struct OpenClock {
-    rule: u32,
+    rule: Sym,
     extension: u32,
     started_at: Timestamp,
     stopped_at: Option<Timestamp>,
@@ -62,12 +38,12 @@ struct OpenRow {
     clocks: Box<[OpenClock]>,
     title_len: u32,
     channel_ticket_id_len: u32,
-    channel: u32,
-    town: u32,
-    district: u32,
-    unit: u32,
-    owner: u32,
-    category: u32,
+    channel: Sym,
+    town: Option<Sym>,
+    district: Option<Sym>,
+    unit: Option<Sym>,
+    owner: Option<Sym>,
+    category: Option<Sym>,
     /// One bit per flag, by its place in `Flag::ALL`.
     flags: u16,
     kind: Kind,
@@ -80,7 +56,8 @@ struct OpenRow {
 pub(super) struct OpenRows {
     rows: Vec<OpenRow>,
     at: HashMap<TicketId, u32>,
-    names: Names,
+    /// The vocabularies' names; never shrinks: a district has a few thousand at most.
+    names: Interner,
 }
 
 impl OpenRows {
@@ -134,6 +111,7 @@ impl OpenRows {
 
     fn compact(&mut self, row: &Row) -> OpenRow {
         let names = &mut self.names;
+        let mut name = |value: &str| names.intern(value);
         let respondent = row.respondent_name.as_deref();
         let mut texts = String::with_capacity(
             row.title.len() + row.channel_ticket_id.len() + respondent.map_or(0, str::len),
@@ -145,7 +123,7 @@ impl OpenRows {
             .clocks
             .iter()
             .map(|c| OpenClock {
-                rule: names.intern(Some(&c.rule)),
+                rule: name(&c.rule),
                 extension: c.extension,
                 started_at: c.started_at,
                 stopped_at: c.stopped_at,
@@ -162,12 +140,12 @@ impl OpenRows {
             clocks,
             title_len: row.title.len() as u32,
             channel_ticket_id_len: row.channel_ticket_id.len() as u32,
-            channel: names.intern(Some(&row.channel)),
-            town: names.intern(row.town.as_deref()),
-            district: names.intern(row.business_district.as_deref()),
-            unit: names.intern(row.unit.as_deref()),
-            owner: names.intern(row.owner.as_deref()),
-            category: names.intern(row.category.as_deref()),
+            channel: name(&row.channel),
+            town: row.town.as_deref().map(&mut name),
+            district: row.business_district.as_deref().map(&mut name),
+            unit: row.unit.as_deref().map(&mut name),
+            owner: row.owner.as_deref().map(&mut name),
+            category: row.category.as_deref().map(&mut name),
             flags,
             kind: row.kind,
             status: row.status,
@@ -180,14 +158,15 @@ impl OpenRows {
 #[derive(Clone, Copy)]
 pub(super) struct OpenRef<'a> {
     row: &'a OpenRow,
-    names: &'a Names,
+    names: &'a Interner,
+}
+
+/// Milliseconds kept with [`NONE_AT`] for none.
+fn present(ms: i64) -> Option<i64> {
+    (ms != NONE_AT).then_some(ms)
 }
 
 impl<'a> OpenRef<'a> {
-    fn at(ms: i64) -> Option<Timestamp> {
-        (ms != NONE_AT).then(|| Timestamp::from_millis(ms))
-    }
-
     fn flags(self) -> impl Iterator<Item = Flag> + 'a {
         Flag::ALL.into_iter().filter(|f| self.row.flags & (1 << *f as u16) != 0)
     }
@@ -195,7 +174,7 @@ impl<'a> OpenRef<'a> {
     fn clocks(self) -> impl Iterator<Item = ClockFacts<'a>> + 'a {
         let names = self.names;
         self.row.clocks.iter().map(move |c| ClockFacts {
-            rule: names.get(c.rule).unwrap_or(""),
+            rule: names.name(c.rule),
             started_at: c.started_at,
             stopped_at: c.stopped_at,
             pauses: &c.pauses,
@@ -211,14 +190,14 @@ impl<'a> OpenRef<'a> {
     /// The row as the store holds it.
     pub(super) fn to_row(self) -> Row {
         let own = |s: &str| s.to_string();
-        let name = |id: u32| self.names.get(id).map(own);
+        let name = |id: Option<Sym>| id.map(|id| own(self.names.name(id)));
         Row {
             id: self.row.id,
             kind: self.row.kind,
             status: self.row.status,
-            channel: name(self.row.channel).unwrap_or_default(),
+            channel: own(self.channel()),
             channel_ticket_id: own(self.channel_ticket_id()),
-            received_at: Self::at(self.row.received_at),
+            received_at: self.received_at().map(Timestamp::from_millis),
             title: own(self.title()),
             town: name(self.row.town),
             respondent_name: self.respondent().map(own),
@@ -236,7 +215,7 @@ impl<'a> OpenRef<'a> {
                     extension: c.extension,
                 })
                 .collect(),
-            earliest_due: Self::at(self.row.earliest_due),
+            earliest_due: self.earliest_due().map(Timestamp::from_millis),
             updated_at: self.row.updated_at,
             business_district: name(self.row.district),
         }
@@ -268,16 +247,16 @@ impl Fields for OpenRef<'_> {
         self.row.status
     }
     fn channel(&self) -> &str {
-        self.names.get(self.row.channel).unwrap_or("")
+        self.names.name(self.row.channel)
     }
     fn unit(&self) -> Option<&str> {
-        self.names.get(self.row.unit)
+        self.row.unit.map(|id| self.names.name(id))
     }
     fn town(&self) -> Option<&str> {
-        self.names.get(self.row.town)
+        self.row.town.map(|id| self.names.name(id))
     }
     fn owner(&self) -> Option<&str> {
-        self.names.get(self.row.owner)
+        self.row.owner.map(|id| self.names.name(id))
     }
     fn returned(&self) -> bool {
         self.row.flags & (1 << Flag::ReturnedByUnit as u16) != 0
@@ -294,13 +273,13 @@ impl Fields for OpenRef<'_> {
         self.row.has_respondent.then(|| &self.row.texts[from..])
     }
     fn category(&self) -> Option<&str> {
-        self.names.get(self.row.category)
+        self.row.category.map(|id| self.names.name(id))
     }
     fn earliest_due(&self) -> Option<i64> {
-        (self.row.earliest_due != NONE_AT).then_some(self.row.earliest_due)
+        present(self.row.earliest_due)
     }
     fn received_at(&self) -> Option<i64> {
-        (self.row.received_at != NONE_AT).then_some(self.row.received_at)
+        present(self.row.received_at)
     }
 }
 
