@@ -45,6 +45,23 @@ pub(in crate::engine) fn filled(dir: &Path, config: &Arc<Config>) -> Engine {
     engine
 }
 
+/// Registers a new ticket generated with `seed` on `channel`, received `ago` seconds before now.
+fn register_new(
+    engine: &mut Engine,
+    config: &Config,
+    seed: u64,
+    channel: &str,
+    actor: &str,
+    ago: i64,
+) -> TicketId {
+    let fresh =
+        Generator::new(seed, &config.org, &config.channels).new_ticket(channel, now().plus_seconds(-ago));
+    let registered = engine
+        .execute(Envelope { actor: actor.into(), command: Command::Register(Box::new(fresh)) })
+        .unwrap();
+    registered.ticket().expect("a new ticket")
+}
+
 /// A store in a directory of its own, with `filled`'s 150 tickets under the shipped
 /// configuration (the directory goes when the first value is dropped).
 fn a_filled_store() -> (tempfile::TempDir, Arc<Config>, Engine) {
@@ -123,12 +140,7 @@ fn a_ticket_changed_after_its_facts_were_stored_gets_them_derived_again() {
     let mut first = StatsCache::default();
     first.statistics(engine.store(), &config, &month(), now()).unwrap();
 
-    let mut g = Generator::new(7, &config.org, &config.channels);
-    let fresh = g.new_ticket("12345", now().plus_seconds(-600));
-    let registered = engine
-        .execute(Envelope { actor: "sync:12345".into(), command: Command::Register(Box::new(fresh)) })
-        .unwrap();
-    let id = registered.ticket().expect("a new ticket");
+    let id = register_new(&mut engine, &config, 7, "12345", "sync:12345", 600);
     let triage = TicketAction::Triage {
         kind: crate::domain::ticket::Kind::Complaint,
         category: Some("预付式消费".into()),
@@ -209,12 +221,7 @@ fn the_word_segmenter_is_let_go_when_unused_since_the_last_look_and_comes_back_f
     cache.let_go_of_idle_segmenter();
     assert!(cache.segmenter.is_none(), "unused since the last look: let go");
 
-    let mut g = Generator::new(11, &config.org, &config.channels);
-    let fresh = g.new_ticket("walkin", now().plus_seconds(-300));
-    let registered = engine
-        .execute(Envelope { actor: "王文书".into(), command: Command::Register(Box::new(fresh)) })
-        .unwrap();
-    let id = registered.ticket().expect("a new ticket");
+    let id = register_new(&mut engine, &config, 11, "walkin", "王文书", 300);
     cache.statistics(engine.store(), &config, &month(), now()).unwrap();
     assert!(cache.segmenter.is_some(), "the new ticket's text was cut into words");
     assert!(!cache.table.words_of(cache.table.get(id).unwrap()).is_empty());
