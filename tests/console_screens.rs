@@ -224,7 +224,10 @@ fn the_detail_scrolled_to_its_end_shows_its_last_line_on_the_pane_s_last_row_at_
     }
 }
 
+/// The dispatch panel on ticket 1041, reopened since the queue's window was drawn: its preview,
+/// which is fresher, offers triage and dispatch again.
 fn open_dispatch(app: &mut App) {
+    app.on_reply(Reply::Preview(Some(Box::new(reopened(detail_1041(false))))));
     ch(app, 'd');
     app.on_reply(Reply::Suggest(TicketId(1041), suggestions()));
     app.on_reply(Reply::Duplicates(duplicates()));
@@ -234,6 +237,20 @@ fn open_dispatch(app: &mut App) {
 #[test]
 fn the_dispatch_panel_shows_duplicates_clocks_and_ranked_units_with_reasons() {
     shots("dispatch", open_dispatch, false);
+}
+
+/// The panel triages, then dispatches: on a ticket past triage it would fail only when
+/// confirmed, so it does not open, and the clerk is told why and where to look.
+#[test]
+fn dispatch_on_a_ticket_already_with_a_unit_says_so_and_opens_no_panel() {
+    for (lang, said) in [(Lang::Zh, "#1041 待签收"), (Lang::En, "#1041 is dispatched")] {
+        let mut app = queue_app(lang, 120, 40);
+        ch(&mut app, 'd');
+        assert!(app.popup.is_none(), "{lang:?}: no panel for a dispatched ticket");
+        let (text, _) = app.flash.clone().expect("a message");
+        assert!(text.starts_with(said) && text.contains('x'), "{lang:?}: {text}");
+        assert!(app.take_effects().is_empty(), "{lang:?}: nothing asked of the server");
+    }
 }
 
 #[test]

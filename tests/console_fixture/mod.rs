@@ -460,6 +460,14 @@ pub fn detail_1041(revealed: bool) -> TicketDetail {
     }
 }
 
+/// `detail` reopened: waiting for triage again, with what that state offers.
+pub fn reopened(mut detail: TicketDetail) -> TicketDetail {
+    detail.summary.status = "reopened".into();
+    detail.actions =
+        ["triage", "dispatch", "refuse", "split", "merge", "suspend", "note"].map(String::from).to_vec();
+    detail
+}
+
 /// The preview of a row: its summary, the rest as ticket 1041's.
 pub fn preview_of(row: &TicketSummary) -> TicketDetail {
     let mut d = detail_1041(false);

@@ -280,6 +280,18 @@ impl App {
         if tickets.is_empty() {
             return;
         }
+        // The panel triages, then dispatches: for one ticket past triage, say so now rather
+        // than after the clerk has filled it in.
+        if let [ticket] = tickets[..]
+            && let Some((status, offered)) = self.offered_now(ticket)
+            && !offered.iter().any(|a| a == "triage" || a == "dispatch")
+        {
+            let text = Msg::NotDispatchable
+                .text(self.lang)
+                .replace("{id}", &ticket.to_string())
+                .replace("{status}", &crate::tui::i18n::status(&status, self.lang));
+            return self.warn(text);
+        }
         let first = match &self.detail {
             Some(d) => d.detail.as_ref().map(|d| d.summary.clone()),
             None => self.list().current().cloned(),
@@ -292,12 +304,22 @@ impl App {
 
     pub(super) fn open_actions(&mut self) {
         let Some(ticket) = self.current_ticket() else { return };
-        let offered = match (&self.detail, &self.preview) {
-            (Some(DetailView { detail: Some(d), .. }), _) => d.actions.clone(),
-            (None, Some(p)) if p.summary.id == ticket.0 => p.actions.clone(),
-            _ => Vec::new(),
-        };
+        let offered = self.offered_now(ticket).map(|(_, offered)| offered).unwrap_or_default();
         self.popup = Some(Popup::Actions { ticket, offered, cursor: 0 });
+    }
+
+    /// The status of `ticket` and the actions its state offers, as its detail or its preview
+    /// on screen last showed them; `None` while neither has arrived.
+    fn offered_now(&self, ticket: TicketId) -> Option<(String, Vec<String>)> {
+        match (&self.detail, &self.preview) {
+            (Some(DetailView { detail: Some(d), .. }), _) => {
+                Some((d.summary.status.clone(), d.actions.clone()))
+            }
+            (None, Some(p)) if p.summary.id == ticket.0 => {
+                Some((p.summary.status.clone(), p.actions.clone()))
+            }
+            _ => None,
+        }
     }
 
     /// A lifecycle action by name: its form, or straight to the engine when it takes nothing.
