@@ -253,6 +253,18 @@ fn dispatch_on_a_ticket_already_with_a_unit_says_so_and_opens_no_panel() {
     }
 }
 
+/// The key it names is the live keymap's: a clerk who moved the actions menu reads their key.
+#[test]
+fn dispatch_on_a_ticket_past_triage_names_the_actions_key_of_the_clerk_s_keymap() {
+    let mut app = queue_app(Lang::En, 120, 40);
+    let user = "[list]\n\"x\" = \"no_op\"\n\"A\" = \"actions\"\n";
+    app.keymap = rightsdesk::tui::keymap::Keymap::load("default", Some(("keymap.toml", user)))
+        .expect("the override loads");
+    ch(&mut app, 'd');
+    let (text, _) = app.flash.clone().expect("a message");
+    assert!(text.ends_with("; A shows what it can do"), "{text}");
+}
+
 #[test]
 fn the_dispatch_panel_filters_units_as_the_clerk_types() {
     shots(

@@ -116,8 +116,8 @@ messages! {
     WithSms = "短信通知单位", "SMS to the unit";
     ClocksApply = "将适用的时限", "Clocks that will apply";
     ConfirmDispatch = "Enter 确认派单", "Enter dispatches";
-    NotDispatchable = "#{id} {status}：只有待分拣的工单可以分拣派单，按 x 查看可做的操作",
-        "#{id} is {status}: only a ticket waiting for triage can be dispatched; x shows what it can do";
+    NotDispatchable = "#{id} {status}：只有待分拣的工单可以分拣派单，按 {key} 查看可做的操作",
+        "#{id} is {status}: only a ticket waiting for triage can be dispatched; {key} shows what it can do";
     ServerLost = "与服务断开，正在重连…", "Server connection lost, reconnecting…";
     Reconnected = "已重新连接", "Reconnected";
     AccessRefused = "服务拒绝了本控制台", "The server refused this console";

@@ -286,10 +286,16 @@ impl App {
             && let Some((status, offered)) = self.offered_now(ticket)
             && !offered.iter().any(|a| a == "triage" || a == "dispatch")
         {
+            // The key of the live keymap (or the palette's name where none is bound).
+            let key = self
+                .keymap
+                .key_for(self.context(), Action::Actions)
+                .unwrap_or_else(|| format!(":{}", Action::Actions.name()));
             let text = Msg::NotDispatchable
                 .text(self.lang)
                 .replace("{id}", &ticket.to_string())
-                .replace("{status}", &crate::tui::i18n::status(&status, self.lang));
+                .replace("{status}", &crate::tui::i18n::status(status, self.lang))
+                .replace("{key}", &key);
             return self.warn(text);
         }
         let first = match &self.detail {
@@ -304,22 +310,19 @@ impl App {
 
     pub(super) fn open_actions(&mut self) {
         let Some(ticket) = self.current_ticket() else { return };
-        let offered = self.offered_now(ticket).map(|(_, offered)| offered).unwrap_or_default();
+        let offered = self.offered_now(ticket).map(|(_, offered)| offered.to_vec()).unwrap_or_default();
         self.popup = Some(Popup::Actions { ticket, offered, cursor: 0 });
     }
 
     /// The status of `ticket` and the actions its state offers, as its detail or its preview
     /// on screen last showed them; `None` while neither has arrived.
-    fn offered_now(&self, ticket: TicketId) -> Option<(String, Vec<String>)> {
-        match (&self.detail, &self.preview) {
-            (Some(DetailView { detail: Some(d), .. }), _) => {
-                Some((d.summary.status.clone(), d.actions.clone()))
-            }
-            (None, Some(p)) if p.summary.id == ticket.0 => {
-                Some((p.summary.status.clone(), p.actions.clone()))
-            }
-            _ => None,
-        }
+    fn offered_now(&self, ticket: TicketId) -> Option<(&str, &[String])> {
+        let shown = match (&self.detail, &self.preview) {
+            (Some(DetailView { detail: Some(d), .. }), _) => d,
+            (None, Some(p)) if p.summary.id == ticket.0 => p,
+            _ => return None,
+        };
+        Some((&shown.summary.status, &shown.actions))
     }
 
     /// A lifecycle action by name: its form, or straight to the engine when it takes nothing.
