@@ -167,8 +167,12 @@ fn present(ms: i64) -> Option<i64> {
 }
 
 impl<'a> OpenRef<'a> {
+    fn has(self, flag: Flag) -> bool {
+        self.row.flags & (1 << flag as u16) != 0
+    }
+
     fn flags(self) -> impl Iterator<Item = Flag> + 'a {
-        Flag::ALL.into_iter().filter(|f| self.row.flags & (1 << *f as u16) != 0)
+        Flag::ALL.into_iter().filter(move |f| self.has(*f))
     }
 
     fn clocks(self) -> impl Iterator<Item = ClockFacts<'a>> + 'a {
@@ -259,7 +263,7 @@ impl Fields for OpenRef<'_> {
         self.row.owner.map(|id| self.names.name(id))
     }
     fn returned(&self) -> bool {
-        self.row.flags & (1 << Flag::ReturnedByUnit as u16) != 0
+        self.has(Flag::ReturnedByUnit)
     }
     fn title(&self) -> &str {
         &self.row.texts[..self.row.title_len as usize]
